@@ -1,0 +1,133 @@
+/**
+ * The OpenInference mapping. The LLM span comes from the real `@arizeai/openinference-instrumentation-openai`
+ * wrapped around the real `openai` client; tool, agent and multi-part spans are fixtures with the attribute names
+ * of `@arizeai/openinference-semantic-conventions`, because no JS instrumentation emits them from a plain call.
+ */
+import { describe, expect, test } from 'vitest';
+import { OpenAIInstrumentation } from '@arizeai/openinference-instrumentation-openai';
+import { mapSpan } from '../../src/conventions/index.ts';
+import { fixtureSpan } from './fixture-span.ts';
+import { spansFromInstrumentedChatCall } from './instrumented-openai.ts';
+
+describe('OpenInference spans', () => {
+  test('maps the real OpenAI instrumentation span: messages, parallel tool calls, tools, cache and reasoning tokens', async () => {
+    const spans = await spansFromInstrumentedChatCall(new OpenAIInstrumentation(), 'namespace');
+    expect(spans).toHaveLength(1);
+    const mapping = mapSpan(spans[0]!);
+    expect(mapping).toMatchObject({
+      kind: 'llm',
+      convention: 'openinference',
+      provider: 'openai',
+      model: 'gpt-4o-mini-2024-07-18',
+      input_tokens: 50,
+      output_tokens: 20,
+      cache_read_tokens: 10,
+      reasoning_tokens: 5,
+      finish_reasons: ['tool_calls'],
+      tool_definitions: [{ type: 'function', function: { name: 'get_weather', description: 'Current weather for a city' } }],
+    });
+    expect(mapping.input_messages).toEqual([
+      { role: 'system', content: 'You are a weather assistant.' },
+      { role: 'user', content: 'Weather in Oslo, Paris and Rome?' },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'call_oslo', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } }],
+      },
+      { role: 'tool', content: '{"temperature":3}', tool_call_id: 'call_oslo' },
+    ]);
+    expect(mapping.output_messages).toEqual([
+      {
+        role: 'assistant',
+        content: null,
+        finish_reason: 'tool_calls',
+        tool_calls: [
+          { id: 'call_paris', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+          { id: 'call_rome', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Rome"}' } },
+        ],
+      },
+    ]);
+  });
+
+  test('maps a TOOL span: name, call id, input.value as arguments and output.value as result', () => {
+    const mapping = mapSpan(
+      fixtureSpan({
+        attributes: {
+          'openinference.span.kind': 'TOOL',
+          'tool.name': 'get_weather',
+          'tool.parameters': '{"type":"object","properties":{"city":{"type":"string"}}}',
+          'tool_call.id': 'call_paris',
+          'input.value': '{"city":"Paris"}',
+          'input.mime_type': 'application/json',
+          'output.value': 'sunny, 21°C',
+          'output.mime_type': 'text/plain',
+        },
+      }),
+    );
+    expect(mapping).toMatchObject({
+      kind: 'tool',
+      convention: 'openinference',
+      operation: 'execute_tool',
+      tool_name: 'get_weather',
+      tool_call_id: 'call_paris',
+      tool_arguments: '{"city":"Paris"}',
+      tool_result: 'sunny, 21°C',
+    });
+  });
+
+  test('maps an AGENT span with session id and agent name, without token counts', () => {
+    const mapping = mapSpan(
+      fixtureSpan({
+        attributes: {
+          'openinference.span.kind': 'AGENT',
+          'agent.name': 'planner',
+          'session.id': 'session-42',
+          'llm.token_count.prompt': 500,
+          'llm.token_count.completion': 80,
+        },
+      }),
+    );
+    expect(mapping).toMatchObject({ kind: 'agent', agent_name: 'planner', conversation_id: 'session-42' });
+    expect(mapping.input_tokens).toBeUndefined();
+    expect(mapping.output_tokens).toBeUndefined();
+  });
+
+  test('maps multi-part message contents and cache writes, keeping images as content parts', () => {
+    const mapping = mapSpan(
+      fixtureSpan({
+        attributes: {
+          'openinference.span.kind': 'LLM',
+          'llm.provider': 'anthropic',
+          'llm.model_name': 'claude-sonnet-4',
+          'llm.token_count.prompt_details.cache_write': 12,
+          'llm.input_messages.0.message.role': 'user',
+          'llm.input_messages.0.message.contents.0.message_content.type': 'text',
+          'llm.input_messages.0.message.contents.0.message_content.text': 'What is in this picture?',
+          'llm.input_messages.0.message.contents.1.message_content.type': 'image',
+          'llm.input_messages.0.message.contents.1.message_content.image.image.url': 'https://example.com/cat.png',
+          'llm.output_messages.0.message.role': 'assistant',
+          'llm.output_messages.0.message.content': 'A cat.',
+        },
+      }),
+    );
+    expect(mapping).toMatchObject({ provider: 'anthropic', model: 'claude-sonnet-4', cache_creation_tokens: 12 });
+    expect(mapping.input_messages).toEqual([
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'What is in this picture?' },
+          { type: 'image_url', image_url: { url: 'https://example.com/cat.png' } },
+        ],
+      },
+    ]);
+    expect(mapping.output_messages).toEqual([{ role: 'assistant', content: 'A cat.' }]);
+  });
+
+  test('maps CHAIN spans to other', () => {
+    expect(mapSpan(fixtureSpan({ attributes: { 'openinference.span.kind': 'CHAIN', 'input.value': 'x' } }))).toMatchObject({
+      kind: 'other',
+      convention: 'openinference',
+      operation: 'chain',
+    });
+  });
+});
