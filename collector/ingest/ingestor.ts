@@ -1,0 +1,104 @@
+/**
+ * The ingest pipeline's front: maps decoded spans and log records onto canonical rows, appends them to the
+ * write-ahead log as one unit, and answers whether the request may be acknowledged. Admission control lives
+ * here too, so every transport (OTLP/HTTP, OTLP/gRPC) applies the same backpressure rules.
+ */
+import { diag } from '@opentelemetry/api';
+import { mapLogRecord, mapSpan } from '../../src/conventions/index.ts';
+import type { DecodedLogs, DecodedTraces } from '../../src/model/otlp.ts';
+import type { SpanMapping } from '../../src/model/span.ts';
+import type { LogMapping } from '../../src/conventions/log-mapping.ts';
+import { eventRow, spanRow } from '../../src/store/span-row.ts';
+import type { IngestResult } from './ingest-result.ts';
+import type { StoreWriter } from './store-writer.ts';
+import type { WalRecord, WriteAheadLog } from './write-ahead-log.ts';
+
+export interface IngestLimits {
+  /** Backlog (bytes in the log not yet in ClickHouse) above which a healthy receiver answers 429. */
+  maxPendingBytes: number;
+  /** Backlog above which a receiver whose store is down answers 503. */
+  maxLogBytes: number;
+}
+
+let mappingFailureLogged = false;
+
+function safely<T extends object>(map: () => T, fallback: T): T {
+  try {
+    return map();
+  } catch (error) {
+    // A mapping bug must never cost a span: store it with its original attributes and no derived columns.
+    if (!mappingFailureLogged) {
+      mappingFailureLogged = true;
+      diag.error('convention mapping failed; storing the span unmapped', error);
+      console.error('convention mapping failed; storing the span unmapped:', error);
+    }
+    return fallback;
+  }
+}
+
+export class Ingestor {
+  private readonly log: WriteAheadLog;
+  private readonly writer: StoreWriter;
+  private readonly limits: IngestLimits;
+
+  constructor(log: WriteAheadLog, writer: StoreWriter, limits: IngestLimits) {
+    this.log = log;
+    this.writer = writer;
+    this.limits = limits;
+  }
+
+  /** Whether a new request may be taken at all; checked before its body is decoded. */
+  admission(): IngestResult {
+    const failure = this.log.failure;
+    if (failure) return { status: 'unavailable', retryAfterSeconds: 30, message: failure.message };
+    const pending = this.log.pendingBytes;
+    if (this.writer.storeFailing) {
+      if (pending > this.limits.maxLogBytes) {
+        return {
+          status: 'unavailable',
+          retryAfterSeconds: 5,
+          message: `ClickHouse is unavailable (${this.writer.lastStoreError?.message ?? 'insert failed'}) and the write-ahead log holds ${pending} bytes, over its ${this.limits.maxLogBytes}-byte bound`,
+        };
+      }
+      return { status: 'accepted' };
+    }
+    if (pending > this.limits.maxPendingBytes) {
+      return {
+        status: 'overloaded',
+        retryAfterSeconds: 1,
+        message: `receiver overloaded: ${pending} bytes wait for ClickHouse, over the ${this.limits.maxPendingBytes}-byte bound`,
+      };
+    }
+    return { status: 'accepted' };
+  }
+
+  async ingestTraces(tenant: string, decoded: DecodedTraces): Promise<IngestResult> {
+    if (decoded.spans.length === 0) return { status: 'accepted' };
+    const lines: string[] = [];
+    for (const span of decoded.spans) {
+      const mapping = safely<SpanMapping>(() => mapSpan(span), {});
+      lines.push(JSON.stringify(spanRow(tenant, span, mapping)));
+    }
+    return this.append([{ table: 'spans', rows: lines.length, payload: Buffer.from(lines.join('\n') + '\n') }]);
+  }
+
+  async ingestLogs(tenant: string, decoded: DecodedLogs): Promise<IngestResult> {
+    if (decoded.logs.length === 0) return { status: 'accepted' };
+    const lines: string[] = [];
+    for (const record of decoded.logs) {
+      const mapping = safely<LogMapping>(() => mapLogRecord(record), { event_name: record.eventName });
+      lines.push(JSON.stringify(eventRow(tenant, record, mapping)));
+    }
+    return this.append([{ table: 'events', rows: lines.length, payload: Buffer.from(lines.join('\n') + '\n') }]);
+  }
+
+  private async append(records: WalRecord[]): Promise<IngestResult> {
+    try {
+      await this.log.append(records);
+      return { status: 'accepted' };
+    } catch (error) {
+      // Disk full or I/O error: report it instead of acknowledging data that is not durable.
+      return { status: 'unavailable', retryAfterSeconds: 30, message: (error as Error).message };
+    }
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * The receiver service: opens the store (embedded ClickHouse by default), applies migrations, replays the
+ * write-ahead log, and serves OTLP/HTTP + the JSON API and OTLP/gRPC. `startReceiver({ httpPort: 0, grpcPort: 0 })`
+ * is what tests and embedding applications use; `trajectories serve` is the same call from the command line.
+ */
+import type { Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { Server as GrpcServer } from '@grpc/grpc-js';
+import { openStore, type Store } from '../src/store/client.ts';
+import { migrate } from '../src/store/migrate.ts';
+import { addTraceRoutes } from './api/trace-routes.ts';
+import { loadTenantTokensFile, parseInlineTenantTokens, type TenantTokens } from './auth/tenant-tokens.ts';
+import { resolveReceiverConfig, type ReceiverConfig, type ReceiverOptions } from './config.ts';
+import { bindGrpcServer, createGrpcServer } from './grpc/server.ts';
+import { Router } from './http/router.ts';
+import { createHttpServer } from './http/server.ts';
+import { sendJson } from './http/send.ts';
+import { addOtlpRoutes } from './http/otlp-routes.ts';
+import { Ingestor } from './ingest/ingestor.ts';
+import { StoreWriter } from './ingest/store-writer.ts';
+import { WriteAheadLog } from './ingest/write-ahead-log.ts';
+
+export interface Receiver {
+  config: ReceiverConfig;
+  store: Store;
+  httpPort: number;
+  /** -1 when gRPC is disabled. */
+  grpcPort: number;
+  /** `http://host:port`, the value for OTEL_EXPORTER_OTLP_ENDPOINT. */
+  httpUrl: string;
+  /** `host:port` for OTLP/gRPC clients. */
+  grpcAddress: string;
+  writer: StoreWriter;
+  /** Resolves when everything acknowledged so far is in ClickHouse (tests and graceful shutdown use it). */
+  flush(timeoutMillis?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+function loadTokens(config: ReceiverConfig): TenantTokens | undefined {
+  if (config.authTokensFile) return loadTenantTokensFile(config.authTokensFile);
+  if (config.authTokens) return parseInlineTenantTokens(config.authTokens);
+  return undefined;
+}
+
+function urlHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+export async function startReceiver(options: ReceiverOptions = {}, environment: NodeJS.ProcessEnv = {}): Promise<Receiver> {
+  const config = resolveReceiverConfig(options, environment);
+  const tokens = loadTokens(config);
+  const store = await openStore({
+    dataDir: config.dataDir,
+    clickhouseUrl: config.clickhouseUrl,
+    database: config.database,
+    cluster: config.cluster,
+  });
+  const log = (message: string) => console.error(`[trajectories] ${message}`);
+  let lastLoggedError = '';
+  try {
+    await migrate(store);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const wal = await WriteAheadLog.open(join(config.dataDir, 'wal'), { sync: config.walSync });
+  const writer = new StoreWriter(store.client, wal, config.dataDir, {
+    lingerMillis: config.batchLingerMillis,
+    onError: (error) => {
+      if (error.message !== lastLoggedError) log(`ClickHouse insert failed (will retry): ${error.message}`);
+      lastLoggedError = error.message;
+    },
+  });
+  writer.start();
+  const ingestor = new Ingestor(wal, writer, { maxPendingBytes: config.maxPendingBytes, maxLogBytes: config.maxLogBytes });
+  const decodeLimits = { maxAttributeBytes: config.maxAttributeBytes };
+
+  const router = new Router();
+  router.add('GET', '/healthz', async (context) => {
+    const failure = wal.failure;
+    sendJson(context.response, failure ? 503 : 200, {
+      status: failure ? 'unavailable' : 'ok',
+      store: store.embedded ? 'embedded' : 'server',
+      store_failing: writer.storeFailing,
+      pending_bytes: wal.pendingBytes,
+    });
+  }, { public: true });
+  addOtlpRoutes(router, {
+    ingestor,
+    maxRequestBytes: config.maxRequestBytes,
+    maxInflightBytes: config.maxInflightBytes,
+    decodeLimits,
+  });
+  addTraceRoutes(router, store.client);
+
+  const onError = (error: unknown) => log(`request failed: ${(error as Error).stack ?? String(error)}`);
+  const httpServer: HttpServer = createHttpServer({ router, tokens, onError });
+  let grpcServer: GrpcServer | undefined;
+  let grpcPort = -1;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      httpServer.once('error', (error) => reject(new Error(`cannot listen for OTLP/HTTP on ${config.host}:${config.httpPort}: ${error.message}`)));
+      httpServer.listen(config.httpPort, config.host, resolve);
+    });
+    if (config.grpcPort >= 0) {
+      grpcServer = createGrpcServer({ ingestor, tokens, maxRequestBytes: config.maxRequestBytes, decodeLimits, onError });
+      grpcPort = await bindGrpcServer(grpcServer, config.host, config.grpcPort);
+    }
+  } catch (error) {
+    httpServer.close();
+    await writer.stop();
+    await wal.close();
+    await store.close();
+    throw error;
+  }
+  const httpPort = (httpServer.address() as AddressInfo).port;
+
+  const flush = async (timeoutMillis = 30_000) => {
+    const deadline = Date.now() + timeoutMillis;
+    while (wal.pendingBytes > 0) {
+      if (Date.now() > deadline) throw new Error(`flush timed out with ${wal.pendingBytes} bytes not yet in ClickHouse`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await new Promise<void>((resolve) => {
+      httpServer.close(() => resolve());
+      httpServer.closeIdleConnections();
+    });
+    if (grpcServer) await new Promise<void>((resolve) => grpcServer.tryShutdown(() => resolve()));
+    // Whatever is not stored now stays in the log and is replayed on the next start.
+    await writer.stop({ drain: true, timeoutMillis: 10_000 });
+    await wal.close();
+    await store.close();
+  };
+
+  return {
+    config,
+    store,
+    httpPort,
+    grpcPort,
+    httpUrl: `http://${urlHost(config.host)}:${httpPort}`,
+    grpcAddress: `${urlHost(config.host)}:${grpcPort}`,
+    writer,
+    flush,
+    close,
+  };
+}

@@ -1,0 +1,19 @@
+/**
+ * The `trajectories` command line: `serve` runs the receiver; `export` and `jobs` write training data.
+ * Errors print one line that names the problem and exit non-zero.
+ */
+import { Command } from 'commander';
+import { addServeCommand } from './serve-command.ts';
+
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command('trajectories')
+    .description('Agent trajectories over OpenTelemetry: receive spans, derive rewards and credit, export training data')
+    .showHelpAfterError();
+  addServeCommand(program);
+  try {
+    await program.parseAsync(argv);
+  } catch (error) {
+    console.error(`trajectories: ${(error as Error).message}`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * The store's ClickHouse client: embedded ClickHouse (chdb, data in a local directory) by default, or a
+ * ClickHouse server/cluster when a URL is configured. Both are the same `@clickhouse/client` API, so every
+ * query, insert and migration runs unchanged on either.
+ */
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { assertIdentifier } from './sql-files.ts';
+
+export interface StoreOptions {
+  /** Directory of the embedded ClickHouse data (and nothing else). Ignored when `clickhouseUrl` is set. */
+  dataDir: string;
+  /** `http(s)://user:password@host:8123[/database]` of a ClickHouse server; embedded when undefined. */
+  clickhouseUrl?: string | undefined;
+  /** @default 'trajectories' */
+  database?: string | undefined;
+  /** Cluster name for ON CLUSTER migrations and Replicated engines (server deployments only). */
+  cluster?: string | undefined;
+}
+
+export interface Store {
+  client: ClickHouseClient;
+  embedded: boolean;
+  database: string;
+  cluster: string | undefined;
+  close(): Promise<void>;
+}
+
+export async function openStore(options: StoreOptions): Promise<Store> {
+  return options.clickhouseUrl ? openServerStore(options, options.clickhouseUrl) : openEmbeddedStore(options);
+}
+
+async function openEmbeddedStore(options: StoreOptions): Promise<Store> {
+  const database = assertIdentifier(options.database ?? 'trajectories', 'database name');
+  const path = resolve(options.dataDir, 'clickhouse');
+  mkdirSync(path, { recursive: true });
+  // Loaded lazily so that server deployments never load the 500 MB native library.
+  const { createChdbConnection } = await import('chdb/connection');
+  let client: ClickHouseClient;
+  try {
+    client = createClient({ connection: createChdbConnection({ path }) } as Parameters<typeof createClient>[0]);
+    await client.command({ query: `CREATE DATABASE IF NOT EXISTS \`${database}\`` });
+  } catch (error) {
+    throw new Error(
+      `cannot open embedded ClickHouse in ${path}: ${(error as Error).message}. ` +
+        'Only one process can hold a data directory: stop the other receiver or pass another --data-dir.',
+      { cause: error },
+    );
+  }
+  // The embedded engine is one session per process, so USE sets the database for every later query.
+  await client.command({ query: `USE \`${database}\`` });
+  return { client, embedded: true, database, cluster: undefined, close: () => client.close() };
+}
+
+async function openServerStore(options: StoreOptions, url: string): Promise<Store> {
+  const parsed = new URL(url);
+  const databaseFromPath = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
+  const database = assertIdentifier(databaseFromPath || options.database || 'trajectories', 'database name');
+  parsed.pathname = '/';
+  const cluster = options.cluster;
+  const bootstrap = createClient({ url: parsed.toString(), request_timeout: 30_000 });
+  try {
+    const onCluster = cluster ? ` ON CLUSTER \`${assertIdentifier(cluster, 'cluster name')}\`` : '';
+    await bootstrap.command({ query: `CREATE DATABASE IF NOT EXISTS \`${database}\`${onCluster}` });
+  } catch (error) {
+    throw new Error(
+      `cannot reach ClickHouse at ${redact(parsed)}: ${(error as Error).message}. ` +
+        'Check --clickhouse-url (http://user:password@host:8123) and that the server is up.',
+      { cause: error },
+    );
+  } finally {
+    await bootstrap.close();
+  }
+  const client = createClient({
+    url: parsed.toString(),
+    database,
+    request_timeout: 60_000,
+    compression: { request: true, response: true },
+    clickhouse_settings: { date_time_input_format: 'best_effort' },
+  });
+  return { client, embedded: false, database, cluster, close: () => client.close() };
+}
+
+function redact(url: URL): string {
+  const copy = new URL(url);
+  if (copy.password) copy.password = '***';
+  return copy.toString();
+}

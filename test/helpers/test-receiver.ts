@@ -1,0 +1,27 @@
+/** Starts a real receiver on ephemeral ports with embedded ClickHouse in a fresh temporary directory. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startReceiver, type Receiver } from '../../collector/receiver.ts';
+import type { ReceiverOptions } from '../../collector/config.ts';
+
+export function temporaryDirectory(prefix = 'trajectories-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export async function startTestReceiver(options: ReceiverOptions = {}): Promise<Receiver> {
+  return startReceiver({
+    httpPort: 0,
+    grpcPort: 0,
+    dataDir: temporaryDirectory(),
+    walSync: 'none',
+    batchLingerMillis: 5,
+    ...options,
+  });
+}
+
+/** The rows of a query against the receiver's store, for assertions that the API does not cover. */
+export async function queryRows<T>(receiver: Receiver, query: string, params: Record<string, unknown> = {}): Promise<T[]> {
+  const result = await receiver.store.client.query({ query, query_params: params, format: 'JSONEachRow' });
+  return result.json<T>();
+}
