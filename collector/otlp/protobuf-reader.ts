@@ -244,9 +244,12 @@ export class ProtobufReader {
       case WIRE_FIXED64:
         this.skipBytes(8);
         return;
-      case WIRE_LENGTH_DELIMITED:
-        this.pos += this.readLength();
+      case WIRE_LENGTH_DELIMITED: {
+        // Read the length first: `this.pos += this.readLength()` would add it to the position before the prefix.
+        const length = this.readLength();
+        this.pos += length;
         return;
+      }
       case WIRE_FIXED32:
         this.skipBytes(4);
         return;
