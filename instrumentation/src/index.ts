@@ -1,0 +1,21 @@
+/**
+ * @agent-trajectories/instrumentation: OpenTelemetry GenAI spans for TypeScript agents (openai,
+ * @anthropic-ai/sdk) and a small trajectory API (agent runs, tools, rewards) for what auto-instrumentation
+ * cannot know.
+ */
+export { register, type InstrumentationHandle } from './register.ts';
+export type { RegisterOptions } from './configuration.ts';
+export type { RedactContent, ContentRedactionContext } from './state.ts';
+export { trajectory, type TrajectoryOptions } from './trajectory/trajectory.ts';
+export { tool, type ToolOptions, type ToolCall, type InstrumentedTool } from './trajectory/tool.ts';
+export { reward, type RewardOptions } from './trajectory/reward.ts';
+export { patchModule as instrumentModule, type InstrumentedModuleName } from './hooks/patch-module.ts';
+export {
+  AGENTLIGHTNING_ANNOTATION_SPAN_NAME,
+  AGENTLIGHTNING_DEFAULT_REWARD_NAME,
+  ATTR_AGENTLIGHTNING_ATTEMPT_ID,
+  ATTR_AGENTLIGHTNING_ROLLOUT_ID,
+  ATTR_TRAJECTORY_REWARD_COMMENT,
+  ATTR_TRAJECTORY_TASK_DESCRIPTION,
+  ATTR_TRAJECTORY_TASK_ID,
+} from './attributes.ts';
