@@ -106,14 +106,16 @@ export class ProtobufReader {
     const start = this.pos;
     let pos = start;
     let value = 0;
-    for (let shift = 0; shift < 49; shift += 7) {
+    let multiplier = 1;
+    for (let count = 0; count < 7; count++) {
       if (pos >= end) throw this.truncated();
       const byte = buffer[pos++]!;
-      value += (byte & 0x7f) * 2 ** shift;
+      value += (byte & 0x7f) * multiplier;
       if (byte < 0x80) {
         this.pos = pos;
         return value;
       }
+      multiplier *= 128;
     }
     // Slow path: long positive values and every negative value (two's complement, always 10 bytes).
     let big = 0n;
