@@ -28,6 +28,8 @@ import { isRecord } from './messages.ts';
 export interface StreamAssembler {
   add(chunk: unknown): void;
   record(span: Span): void;
+  /** A failure the stream reported as an event rather than by throwing (Responses API `error`, `response.failed`). */
+  failure?(): { type: string; message: string } | undefined;
 }
 
 /** What one provider API contributes: its request attributes, its response and stream mapping. */
@@ -262,6 +264,11 @@ class LlmCall {
   private finishStream(assembler: StreamAssembler): void {
     if (this.ended) return;
     guard('recording a streamed response', () => assembler.record(this.span));
+    const failure = guard('reading a stream failure', () => assembler.failure?.());
+    if (failure) {
+      this.span.setAttribute(ATTR_ERROR_TYPE, failure.type);
+      this.span.setStatus({ code: SpanStatusCode.ERROR, message: failure.message });
+    }
     this.end();
   }
 

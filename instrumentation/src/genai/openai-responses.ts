@@ -163,10 +163,24 @@ class ResponsesStreamAssembler implements StreamAssembler {
   private terminal = false;
   private readonly doneItems = new Map<number, unknown>();
   private readonly partialItems = new Map<number, Record<string, unknown>>();
+  private error: { type: string; message: string } | undefined;
+
+  failure(): { type: string; message: string } | undefined {
+    if (this.error) return this.error;
+    if (this.response && stringField(this.response, 'status') === 'failed') {
+      const error = recordField(this.response, 'error') ?? {};
+      return { type: stringField(error, 'code') ?? 'response.failed', message: stringField(error, 'message') ?? 'response failed' };
+    }
+    return undefined;
+  }
 
   add(event: unknown): void {
     if (!isRecord(event)) return;
     const type = stringField(event, 'type');
+    if (type === 'error') {
+      this.error = { type: stringField(event, 'code') ?? 'error', message: stringField(event, 'message') ?? 'stream error event' };
+      return;
+    }
     const response = recordField(event, 'response');
     if (response) {
       this.response = response;
