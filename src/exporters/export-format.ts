@@ -1,0 +1,65 @@
+/**
+ * The contract every export format implements: a name, a zod schema of one output record, and a pure
+ * `toRecords` that turns a batch of assembled trajectories into records plus the trajectories it skipped and why.
+ * Formats never invent data: a trajectory that lacks what the format needs (a reward, a user prompt, a pair) is
+ * skipped with a reason the export summary shows.
+ */
+import type { z } from 'zod';
+import type { Trajectory } from '../model/trajectory.ts';
+
+/** Which reward or credit value a record carries. Per-turn values come from `trajectory.credit`. */
+export const creditColumns = ['final', 'discounted', 'air_shaped', 'advantage'] as const;
+export type CreditColumn = (typeof creditColumns)[number];
+
+export interface FormatOptions {
+  /** @default 'final' */
+  credit: CreditColumn;
+  /** Export trajectories without a final reward in formats that can do without one (SFT). @default false */
+  includeUnrewarded: boolean;
+  /** Smallest reward difference between the two trajectories of a preference pair. @default 0.1 */
+  preferenceMargin: number;
+  /** `trl-kto`: `label` is true when the reward is at least this. @default 0.5 */
+  labelThreshold: number;
+  /** `openai-sft`: add `weight` (0 or 1) to assistant messages, 1 when the turn's credit exceeds this. */
+  weightThreshold: number | undefined;
+  /**
+   * `openai-rft` / `fireworks`: reference fields added to each record, field name -> source. A source is
+   * `final_answer` (the trajectory's last assistant text), `task`, `task_id`, `reward:<name>` (that reward's
+   * comment, else its value) or `tool:<name>` (the last result of that tool). @default { ground_truth: 'final_answer' }
+   */
+  referenceFields: Record<string, string>;
+}
+
+export const defaultFormatOptions: FormatOptions = {
+  credit: 'final',
+  includeUnrewarded: false,
+  preferenceMargin: 0.1,
+  labelThreshold: 0.5,
+  weightThreshold: undefined,
+  referenceFields: { ground_truth: 'final_answer' },
+};
+
+export interface SkippedTrajectory {
+  trajectory_id: string;
+  reason: string;
+}
+
+export interface FormatResult<R> {
+  records: R[];
+  /** Trajectories that produced no record. */
+  skipped: SkippedTrajectory[];
+}
+
+export interface ExportFormat<R = unknown> {
+  name: string;
+  description: string;
+  recordSchema: z.ZodType<R>;
+  /**
+   * 'task': records combine several trajectories of one task (ART groups, preference pairs), so the exporter
+   * hands over all selected trajectories of a task in one call. 'trajectory': each trajectory stands alone.
+   */
+  grouping: 'task' | 'trajectory';
+  /** ClickHouse structure of a record for Parquet output; free-form objects are stored as JSON text. */
+  parquetStructure(options: FormatOptions): string;
+  toRecords(trajectories: Trajectory[], options: FormatOptions): FormatResult<R>;
+}

@@ -1,0 +1,55 @@
+/**
+ * Hugging Face TRL GRPOTrainer, conversational prompt-only type: `{prompt, tools, reward, advantage, ...}`.
+ * GRPO samples its own completions; the extra columns reach the reward functions as keyword arguments, so the
+ * observed reward (chosen credit column) and group-relative advantage of the recorded run travel with the prompt.
+ * `prompt` is the conversation before the model's first output. `advantage` is null when the store computed none.
+ *
+ * {"prompt":[{"role":"system","content":"You are a weather bot."},{"role":"user","content":"Weather in Paris?"}],
+ *  "tools":[],"reward":1,"advantage":0.5,"task_id":"t-weather","trajectory_id":"..."}
+ */
+import { z } from 'zod';
+import { buildConversation, firstGeneratedIndex } from '../conversation.ts';
+import { missingRewardReason, trajectoryReward } from '../credit.ts';
+import type { ExportFormat } from '../export-format.ts';
+import { parquetTrlMessage, toolDefinitionOutputSchema, toolDefinitions, toTrlMessages, trlMessageSchema } from '../message-shapes.ts';
+import { perTrajectory } from '../per-trajectory.ts';
+
+export const trlGrpoRecordSchema = z.object({
+  prompt: z.array(trlMessageSchema).min(1),
+  tools: z.array(toolDefinitionOutputSchema),
+  reward: z.number(),
+  advantage: z.number().nullable(),
+  task_id: z.string(),
+  trajectory_id: z.string(),
+});
+export type TrlGrpoRecord = z.infer<typeof trlGrpoRecordSchema>;
+
+export const trlGrpoFormat: ExportFormat<TrlGrpoRecord> = {
+  name: 'trl-grpo',
+  description: 'Hugging Face TRL GRPO prompt-only {prompt, tools} with reward and advantage columns',
+  recordSchema: trlGrpoRecordSchema,
+  grouping: 'trajectory',
+  parquetStructure: () => `prompt Array(${parquetTrlMessage}), tools String, reward Float64, advantage Nullable(Float64), task_id String, trajectory_id String`,
+  toRecords(trajectories, options) {
+    return perTrajectory(trajectories, (trajectory) => {
+      const reward = trajectoryReward(trajectory, options.credit);
+      if (reward === null) return missingRewardReason(trajectory, options.credit);
+      const conversation = buildConversation(trajectory);
+      const split = firstGeneratedIndex(conversation);
+      const promptMessages = (split < 0 ? conversation : conversation.slice(0, split)).map((entry) => entry.message);
+      if (!promptMessages.some((message) => message.role === 'user')) return 'no user message in the prompt';
+      const first = trajectory.turns[0];
+      const advantage = first ? (trajectory.credit.find((entry) => entry.turn_index === first.index)?.advantage ?? null) : null;
+      return [
+        {
+          prompt: toTrlMessages(promptMessages),
+          tools: toolDefinitions(trajectory.tools),
+          reward,
+          advantage,
+          task_id: trajectory.task_id,
+          trajectory_id: trajectory.id,
+        },
+      ];
+    });
+  },
+};
