@@ -22,6 +22,8 @@ const ENTRY_MODULES: ReadonlyArray<readonly [RegExp, string]> = [
   [/\/node_modules\/@anthropic-ai\/sdk\/index\.mjs$/, '@anthropic-ai/sdk'],
 ];
 
+const INJECTION_MARKER = '__agentTrajectoriesSelf';
+
 let patchModuleUrl: string | undefined;
 
 export function initialize(data: LoaderData | undefined): void {
@@ -35,10 +37,12 @@ export async function load(url: string, context: unknown, nextLoad: NextLoad): P
   const entry = ENTRY_MODULES.find(([pattern]) => pattern.test(path));
   if (!entry) return result;
   const source = typeof result.source === 'string' ? result.source : new TextDecoder().decode(result.source as Uint8Array);
+  // The hook can be in the chain twice (Node runs `--require` preloads in the loader thread too): inject once.
+  if (source.includes(INJECTION_MARKER)) return result;
   const injected = [
-    `import * as __agentTrajectoriesSelf from ${JSON.stringify(url)};`,
+    `import * as ${INJECTION_MARKER} from ${JSON.stringify(url)};`,
     `import { patchModule as __agentTrajectoriesPatch } from ${JSON.stringify(patchModuleUrl)};`,
-    `__agentTrajectoriesPatch(${JSON.stringify(entry[1])}, __agentTrajectoriesSelf);`,
+    `__agentTrajectoriesPatch(${JSON.stringify(entry[1])}, ${INJECTION_MARKER});`,
   ].join('\n');
   return { ...result, source: `${source}\n${injected}\n` };
 }
