@@ -65,7 +65,7 @@ export async function startReceiver(options: ReceiverOptions = {}, environment: 
     throw error;
   }
   const wal = await WriteAheadLog.open(join(config.dataDir, 'wal'), { sync: config.walSync });
-  const writer = new StoreWriter(store.client, wal, config.dataDir, {
+  const writer = new StoreWriter(store, wal, config.dataDir, {
     lingerMillis: config.batchLingerMillis,
     onError: (error) => {
       if (error.message !== lastLoggedError) log(`ClickHouse insert failed (will retry): ${error.message}`);

@@ -8,8 +8,7 @@
  */
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import type { ClickHouseClient } from '@clickhouse/client';
+import type { Store } from '../../src/store/client.ts';
 import type { WalPosition, WalRecord, WalTable, WriteAheadLog } from './write-ahead-log.ts';
 
 export interface StoreWriterOptions {
@@ -27,7 +26,7 @@ export interface StoreWriterOptions {
 const dataErrorCodes = new Set(['6', '26', '27', '38', '41', '53', '69', '70', '72', '117', '130', '131', '173', '1001']);
 
 export class StoreWriter {
-  private readonly client: ClickHouseClient;
+  private readonly store: Store;
   private readonly log: WriteAheadLog;
   private readonly deadLetterFile: string;
   private readonly maxBatchBytes: number;
@@ -41,8 +40,8 @@ export class StoreWriter {
   private lastError: Error | undefined;
   private insertedRowsTotal = 0;
 
-  constructor(client: ClickHouseClient, log: WriteAheadLog, directory: string, options: StoreWriterOptions = {}) {
-    this.client = client;
+  constructor(store: Store, log: WriteAheadLog, directory: string, options: StoreWriterOptions = {}) {
+    this.store = store;
     this.log = log;
     this.deadLetterFile = join(directory, 'dead-letter.jsonl');
     this.maxBatchBytes = options.maxBatchBytes ?? 32 * 1024 * 1024;
@@ -166,19 +165,10 @@ export class StoreWriter {
       byTable.set(record.table, entry);
     }
     for (const [table, { payloads, rows }] of byTable) {
-      await insertJsonEachRow(this.client, table, Buffer.concat(payloads));
+      await this.store.insertJsonEachRow(table, Buffer.concat(payloads));
       this.insertedRowsTotal += rows;
     }
   }
-}
-
-/** Inserts newline-delimited JSON rows as they are, with no per-row work in JS. */
-export async function insertJsonEachRow(client: ClickHouseClient, table: string, rows: Buffer): Promise<void> {
-  const result = await client.exec({
-    query: `INSERT INTO ${table} FORMAT JSONEachRow`,
-    values: Readable.from([rows]),
-  });
-  result.stream.resume();
 }
 
 function sleep(millis: number): Promise<void> {

@@ -60,7 +60,10 @@ describe('crash recovery', () => {
       }
     };
     const senders = Array.from({ length: 8 }, sender);
-    while (acknowledged.size < 2000) await new Promise((resolve) => setTimeout(resolve, 5));
+    while (acknowledged.size < 2000) {
+      if (child.exitCode !== null) throw new Error(`receiver exited with ${child.exitCode} before it was killed`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
     child.kill('SIGKILL');
     killed = true;
     await Promise.all(senders);

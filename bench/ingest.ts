@@ -1,0 +1,164 @@
+/**
+ * End-to-end ingest benchmark: OTLP/HTTP protobuf requests of realistic GenAI spans into a receiver running in
+ * its own process (with the default fsync'd write-ahead log), timed until every span is in ClickHouse; beside it,
+ * the raw insert rate of the very same rows into the same embedded ClickHouse, measured in this run. Also ack
+ * latency percentiles, the receiver's peak RSS, and its behaviour (429s, RSS) under an offered load far above
+ * its capacity.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { decodeTracesProtobuf } from '../collector/otlp/index.ts';
+import { mapSpan } from '../src/conventions/index.ts';
+import { openStore } from '../src/store/client.ts';
+import { migrate } from '../src/store/migrate.ts';
+import { spanRow } from '../src/store/span-row.ts';
+import { temporaryDirectory } from '../test/helpers/test-receiver.ts';
+import { encodedAgentRequests } from './genai-spans.ts';
+import { percentile, type BenchResult } from './report.ts';
+
+const bin = fileURLToPath(new URL('../bin/trajectories.mjs', import.meta.url));
+
+interface Options {
+  requests: number;
+  tracesPerRequest: number;
+  concurrency: number;
+  overloadSeconds: number;
+}
+
+function startReceiverProcess(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, 'serve', '--data-dir', dataDir, '--http-port', '0', '--grpc-port', '-1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /OTLP\/HTTP\s+(http:\/\/\S+)/.exec(output);
+      if (match) resolve({ child, url: match[1]! });
+    });
+    child.once('exit', (code) => reject(new Error(`receiver exited with ${code}: ${output}`)));
+  });
+}
+
+function peakRssMegabytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024;
+}
+
+function currentRssMegabytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? NaN) / 1024;
+}
+
+function post(agent: Agent, url: URL, body: Uint8Array): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const outgoing = request(url, { method: 'POST', agent, headers: { 'Content-Type': 'application/x-protobuf', 'Content-Length': body.byteLength } }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode ?? 0));
+    });
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
+}
+
+async function pendingBytes(url: string): Promise<number> {
+  const health = (await (await fetch(`${url}/healthz`)).json()) as { pending_bytes: number };
+  return health.pending_bytes;
+}
+
+/** Rows exactly as the receiver would write them, for the raw-insert baseline. */
+function rowsOf(bodies: Uint8Array[]): Buffer[] {
+  return bodies.map((body) => {
+    const decoded = decodeTracesProtobuf(body, { maxAttributeBytes: 4 * 1024 * 1024 });
+    return Buffer.from(decoded.spans.map((span) => JSON.stringify(spanRow('default', span, mapSpan(span)))).join('\n') + '\n');
+  });
+}
+
+async function rawInsertRate(rowBatches: Buffer[], spans: number, requestsPerInsert: number): Promise<number> {
+  const store = await openStore({ dataDir: temporaryDirectory('bench-raw-') });
+  await migrate(store);
+  const started = performance.now();
+  for (let index = 0; index < rowBatches.length; index += requestsPerInsert) {
+    await store.insertJsonEachRow('spans', Buffer.concat(rowBatches.slice(index, index + requestsPerInsert)));
+  }
+  const seconds = (performance.now() - started) / 1000;
+  await store.close();
+  return spans / seconds;
+}
+
+export async function benchIngest(options: Partial<Options> = {}): Promise<BenchResult[]> {
+  const { requests, tracesPerRequest, concurrency, overloadSeconds } = { requests: 400, tracesPerRequest: 50, concurrency: 8, overloadSeconds: 6, ...options };
+  process.stderr.write(`ingest: generating ${requests} requests of ${tracesPerRequest * 6} GenAI spans with the OTel SDK...\n`);
+  const { bodies, spans } = await encodedAgentRequests(requests, tracesPerRequest);
+  const megabytes = bodies.reduce((sum, body) => sum + body.byteLength, 0) / 1024 / 1024;
+
+  process.stderr.write(`ingest: raw ClickHouse insert of the same ${spans} rows...\n`);
+  const rowBatches = rowsOf(bodies);
+  const requestsPerInsert = 20;
+  const raw = await rawInsertRate(rowBatches, spans, requestsPerInsert);
+
+  process.stderr.write(`ingest: ${spans} spans (${megabytes.toFixed(0)} MB protobuf) through OTLP/HTTP into a receiver process...\n`);
+  const { child, url } = await startReceiverProcess(temporaryDirectory('bench-ingest-'));
+  const endpoint = new URL(`${url}/v1/traces`);
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const latencies: number[] = [];
+  let next = 0;
+  let refusals = 0;
+  const started = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < bodies.length) {
+      const body = bodies[next++]!;
+      for (;;) {
+        const sent = performance.now();
+        const status = await post(agent, endpoint, body);
+        if (status === 200) {
+          latencies.push(performance.now() - sent);
+          break;
+        }
+        if (status !== 429 && status !== 503) throw new Error(`unexpected status ${status}`);
+        refusals++;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+  }));
+  const acknowledgedAt = performance.now();
+  while ((await pendingBytes(url)) > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+  const stored = performance.now();
+  const ingestRate = spans / ((stored - started) / 1000);
+  const ackRate = spans / ((acknowledgedAt - started) / 1000);
+  const rssAfterLoad = peakRssMegabytes(child.pid!);
+
+  process.stderr.write(`ingest: overload for ${overloadSeconds}s with ${concurrency * 8} concurrent senders and no pacing...\n`);
+  const overloadAgent = new Agent({ keepAlive: true, maxSockets: concurrency * 8 });
+  let offered = 0;
+  let accepted = 0;
+  let overloadRefusals = 0;
+  const overloadEnd = performance.now() + overloadSeconds * 1000;
+  await Promise.all(Array.from({ length: concurrency * 8 }, async (_, sender) => {
+    let index = sender;
+    while (performance.now() < overloadEnd) {
+      const status = await post(overloadAgent, endpoint, bodies[index++ % bodies.length]!);
+      offered++;
+      if (status === 200) accepted++;
+      else overloadRefusals++;
+    }
+  }));
+  const rssUnderOverload = peakRssMegabytes(child.pid!);
+  const rssNow = currentRssMegabytes(child.pid!);
+  child.kill('SIGTERM');
+  agent.destroy();
+  overloadAgent.destroy();
+  const offeredSpanRate = (offered * spans) / bodies.length / overloadSeconds;
+
+  return [
+    { name: 'ingest end-to-end (OTLP/HTTP protobuf -> stored)', value: Math.round(ingestRate), unit: 'spans/s', baseline: Math.round(raw), ratio: ingestRate / raw, note: 'baseline: raw INSERT of the same rows' },
+    { name: 'ingest acknowledged (durable in WAL)', value: Math.round(ackRate), unit: 'spans/s' },
+    { name: 'raw ClickHouse insert, same rows', value: Math.round(raw), unit: 'spans/s' },
+    { name: 'ack latency p50', value: percentile(latencies, 0.5), unit: 'ms', note: `${tracesPerRequest * 6} spans/request, ${concurrency} concurrent` },
+    { name: 'ack latency p99', value: percentile(latencies, 0.99), unit: 'ms' },
+    { name: 'receiver peak RSS after load', value: Math.round(rssAfterLoad), unit: 'MB', note: `${refusals} retries` },
+    { name: 'overload: offered load', value: Math.round(offeredSpanRate), unit: 'spans/s', baseline: Math.round(ingestRate), ratio: offeredSpanRate / ingestRate, note: 'ratio = offered / capacity' },
+    { name: 'overload: refused with 429/503', value: overloadRefusals, unit: 'requests', note: `${accepted} accepted of ${offered}` },
+    { name: 'overload: receiver peak RSS', value: Math.round(rssUnderOverload), unit: 'MB', baseline: Math.round(rssAfterLoad), ratio: rssUnderOverload / rssAfterLoad, note: `RSS at end ${Math.round(rssNow)} MB` },
+  ];
+}
