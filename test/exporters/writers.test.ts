@@ -1,0 +1,96 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { queryAsync } from 'chdb';
+import { describe, expect, it } from 'vitest';
+import { defaultFormatOptions } from '../../src/exporters/export-format.ts';
+import { exportFormats, getExportFormat } from '../../src/exporters/formats/index.ts';
+import { inMemoryParquetConverter } from '../../src/exporters/writers/parquet-converter.ts';
+import { openRecordWriter } from '../../src/exporters/writers/record-writer.ts';
+import { temporaryDirectory } from '../helpers/test-receiver.ts';
+import { goldenTrajectories } from './golden-trajectories.ts';
+
+const records = [{ a: 1, text: 'héllo\nworld' }, { a: 2, text: '' }];
+
+async function readParquet(path: string): Promise<Array<Record<string, any>>> {
+  const result = await queryAsync(`SELECT * FROM file('${path}', Parquet)`, { format: 'JSONEachRow' });
+  return result.text().trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, any>);
+}
+
+describe('record writers', () => {
+  it('writes JSONL, one record per line', async () => {
+    const path = join(temporaryDirectory(), 'out.jsonl');
+    const writer = openRecordWriter(path, { encoding: 'jsonl' });
+    for (const record of records) await writer.write(record);
+    const written = await writer.close();
+    expect(written.records).toBe(2);
+    const text = readFileSync(path, 'utf8');
+    expect(written.bytes).toBe(Buffer.byteLength(text));
+    expect(text.trim().split('\n').map((line) => JSON.parse(line))).toEqual(records);
+  });
+
+  it('writes gzip JSONL that gunzips to the same lines', async () => {
+    const path = join(temporaryDirectory(), 'out.jsonl.gz');
+    const writer = openRecordWriter(path, { encoding: 'jsonl.gz' });
+    for (let index = 0; index < 5000; index++) await writer.write({ index, padding: 'x'.repeat(100) });
+    await writer.close();
+    const lines = gunzipSync(readFileSync(path)).toString('utf8').trim().split('\n');
+    expect(lines).toHaveLength(5000);
+    expect(JSON.parse(lines[4999] as string)).toEqual({ index: 4999, padding: 'x'.repeat(100) });
+  });
+
+  it('leaves nothing under the final name (and no temporary file) when aborted', async () => {
+    const directory = temporaryDirectory();
+    const path = join(directory, 'out.jsonl');
+    const writer = openRecordWriter(path, { encoding: 'jsonl' });
+    await writer.write(records[0]);
+    await writer.abort();
+    expect(readdirSync(directory)).toEqual([]);
+  });
+
+  it('leaves nothing under the final name when the parquet conversion fails', async () => {
+    const directory = temporaryDirectory();
+    const path = join(directory, 'out.parquet');
+    const writer = openRecordWriter(path, { encoding: 'parquet', parquet: { structure: 'a UInt8, unexpected_column String', converter: inMemoryParquetConverter() } });
+    await writer.write({ a: 1, other: 'field the structure does not have' });
+    await expect(writer.close()).rejects.toThrow();
+    expect(readdirSync(directory)).toEqual([]);
+  });
+
+  it.each(exportFormats.map((format) => format.name))('round-trips %s records through Parquet written by ClickHouse', async (name) => {
+    const format = getExportFormat(name);
+    const options = { ...defaultFormatOptions, weightThreshold: 0 };
+    const { records: formatted } = format.toRecords(goldenTrajectories, options);
+    const path = join(temporaryDirectory(), `${name}.parquet`);
+    const writer = openRecordWriter(path, { encoding: 'parquet', parquet: { structure: format.parquetStructure(options), converter: inMemoryParquetConverter() } });
+    for (const record of formatted) await writer.write(record);
+    const written = await writer.close();
+    expect(written.records).toBe(formatted.length);
+    const rows = await readParquet(path);
+    expect(rows).toHaveLength(formatted.length);
+    expect(Object.keys(rows[0]!).sort()).toEqual(Object.keys(formatted[0] as object).sort());
+  });
+
+  it('keeps message structure in Parquet: roles, string arguments, tool call ids', async () => {
+    const format = getExportFormat('openai-sft');
+    const { records: formatted } = format.toRecords(goldenTrajectories, defaultFormatOptions);
+    const path = join(temporaryDirectory(), 'sft.parquet');
+    const writer = openRecordWriter(path, { encoding: 'parquet', parquet: { structure: format.parquetStructure(defaultFormatOptions), converter: inMemoryParquetConverter() } });
+    for (const record of formatted) await writer.write(record);
+    await writer.close();
+    const [first] = await readParquet(path);
+    expect(first!.messages.map((message: any) => message.role)).toEqual(['system', 'user', 'assistant', 'tool', 'assistant']);
+    expect(first!.messages[2].tool_calls[0].function).toEqual({ name: 'get_weather', arguments: '{"city":"Paris"}' });
+    expect(first!.messages[3].tool_call_id).toBe('call_1');
+    expect(JSON.parse(first!.tools)[0].function.name).toBe('get_weather');
+  });
+
+  it('writes a valid empty Parquet file for zero records', async () => {
+    const path = join(temporaryDirectory(), 'empty.parquet');
+    const writer = openRecordWriter(path, { encoding: 'parquet', parquet: { structure: 'a UInt8', converter: inMemoryParquetConverter() } });
+    const written = await writer.close();
+    expect(written.records).toBe(0);
+    expect(existsSync(path)).toBe(true);
+    expect(await readParquet(path)).toEqual([]);
+  });
+});
