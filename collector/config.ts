@@ -36,6 +36,8 @@ export const receiverConfigSchema = z.object({
   batchLingerMillis: z.coerce.number().int().nonnegative().default(50),
   /** Seconds without a new span after which a trajectory counts as complete. */
   quietSeconds: z.coerce.number().nonnegative().default(60),
+  /** Discount factor of the discounted and AIR-shaped returns (credit view). */
+  gamma: z.coerce.number().min(0).max(1).default(0.99),
   /** YAML file of scheduled export jobs. */
   jobsFile: z.string().optional(),
 });
@@ -62,6 +64,7 @@ export const environmentNames: Record<keyof ReceiverConfig, string[]> = {
   walSync: ['TRAJECTORIES_WAL_SYNC'],
   batchLingerMillis: ['TRAJECTORIES_BATCH_LINGER_MS'],
   quietSeconds: ['TRAJECTORIES_QUIET_SECONDS'],
+  gamma: ['TRAJECTORIES_GAMMA'],
   jobsFile: ['TRAJECTORIES_JOBS_FILE'],
 };
 

@@ -10,6 +10,7 @@ import type { Server as GrpcServer } from '@grpc/grpc-js';
 import { openStore, type Store } from '../src/store/client.ts';
 import { migrate } from '../src/store/migrate.ts';
 import { addTraceRoutes } from './api/trace-routes.ts';
+import { addTrajectoryRoutes } from './api/trajectory-routes.ts';
 import { loadTenantTokensFile, parseInlineTenantTokens, type TenantTokens } from './auth/tenant-tokens.ts';
 import { resolveReceiverConfig, type ReceiverConfig, type ReceiverOptions } from './config.ts';
 import { bindGrpcServer, createGrpcServer } from './grpc/server.ts';
@@ -93,6 +94,7 @@ export async function startReceiver(options: ReceiverOptions = {}, environment: 
     decodeLimits,
   });
   addTraceRoutes(router, store.client);
+  addTrajectoryRoutes(router, store.client, { quietSeconds: config.quietSeconds, gamma: config.gamma });
 
   const onError = (error: unknown) => log(`request failed: ${(error as Error).stack ?? String(error)}`);
   const httpServer: HttpServer = createHttpServer({ router, tokens, onError });

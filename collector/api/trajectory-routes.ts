@@ -1,0 +1,85 @@
+/**
+ * The trajectory API: list (filters + keyset pagination), search, one trajectory with turns/rewards/credit, and
+ * feedback rewards. Every route is scoped to the caller's tenant; query strings go through the same zod schema as
+ * the library functions, and a bad value answers 400 naming the field. `/v1/trajectories/search` is registered
+ * before `/v1/trajectories/:id` because the router takes the first match.
+ */
+import type { ClickHouseClient } from '@clickhouse/client';
+import { z } from 'zod';
+import { InvalidCursorError } from '../../src/trajectories/cursor.ts';
+import { feedbackBodySchema, storeFeedback } from '../../src/trajectories/feedback.ts';
+import { describeIssue, trajectoryFiltersSchema } from '../../src/trajectories/filters.ts';
+import { getTrajectory, listTrajectories, readSummaries } from '../../src/trajectories/read-trajectories.ts';
+import { searchTrajectories } from '../../src/trajectories/search.ts';
+import { resolveTrajectorySettings, type TrajectorySettings } from '../../src/trajectories/settings.ts';
+import { traceIdsForTrajectory } from '../../src/trajectories/trajectory-id.ts';
+import { HttpError } from '../http/http-error.ts';
+import { readBody } from '../http/read-body.ts';
+import type { Router } from '../http/router.ts';
+import { sendJson } from '../http/send.ts';
+
+const limitSchema = z.coerce.number().int().min(1).max(1000);
+const pageSchema = trajectoryFiltersSchema.extend({
+  limit: limitSchema.default(50),
+  cursor: z.string().min(1).max(4000).optional(),
+});
+const searchSchema = z.strictObject({
+  q: z.string().trim().min(1).max(10_000),
+  min_reward: trajectoryFiltersSchema.shape.min_reward,
+  limit: limitSchema.default(10),
+});
+const maxFeedbackBytes = 64 * 1024;
+
+function parseQuery<T extends z.ZodType>(schema: T, url: URL): z.output<T> {
+  const values: Record<string, string> = {};
+  for (const [key, value] of url.searchParams) {
+    if (key in values) throw new HttpError(400, `${key}: given more than once`);
+    values[key] = value;
+  }
+  const parsed = schema.safeParse(values);
+  if (!parsed.success) throw new HttpError(400, describeIssue(parsed.error));
+  return parsed.data;
+}
+
+export function addTrajectoryRoutes(router: Router, client: ClickHouseClient, options: Partial<TrajectorySettings> = {}): void {
+  const settings = resolveTrajectorySettings(options);
+
+  router.add('GET', '/v1/trajectories', async (context) => {
+    const { limit, cursor, ...filters } = parseQuery(pageSchema, context.url);
+    try {
+      sendJson(context.response, 200, await listTrajectories(client, context.tenant, filters, { limit, cursor }, settings));
+    } catch (error) {
+      if (error instanceof InvalidCursorError) throw new HttpError(400, error.message);
+      throw error;
+    }
+  });
+
+  router.add('GET', '/v1/trajectories/search', async (context) => {
+    const query = parseQuery(searchSchema, context.url);
+    sendJson(context.response, 200, { trajectories: await searchTrajectories(client, context.tenant, query, settings) });
+  });
+
+  router.add('GET', '/v1/trajectories/:id', async (context) => {
+    const id = context.params['id'] ?? '';
+    const trajectory = await getTrajectory(client, context.tenant, id, settings);
+    if (!trajectory) throw new HttpError(404, `trajectory ${id} not found`);
+    sendJson(context.response, 200, trajectory);
+  });
+
+  router.add('POST', '/v1/trajectories/:id/rewards', async (context) => {
+    const id = context.params['id'] ?? '';
+    const text = (await readBody(context.request, maxFeedbackBytes)).toString('utf8');
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new HttpError(400, 'body: not valid JSON');
+    }
+    const parsed = feedbackBodySchema.safeParse(json);
+    if (!parsed.success) throw new HttpError(400, describeIssue(parsed.error));
+    const [summary] = await readSummaries(client, context.tenant, await traceIdsForTrajectory(client, context.tenant, id), { id }, settings);
+    if (!summary) throw new HttpError(404, `trajectory ${id} not found`);
+    const reward = await storeFeedback(client, context.tenant, summary, parsed.data);
+    sendJson(context.response, 201, { trajectory_id: id, reward });
+  });
+}

@@ -1,0 +1,107 @@
+-- Tables the trajectory views read besides `spans` and `events`: feedback posted to the API, the AIR rules users
+-- tune, and two small indexes maintained by materialized views so that listing trajectories and resolving an
+-- Agent Lightning id never scan every trace's spans.
+
+-- Rewards posted to POST /v1/trajectories/{id}/rewards. The trace id is resolved when the reward is posted, so
+-- reading the feedback of one trace is a point read on the sort key; feedback_id makes a retried POST with the
+-- same id idempotent (ReplacingMergeTree).
+CREATE TABLE IF NOT EXISTS feedback {{on_cluster}}
+(
+    tenant LowCardinality(String),
+    trace_id String,
+    trajectory_id String,
+    feedback_id String,
+    name String,
+    value Float64,
+    comment String,
+    time_unix_nano UInt64,
+    ingested_at DateTime64(3) DEFAULT now64(3)
+)
+ENGINE = {{engine:ReplacingMergeTree}}
+ORDER BY (tenant, trace_id, trajectory_id, feedback_id);
+
+-- AIR (agent intermediate reward) rules: one value per rule, the latest `updated_at` wins. Users change a rule
+-- with a plain INSERT (updated_at defaults to now, so it outranks the defaults seeded at time 0 below, even if a
+-- second receiver re-seeds them later). Setting a value to 0 disables a rule.
+CREATE TABLE IF NOT EXISTS air_rules {{on_cluster}}
+(
+    rule LowCardinality(String),
+    reward Float64,
+    description String,
+    updated_at DateTime64(3) DEFAULT now64(3)
+)
+ENGINE = {{engine:ReplacingMergeTree}}(updated_at)
+ORDER BY rule;
+
+INSERT INTO air_rules (rule, reward, description, updated_at) VALUES
+    ('tool_succeeded', 0.1, 'a tool execution that answered a call and did not fail', toDateTime64(0, 3)),
+    ('tool_failed', -0.1, 'a tool execution whose span has status error', toDateTime64(0, 3)),
+    ('llm_failed', -0.1, 'an LLM call whose span has status error', toDateTime64(0, 3)),
+    ('tool_unanswered', -0.1, 'a tool call the model made that no tool span answered', toDateTime64(0, 3));
+
+-- One row per (tenant, trace) after merges, aggregated with functions that are idempotent under the duplicate
+-- rows a client retry leaves before ReplacingMergeTree merges (min, max, groupUniqArray, argMin). Readers GROUP
+-- BY (tenant, trace_id) because unmerged parts hold partial aggregates. The list endpoint pages through this in
+-- time order and computes full trajectory summaries only for the page's traces.
+CREATE TABLE IF NOT EXISTS trace_index {{on_cluster}}
+(
+    tenant LowCardinality(String),
+    trace_id String,
+    start_time_unix_nano SimpleAggregateFunction(min, UInt64),
+    end_time_unix_nano SimpleAggregateFunction(max, UInt64),
+    last_ingested_at SimpleAggregateFunction(max, DateTime64(3)),
+    has_root SimpleAggregateFunction(max, UInt8),
+    agent_names SimpleAggregateFunction(groupUniqArrayArray, Array(String)),
+    -- Every task id a trajectory of this trace can have: explicit task ids and first-user-message hashes.
+    task_keys SimpleAggregateFunction(groupUniqArrayArray, Array(String)),
+    task_description SimpleAggregateFunction(max, String),
+    first_user_text AggregateFunction(argMin, String, UInt64)
+)
+ENGINE = {{engine:AggregatingMergeTree}}
+ORDER BY (tenant, trace_id);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS trace_index_mv {{on_cluster}} TO trace_index AS
+SELECT
+    tenant,
+    trace_id,
+    min(span_start) AS start_time_unix_nano,
+    max(span_end) AS end_time_unix_nano,
+    max(span_ingested_at) AS last_ingested_at,
+    max(toUInt8(parent_span_id = '')) AS has_root,
+    groupUniqArrayIf(agent_name, agent_name != '') AS agent_names,
+    arrayFilter(key -> key != '', groupUniqArrayArray([
+        task_id,
+        if(kind = 'llm' AND first_user_message != '', concat('msg:', left(lower(hex(SHA256(first_user_content))), 16)), ''),
+        if(task != '', concat('task:', left(lower(hex(SHA256(task))), 16)), '')])) AS task_keys,
+    max(left(task, 2000)) AS task_description,
+    argMinStateIf(left(first_user_content, 2000), span_start, kind = 'llm' AND first_user_message != '') AS first_user_text
+FROM
+(
+    -- Renamed so the aggregates' aliases above do not shadow the span columns they aggregate.
+    SELECT
+        tenant, trace_id, parent_span_id, kind, agent_name, task_id, task,
+        start_time_unix_nano AS span_start,
+        end_time_unix_nano AS span_end,
+        ingested_at AS span_ingested_at,
+        arrayFirst(m -> JSONExtractString(m, 'role') = 'user', JSONExtractArrayRaw(input_messages)) AS first_user_message,
+        if(JSONType(first_user_message, 'content') = 'String', JSONExtractString(first_user_message, 'content'),
+           JSONExtractRaw(first_user_message, 'content')) AS first_user_content
+    FROM spans
+)
+GROUP BY tenant, trace_id;
+
+-- Agent Lightning rollout/attempt -> traces, so `al-...` trajectory ids resolve with a point read.
+CREATE TABLE IF NOT EXISTS rollout_traces {{on_cluster}}
+(
+    tenant LowCardinality(String),
+    rollout_id String,
+    attempt_id String,
+    trace_id String
+)
+ENGINE = {{engine:ReplacingMergeTree}}
+ORDER BY (tenant, rollout_id, attempt_id, trace_id);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS rollout_traces_mv {{on_cluster}} TO rollout_traces AS
+SELECT DISTINCT tenant, rollout_id, attempt_id, trace_id
+FROM spans
+WHERE rollout_id != '';

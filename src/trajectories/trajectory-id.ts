@@ -1,0 +1,44 @@
+/**
+ * Trajectory ids, unambiguous and URL-safe:
+ *   `<trace_id>`                 a whole trace without agent spans (32 hex)
+ *   `<trace_id>-<span_id>`       the subtree of an agent span (32 hex, '-', 16 hex)
+ *   `al-<rollout>[.<attempt>]`   an Agent Lightning rollout attempt; both parts percent-encoded with '.' as %2E,
+ *                                so the one unescaped '.' separates them ('l' is not hex: no clash with the above)
+ * The `trajectory_spans` view builds them; this module maps one back to the traces that hold it.
+ */
+import type { ClickHouseClient } from '@clickhouse/client';
+import { loadSql } from '../store/sql-files.ts';
+
+export type TrajectoryIdParts =
+  | { kind: 'trace'; traceId: string }
+  | { kind: 'agent'; traceId: string; spanId: string }
+  | { kind: 'agent-lightning'; rolloutId: string; attemptId: string };
+
+export function parseTrajectoryId(id: string): TrajectoryIdParts | undefined {
+  if (/^[0-9a-f]{32}$/.test(id)) return { kind: 'trace', traceId: id };
+  const agent = /^([0-9a-f]{32})-([0-9a-f]{16})$/.exec(id);
+  if (agent) return { kind: 'agent', traceId: agent[1] as string, spanId: agent[2] as string };
+  if (id.startsWith('al-')) {
+    const [rollout, attempt, extra] = id.slice(3).split('.');
+    if (!rollout || extra !== undefined) return undefined;
+    try {
+      return { kind: 'agent-lightning', rolloutId: decodeURIComponent(rollout), attemptId: attempt === undefined ? '' : decodeURIComponent(attempt) };
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** The traces that may hold trajectory `id` ([] for a malformed id or an unknown rollout). */
+export async function traceIdsForTrajectory(client: ClickHouseClient, tenant: string, id: string): Promise<string[]> {
+  const parts = parseTrajectoryId(id);
+  if (!parts) return [];
+  if (parts.kind !== 'agent-lightning') return [parts.traceId];
+  const result = await client.query({
+    query: loadSql('queries/rollout-traces.sql'),
+    query_params: { tenant, rollout_id: parts.rolloutId, attempt_id: parts.attemptId },
+    format: 'JSONEachRow',
+  });
+  return (await result.json<{ trace_id: string }>()).map((row) => row.trace_id);
+}

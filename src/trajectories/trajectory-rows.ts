@@ -1,0 +1,139 @@
+/**
+ * Rows of the trajectory views as JSONEachRow returns them, turned into the API shapes of
+ * src/model/trajectory.ts: JSON text columns become structured again, UInt64 strings become numbers.
+ */
+import type { Message, ToolDefinition } from '../model/message.ts';
+import type { Reward, ToolExecution, TrajectorySummary, Turn, TurnCredit } from '../model/trajectory.ts';
+
+type Numeric = number | string;
+
+export interface SummaryRow extends Omit<TrajectorySummary, 'duration_ms' | 'turn_count' | 'tool_call_count' | 'error_count' | 'input_tokens' | 'output_tokens' | 'final_reward' | 'complete'> {
+  duration_ms: Numeric;
+  turn_count: Numeric;
+  tool_call_count: Numeric;
+  error_count: Numeric;
+  input_tokens: Numeric;
+  output_tokens: Numeric;
+  final_reward: Numeric | null;
+  final_reward_source: string;
+  complete: boolean | number;
+  root_trajectory_id: string;
+}
+
+export interface TurnRow {
+  index: Numeric;
+  span_id: string;
+  model: string;
+  provider: string;
+  status: Turn['status'];
+  input_messages: string;
+  new_messages: string;
+  output_message: string;
+  finish_reason: string;
+  tool_calls: Array<Omit<ToolExecution, 'air_reward' | 'status'> & { status: string; air_rule: string; air_reward: Numeric }>;
+  input_tokens: Numeric | null;
+  output_tokens: Numeric | null;
+  latency_ms: Numeric;
+  start_time_unix_nano: string;
+  air_reward: Numeric;
+  tool_definitions: string;
+}
+
+export interface RewardRow extends Omit<Reward, 'value'> {
+  value: Numeric;
+}
+
+export interface CreditRow {
+  turn_index: Numeric;
+  span_id: string;
+  identical: Numeric | null;
+  discounted: Numeric | null;
+  air_shaped: Numeric | null;
+  advantage: Numeric | null;
+  group_size: Numeric | null;
+  group_mean: Numeric | null;
+  group_std: Numeric | null;
+}
+
+function parseJson<T>(text: string, fallback: T): T {
+  if (!text) return fallback;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return fallback;
+  }
+}
+
+const optionalNumber = (value: Numeric | null): number | null => (value === null ? null : Number(value));
+
+export function toSummary(row: SummaryRow): TrajectorySummary & { final_reward_source: string; root_trajectory_id: string } {
+  return {
+    ...row,
+    duration_ms: Number(row.duration_ms),
+    turn_count: Number(row.turn_count),
+    tool_call_count: Number(row.tool_call_count),
+    error_count: Number(row.error_count),
+    input_tokens: Number(row.input_tokens),
+    output_tokens: Number(row.output_tokens),
+    final_reward: optionalNumber(row.final_reward),
+    complete: row.complete === true || row.complete === 1,
+  };
+}
+
+export function toTurn(row: TurnRow): Turn & { tool_calls: Array<ToolExecution & { air_rule: string }> } {
+  return {
+    index: Number(row.index),
+    span_id: row.span_id,
+    model: row.model,
+    provider: row.provider,
+    status: row.status,
+    input_messages: parseJson<Message[]>(row.input_messages, []),
+    new_messages: parseJson<Message[]>(row.new_messages, []),
+    output_message: row.output_message ? parseJson<Message | null>(row.output_message, null) : null,
+    finish_reason: row.finish_reason,
+    tool_calls: row.tool_calls.map((call) => ({
+      name: call.name,
+      call_id: call.call_id,
+      arguments: call.arguments,
+      result: call.result,
+      status: call.status as ToolExecution['status'],
+      span_id: call.span_id,
+      air_rule: call.air_rule,
+      air_reward: Number(call.air_reward),
+    })),
+    input_tokens: optionalNumber(row.input_tokens),
+    output_tokens: optionalNumber(row.output_tokens),
+    latency_ms: Number(row.latency_ms),
+    start_time_unix_nano: row.start_time_unix_nano,
+    air_reward: Number(row.air_reward),
+  };
+}
+
+export function toReward(row: RewardRow): Reward {
+  return { ...row, value: Number(row.value) };
+}
+
+export function toCredit(row: CreditRow): TurnCredit & { group_size: number | null; group_mean: number | null; group_std: number | null } {
+  return {
+    turn_index: Number(row.turn_index),
+    span_id: row.span_id,
+    identical: optionalNumber(row.identical),
+    discounted: optionalNumber(row.discounted),
+    air_shaped: optionalNumber(row.air_shaped),
+    advantage: optionalNumber(row.advantage),
+    group_size: optionalNumber(row.group_size),
+    group_mean: optionalNumber(row.group_mean),
+    group_std: optionalNumber(row.group_std),
+  };
+}
+
+/** The union of the tool definitions offered across the turns, first definition of each name wins. */
+export function unionToolDefinitions(rows: TurnRow[]): ToolDefinition[] {
+  const byName = new Map<string, ToolDefinition>();
+  for (const row of rows) {
+    for (const definition of parseJson<ToolDefinition[]>(row.tool_definitions, [])) {
+      if (!byName.has(definition.function.name)) byName.set(definition.function.name, definition);
+    }
+  }
+  return [...byName.values()];
+}
