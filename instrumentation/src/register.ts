@@ -10,7 +10,7 @@ import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { INSTRUMENTATION_SCOPE_NAME, INSTRUMENTATION_SCOPE_VERSION } from './attributes.ts';
 import { resolveConfiguration, type RegisterOptions } from './configuration.ts';
-import { guard } from './guard.ts';
+import { guard, reportOnce } from './guard.ts';
 import { installEsmHook, locateEsmHookFiles, type EsmHookFiles } from './hooks/esm-hook-registration.ts';
 import { patchModule } from './hooks/patch-module.ts';
 import { installRequireHook, patchAlreadyRequiredModules } from './hooks/require-hook.ts';
@@ -93,9 +93,11 @@ export function register(options: RegisterOptions = {}, internals: RegisterInter
   };
   const handle: InstrumentationHandle = {
     tracerProvider,
+    // Export failures (receiver down) are reported through diag, never thrown into the application.
     forceFlush: async () => {
       const flushable = tracerProvider as { forceFlush?: () => Promise<void> };
-      if (typeof flushable.forceFlush === 'function') await flushable.forceFlush();
+      if (typeof flushable.forceFlush !== 'function') return;
+      await flushable.forceFlush().catch((error: unknown) => reportOnce('flushing spans', error));
     },
     shutdown: () => {
       if (shutdownPromise) return shutdownPromise;
@@ -114,7 +116,7 @@ export function register(options: RegisterOptions = {}, internals: RegisterInter
         context.disable();
         propagation.disable();
       }
-      shutdownPromise = ownProvider ? ownProvider.shutdown() : Promise.resolve();
+      shutdownPromise = ownProvider ? ownProvider.shutdown().catch((error: unknown) => reportOnce('shutting down the tracer provider', error)) : Promise.resolve();
       return shutdownPromise;
     },
   };

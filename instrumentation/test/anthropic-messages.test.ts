@@ -22,7 +22,7 @@ const calculator: Anthropic.Tool = {
 
 describe('anthropic messages.create', () => {
   it('records the system prompt, messages, output and usage with cache tokens added to input tokens', async () => {
-    const message = await fixture.anthropic.messages.create({ model: 'claude-test', max_tokens: 256, temperature: 0.5, top_k: 5, system: 'You are terse.', messages: [{ role: 'user', content: 'Say hi' }] });
+    const message = await fixture.anthropic.messages.create({ model: 'claude-test', max_tokens: 256, stop_sequences: ['END'], system: 'You are terse.', messages: [{ role: 'user', content: 'Say hi' }] });
     expect(message.content[0]).toEqual({ type: 'text', text: 'You said: Say hi' });
     const span = onlySpan(fixture.exporter, 'chat claude-test');
     expect(span.kind).toBe(SpanKind.CLIENT);
@@ -31,8 +31,7 @@ describe('anthropic messages.create', () => {
       'gen_ai.provider.name': 'anthropic',
       'gen_ai.request.model': 'claude-test',
       'gen_ai.request.max_tokens': 256,
-      'gen_ai.request.temperature': 0.5,
-      'gen_ai.request.top_k': 5,
+      'gen_ai.request.stop_sequences': ['END'],
       'gen_ai.response.id': message.id,
       'gen_ai.response.model': 'claude-test',
       'gen_ai.response.finish_reasons': ['end_turn'],
