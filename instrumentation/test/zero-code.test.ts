@@ -29,6 +29,7 @@ let modelServer: ModelServer;
 let captureServer: Server;
 let captureUrl: string;
 let captured: CapturedSpan[] = [];
+let capturedHeaders: Array<Record<string, string | string[] | undefined>> = [];
 
 function attributeMap(list: unknown): Record<string, unknown> {
   const result: Record<string, unknown> = {};
@@ -58,6 +59,7 @@ beforeAll(async () => {
   captureServer = createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    capturedHeaders.push(request.headers);
     request.on('end', () => {
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { resourceSpans: Array<{ resource: { attributes: unknown }; scopeSpans: Array<{ spans: Array<Record<string, unknown>> }> }> };
       for (const resourceSpans of body.resourceSpans) {
@@ -83,6 +85,7 @@ afterAll(async () => {
 
 function runAgent(flag: '--import' | '--require', script: string, env: Record<string, string> = {}): Promise<{ stdout: string; stderr: string }> {
   captured = [];
+  capturedHeaders = [];
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
@@ -113,6 +116,7 @@ describe('zero-code register entry', () => {
     const chat = captured.find((span) => span.name === 'chat esm-model');
     expect(chat?.attributes).toMatchObject({ 'gen_ai.provider.name': 'openai', 'gen_ai.response.id': expect.stringMatching(/^chatcmpl-/) as unknown });
     expect(JSON.parse(String(chat?.attributes['gen_ai.input.messages']))).toEqual([{ role: 'user', parts: [{ type: 'text', content: 'hello from esm' }] }]);
+    expect(capturedHeaders[0]?.['x-tenant']).toBe('zero-code');
     expect(chat?.resource).toMatchObject({ 'service.name': 'zero-code-agent', 'agentlightning.rollout_id': 'ro-zero', 'agentlightning.attempt_id': 'at-zero' });
     const agent = captured.find((span) => span.name === 'invoke_agent esm-agent');
     expect(captured.find((span) => span.name === 'chat esm-inner')?.parentSpanId).toBe(agent?.spanId);
