@@ -13,7 +13,25 @@ export function attributeValueToJson(value: AttributeValue): unknown {
   return attributesToJson(value);
 }
 
+/** True when JSON.stringify would not represent the value faithfully (bigint throws, bytes become an object). */
+function needsConversion(value: AttributeValue): boolean {
+  if (value === null) return false;
+  const type = typeof value;
+  if (type === 'bigint') return true;
+  if (type !== 'object') return false;
+  if (value instanceof Uint8Array) return true;
+  if (Array.isArray(value)) return value.some(needsConversion);
+  const record = value as Attributes;
+  for (const key in record) if (needsConversion(record[key] as AttributeValue)) return true;
+  return false;
+}
+
+/**
+ * The attributes as a JSON-ready object. Most attribute sets hold only strings, numbers and booleans; those are
+ * returned as they are instead of copied, because this runs for every span on the ingest hot path.
+ */
 export function attributesToJson(attributes: Attributes): Record<string, unknown> {
+  if (!needsConversion(attributes)) return attributes;
   const result: Record<string, unknown> = {};
   for (const key in attributes) {
     result[key] = attributeValueToJson(attributes[key] as AttributeValue);

@@ -33,6 +33,12 @@ export interface Store {
   close(): Promise<void>;
 }
 
+/**
+ * Rows carry their JSON text columns (attributes, messages, events) as JSON objects and arrays; these settings
+ * (defaults in current ClickHouse, set explicitly for older servers) store their raw text in String columns.
+ */
+const jsonTextColumnSettings = { input_format_json_read_objects_as_strings: 1, input_format_json_read_arrays_as_strings: 1 };
+
 export async function openStore(options: StoreOptions): Promise<Store> {
   return options.clickhouseUrl ? openServerStore(options, options.clickhouseUrl) : openEmbeddedStore(options);
 }
@@ -64,7 +70,12 @@ async function openEmbeddedStore(options: StoreOptions): Promise<Store> {
     database,
     cluster: undefined,
     insertJsonEachRow: async (table, rows) => {
-      await connection.chdb.rawInsert({ table: `${database}.${assertIdentifier(table, 'table name')}`, values: rows, format: 'JSONEachRow' });
+      await connection.chdb.rawInsert({
+        table: `${database}.${assertIdentifier(table, 'table name')}`,
+        values: rows,
+        format: 'JSONEachRow',
+        settings: jsonTextColumnSettings,
+      });
     },
     close: () => client.close(),
   };
@@ -103,7 +114,7 @@ async function openServerStore(options: StoreOptions, url: string): Promise<Stor
     cluster,
     insertJsonEachRow: async (table, rows) => {
       const result = await client.exec({
-        query: `INSERT INTO ${assertIdentifier(table, 'table name')} FORMAT JSONEachRow`,
+        query: `INSERT INTO ${assertIdentifier(table, 'table name')} SETTINGS input_format_json_read_objects_as_strings = 1, input_format_json_read_arrays_as_strings = 1 FORMAT JSONEachRow`,
         values: Readable.from([rows]),
       });
       // The response stream must be consumed for the HTTP connection to be reused.

@@ -66,8 +66,9 @@ describe('crash recovery', () => {
     }
     child.kill('SIGKILL');
     killed = true;
+    const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child!.once('exit', resolve));
     await Promise.all(senders);
-    await new Promise((resolve) => child!.once('exit', resolve));
+    await exited;
 
     restarted = await startReceiver({ dataDir, httpPort: 0, grpcPort: -1 });
     await restarted.flush(30_000);
