@@ -1,7 +1,9 @@
 import { gzipSync } from 'node:zlib';
+import { status as grpcStatus } from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Receiver } from '../../collector/receiver.ts';
+import { rawGrpcExport } from '../helpers/raw-grpc-client.ts';
 import { queryRows, startTestReceiver } from '../helpers/test-receiver.ts';
 
 const statusType = protobuf
@@ -113,5 +115,24 @@ describe('OTLP/HTTP error paths', () => {
   it('accepts an empty request', async () => {
     const response = await post('/v1/traces', new Uint8Array(0), { 'Content-Type': 'application/x-protobuf' });
     expect(response.status).toBe(200);
+  });
+});
+
+describe('OTLP/gRPC error paths', () => {
+  it('answers INVALID_ARGUMENT for an undecodable message', async () => {
+    const { error } = await rawGrpcExport(receiver.grpcAddress, Buffer.from([0x0a, 0xff, 0xff, 0x01, 0x02]));
+    expect(error?.code).toBe(grpcStatus.INVALID_ARGUMENT);
+    expect(error?.details).toMatch(/cannot decode OTLP protobuf message/);
+  });
+
+  it('answers RESOURCE_EXHAUSTED for a message over the size limit', async () => {
+    const { error } = await rawGrpcExport(receiver.grpcAddress, Buffer.alloc(maxRequestBytes + 1024, 0));
+    expect(error?.code).toBe(grpcStatus.RESOURCE_EXHAUSTED);
+  });
+
+  it('answers an empty export with OK', async () => {
+    const { error, response } = await rawGrpcExport(receiver.grpcAddress, Buffer.alloc(0));
+    expect(error).toBeNull();
+    expect(response?.length).toBe(0);
   });
 });
