@@ -85,11 +85,6 @@ FROM
 -- trajectory already showed (its input plus its output), compared on role, content, tool call ids and
 -- tool_call_id, so exporters can rebuild one conversation without repeating the prompt of every call.
 CREATE OR REPLACE VIEW turns {{on_cluster}} AS
-WITH
-    toFloat64(ifNull((SELECT argMax(reward, updated_at) FROM air_rules WHERE rule = 'tool_succeeded'), 0)) AS air_tool_succeeded,
-    toFloat64(ifNull((SELECT argMax(reward, updated_at) FROM air_rules WHERE rule = 'tool_failed'), 0)) AS air_tool_failed,
-    toFloat64(ifNull((SELECT argMax(reward, updated_at) FROM air_rules WHERE rule = 'llm_failed'), 0)) AS air_llm_failed,
-    toFloat64(ifNull((SELECT argMax(reward, updated_at) FROM air_rules WHERE rule = 'tool_unanswered'), 0)) AS air_tool_unanswered
 SELECT
     tenant, trace_id, trajectory_id, index, span_id, model, provider, status, status_message,
     input_messages,
@@ -182,6 +177,17 @@ FROM
         WHERE kind = 'tool'
         GROUP BY trajectory_id
     ) AS tools USING (trajectory_id)
+    -- The AIR rule values as one joined row (scalar subqueries in WITH would be re-evaluated in every nested
+    -- subquery of the views built on this one).
+    CROSS JOIN
+    (
+        SELECT
+            toFloat64(argMaxIf(reward, updated_at, rule = 'tool_succeeded')) AS air_tool_succeeded,
+            toFloat64(argMaxIf(reward, updated_at, rule = 'tool_failed')) AS air_tool_failed,
+            toFloat64(argMaxIf(reward, updated_at, rule = 'llm_failed')) AS air_llm_failed,
+            toFloat64(argMaxIf(reward, updated_at, rule = 'tool_unanswered')) AS air_tool_unanswered
+        FROM air_rules
+    ) AS air
 );
 
 -- AIR intermediate rewards, one row per rule that fired: the LLM call's own failure and each tool execution of
@@ -199,39 +205,35 @@ ARRAY JOIN arrayConcat(
 -- `gen_ai.evaluation.result` events (span events and log records; a log record whose span is unknown joins the
 -- trace's default trajectory) and feedback posted to the API.
 CREATE OR REPLACE VIEW rewards {{on_cluster}} AS
-WITH located AS
-(
-    SELECT tenant, trace_id, span_id, kind, trajectory_id, root_trajectory_id, trace_default_trajectory_id,
-           rewards, events, end_time_unix_nano
-    FROM trajectory_spans(tenant = {tenant:String}, trace_ids = {trace_ids:Array(String)})
-)
 SELECT * FROM
 (
-    SELECT tenant, trace_id, trajectory_id, root_trajectory_id, reward.1 AS name, reward.2 AS value,
-           'span' AS source, '' AS comment, span_id, end_time_unix_nano AS time_unix_nano,
-           toUInt32(dimension - 1) AS dimension
-    FROM located
-    ARRAY JOIN rewards AS reward, arrayEnumerate(rewards) AS dimension
-    WHERE kind = 'reward'
+    -- Reward spans and evaluation span events in one pass over the spans (each use of trajectory_spans is
+    -- planned separately, so the view reads it as few times as it can).
+    SELECT tenant, trace_id, trajectory_id, root_trajectory_id, found.1 AS name, found.2 AS value, found.3 AS source,
+           found.4 AS comment, span_id, found.5 AS time_unix_nano, found.6 AS dimension
+    FROM trajectory_spans(tenant = {tenant:String}, trace_ids = {trace_ids:Array(String)})
+    ARRAY JOIN arrayConcat(
+        if(kind = 'reward',
+           arrayMap((reward, position) -> (reward.1, reward.2, 'span', '', end_time_unix_nano, toUInt32(position - 1)),
+                    rewards, arrayEnumerate(rewards)),
+           []),
+        arrayMap(event -> (JSONExtractString(event, 'attributes', 'gen_ai.evaluation.name'),
+                           JSONExtractFloat(event, 'attributes', 'gen_ai.evaluation.score.value'), 'evaluation',
+                           JSONExtractString(event, 'attributes', 'gen_ai.evaluation.explanation'),
+                           toUInt64OrZero(JSONExtractString(event, 'time_unix_nano')), toUInt32(0)),
+                 arrayFilter(event -> JSONExtractString(event, 'name') = 'gen_ai.evaluation.result'
+                                      AND JSONHas(event, 'attributes', 'gen_ai.evaluation.score.value'),
+                             JSONExtractArrayRaw(events)))
+    ) AS found
 
     UNION ALL
 
-    SELECT tenant, trace_id, trajectory_id, root_trajectory_id,
-           JSONExtractString(event, 'attributes', 'gen_ai.evaluation.name') AS name,
-           JSONExtractFloat(event, 'attributes', 'gen_ai.evaluation.score.value') AS value,
-           'evaluation' AS source,
-           JSONExtractString(event, 'attributes', 'gen_ai.evaluation.explanation') AS comment,
-           span_id, toUInt64OrZero(JSONExtractString(event, 'time_unix_nano')) AS time_unix_nano, toUInt32(0) AS dimension
-    FROM located
-    ARRAY JOIN JSONExtractArrayRaw(events) AS event
-    WHERE JSONExtractString(event, 'name') = 'gen_ai.evaluation.result'
-      AND JSONHas(event, 'attributes', 'gen_ai.evaluation.score.value')
-
-    UNION ALL
-
+    -- Evaluation results sent as log records: the trajectory of their span, else the trace's default one.
     SELECT evaluation.tenant AS tenant, evaluation.trace_id AS trace_id,
-           if(by_span.trajectory_id != '', by_span.trajectory_id, by_trace.trajectory_id) AS trajectory_id,
-           if(by_span.trajectory_id != '', by_span.root_trajectory_id, by_trace.trajectory_id) AS root_trajectory_id,
+           if(mapContains(located.span_trajectory, evaluation.span_id), located.span_trajectory[evaluation.span_id],
+              located.default_trajectory) AS trajectory_id,
+           if(mapContains(located.span_root, evaluation.span_id), located.span_root[evaluation.span_id],
+              located.default_trajectory) AS root_trajectory_id,
            evaluation.evaluation_name AS name, assumeNotNull(evaluation.evaluation_score) AS value,
            'evaluation' AS source, evaluation.evaluation_explanation AS comment,
            evaluation.span_id AS span_id, evaluation.time_unix_nano AS time_unix_nano, toUInt32(0) AS dimension
@@ -242,10 +244,15 @@ SELECT * FROM
           AND (empty({trace_ids:Array(String)}) OR has({trace_ids:Array(String)}, trace_id))
           AND event_name = 'gen_ai.evaluation.result' AND evaluation_score IS NOT NULL
     ) AS evaluation
-    LEFT JOIN (SELECT trace_id, span_id, trajectory_id, root_trajectory_id FROM located) AS by_span
-        ON by_span.trace_id = evaluation.trace_id AND by_span.span_id = evaluation.span_id
-    INNER JOIN (SELECT trace_id, any(trace_default_trajectory_id) AS trajectory_id FROM located GROUP BY trace_id) AS by_trace
-        ON by_trace.trace_id = evaluation.trace_id
+    INNER JOIN
+    (
+        SELECT trace_id,
+               mapFromArrays(groupArray(span_id), groupArray(trajectory_id)) AS span_trajectory,
+               mapFromArrays(groupArray(span_id), groupArray(root_trajectory_id)) AS span_root,
+               any(trace_default_trajectory_id) AS default_trajectory
+        FROM trajectory_spans(tenant = {tenant:String}, trace_ids = {trace_ids:Array(String)})
+        GROUP BY trace_id
+    ) AS located ON located.trace_id = evaluation.trace_id
 
     UNION ALL
 
@@ -339,24 +346,35 @@ SELECT
     toUInt32(base.error_count) AS error_count,
     base.input_token_total AS input_tokens,
     base.output_token_total AS output_tokens,
-    multiIf(own.feedback_count > 0, toNullable(own.feedback_value),
-            own.span_count > 0, toNullable(own.span_value),
-            root.span_count > 0, toNullable(root.span_value),
-            own.evaluation_count > 0, toNullable(own.evaluation_value),
-            root.evaluation_count > 0, toNullable(root.evaluation_value),
+    multiIf(base.feedback_count > 0, toNullable(base.feedback_value),
+            base.span_count > 0, toNullable(base.span_value),
+            root_span_count > 0, toNullable(root_span_value),
+            base.evaluation_count > 0, toNullable(base.evaluation_value),
+            root_evaluation_count > 0, toNullable(root_evaluation_value),
             NULL) AS final_reward,
-    multiIf(own.feedback_count > 0, 'feedback', own.span_count > 0 OR root.span_count > 0, 'span',
-            own.evaluation_count > 0 OR root.evaluation_count > 0, 'evaluation', '') AS final_reward_source,
+    multiIf(base.feedback_count > 0, 'feedback', base.span_count > 0 OR root_span_count > 0, 'span',
+            base.evaluation_count > 0 OR root_evaluation_count > 0, 'evaluation', '') AS final_reward_source,
     multiIf(final_reward IS NOT NULL AND final_reward > 0, 'success',
             final_reward IS NOT NULL, 'failure',
             base.root_status = 'error', 'failure', 'unknown') AS outcome,
     base.has_root = 1
         AND base.last_ingested_at <= now64(3) - toIntervalMillisecond(toInt64({quiet_seconds:Float64} * 1000)) AS complete,
     base.last_ingested_at AS last_ingested_at
-FROM base
-LEFT JOIN turn_totals ON turn_totals.trajectory_id = base.id
-LEFT JOIN reward_totals AS own ON own.trajectory_id = base.id
-LEFT JOIN reward_totals AS root ON root.trajectory_id = base.root_trajectory_id AND base.root_trajectory_id != base.id;
+FROM
+(
+    -- A child trajectory inherits the reward spans and evaluations of its root trajectory, which is in the same
+    -- trace: a window over the root picks the root's own totals without joining the rewards a second time.
+    SELECT
+        *,
+        anyIf(own.span_count, base.id = base.root_trajectory_id) OVER root_window AS root_span_count,
+        anyIf(own.span_value, base.id = base.root_trajectory_id) OVER root_window AS root_span_value,
+        anyIf(own.evaluation_count, base.id = base.root_trajectory_id) OVER root_window AS root_evaluation_count,
+        anyIf(own.evaluation_value, base.id = base.root_trajectory_id) OVER root_window AS root_evaluation_value
+    FROM base
+    LEFT JOIN reward_totals AS own ON own.trajectory_id = base.id
+    WINDOW root_window AS (PARTITION BY base.root_trajectory_id)
+) AS base
+LEFT JOIN turn_totals ON turn_totals.trajectory_id = base.id;
 
 -- Credit per LLM call. With T turns, final reward R, AIR rewards a_k and gamma:
 --   identical   = R                                   (LightningRL: every call gets the final reward)
