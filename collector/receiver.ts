@@ -11,6 +11,7 @@ import { openStore, type Store } from '../src/store/client.ts';
 import { migrate } from '../src/store/migrate.ts';
 import { addTraceRoutes } from './api/trace-routes.ts';
 import { addTrajectoryRoutes } from './api/trajectory-routes.ts';
+import { startExportJobs } from './api/job-routes.ts';
 import { loadTenantTokensFile, parseInlineTenantTokens, type TenantTokens } from './auth/tenant-tokens.ts';
 import { resolveReceiverConfig, type ReceiverConfig, type ReceiverOptions } from './config.ts';
 import { bindGrpcServer, createGrpcServer } from './grpc/server.ts';
@@ -100,7 +101,9 @@ export async function startReceiver(options: ReceiverOptions = {}, environment: 
   const httpServer: HttpServer = createHttpServer({ router, tokens, onError });
   let grpcServer: GrpcServer | undefined;
   let grpcPort = -1;
+  let exportJobs: ReturnType<typeof startExportJobs> | undefined;
   try {
+    if (config.jobsFile) exportJobs = startExportJobs({ jobsFile: config.jobsFile, store, router, settings: { quietSeconds: config.quietSeconds, gamma: config.gamma }, log });
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', (error) => reject(new Error(`cannot listen for OTLP/HTTP on ${config.host}:${config.httpPort}: ${error.message}`)));
       httpServer.listen(config.httpPort, config.host, resolve);
@@ -111,6 +114,7 @@ export async function startReceiver(options: ReceiverOptions = {}, environment: 
     }
   } catch (error) {
     httpServer.close();
+    await exportJobs?.stop();
     await writer.stop();
     await wal.close();
     await store.close();
@@ -135,6 +139,7 @@ export async function startReceiver(options: ReceiverOptions = {}, environment: 
       httpServer.closeIdleConnections();
     });
     if (grpcServer) await new Promise<void>((resolve) => grpcServer.tryShutdown(() => resolve()));
+    await exportJobs?.stop();
     // Whatever is not stored now stays in the log and is replayed on the next start.
     await writer.stop({ drain: true, timeoutMillis: 10_000 });
     await wal.close();

@@ -4,12 +4,16 @@
  */
 import { Command } from 'commander';
 import { addServeCommand } from './serve-command.ts';
+import { addExportCommand } from './export-command.ts';
+import { addJobsCommand } from './jobs-command.ts';
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('trajectories')
     .description('Agent trajectories over OpenTelemetry: receive spans, derive rewards and credit, export training data')
     .showHelpAfterError();
   addServeCommand(program);
+  addExportCommand(program);
+  addJobsCommand(program);
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -27,6 +27,8 @@ export interface WriteRequest {
   onProgress?: ((progress: ExportProgress) => void) | undefined;
   /** Trajectories fetched at once. @default 8 */
   concurrency?: number;
+  /** Runs once every record is written and durable, before the file appears under its final name (jobs). */
+  beforeCommit?: ((written: { exportedIds: string[]; records: number }) => Promise<void>) | undefined;
 }
 
 export interface ExportSummary {
@@ -121,7 +123,9 @@ export async function writeTrajectories(summaries: TrajectorySummary[], request:
     await writer.abort();
     throw error;
   }
-  const written = await writer.close();
+  const written = await writer.close({
+    beforeCommit: request.beforeCommit ? () => request.beforeCommit!({ exportedIds, records }) : undefined,
+  });
   const counts = new Map<string, number>();
   for (const item of skipped) counts.set(item.reason, (counts.get(item.reason) ?? 0) + 1);
   return {

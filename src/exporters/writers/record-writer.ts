@@ -27,7 +27,8 @@ export interface WrittenFile {
 
 export interface RecordWriter {
   write(record: unknown): Promise<void>;
-  close(): Promise<WrittenFile>;
+  /** Completes the file; `beforeCommit` runs when the data is durable but not yet under the final name. */
+  close(options?: { beforeCommit?: (() => Promise<void>) | undefined }): Promise<WrittenFile>;
   abort(): Promise<void>;
 }
 
@@ -80,7 +81,7 @@ export function openRecordWriter(path: string, options: WriterOptions): RecordWr
         });
       }
     },
-    async close() {
+    async close(closeOptions = {}) {
       try {
         await finish();
         if (failure) throw failure;
@@ -88,6 +89,7 @@ export function openRecordWriter(path: string, options: WriterOptions): RecordWr
           const parquetPath = temporaryPathFor(path);
           try {
             await options.parquet.converter.convert(stagingPath, parquetPath, options.parquet.structure);
+            await closeOptions.beforeCommit?.();
             await commitFile(parquetPath, path);
           } catch (error) {
             await removeQuietly(parquetPath);
@@ -96,6 +98,7 @@ export function openRecordWriter(path: string, options: WriterOptions): RecordWr
             await removeQuietly(stagingPath);
           }
         } else {
+          await closeOptions.beforeCommit?.();
           await commitFile(stagingPath, path);
         }
         return { path, records, bytes: (await stat(path)).size };

@@ -1,0 +1,60 @@
+/**
+ * The receiver side of scheduled exports: loads the jobs file, runs the scheduler on the receiver's own store
+ * (Parquet through the same embedded session, see parquet-converter.ts) and serves the jobs API the CLI uses
+ * while the receiver holds the store:
+ *   GET  /v1/jobs             -> { jobs: [{ name, format, destination, schedule, running, last_runs }] }
+ *   POST /v1/jobs/{name}/run  -> the run's result
+ * A caller sees only the jobs of its tenant.
+ */
+import type { Store } from '../../src/store/client.ts';
+import { loadJobsFile, type ExportJob } from '../../src/exporters/jobs/job-config.ts';
+import { startJobScheduler, type JobScheduler } from '../../src/exporters/jobs/scheduler.ts';
+import type { JobRunResult } from '../../src/exporters/jobs/run-job.ts';
+import { parquetConverterFor } from '../../src/exporters/writers/parquet-converter.ts';
+import type { TrajectorySettings } from '../../src/trajectories/settings.ts';
+import { HttpError } from '../http/http-error.ts';
+import type { Router } from '../http/router.ts';
+import { sendJson } from '../http/send.ts';
+
+export function describeJob(job: ExportJob) {
+  return {
+    name: job.name,
+    format: job.format,
+    encoding: job.encoding,
+    tenant: job.tenant,
+    destination: job.destination,
+    schedule: 'interval' in job.schedule ? { interval_ms: job.schedule.interval } : { cron: job.schedule.cron },
+  };
+}
+
+export function describeRunResult(result: JobRunResult) {
+  if (result.status === 'nothing-to-export') return { status: result.status, reconciled: result.reconciled };
+  const { exportedIds: _ids, skipped: _skipped, ...summary } = result.summary;
+  return { status: result.status, run_id: result.runId, reconciled: result.reconciled, ...summary };
+}
+
+export function startExportJobs(options: { jobsFile: string; store: Store; router: Router; settings: Partial<TrajectorySettings>; log: (message: string) => void }): JobScheduler {
+  const jobs = loadJobsFile(options.jobsFile);
+  const scheduler = startJobScheduler(jobs, {
+    client: options.store.client,
+    settings: options.settings,
+    parquetConverter: parquetConverterFor(options.store),
+    log: options.log,
+  });
+  options.router.add('GET', '/v1/jobs', async (context) => {
+    const status = await scheduler.status();
+    sendJson(context.response, 200, {
+      jobs: status
+        .filter((entry) => entry.job.tenant === context.tenant)
+        .map((entry) => ({ ...describeJob(entry.job), running: entry.running, last_runs: entry.lastRuns.map(({ trajectory_ids: _ids, ...run }) => run) })),
+    });
+  });
+  options.router.add('POST', '/v1/jobs/:name/run', async (context) => {
+    const name = context.params['name'] ?? '';
+    const job = jobs.find((candidate) => candidate.name === name && candidate.tenant === context.tenant);
+    if (!job) throw new HttpError(404, `no export job named ${JSON.stringify(name)}`);
+    sendJson(context.response, 200, describeRunResult(await scheduler.runNow(name)));
+  });
+  options.log(`export jobs: ${jobs.map((job) => job.name).join(', ') || 'none'} (from ${options.jobsFile})`);
+  return scheduler;
+}
