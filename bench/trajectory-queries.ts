@@ -24,7 +24,7 @@ export interface BenchResult {
 const traceCount = Number(process.env['BENCH_TRAJECTORY_TRACES'] ?? 50_000);
 const spansPerTrace = 20;
 const batchTraces = 5_000;
-const samples = 40;
+const samples = 20;
 
 const hex = (value: number, length: number) => value.toString(16).padStart(length, '0').slice(-length);
 const traceIdOf = (trace: number) => `${hex(0xabc, 8)}${hex(trace, 24)}`;
@@ -116,7 +116,7 @@ export async function benchTrajectoryQueries(): Promise<BenchResult[]> {
       }));
     }
     const filtered: number[] = [];
-    for (let page = 0; page < samples / 4; page++) {
+    for (let page = 0; page < 3; page++) {
       filtered.push(await time(() => listTrajectories(store.client, 'default', { agent: `agent-${page % 10}`, min_reward: 0.5 }, { limit: 50 }, settings)));
     }
     const rawP50 = percentile(raw, 0.5);
