@@ -23,7 +23,14 @@ export interface StoreWriterOptions {
 }
 
 /** ClickHouse error codes that mean "this data is bad", not "the store is unavailable". */
-const dataErrorCodes = new Set(['6', '26', '27', '38', '41', '53', '69', '70', '72', '117', '130', '131', '173', '1001']);
+// Parse and conversion errors (CANNOT_PARSE_*, CANNOT_READ_ALL_DATA, TYPE_MISMATCH, INCORRECT_DATA, ...).
+const dataErrorCodes = new Set(['6', '25', '26', '27', '32', '33', '38', '41', '53', '69', '70', '72', '117', '130', '131', '173']);
+
+/** Whether ClickHouse refused the rows themselves (the embedded engine reports its code as `clickhouseCode`). */
+function isDataError(error: unknown): boolean {
+  const failure = error as { code?: unknown; clickhouseCode?: unknown };
+  return dataErrorCodes.has(String(failure.clickhouseCode ?? failure.code ?? ''));
+}
 
 export class StoreWriter {
   private readonly store: Store;
@@ -131,10 +138,10 @@ export class StoreWriter {
       await this.insertRecords(records);
       return true;
     } catch (error) {
-      const failure = error as Error & { code?: string };
+      const failure = error as Error;
       this.lastError = failure;
       this.onError(failure);
-      if (!failure.code || !dataErrorCodes.has(String(failure.code))) return false;
+      if (!isDataError(failure)) return false;
       return this.isolateBadRecords(records, `${from.segment}:${from.offset}-${end.segment}:${end.offset}`);
     }
   }
@@ -144,8 +151,8 @@ export class StoreWriter {
       try {
         await this.insertRecords([record]);
       } catch (error) {
-        const failure = error as Error & { code?: string };
-        if (!failure.code || !dataErrorCodes.has(String(failure.code))) return false;
+        const failure = error as Error;
+        if (!isDataError(failure)) return false;
         await appendFile(
           this.deadLetterFile,
           JSON.stringify({ range, table: record.table, error: failure.message, rows: record.payload.toString('utf8') }) + '\n',
