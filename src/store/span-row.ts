@@ -13,6 +13,11 @@ import type { LogMapping } from '../conventions/log-mapping.ts';
 
 const noItems: unknown[] = [];
 
+/** Token counts land in UInt64 columns: anything but a non-negative integer is recorded as unknown. */
+function tokenCount(value: number | undefined): number | null {
+  return value !== undefined && Number.isSafeInteger(value) && value >= 0 ? value : null;
+}
+
 /** Resource attributes are shared by every span of a request: convert them once per resource. */
 const resourceJsonCache = new WeakMap<object, Record<string, unknown>>();
 
@@ -54,11 +59,11 @@ export function spanRow(tenant: string, span: OtlpSpan, mapping: SpanMapping): R
     response_model: mapping.response_model ?? '',
     response_id: mapping.response_id ?? '',
     finish_reasons: mapping.finish_reasons ?? [],
-    input_tokens: mapping.input_tokens ?? null,
-    output_tokens: mapping.output_tokens ?? null,
-    cache_read_tokens: mapping.cache_read_tokens ?? null,
-    cache_creation_tokens: mapping.cache_creation_tokens ?? null,
-    reasoning_tokens: mapping.reasoning_tokens ?? null,
+    input_tokens: tokenCount(mapping.input_tokens),
+    output_tokens: tokenCount(mapping.output_tokens),
+    cache_read_tokens: tokenCount(mapping.cache_read_tokens),
+    cache_creation_tokens: tokenCount(mapping.cache_creation_tokens),
+    reasoning_tokens: tokenCount(mapping.reasoning_tokens),
     input_messages: mapping.input_messages ?? noItems,
     output_messages: mapping.output_messages ?? noItems,
     tool_definitions: mapping.tool_definitions ?? noItems,
@@ -74,7 +79,8 @@ export function spanRow(tenant: string, span: OtlpSpan, mapping: SpanMapping): R
     rollout_id: mapping.rollout_id ?? '',
     attempt_id: mapping.attempt_id ?? '',
     // Named tuples are objects in JSONEachRow (input_format_json_named_tuples_as_objects); arrays fail to parse.
-    rewards: (mapping.rewards ?? []).map((reward) => ({ name: reward.name, value: reward.value })),
+    // A non-finite reward has no JSON form a Float64 column accepts; it would cost the whole request its rows.
+    rewards: (mapping.rewards ?? []).filter((reward) => Number.isFinite(reward.value)).map((reward) => ({ name: reward.name, value: reward.value })),
     error_type: mapping.error_type ?? '',
     attributes: attributesToJson(span.attributes),
     resource_attributes: resourceAttributes,

@@ -80,6 +80,24 @@ describe('OTLP/HTTP error paths', () => {
     expect(body.partialSuccess.errorMessage).toMatch(/gen_ai\.input\.messages/);
   });
 
+  it('stores a span whose values have no column form (negative tokens, NaN reward) with those fields unknown', async () => {
+    const spanId = '00f067aa0ba902c1';
+    const span = {
+      ...jsonSpan(spanId),
+      attributes: [
+        { key: 'gen_ai.operation.name', value: { stringValue: 'chat' } },
+        { key: 'gen_ai.usage.input_tokens', value: { intValue: '-5' } },
+        { key: 'agentlightning.reward.0.name', value: { stringValue: 'score' } },
+        { key: 'agentlightning.reward.0.value', value: { doubleValue: 'NaN' } },
+      ],
+    };
+    const response = await post('/v1/traces', jsonRequest([span]), { 'Content-Type': 'application/json' });
+    expect(response.status).toBe(200);
+    await receiver.flush();
+    const rows = await queryRows<{ input_tokens: unknown; rewards: unknown[] }>(receiver, 'SELECT input_tokens, rewards FROM spans FINAL WHERE span_id = {s:String}', { s: spanId });
+    expect(rows).toEqual([{ input_tokens: null, rewards: [] }]);
+  });
+
   it('refuses a body over the size limit with 413', async () => {
     const response = await post('/v1/traces', 'x'.repeat(maxRequestBytes + 1), { 'Content-Type': 'application/json' });
     expect(response.status).toBe(413);
