@@ -22,6 +22,7 @@ import { addOtlpRoutes } from './http/otlp-routes.ts';
 import { Ingestor } from './ingest/ingestor.ts';
 import { StoreWriter } from './ingest/store-writer.ts';
 import { WriteAheadLog } from './ingest/write-ahead-log.ts';
+import { createSummarizer, type Summarizer } from './summaries/summarizer.ts';
 
 export interface Receiver {
   config: ReceiverConfig;
@@ -34,7 +35,9 @@ export interface Receiver {
   /** `host:port` for OTLP/gRPC clients. */
   grpcAddress: string;
   writer: StoreWriter;
-  /** Resolves when everything acknowledged so far is in ClickHouse (tests and graceful shutdown use it). */
+  /** Keeps `trajectory_summaries` (the list endpoint) current; `summaries.flush()` waits until it is. */
+  summaries: Summarizer;
+  /** Resolves when everything acknowledged so far is in ClickHouse and summarized (tests and graceful shutdown use it). */
   flush(timeoutMillis?: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -75,6 +78,8 @@ export async function startReceiver(options: ReceiverOptions = {}, environment: 
     },
   });
   writer.start();
+  const summaries = createSummarizer(store.client, { log });
+  summaries.start();
   const ingestor = new Ingestor(wal, writer, { maxPendingBytes: config.maxPendingBytes, maxLogBytes: config.maxLogBytes });
   const decodeLimits = { maxAttributeBytes: config.maxAttributeBytes };
 
@@ -115,6 +120,7 @@ export async function startReceiver(options: ReceiverOptions = {}, environment: 
   } catch (error) {
     httpServer.close();
     await exportJobs?.stop();
+    await summaries.stop();
     await writer.stop();
     await wal.close();
     await store.close();
@@ -128,6 +134,7 @@ export async function startReceiver(options: ReceiverOptions = {}, environment: 
       if (Date.now() > deadline) throw new Error(`flush timed out with ${wal.pendingBytes} bytes not yet in ClickHouse`);
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
+    await summaries.flush(Math.max(1, deadline - Date.now()));
   };
 
   let closed = false;
@@ -140,6 +147,7 @@ export async function startReceiver(options: ReceiverOptions = {}, environment: 
     });
     if (grpcServer) await new Promise<void>((resolve) => grpcServer.tryShutdown(() => resolve()));
     await exportJobs?.stop();
+    await summaries.stop();
     // Whatever is not stored now stays in the log and is replayed on the next start.
     await writer.stop({ drain: true, timeoutMillis: 10_000 });
     await wal.close();
@@ -154,6 +162,7 @@ export async function startReceiver(options: ReceiverOptions = {}, environment: 
     httpUrl: `http://${urlHost(config.host)}:${httpPort}`,
     grpcAddress: `${urlHost(config.host)}:${grpcPort}`,
     writer,
+    summaries,
     flush,
     close,
   };

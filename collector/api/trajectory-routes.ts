@@ -9,10 +9,10 @@ import { z } from 'zod';
 import { InvalidCursorError } from '../../src/trajectories/cursor.ts';
 import { feedbackBodySchema, storeFeedback } from '../../src/trajectories/feedback.ts';
 import { describeIssue, trajectoryFiltersSchema } from '../../src/trajectories/filters.ts';
-import { getTrajectory, listTrajectories, readSummaries } from '../../src/trajectories/read-trajectories.ts';
+import { findTrajectorySummary, getTrajectory, listTrajectories } from '../../src/trajectories/read-trajectories.ts';
 import { searchTrajectories } from '../../src/trajectories/search.ts';
 import { resolveTrajectorySettings, type TrajectorySettings } from '../../src/trajectories/settings.ts';
-import { traceIdsForTrajectory } from '../../src/trajectories/trajectory-id.ts';
+import { summarizeTraces } from '../../src/trajectories/summarize-traces.ts';
 import { HttpError } from '../http/http-error.ts';
 import { readBody } from '../http/read-body.ts';
 import type { Router } from '../http/router.ts';
@@ -77,9 +77,12 @@ export function addTrajectoryRoutes(router: Router, client: ClickHouseClient, op
     }
     const parsed = feedbackBodySchema.safeParse(json);
     if (!parsed.success) throw new HttpError(400, describeIssue(parsed.error));
-    const [summary] = await readSummaries(client, context.tenant, await traceIdsForTrajectory(client, context.tenant, id), { id }, settings);
+    const summary = await findTrajectorySummary(client, context.tenant, id, settings);
     if (!summary) throw new HttpError(404, `trajectory ${id} not found`);
     const reward = await storeFeedback(client, context.tenant, summary, parsed.data);
+    // Read-your-writes for the list: the summarizer would catch up within its poll interval (the feedback table
+    // marks the trace dirty), but a client that posts and then lists expects to see its reward.
+    await summarizeTraces(client, context.tenant, [summary.trace_id]);
     sendJson(context.response, 201, { trajectory_id: id, reward });
   });
 }

@@ -1,21 +1,20 @@
 /**
- * Keyset cursors of GET /v1/trajectories: the position after the last trajectory returned, as (trace start,
- * trace id, last trajectory id within that trace). Opaque base64url JSON to clients; a tampered cursor is a 400.
+ * Keyset cursors of GET /v1/trajectories: the position after the last trajectory returned, as (trajectory start,
+ * trajectory id), the sort key of `trajectory_summaries` read newest first. Opaque base64url JSON to clients; a
+ * tampered cursor (or one from before the summaries table) is a 400.
  */
 import { z } from 'zod';
 
 export interface TrajectoryCursor {
-  /** Start of the trace, unix ns as a decimal string. */
+  /** Start of the last trajectory returned, unix ns as a decimal string. */
   start: string;
-  trace: string;
-  /** Trajectories of `trace` with ids <= this were returned already. */
-  after: string;
+  /** Its id: the next page holds trajectories strictly before (start, id). */
+  id: string;
 }
 
 const cursorSchema = z.strictObject({
   start: z.string().regex(/^\d{1,20}$/),
-  trace: z.string().regex(/^[0-9a-f]{32}$/),
-  after: z.string().max(2000),
+  id: z.string().min(1).max(2000),
 });
 
 export class InvalidCursorError extends Error {

@@ -1,58 +1,67 @@
 /**
- * Reading trajectories: the functions the HTTP API and the exporters share. Both read the SQL views
- * (src/store/migrations/0003_trajectory_views.sql) so the API, the exports and users' own SQL agree.
+ * Reading trajectories: the functions the HTTP API and the exporters share. The SQL views (0003) define the
+ * rules; this fast path implements the same rules in TypeScript because planning the nested views costs far more
+ * than reading the data (test/trajectories/views-agree.test.ts keeps both in step).
  *
- * Listing pages through `trace_index` newest first and assembles summaries only for the page's traces, so a
- * page costs the same with a thousand traces or a million. Trajectory-level filters (outcome, reward, ...) run
- * on the assembled summaries; a page that filters most traces away scans at most `maxScannedTraces` traces and
- * then returns what it found with a cursor to continue, so no request walks the whole tenant.
+ * - One trajectory: point reads of its traces' spans, evaluation records and feedback plus one GRPO group-stats
+ *   query on `trajectory_summaries`, all in parallel, then assembly in TypeScript. Always live: it never depends
+ *   on the summarizer having caught up (the group's other members come from summaries).
+ * - A list page: one query on `trajectory_summaries FINAL`, every filter bound, keyset pagination on
+ *   (start, id) newest first. As fresh as the summarizer (collector/summaries/summarizer.ts).
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Trajectory, TrajectorySummary } from '../model/trajectory.ts';
-import { loadSql } from '../store/sql-files.ts';
-import { decodeCursor, encodeCursor, type TrajectoryCursor } from './cursor.ts';
+import { assembleTrajectories, toTrajectory, type AssembledSummary, type AssembledTrajectory } from './assemble-trajectory.ts';
+import { addToGroup, emptyGroup, type GroupStats } from './credit.ts';
+import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { TrajectoryFilters } from './filters.ts';
+import { queryRows, readAssemblyInput } from './read-assembly-input.ts';
 import { resolveTrajectorySettings, type TrajectorySettings } from './settings.ts';
-import { traceIdsForTrajectory } from './trajectory-id.ts';
-import {
-  toCredit, toReward, toSummary, toTurn, unionToolDefinitions,
-  type CreditRow, type RewardRow, type SummaryRow, type TurnRow,
-} from './trajectory-rows.ts';
+import { parseTrajectoryId, traceIdsForTrajectory } from './trajectory-id.ts';
+import { toSummary, type SummaryRow } from './trajectory-rows.ts';
 
 export interface TrajectoryPage {
   trajectories: TrajectorySummary[];
   next_cursor: string | null;
 }
 
-/** Upper bound on traces examined for one page when trajectory-level filters discard most of them. */
-const maxScannedTraces = 2_000;
 const maxUInt64 = 18_446_744_073_709_551_615n;
+/** Upper bound of summaries returned for a set of traces (search candidates). */
+const maxSummariesOfTraces = 10_000;
 
-async function queryRows<T>(client: ClickHouseClient, file: string, params: Record<string, unknown>): Promise<T[]> {
-  const result = await client.query({ query: loadSql(file), query_params: params, format: 'JSONEachRow' });
-  return result.json<T>();
-}
-
-export async function readSummaries(
-  client: ClickHouseClient,
-  tenant: string,
-  traceIds: string[],
-  filters: TrajectoryFilters & { id?: string },
-  settings: TrajectorySettings,
-): Promise<Array<ReturnType<typeof toSummary>>> {
-  // An empty list would mean "every trace" to the view.
-  if (traceIds.length === 0) return [];
-  const rows = await queryRows<SummaryRow>(client, 'queries/trajectory-summaries.sql', {
+function summaryPageParams(tenant: string, filters: TrajectoryFilters, settings: TrajectorySettings) {
+  return {
     tenant,
-    trace_ids: traceIds,
-    quiet_seconds: settings.quietSeconds,
-    id: filters.id ?? '',
+    trace_ids: [] as string[],
+    trace_id: filters.trace_id ?? '',
+    since: (filters.since ?? 0n).toString(),
+    until: (filters.until ?? maxUInt64).toString(),
     agent: filters.agent ?? '',
     task: filters.task ?? '',
     outcome: filters.outcome ?? '',
     min_reward: filters.min_reward ?? null,
     max_reward: filters.max_reward ?? null,
     complete: filters.complete ?? null,
+    quiet_seconds: settings.quietSeconds,
+    after_cursor: false,
+    cursor_start: '0',
+    cursor_id: '',
+    limit: 0,
+  };
+}
+
+/** Stored summaries of the given traces that pass the filters (search uses it for its candidates). */
+export async function readSummaries(
+  client: ClickHouseClient,
+  tenant: string,
+  traceIds: string[],
+  filters: TrajectoryFilters,
+  settings: TrajectorySettings,
+): Promise<AssembledSummary[]> {
+  // An empty list would mean "every trace" to the query.
+  if (traceIds.length === 0) return [];
+  const rows = await queryRows<SummaryRow>(client, 'queries/trajectory-summary-page.sql', {
+    ...summaryPageParams(tenant, filters, settings), trace_ids: traceIds, limit: maxSummariesOfTraces,
   });
   return rows.map(toSummary);
 }
@@ -66,66 +75,58 @@ export async function listTrajectories(
 ): Promise<TrajectoryPage> {
   const settings = resolveTrajectorySettings(options);
   const limit = Math.max(1, Math.min(1000, Math.floor(page.limit)));
-  let cursor: TrajectoryCursor | undefined = page.cursor ? decodeCursor(page.cursor) : undefined;
-  const collected: Array<{ summary: TrajectorySummary; traceStart: string }> = [];
-  // Over-fetch traces: most hold one trajectory, filters drop some.
-  const chunk = Math.min(500, Math.max(limit + 1, 20));
-  let scanned = 0;
-  while (collected.length <= limit && scanned < maxScannedTraces) {
-    const traces = await queryRows<{ trace_id: string; start_ns: string }>(client, 'queries/trajectory-trace-page.sql', {
-      tenant,
-      trace_id: filters.trace_id ?? '',
-      since: (filters.since ?? 0n).toString(),
-      until: (filters.until ?? maxUInt64).toString(),
-      agent: filters.agent ?? '',
-      task: filters.task ?? '',
-      after_cursor: cursor !== undefined,
-      cursor_start: cursor?.start ?? '0',
-      cursor_trace: cursor?.trace ?? '',
-      limit: chunk,
-    });
-    if (traces.length === 0) {
-      cursor = undefined;
-      break;
-    }
-    scanned += traces.length;
-    const summaries = await readSummaries(client, tenant, traces.map((trace) => trace.trace_id), filters, settings);
-    const byTrace = new Map<string, TrajectorySummary[]>();
-    for (const summary of summaries) {
-      const list = byTrace.get(summary.trace_id) ?? [];
-      list.push(summary);
-      byTrace.set(summary.trace_id, list);
-    }
-    for (const trace of traces) {
-      const inTrace = (byTrace.get(trace.trace_id) ?? []).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-      for (const summary of inTrace) {
-        // The cursor's trace is re-read: skip what the previous page already returned.
-        if (cursor && trace.trace_id === cursor.trace && summary.id <= cursor.after) continue;
-        collected.push({ summary, traceStart: trace.start_ns });
-      }
-    }
-    const last = traces[traces.length - 1] as { trace_id: string; start_ns: string };
-    // Continue strictly after the last trace of this chunk ('~' sorts after every id: the whole trace is done).
-    cursor = { start: last.start_ns, trace: last.trace_id, after: '~' };
-    if (traces.length < chunk) {
-      cursor = collected.length > limit ? cursor : undefined;
-      break;
-    }
-  }
-  const trajectories = collected.slice(0, limit).map((entry) => entry.summary);
-  let next: TrajectoryCursor | undefined = cursor;
-  if (collected.length > limit) {
-    const lastReturned = collected[limit - 1] as { summary: TrajectorySummary; traceStart: string };
-    next = { start: lastReturned.traceStart, trace: lastReturned.summary.trace_id, after: lastReturned.summary.id };
-  }
-  return { trajectories, next_cursor: next ? encodeCursor(next) : null };
+  const cursor = page.cursor ? decodeCursor(page.cursor) : undefined;
+  const rows = await queryRows<SummaryRow>(client, 'queries/trajectory-summary-page.sql', {
+    ...summaryPageParams(tenant, filters, settings),
+    after_cursor: cursor !== undefined,
+    cursor_start: cursor?.start ?? '0',
+    cursor_id: cursor?.id ?? '',
+    // One more than asked tells whether another page exists.
+    limit: limit + 1,
+  });
+  const trajectories = rows.slice(0, limit).map(toSummary);
+  const last = trajectories[trajectories.length - 1];
+  const next = rows.length > limit && last ? encodeCursor({ start: last.start_time_unix_nano, id: last.id }) : null;
+  return { trajectories, next_cursor: next };
 }
 
-/** Traces whose trajectories form the GRPO group of `taskId` (always including the trajectory's own traces). */
-async function groupTraceIds(client: ClickHouseClient, tenant: string, taskId: string, ownTraceIds: string[]): Promise<string[]> {
-  if (taskId === '') return ownTraceIds;
-  const rows = await queryRows<{ trace_id: string }>(client, 'queries/task-group-traces.sql', { tenant, task_id: taskId });
-  return [...new Set([...ownTraceIds, ...rows.map((row) => row.trace_id)])];
+interface GroupStatsRow {
+  task_id: string;
+  members: number | string;
+  mean: number | string | null;
+  variance: number | string | null;
+}
+
+function toGroupStats(row: GroupStatsRow | undefined): GroupStats {
+  const members = Number(row?.members ?? 0);
+  if (!row || members === 0) return emptyGroup;
+  return { members, mean: Number(row.mean ?? 0), variance: Number(row.variance ?? 0) };
+}
+
+async function readGroupStats(
+  client: ClickHouseClient, tenant: string, traceIds: string[], taskIds: string[], settings: TrajectorySettings,
+): Promise<GroupStatsRow[]> {
+  return queryRows<GroupStatsRow>(client, 'queries/trajectory-group-stats.sql', {
+    tenant, trace_ids: traceIds, task_ids: taskIds, quiet_seconds: settings.quietSeconds,
+  });
+}
+
+/** Every trajectory of `traceIds`, assembled live, with the clock of this call. */
+async function assembleLive(
+  client: ClickHouseClient, tenant: string, traceIds: string[], settings: TrajectorySettings,
+): Promise<AssembledTrajectory[]> {
+  const input = await readAssemblyInput(client, tenant, traceIds);
+  return assembleTrajectories(input, { nowMillis: Date.now(), quietSeconds: settings.quietSeconds });
+}
+
+/** The live summary of one trajectory (feedback resolves its trace through this), undefined when unknown. */
+export async function findTrajectorySummary(
+  client: ClickHouseClient, tenant: string, id: string, options: Partial<TrajectorySettings> = {},
+): Promise<AssembledSummary | undefined> {
+  if (!parseTrajectoryId(id)) return undefined;
+  const traceIds = await traceIdsForTrajectory(client, tenant, id);
+  const trajectories = await assembleLive(client, tenant, traceIds, resolveTrajectorySettings(options));
+  return trajectories.find((trajectory) => trajectory.summary.id === id)?.summary;
 }
 
 export async function getTrajectory(
@@ -135,23 +136,28 @@ export async function getTrajectory(
   options: Partial<TrajectorySettings> = {},
 ): Promise<Trajectory | undefined> {
   const settings = resolveTrajectorySettings(options);
+  if (!parseTrajectoryId(id)) return undefined;
   const traceIds = await traceIdsForTrajectory(client, tenant, id);
-  const [summary] = await readSummaries(client, tenant, traceIds, { id }, settings);
-  if (!summary) return undefined;
-  const group = await groupTraceIds(client, tenant, summary.task_id, traceIds);
-  const params = { tenant, trace_ids: traceIds, id };
-  const [turnRows, rewardRows, creditRows] = await Promise.all([
-    queryRows<TurnRow>(client, 'queries/trajectory-turns.sql', params),
-    queryRows<RewardRow>(client, 'queries/trajectory-rewards.sql', params),
-    queryRows<CreditRow>(client, 'queries/trajectory-credit.sql', {
-      ...params, group_trace_ids: group, gamma: settings.gamma, quiet_seconds: settings.quietSeconds,
-    }),
+  if (traceIds.length === 0) return undefined;
+  // The group query guesses the task ids from the stored summaries of these traces, so it runs beside the reads.
+  const [trajectories, stats] = await Promise.all([
+    assembleLive(client, tenant, traceIds, settings),
+    readGroupStats(client, tenant, traceIds, [], settings),
   ]);
-  return {
-    ...summary,
-    tools: unionToolDefinitions(turnRows),
-    turns: turnRows.map(toTurn),
-    rewards: rewardRows.map(toReward),
-    credit: creditRows.map(toCredit),
-  };
+  const trajectory = trajectories.find((candidate) => candidate.summary.id === id);
+  if (!trajectory) return undefined;
+  const taskId = trajectory.summary.task_id;
+  let group = emptyGroup;
+  if (taskId !== '') {
+    let stored = stats.find((row) => row.task_id === taskId);
+    // The stored summaries had another task id (not summarized yet, or stale): ask for this one.
+    if (!stored) stored = (await readGroupStats(client, tenant, traceIds, [taskId], settings)).find((row) => row.task_id === taskId);
+    group = toGroupStats(stored);
+    // The assembled traces' own members count with their live values, the stored ones were excluded.
+    for (const member of trajectories) {
+      const { summary } = member;
+      if (summary.task_id === taskId && summary.final_reward !== null && summary.complete) group = addToGroup(group, summary.final_reward);
+    }
+  }
+  return toTrajectory(trajectory, group, settings.gamma);
 }

@@ -1,0 +1,16 @@
+-- The spans of the given traces with only the columns trajectory assembly needs (src/trajectories/), for the
+-- API's fast read path and the summarizer. FINAL collapses retried spans; `trace_id IN` on the (tenant, trace_id)
+-- sort-key prefix keeps it a point read per trace. Span events are shipped only when they can hold an
+-- evaluation result, the one thing assembly reads from them.
+SELECT
+    trace_id, span_id, parent_span_id, kind, status,
+    toString(start_time_unix_nano) AS start_time_unix_nano, toString(end_time_unix_nano) AS end_time_unix_nano,
+    toUnixTimestamp64Milli(ingested_at) AS ingested_ms,
+    provider, model, input_tokens, output_tokens, input_messages, output_messages, tool_definitions,
+    tool_name, tool_call_id, tool_arguments, tool_result, agent_name, agent_id, conversation_id, task_id, task,
+    rollout_id, attempt_id,
+    arrayMap(reward -> tuple(reward.1, toString(reward.2)), rewards) AS rewards,
+    if(position(events, 'gen_ai.evaluation.result') > 0, events, '') AS events
+FROM spans FINAL
+WHERE tenant = {tenant:String} AND trace_id IN {trace_ids:Array(String)}
+ORDER BY trace_id, start_time_unix_nano, span_id

@@ -1,0 +1,31 @@
+/**
+ * AIR (agent intermediate reward) rules, valued by the `air_rules` table (latest `updated_at` per rule; a rule
+ * missing from the table is worth 0, so deleting a rule disables it like setting it to 0). The same rules as the
+ * `turns` view: an LLM call that failed, and each tool execution of a turn by its status.
+ */
+import type { AirRuleValues } from './assembly-input.ts';
+
+export type AirRule = 'tool_succeeded' | 'tool_failed' | 'llm_failed' | 'tool_unanswered';
+
+export function airRuleValues(rows: Array<{ rule: string; reward: number | string }>): AirRuleValues {
+  return new Map(rows.map((row) => [row.rule, Number(row.reward)]));
+}
+
+function valueOf(rules: AirRuleValues, rule: AirRule): number {
+  return rules.get(rule) ?? 0;
+}
+
+/** The rule a tool execution fires: unanswered, failed or succeeded. */
+export function toolExecutionRule(status: string): AirRule {
+  return status === 'missing' ? 'tool_unanswered' : status === 'error' ? 'tool_failed' : 'tool_succeeded';
+}
+
+export function toolExecutionReward(rules: AirRuleValues, status: string): { air_rule: AirRule; air_reward: number } {
+  const rule = toolExecutionRule(status);
+  return { air_rule: rule, air_reward: valueOf(rules, rule) };
+}
+
+/** The AIR reward of the LLM call itself: `llm_failed` when its span failed, else 0. */
+export function llmCallReward(rules: AirRuleValues, status: string): number {
+  return status === 'error' ? valueOf(rules, 'llm_failed') : 0;
+}

@@ -1,0 +1,145 @@
+/**
+ * The turns of one trajectory, the rules of the `turns` view: one turn per LLM call in (start, span id) order;
+ * tool executions answer a call by tool call id anywhere in the trajectory, else by position (the tool spans that
+ * started between this call and the next one and carry no id another call claims, in order); tool spans left in
+ * that window are listed as executions of the turn too; a call nothing answered is 'missing'. new_messages are
+ * the input messages after the longest prefix shared with what an earlier turn showed (its input plus output),
+ * compared on role, content, tool call ids and tool_call_id.
+ */
+import { createHash } from 'node:crypto';
+import type { Message, ToolDefinition } from '../model/message.ts';
+import type { ToolExecution, Turn } from '../model/trajectory.ts';
+import { llmCallReward, toolExecutionReward } from './air-rewards.ts';
+import type { AirRuleValues, AssemblySpan } from './assembly-input.ts';
+import { arrayField, field, jsonString, stringOrRaw } from './clickhouse-json.ts';
+
+export type AssembledToolExecution = ToolExecution & { air_rule: string };
+
+export interface AssembledTurn extends Omit<Turn, 'tool_calls'> {
+  tool_calls: AssembledToolExecution[];
+  /** Internal: the offered tools (for the trajectory's union) and the first user message's task key. */
+  tool_definitions: ToolDefinition[];
+  first_user_hash: string;
+}
+
+const noNextStart = 18_446_744_073_709_551_615n;
+const uint64Range = 18_446_744_073_709_551_616n;
+
+function messageKey(message: unknown): string {
+  const content = field(message, 'content');
+  const contentKey = typeof content === 'string' ? content : Array.isArray(content) ? JSON.stringify(content) : '';
+  const callIds = arrayField(message, 'tool_calls').map((call) => jsonString(field(call, 'id'))).join(',');
+  return `${jsonString(field(message, 'role'))}\x1f${contentKey}\x1f${callIds}\x1f${jsonString(field(message, 'tool_call_id'))}`;
+}
+
+/** The assistant message of the call's output (the first one; else the first output message; else none). */
+function outputMessageOf(outputs: unknown[]): unknown {
+  return outputs.find((message) => jsonString(field(message, 'role')) === 'assistant') ?? outputs[0];
+}
+
+/** `msg:` + 16 hex digits of SHA-256 of the first user message's content; '' without a user message. */
+export function firstUserHash(inputs: unknown[]): string {
+  const user = inputs.find((message) => jsonString(field(message, 'role')) === 'user');
+  if (user === undefined) return '';
+  return `msg:${createHash('sha256').update(stringOrRaw(field(user, 'content')), 'utf8').digest('hex').slice(0, 16)}`;
+}
+
+function sharedPrefix(inputKeys: string[], shown: string[]): number {
+  for (let position = 0; position < inputKeys.length; position++) {
+    if (inputKeys[position] !== (shown[position] ?? '')) return position;
+  }
+  return inputKeys.length;
+}
+
+function unsignedDifference(end: bigint, start: bigint): number {
+  const difference = end - start;
+  return Number(difference < 0n ? difference + uint64Range : difference);
+}
+
+interface ToolCallRequest {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+/**
+ * @param llmSpans the trajectory's `llm` spans, @param toolSpans its `tool` spans, both in (start, span id) order.
+ */
+export function assembleTurns(llmSpans: readonly AssemblySpan[], toolSpans: readonly AssemblySpan[], rules: AirRuleValues): AssembledTurn[] {
+  const outputs = llmSpans.map((span) => outputMessageOf(span.output_messages));
+  const calls: ToolCallRequest[][] = outputs.map((output) =>
+    arrayField(output, 'tool_calls').map((call) => ({
+      id: jsonString(field(call, 'id')),
+      name: jsonString(field(field(call, 'function'), 'name')),
+      arguments: jsonString(field(field(call, 'function'), 'arguments')),
+    })));
+  const trajectoryCallIds = new Set(calls.flat().map((call) => call.id));
+  const shownBefore: string[][] = [];
+
+  return llmSpans.map((span, index) => {
+    const output = outputs[index];
+    const inputKeys = span.input_messages.map(messageKey);
+    let shownPrefix = 0;
+    for (const shown of shownBefore) shownPrefix = Math.max(shownPrefix, sharedPrefix(inputKeys, shown));
+    shownBefore.push(output !== undefined ? [...inputKeys, messageKey(output)] : inputKeys);
+
+    const nextStart = llmSpans[index + 1]?.start ?? noNextStart;
+    const turnCalls = calls[index] ?? [];
+    const answeredById = turnCalls.map((call) => (call.id === '' ? -1 : toolSpans.findIndex((tool) => tool.tool_call_id === call.id)));
+    const pool = toolSpans.filter((tool) => tool.start >= span.start && tool.start < nextStart
+      && (tool.tool_call_id === '' || !trajectoryCallIds.has(tool.tool_call_id)));
+    let rank = 0;
+    const executions: AssembledToolExecution[] = turnCalls.map((call, position) => {
+      let answer: AssemblySpan | undefined;
+      const byId = answeredById[position] ?? -1;
+      if (byId >= 0) answer = toolSpans[byId];
+      else answer = pool[rank++];
+      const status = answer ? answer.status : 'missing';
+      return {
+        name: call.name, call_id: call.id, arguments: call.arguments,
+        result: answer ? answer.tool_result : null, status, span_id: answer ? answer.span_id : '',
+        ...toolExecutionReward(rules, status),
+      };
+    });
+    for (const tool of pool.slice(rank)) {
+      executions.push({
+        name: tool.tool_name, call_id: tool.tool_call_id, arguments: tool.tool_arguments, result: tool.tool_result,
+        status: tool.status, span_id: tool.span_id, ...toolExecutionReward(rules, tool.status),
+      });
+    }
+    let executionRewards = 0;
+    for (const execution of executions) executionRewards += execution.air_reward;
+
+    return {
+      index,
+      span_id: span.span_id,
+      model: span.model,
+      provider: span.provider,
+      status: span.status,
+      input_messages: span.input_messages as Message[],
+      new_messages: span.input_messages.slice(shownPrefix) as Message[],
+      output_message: output === undefined ? null : (output as Message),
+      finish_reason: output === undefined ? '' : jsonString(field(output, 'finish_reason')),
+      tool_calls: executions,
+      input_tokens: span.input_tokens,
+      output_tokens: span.output_tokens,
+      latency_ms: unsignedDifference(span.end, span.start) / 1e6,
+      start_time_unix_nano: span.start_time_unix_nano,
+      air_reward: llmCallReward(rules, span.status) + executionRewards,
+      tool_definitions: span.tool_definitions,
+      first_user_hash: firstUserHash(span.input_messages),
+    };
+  });
+}
+
+/** The union of the tool definitions offered across the turns, first definition of each name wins. */
+export function unionTurnTools(turns: readonly AssembledTurn[]): ToolDefinition[] {
+  const byName = new Map<string, ToolDefinition>();
+  for (const turn of turns) {
+    for (const definition of turn.tool_definitions) {
+      const name = definition?.function?.name;
+      if (name !== undefined && !byName.has(name)) byName.set(name, definition);
+    }
+  }
+  return [...byName.values()];
+}

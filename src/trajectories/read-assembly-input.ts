@@ -1,0 +1,44 @@
+/**
+ * Reads what assembly needs for a set of traces of one tenant: spans, evaluation log records and feedback, one
+ * query each (`trace_id IN [...]`, point reads on the (tenant, trace_id) sort key), in parallel, plus the AIR
+ * rule values. The API's single-trajectory read and the summarizer's batches share it.
+ */
+import type { ClickHouseClient } from '@clickhouse/client';
+import { loadSql } from '../store/sql-files.ts';
+import { airRuleValues } from './air-rewards.ts';
+import {
+  toAssemblySpan, toEvaluationRecord, toFeedbackRecord,
+  type AirRuleValues, type AssemblyInput, type AssemblySpanRow, type EvaluationRow, type FeedbackRow,
+} from './assembly-input.ts';
+
+export async function queryRows<T>(client: ClickHouseClient, file: string, params: Record<string, unknown>): Promise<T[]> {
+  const result = await client.query({ query: loadSql(file), query_params: params, format: 'JSONEachRow' });
+  return result.json<T>();
+}
+
+export async function readAirRules(client: ClickHouseClient): Promise<AirRuleValues> {
+  return airRuleValues(await queryRows<{ rule: string; reward: number | string }>(client, 'queries/air-rules.sql', {}));
+}
+
+export async function readAssemblyInput(
+  client: ClickHouseClient,
+  tenant: string,
+  traceIds: string[],
+  airRules?: AirRuleValues,
+): Promise<AssemblyInput> {
+  if (traceIds.length === 0) return { tenant, spans: [], evaluations: [], feedback: [], airRules: airRules ?? new Map() };
+  const params = { tenant, trace_ids: traceIds };
+  const [spans, evaluations, feedback, rules] = await Promise.all([
+    queryRows<AssemblySpanRow>(client, 'queries/assembly-spans.sql', params),
+    queryRows<EvaluationRow>(client, 'queries/assembly-evaluations.sql', params),
+    queryRows<FeedbackRow>(client, 'queries/assembly-feedback.sql', params),
+    airRules ?? readAirRules(client),
+  ]);
+  return {
+    tenant,
+    spans: spans.map(toAssemblySpan),
+    evaluations: evaluations.map(toEvaluationRecord),
+    feedback: feedback.map(toFeedbackRecord),
+    airRules: rules,
+  };
+}
