@@ -141,7 +141,9 @@ describe('the SQL views and the TypeScript assembly agree', () => {
   let ids: string[] = [];
 
   beforeAll(async () => {
-    await send([...(await goldenRun(0, 0.8)), ...(await goldenRun(60, 0.2)), ...(await goldenRun(120, 0.5)), ...(await nestedRun()), ...(await plainRun())]);
+    const firstGolden = await goldenRun(0, 0.8);
+    const goldenAgent = firstGolden.find((span) => span.name.startsWith('invoke_agent'))!.spanContext();
+    await send([...firstGolden, ...(await goldenRun(60, 0.2)), ...(await goldenRun(120, 0.5)), ...(await nestedRun()), ...(await plainRun())]);
     // An evaluation log record for a span the plain trace does not have: it joins the trace's default trajectory.
     const plainTrace = traceIds[traceIds.length - 1]!;
     await receiver.store.client.insert({
@@ -155,7 +157,7 @@ describe('the SQL views and the TypeScript assembly agree', () => {
       { tenant: 'default', trace_ids: traceIds });
     ids = rows.map((row) => row.id);
     // Feedback on the first golden run re-ranks its group.
-    const post = await fetch(`${receiver.httpUrl}/v1/trajectories/${ids.find((id) => id.length === 49)}/rewards`, {
+    const post = await fetch(`${receiver.httpUrl}/v1/trajectories/${goldenAgent.traceId}-${goldenAgent.spanId}/rewards`, {
       method: 'POST', body: JSON.stringify({ value: 0.1, name: 'human', time_unix_nano: String(BigInt(Date.now()) * 1_000_000n) }),
     });
     expect(post.status).toBe(201);
