@@ -25,8 +25,6 @@ export interface WriteRequest {
   encoding: OutputEncoding;
   parquetConverter?: ParquetConverter | undefined;
   onProgress?: ((progress: ExportProgress) => void) | undefined;
-  /** Trajectories fetched at once. @default 8 */
-  concurrency?: number;
   /** Runs once every record is written and durable, before the file appears under its final name (jobs). */
   beforeCommit?: ((written: { exportedIds: string[]; records: number }) => Promise<void>) | undefined;
 }
@@ -60,19 +58,6 @@ export async function selectSummaries(source: TrajectorySource, filters: Traject
   return limit === undefined ? selected : selected.slice(0, limit);
 }
 
-async function fetchAll(source: TrajectorySource, ids: string[], concurrency: number): Promise<Array<Trajectory | undefined>> {
-  const results: Array<Trajectory | undefined> = new Array(ids.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < ids.length) {
-      const index = next++;
-      results[index] = await source.get(ids[index] as string);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, ids.length) }, worker));
-  return results;
-}
-
 /** Batches of summaries handed to the format together: one task per batch for task-grouped formats. */
 function batches(summaries: TrajectorySummary[], grouping: 'task' | 'trajectory'): TrajectorySummary[][] {
   if (grouping === 'trajectory') {
@@ -104,7 +89,7 @@ export async function writeTrajectories(summaries: TrajectorySummary[], request:
   let done = 0;
   try {
     for (const batch of batches(summaries, format.grouping)) {
-      const fetched = await fetchAll(request.source, batch.map((summary) => summary.id), request.concurrency ?? 8);
+      const fetched = await request.source.getMany(batch.map((summary) => summary.id));
       const trajectories: Trajectory[] = [];
       fetched.forEach((trajectory, index) => {
         if (trajectory) trajectories.push(trajectory);

@@ -8,7 +8,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { z } from 'zod';
 import { trajectorySchema, trajectorySummarySchema, type Trajectory, type TrajectorySummary } from '../model/trajectory.ts';
 import { trajectoryFiltersSchema, type TrajectoryFiltersInput } from '../trajectories/filters.ts';
-import { getTrajectory, listTrajectories } from '../trajectories/read-trajectories.ts';
+import { getTrajectories, listTrajectories } from '../trajectories/read-trajectories.ts';
 import type { TrajectorySettings } from '../trajectories/settings.ts';
 
 export interface SummaryPage {
@@ -18,13 +18,14 @@ export interface SummaryPage {
 
 export interface TrajectorySource {
   list(filters: TrajectoryFiltersInput, page: { limit: number; cursor?: string | undefined }): Promise<SummaryPage>;
-  get(id: string): Promise<Trajectory | undefined>;
+  /** The trajectories of `ids`, in order; undefined where an id is unknown. */
+  getMany(ids: string[]): Promise<Array<Trajectory | undefined>>;
 }
 
 export function storeTrajectorySource(client: ClickHouseClient, tenant: string, settings: Partial<TrajectorySettings> = {}): TrajectorySource {
   return {
     list: (filters, page) => listTrajectories(client, tenant, trajectoryFiltersSchema.parse(filters), page, settings),
-    get: (id) => getTrajectory(client, tenant, id, settings),
+    getMany: (ids) => getTrajectories(client, tenant, ids, settings),
   };
 }
 
@@ -38,6 +39,8 @@ export interface ApiSourceOptions {
   /** Extra headers, e.g. from OTEL_EXPORTER_OTLP_HEADERS. */
   headers?: Record<string, string>;
   timeoutMillis?: number;
+  /** Trajectory requests in flight at once. @default 8 */
+  concurrency?: number;
 }
 
 export function apiTrajectorySource(options: ApiSourceOptions): TrajectorySource {
@@ -68,9 +71,18 @@ export function apiTrajectorySource(options: ApiSourceOptions): TrajectorySource
       if (body === undefined) throw new Error(`the receiver at ${base} has no /v1/trajectories API (an older version?)`);
       return pageSchema.parse(body);
     },
-    async get(id) {
-      const body = await request(`/v1/trajectories/${encodeURIComponent(id)}`);
-      return body === undefined ? undefined : trajectorySchema.parse(body);
+    async getMany(ids) {
+      const results: Array<Trajectory | undefined> = new Array(ids.length);
+      let next = 0;
+      const worker = async () => {
+        while (next < ids.length) {
+          const index = next++;
+          const body = await request(`/v1/trajectories/${encodeURIComponent(ids[index] as string)}`);
+          results[index] = body === undefined ? undefined : trajectorySchema.parse(body);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 8, ids.length) }, worker));
+      return results;
     },
   };
 }

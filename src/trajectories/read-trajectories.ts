@@ -129,35 +129,54 @@ export async function findTrajectorySummary(
   return trajectories.find((trajectory) => trajectory.summary.id === id)?.summary;
 }
 
+/**
+ * Several trajectories at once (exports read them in batches): one batched read of all their traces, one
+ * group-stats query for all their tasks, then assembly. Unknown ids come back as undefined, in place.
+ */
+export async function getTrajectories(
+  client: ClickHouseClient,
+  tenant: string,
+  ids: string[],
+  options: Partial<TrajectorySettings> = {},
+): Promise<Array<Trajectory | undefined>> {
+  const settings = resolveTrajectorySettings(options);
+  const traceIdLists = await Promise.all(ids.map((id) => (parseTrajectoryId(id) ? traceIdsForTrajectory(client, tenant, id) : [])));
+  const traceIds = [...new Set(traceIdLists.flat())];
+  if (traceIds.length === 0) return ids.map(() => undefined);
+  // The group query guesses the task ids from the stored summaries of these traces, so it runs beside the reads.
+  const [trajectories, stats] = await Promise.all([
+    assembleLive(client, tenant, traceIds, settings),
+    readGroupStats(client, tenant, traceIds, [], settings),
+  ]);
+  const byId = new Map(trajectories.map((trajectory) => [trajectory.summary.id, trajectory]));
+  const requestedTasks = new Set(ids.map((id) => byId.get(id)?.summary.task_id ?? '').filter((taskId) => taskId !== ''));
+  const storedByTask = new Map(stats.map((row) => [row.task_id, row]));
+  // Stored summaries had other task ids (not summarized yet, or stale): ask for the missing ones.
+  const missing = [...requestedTasks].filter((taskId) => !storedByTask.has(taskId));
+  if (missing.length > 0) {
+    for (const row of await readGroupStats(client, tenant, traceIds, missing, settings)) storedByTask.set(row.task_id, row);
+  }
+  const groups = new Map<string, GroupStats>();
+  for (const taskId of requestedTasks) {
+    let group = toGroupStats(storedByTask.get(taskId));
+    // The assembled traces' own members count with their live values; their stored summaries were excluded.
+    for (const { summary } of trajectories) {
+      if (summary.task_id === taskId && summary.final_reward !== null && summary.complete) group = addToGroup(group, summary.final_reward);
+    }
+    groups.set(taskId, group);
+  }
+  return ids.map((id) => {
+    const trajectory = byId.get(id);
+    return trajectory ? toTrajectory(trajectory, groups.get(trajectory.summary.task_id) ?? emptyGroup, settings.gamma) : undefined;
+  });
+}
+
 export async function getTrajectory(
   client: ClickHouseClient,
   tenant: string,
   id: string,
   options: Partial<TrajectorySettings> = {},
 ): Promise<Trajectory | undefined> {
-  const settings = resolveTrajectorySettings(options);
-  if (!parseTrajectoryId(id)) return undefined;
-  const traceIds = await traceIdsForTrajectory(client, tenant, id);
-  if (traceIds.length === 0) return undefined;
-  // The group query guesses the task ids from the stored summaries of these traces, so it runs beside the reads.
-  const [trajectories, stats] = await Promise.all([
-    assembleLive(client, tenant, traceIds, settings),
-    readGroupStats(client, tenant, traceIds, [], settings),
-  ]);
-  const trajectory = trajectories.find((candidate) => candidate.summary.id === id);
-  if (!trajectory) return undefined;
-  const taskId = trajectory.summary.task_id;
-  let group = emptyGroup;
-  if (taskId !== '') {
-    let stored = stats.find((row) => row.task_id === taskId);
-    // The stored summaries had another task id (not summarized yet, or stale): ask for this one.
-    if (!stored) stored = (await readGroupStats(client, tenant, traceIds, [taskId], settings)).find((row) => row.task_id === taskId);
-    group = toGroupStats(stored);
-    // The assembled traces' own members count with their live values, the stored ones were excluded.
-    for (const member of trajectories) {
-      const { summary } = member;
-      if (summary.task_id === taskId && summary.final_reward !== null && summary.complete) group = addToGroup(group, summary.final_reward);
-    }
-  }
-  return toTrajectory(trajectory, group, settings.gamma);
+  const [trajectory] = await getTrajectories(client, tenant, [id], options);
+  return trajectory;
 }

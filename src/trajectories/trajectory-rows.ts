@@ -126,14 +126,3 @@ export function toCredit(row: CreditRow): TurnCredit & { group_size: number | nu
     group_std: optionalNumber(row.group_std),
   };
 }
-
-/** The union of the tool definitions offered across the turns, first definition of each name wins. */
-export function unionToolDefinitions(rows: TurnRow[]): ToolDefinition[] {
-  const byName = new Map<string, ToolDefinition>();
-  for (const row of rows) {
-    for (const definition of parseJson<ToolDefinition[]>(row.tool_definitions, [])) {
-      if (!byName.has(definition.function.name)) byName.set(definition.function.name, definition);
-    }
-  }
-  return [...byName.values()];
-}
