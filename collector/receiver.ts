@@ -78,7 +78,8 @@ export async function startReceiver(options: ReceiverOptions = {}, environment: 
     },
   });
   writer.start();
-  const summaries = createSummarizer(store.client, { log });
+  // Summaries are derived data: while the log has a backlog for ClickHouse, storing spans goes first.
+  const summaries = createSummarizer(store.client, { log, deferWhile: () => wal.pendingBytes > 8 * 1024 * 1024 });
   summaries.start();
   const ingestor = new Ingestor(wal, writer, { maxPendingBytes: config.maxPendingBytes, maxLogBytes: config.maxLogBytes });
   const decodeLimits = { maxAttributeBytes: config.maxAttributeBytes };

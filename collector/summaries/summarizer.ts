@@ -23,6 +23,13 @@ export interface SummarizerOptions {
   overlapMillis?: number;
   /** Name of this summarizer's watermark row. @default 'default' */
   name?: string;
+  /**
+   * While this returns true (ingest has a backlog) polls are put off, so storing acknowledged spans gets the
+   * CPU first; summaries catch up once ingest does, or after `maxDeferMillis` at the latest.
+   */
+  deferWhile?: () => boolean;
+  /** Longest a poll is put off by `deferWhile`. @default 10000 */
+  maxDeferMillis?: number;
   log?: (message: string) => void;
 }
 
@@ -53,6 +60,9 @@ export function createSummarizer(client: ClickHouseClient, options: SummarizerOp
   const overlapMillis = options.overlapMillis ?? 10_000;
   const name = options.name ?? 'default';
   const log = options.log ?? (() => {});
+  const deferWhile = options.deferWhile ?? (() => false);
+  const maxDeferMillis = options.maxDeferMillis ?? 10_000;
+  let deferredSince: number | undefined;
 
   let watermark: number | undefined;
   /** tenant/trace -> the latest mark already summarized, for marks inside the overlap window. */
@@ -109,6 +119,11 @@ export function createSummarizer(client: ClickHouseClient, options: SummarizerOp
     if (stopped) return;
     timer = setTimeout(() => {
       timer = undefined;
+      if (deferWhile() && Date.now() - (deferredSince ??= Date.now()) < maxDeferMillis) {
+        schedule(Math.min(intervalMillis, 200));
+        return;
+      }
+      deferredSince = undefined;
       exclusive(poll).then(
         (count) => {
           lastError = '';
