@@ -38,6 +38,10 @@ export const receiverConfigSchema = z.object({
   quietSeconds: z.coerce.number().nonnegative().default(60),
   /** Discount factor of the discounted and AIR-shaped returns (credit view). */
   gamma: z.coerce.number().min(0).max(1).default(0.99),
+  /** OpenAI-compatible embeddings endpoint (base URL) for ranking trajectory search; n-gram similarity without it. */
+  embeddingsUrl: z.string().url().optional(),
+  embeddingsModel: z.string().min(1).default('text-embedding-3-small'),
+  embeddingsApiKey: z.string().optional(),
   /** YAML file of scheduled export jobs. */
   jobsFile: z.string().optional(),
 });
@@ -66,6 +70,9 @@ export const environmentNames: Record<keyof ReceiverConfig, string[]> = {
   quietSeconds: ['TRAJECTORIES_QUIET_SECONDS'],
   gamma: ['TRAJECTORIES_GAMMA'],
   jobsFile: ['TRAJECTORIES_JOBS_FILE'],
+  embeddingsUrl: ['TRAJECTORIES_EMBEDDINGS_URL'],
+  embeddingsModel: ['TRAJECTORIES_EMBEDDINGS_MODEL'],
+  embeddingsApiKey: ['TRAJECTORIES_EMBEDDINGS_API_KEY'],
 };
 
 export function resolveReceiverConfig(options: ReceiverOptions, environment: NodeJS.ProcessEnv = {}): ReceiverConfig {

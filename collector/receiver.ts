@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Server as GrpcServer } from '@grpc/grpc-js';
 import { openStore, type Store } from '../src/store/client.ts';
 import { migrate } from '../src/store/migrate.ts';
+import { createEmbeddingClient } from '../src/trajectories/embedding-client.ts';
 import { addTraceRoutes } from './api/trace-routes.ts';
 import { addTrajectoryRoutes } from './api/trajectory-routes.ts';
 import { startExportJobs } from './api/job-routes.ts';
@@ -101,7 +102,10 @@ export async function startReceiver(options: ReceiverOptions = {}, environment: 
     decodeLimits,
   });
   addTraceRoutes(router, store.client);
-  addTrajectoryRoutes(router, store.client, { quietSeconds: config.quietSeconds, gamma: config.gamma });
+  const embeddings = config.embeddingsUrl
+    ? createEmbeddingClient({ url: config.embeddingsUrl, model: config.embeddingsModel, apiKey: config.embeddingsApiKey })
+    : undefined;
+  addTrajectoryRoutes(router, store.client, { quietSeconds: config.quietSeconds, gamma: config.gamma, embeddings });
 
   const onError = (error: unknown) => log(`request failed: ${(error as Error).stack ?? String(error)}`);
   const httpServer: HttpServer = createHttpServer({ router, tokens, onError });

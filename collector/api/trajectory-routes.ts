@@ -10,6 +10,7 @@ import { InvalidCursorError } from '../../src/trajectories/cursor.ts';
 import { feedbackBodySchema, storeFeedback } from '../../src/trajectories/feedback.ts';
 import { describeIssue, trajectoryFiltersSchema } from '../../src/trajectories/filters.ts';
 import { findTrajectorySummary, getTrajectory, listTrajectories } from '../../src/trajectories/read-trajectories.ts';
+import { EmbeddingEndpointError, type EmbeddingClient } from '../../src/trajectories/embedding-client.ts';
 import { searchTrajectories } from '../../src/trajectories/search.ts';
 import { resolveTrajectorySettings, type TrajectorySettings } from '../../src/trajectories/settings.ts';
 import { summarizeTraces } from '../../src/trajectories/summarize-traces.ts';
@@ -41,7 +42,11 @@ function parseQuery<T extends z.ZodType>(schema: T, url: URL): z.output<T> {
   return parsed.data;
 }
 
-export function addTrajectoryRoutes(router: Router, client: ClickHouseClient, options: Partial<TrajectorySettings> = {}): void {
+export function addTrajectoryRoutes(
+  router: Router,
+  client: ClickHouseClient,
+  options: Partial<TrajectorySettings> & { embeddings?: EmbeddingClient | undefined } = {},
+): void {
   const settings = resolveTrajectorySettings(options);
 
   router.add('GET', '/v1/trajectories', async (context) => {
@@ -56,7 +61,12 @@ export function addTrajectoryRoutes(router: Router, client: ClickHouseClient, op
 
   router.add('GET', '/v1/trajectories/search', async (context) => {
     const query = parseQuery(searchSchema, context.url);
-    sendJson(context.response, 200, { trajectories: await searchTrajectories(client, context.tenant, query, settings) });
+    try {
+      sendJson(context.response, 200, { trajectories: await searchTrajectories(client, context.tenant, query, { ...settings, embeddings: options.embeddings }) });
+    } catch (error) {
+      if (error instanceof EmbeddingEndpointError) throw new HttpError(502, error.message);
+      throw error;
+    }
   });
 
   router.add('GET', '/v1/trajectories/:id', async (context) => {

@@ -19,6 +19,8 @@ export function addServeCommand(program: Command): void {
     .option('--max-attribute-bytes <n>', `largest attribute value; larger spans are rejected (${environmentNames.maxAttributeBytes.join(', ')}) [default: 4194304]`)
     .option('--wal-sync <mode>', `fsync (survives power loss) or none (survives process crashes) (${environmentNames.walSync.join(', ')}) [default: fsync]`)
     .option('--quiet-seconds <n>', `a trajectory is complete after this long without new spans (${environmentNames.quietSeconds.join(', ')}) [default: 60]`)
+    .option('--embeddings-url <url>', `OpenAI-compatible embeddings endpoint to rank trajectory search (${environmentNames.embeddingsUrl.join(', ')}; key: TRAJECTORIES_EMBEDDINGS_API_KEY)`)
+    .option('--embeddings-model <name>', `embedding model (${environmentNames.embeddingsModel.join(', ')}) [default: text-embedding-3-small]`)
     .option('--jobs <file>', `YAML file of scheduled export jobs (${environmentNames.jobsFile.join(', ')})`)
     .action(async (options: Record<string, string | undefined>) => {
       const receiver = await startReceiver(
@@ -36,6 +38,8 @@ export function addServeCommand(program: Command): void {
           walSync: options['walSync'] as 'fsync' | 'none' | undefined,
           quietSeconds: options['quietSeconds'] as unknown as number | undefined,
           jobsFile: options['jobs'],
+          embeddingsUrl: options['embeddingsUrl'],
+          embeddingsModel: options['embeddingsModel'],
         },
         process.env,
       );

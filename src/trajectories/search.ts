@@ -1,12 +1,19 @@
 /**
- * Similar successful trajectories for a new task (context learning): traces ranked by ClickHouse's n-gram
- * similarity of the query to their task description and first user message (from `trace_index`, one row per
- * trace), then the best candidates are assembled and only successful ones with a final reward >= min_reward are
- * kept. An embedding ranker can replace the candidate step; this default needs no model.
+ * Similar successful trajectories for a new task (context learning). Candidates are traces ranked by
+ * ClickHouse's n-gram similarity of the query to their task description and first user message (`trace_index`,
+ * one row per trace); the best candidates' summaries are read and only successful ones with a final reward >=
+ * min_reward are kept.
+ *
+ * With an embeddings endpoint configured, a wider candidate pool is re-ranked by cosine similarity of
+ * embeddings instead: n-grams find lexically close tasks, embeddings also find paraphrases. Candidate texts are
+ * embedded once per model and cached in `text_embeddings`.
  */
+import { createHash } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { TrajectorySummary } from '../model/trajectory.ts';
 import { loadSql } from '../store/sql-files.ts';
+import { cosineSimilarity, type EmbeddingClient } from './embedding-client.ts';
+import { queryRows } from './read-assembly-input.ts';
 import { readSummaries } from './read-trajectories.ts';
 import { resolveTrajectorySettings, type TrajectorySettings } from './settings.ts';
 
@@ -14,30 +21,79 @@ export interface SearchResult extends TrajectorySummary {
   similarity: number;
 }
 
+export interface SearchOptions extends Partial<TrajectorySettings> {
+  embeddings?: EmbeddingClient | undefined;
+}
+
+interface Candidate {
+  trace_id: string;
+  task_text: string;
+  user_text: string;
+  similarity: number | string;
+}
+
+function textHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** Embeddings of `texts`, from the cache where present; missing ones are embedded and stored. */
+async function cachedEmbeddings(client: ClickHouseClient, tenant: string, embeddings: EmbeddingClient, texts: string[]): Promise<Map<string, number[]>> {
+  const byHash = new Map(texts.map((text) => [textHash(text), text]));
+  const cached = await queryRows<{ text_hash: string; embedding: number[] }>(client, 'queries/text-embeddings.sql', {
+    tenant, model: embeddings.model, hashes: [...byHash.keys()],
+  });
+  const vectors = new Map(cached.map((row) => [row.text_hash, row.embedding]));
+  const missing = [...byHash.keys()].filter((hash) => !vectors.has(hash));
+  if (missing.length > 0) {
+    const computed = await embeddings.embed(missing.map((hash) => byHash.get(hash) as string));
+    missing.forEach((hash, index) => vectors.set(hash, computed[index] as number[]));
+    await client.insert({
+      table: 'text_embeddings',
+      values: missing.map((hash, index) => ({ tenant, model: embeddings.model, text_hash: hash, embedding: computed[index] })),
+      format: 'JSONEachRow',
+    });
+  }
+  return new Map([...byHash].map(([hash, text]) => [text, vectors.get(hash) as number[]]));
+}
+
 export async function searchTrajectories(
   client: ClickHouseClient,
   tenant: string,
   query: { q: string; min_reward?: number | undefined; limit: number },
-  options: Partial<TrajectorySettings> = {},
+  options: SearchOptions = {},
 ): Promise<SearchResult[]> {
   const settings = resolveTrajectorySettings(options);
-  // Candidates beyond the limit: some will not be successful.
+  const embeddings = options.embeddings;
+  // Candidates beyond the limit: some will not be successful, and the embedding ranker needs a wider pool.
+  const poolSize = embeddings ? Math.max(100, query.limit * 20) : query.limit * 5;
   const result = await client.query({
     query: loadSql('queries/trajectory-search.sql'),
-    query_params: { tenant, q: query.q, limit: query.limit * 5 },
+    query_params: { tenant, q: query.q, limit: poolSize },
     format: 'JSONEachRow',
   });
-  const candidates = await result.json<{ trace_id: string; similarity: number | string }>();
-  const similarity = new Map(candidates.map((row) => [row.trace_id, Number(row.similarity)]));
+  const candidates = new Map((await result.json<Candidate>()).map((row) => [row.trace_id, row]));
   const summaries = await readSummaries(
     client,
     tenant,
-    candidates.map((row) => row.trace_id),
+    [...candidates.keys()],
     { outcome: 'success', min_reward: query.min_reward },
     settings,
   );
+  let similarityOf = (traceId: string) => Number(candidates.get(traceId)?.similarity ?? 0);
+  if (embeddings && summaries.length > 0) {
+    const textOf = (traceId: string) => {
+      const candidate = candidates.get(traceId);
+      return candidate?.task_text || candidate?.user_text || '';
+    };
+    const texts = [...new Set(summaries.map((summary) => textOf(summary.trace_id)).filter((text) => text !== ''))];
+    const [[queryVector], vectors] = await Promise.all([embeddings.embed([query.q]), cachedEmbeddings(client, tenant, embeddings, texts)]);
+    similarityOf = (traceId: string) => {
+      const vector = vectors.get(textOf(traceId));
+      return vector && queryVector ? cosineSimilarity(queryVector, vector) : 0;
+    };
+  }
   return summaries
-    .map((summary) => ({ ...summary, similarity: similarity.get(summary.trace_id) ?? 0 }))
+    .map((summary) => ({ ...summary, similarity: similarityOf(summary.trace_id) }))
     .sort((a, b) => b.similarity - a.similarity || (a.id < b.id ? -1 : 1))
     .slice(0, query.limit);
 }

@@ -1,8 +1,9 @@
 -- Candidates for GET /v1/trajectories/search: traces ranked by n-gram similarity of the query to the task
 -- description and the first user message (ClickHouse's ngramDistance, 0 = identical), from the trace_index.
--- The caller assembles the best ones and keeps the successful trajectories.
-SELECT trace_id, greatest(1 - ngramDistanceCaseInsensitiveUTF8(task_text, {q:String}),
-                          1 - ngramDistanceCaseInsensitiveUTF8(user_text, {q:String})) AS similarity
+-- The caller assembles the best ones, keeps the successful trajectories, and may re-rank them by embeddings.
+SELECT trace_id, task_text, user_text,
+       greatest(1 - ngramDistanceCaseInsensitiveUTF8(task_text, {q:String}),
+                1 - ngramDistanceCaseInsensitiveUTF8(user_text, {q:String})) AS similarity
 FROM
 (
     SELECT trace_id, max(task_description) AS task_text, argMinMerge(first_user_text) AS user_text
