@@ -71,6 +71,7 @@ export async function startReceiver(options: ReceiverOptions = {}, environment: 
     throw error;
   }
   const wal = await WriteAheadLog.open(join(config.dataDir, 'wal'), { sync: config.walSync });
+  for (const warning of wal.recoveryWarnings) log(warning);
   const writer = new StoreWriter(store, wal, config.dataDir, {
     lingerMillis: config.batchLingerMillis,
     onError: (error) => {

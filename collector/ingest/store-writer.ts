@@ -23,8 +23,9 @@ export interface StoreWriterOptions {
 }
 
 /** ClickHouse error codes that mean "this data is bad", not "the store is unavailable". */
-// Parse and conversion errors (CANNOT_PARSE_*, CANNOT_READ_ALL_DATA, TYPE_MISMATCH, INCORRECT_DATA, ...).
-const dataErrorCodes = new Set(['6', '25', '26', '27', '32', '33', '38', '41', '53', '69', '70', '72', '117', '130', '131', '173']);
+// Parse and conversion errors (CANNOT_PARSE_*, CANNOT_READ_ALL_DATA, TYPE_MISMATCH, INCORRECT_DATA, ...). Some of
+// them can also describe a transfer cut short, so a row is only set aside after it failed alone, twice.
+const dataErrorCodes = new Set(['6', '25', '26', '27', '32', '33', '38', '41', '53', '69', '70', '72', '117', '130', '131']);
 
 /** Whether ClickHouse refused the rows themselves (the embedded engine reports its code as `clickhouseCode`). */
 function isDataError(error: unknown): boolean {
@@ -104,25 +105,17 @@ export class StoreWriter {
 
   private async run(): Promise<void> {
     while (this.running) {
-      const pending = this.log.pendingBytes;
-      if (pending === 0) {
-        await this.waitForWork(1000);
-        continue;
+      let stored: boolean;
+      try {
+        stored = await this.step();
+      } catch (error) {
+        // Reading the log, writing the checkpoint or the dead-letter file failed (disk full, I/O error): nothing
+        // was committed, so the same batch is retried after the backoff; the loop itself never dies.
+        this.lastError = error as Error;
+        this.onError(error as Error);
+        stored = false;
       }
-      if (pending < this.minBatchBytes) {
-        // Let concurrent requests fill the batch: ClickHouse prefers few large inserts.
-        await sleep(this.lingerMillis);
-      }
-      const from = this.log.checkpoint;
-      const { records, end, bytes } = await this.log.read(from, this.maxBatchBytes);
-      if (records.length === 0) {
-        if (end.segment !== from.segment || end.offset !== from.offset) await this.log.commit(end, 0);
-        else await this.waitForWork(this.lingerMillis);
-        continue;
-      }
-      const stored = await this.storeBatch(records, from, end);
       if (stored) {
-        await this.log.commit(end, bytes);
         this.consecutiveFailures = 0;
         this.lastError = undefined;
       } else {
@@ -130,6 +123,29 @@ export class StoreWriter {
         await this.waitForWork(Math.min(5000, 100 * 2 ** Math.min(this.consecutiveFailures, 6)));
       }
     }
+  }
+
+  /** Moves one batch from the log into ClickHouse; false when it could not (retry after a backoff). */
+  private async step(): Promise<boolean> {
+    const pending = this.log.pendingBytes;
+    if (pending === 0) {
+      await this.waitForWork(1000);
+      return true;
+    }
+    if (pending < this.minBatchBytes) {
+      // Let concurrent requests fill the batch: ClickHouse prefers few large inserts.
+      await sleep(this.lingerMillis);
+    }
+    const from = this.log.checkpoint;
+    const { records, end, bytes } = await this.log.read(from, this.maxBatchBytes);
+    if (records.length === 0) {
+      if (end.segment !== from.segment || end.offset !== from.offset) await this.log.commit(end, 0);
+      else await this.waitForWork(this.lingerMillis);
+      return true;
+    }
+    if (!(await this.storeBatch(records, from, end))) return false;
+    await this.log.commit(end, bytes);
+    return true;
   }
 
   /** Inserts one batch; false when the store is unavailable and the batch must be retried. */
@@ -146,21 +162,41 @@ export class StoreWriter {
     }
   }
 
+  /**
+   * Inserts a batch that ClickHouse refused as bad data piece by piece: halves of it, down to single rows, so one
+   * bad row costs only itself. A row that fails alone twice goes to the dead-letter file. False when the store
+   * became unavailable meanwhile (the whole batch is retried; rows already inserted dedupe).
+   */
   private async isolateBadRecords(records: WalRecord[], range: string): Promise<boolean> {
     for (const record of records) {
-      try {
-        await this.insertRecords([record]);
-      } catch (error) {
-        const failure = error as Error;
-        if (!isDataError(failure)) return false;
-        await appendFile(
-          this.deadLetterFile,
-          JSON.stringify({ range, table: record.table, error: failure.message, rows: record.payload.toString('utf8') }) + '\n',
-        );
-        this.onError(new Error(`moved ${record.rows} ${record.table} rows ClickHouse rejected to ${this.deadLetterFile}: ${failure.message}`));
-      }
+      const rows = record.payload.toString('utf8').split('\n').filter((line) => line.length > 0);
+      if (!(await this.insertIsolating(record.table, rows, range))) return false;
     }
     return true;
+  }
+
+  private async insertIsolating(table: WalTable, rows: string[], range: string): Promise<boolean> {
+    const attempt = () => this.insertRecords([{ table, rows: rows.length, payload: Buffer.from(rows.join('\n') + '\n') }]);
+    try {
+      await attempt();
+      return true;
+    } catch (error) {
+      if (!isDataError(error)) return false;
+      if (rows.length > 1) {
+        const middle = Math.ceil(rows.length / 2);
+        return (await this.insertIsolating(table, rows.slice(0, middle), range)) && this.insertIsolating(table, rows.slice(middle), range);
+      }
+    }
+    try {
+      await attempt();
+      return true;
+    } catch (error) {
+      if (!isDataError(error)) return false;
+      const message = (error as Error).message;
+      await appendFile(this.deadLetterFile, JSON.stringify({ range, table, error: message, rows: rows[0] }) + '\n');
+      this.onError(new Error(`moved a ${table} row ClickHouse rejected to ${this.deadLetterFile}: ${message}`));
+      return true;
+    }
   }
 
   private async insertRecords(records: WalRecord[]): Promise<void> {

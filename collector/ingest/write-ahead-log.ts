@@ -67,6 +67,8 @@ export class WriteAheadLog {
   private unstoredBytes = 0;
   private readonly segmentSizes = new Map<number, number>();
   private readonly appendListeners = new Set<() => void>();
+  /** Problems found while opening the log that lost data (damaged older segments), for the operator. */
+  readonly recoveryWarnings: string[] = [];
 
   private constructor(directory: string, options: WriteAheadLogOptions) {
     this.directory = directory;
@@ -122,7 +124,18 @@ export class WriteAheadLog {
       try {
         const validBytes = await this.validLength(handle);
         const { size } = await handle.stat();
-        if (validBytes < size) await handle.truncate(validBytes);
+        if (validBytes < size) {
+          if (segment === segments.at(-1)) {
+            // A torn tail of the last segment is a write that was never acknowledged.
+            await handle.truncate(validBytes);
+          } else {
+            // Damage inside an older segment is not a torn write: keep the file for inspection, say so loudly,
+            // and replay what is readable.
+            this.recoveryWarnings.push(
+              `write-ahead log segment ${segmentName(segment)} is damaged after byte ${validBytes} of ${size}; the records after it cannot be replayed`,
+            );
+          }
+        }
         this.segmentSizes.set(segment, validBytes);
       } finally {
         await handle.close();
@@ -133,6 +146,7 @@ export class WriteAheadLog {
     this.writeOffset = this.segmentSizes.get(this.writeSegment) ?? 0;
     this.segmentSizes.set(this.writeSegment, this.writeOffset);
     this.writer = await open(join(this.directory, segmentName(this.writeSegment)), 'a');
+    if (this.sync === 'fsync') await this.syncDirectory();
     for (const [segment, size] of this.segmentSizes) {
       if (segment === this.checkpointPosition.segment) this.unstoredBytes += Math.max(0, size - this.checkpointPosition.offset);
       else if (segment > this.checkpointPosition.segment) this.unstoredBytes += size;
@@ -193,7 +207,14 @@ export class WriteAheadLog {
           for (const append of group) append.reject(this.broken);
           continue;
         }
-        await this.writeGroup(group);
+        try {
+          await this.writeGroup(group);
+        } catch (error) {
+          // Opening the next segment failed (no inodes, too many open files) or the log was closed: these
+          // appends are not durable, so they are refused; later ones try again.
+          const failure = new Error(`write-ahead log write failed: ${(error as Error).message}`, { cause: error });
+          for (const append of group) append.reject(failure);
+        }
       }
     } finally {
       this.writing = false;
@@ -232,11 +253,25 @@ export class WriteAheadLog {
   }
 
   private async rotate(): Promise<void> {
-    await this.writer?.close();
+    // Open the next segment first: if that fails, the current one stays in place and usable.
+    const next = await open(join(this.directory, segmentName(this.writeSegment + 1)), 'a');
+    if (this.sync === 'fsync') await this.syncDirectory();
+    const previous = this.writer;
+    this.writer = next;
     this.writeSegment += 1;
     this.writeOffset = 0;
     this.segmentSizes.set(this.writeSegment, 0);
-    this.writer = await open(join(this.directory, segmentName(this.writeSegment)), 'a');
+    await previous?.close();
+  }
+
+  /** Makes a new directory entry (segment, checkpoint) durable: fsync of the file alone does not promise it. */
+  private async syncDirectory(): Promise<void> {
+    const directory = await open(this.directory, 'r');
+    try {
+      await directory.sync();
+    } finally {
+      await directory.close();
+    }
   }
 
   /**
@@ -289,6 +324,7 @@ export class WriteAheadLog {
     const temporary = join(this.directory, 'checkpoint.json.tmp');
     await writeFile(temporary, JSON.stringify(position));
     await rename(temporary, join(this.directory, 'checkpoint.json'));
+    // A lost checkpoint only means replaying stored records (which dedupe), so it is not fsynced.
     this.checkpointPosition = { ...position };
     this.unstoredBytes = Math.max(0, this.unstoredBytes - bytes);
     for (const segment of [...this.segmentSizes.keys()]) {

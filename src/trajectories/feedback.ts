@@ -15,7 +15,10 @@ export const feedbackBodySchema = z.strictObject({
   comment: z.string().max(10_000).default(''),
   feedback_id: z.string().min(1).max(200).optional(),
   /** When the feedback was given (unix ns as a decimal string or number); defaults to now. */
-  time_unix_nano: z.union([z.string().regex(/^\d{1,20}$/), z.number().int().nonnegative()]).optional(),
+  time_unix_nano: z
+    .union([z.string().regex(/^\d{1,20}$/), z.number().int().nonnegative()])
+    .refine((value) => BigInt(value) < 2n ** 64n, 'must fit an unsigned 64-bit nanosecond timestamp')
+    .optional(),
 });
 export type FeedbackBody = z.output<typeof feedbackBodySchema>;
 

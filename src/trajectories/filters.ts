@@ -9,13 +9,16 @@ import { outcomeSchema } from '../model/trajectory.ts';
 
 /** Below this a bare integer is read as milliseconds, above it as nanoseconds (year 2286 in ms; 1973 in ns). */
 const nanosecondThreshold = 10_000_000_000_000n;
+/** Timestamps are UInt64 nanoseconds in ClickHouse; a larger value would wrap around there, not fail. */
+export const maxUnixNanoseconds = 2n ** 64n - 1n;
 
 export function parseTimeToNanoseconds(value: string | number | bigint): bigint | undefined {
-  if (typeof value === 'bigint') return value >= 0n ? value : undefined;
+  if (typeof value === 'bigint') return value >= 0n && value <= maxUnixNanoseconds ? value : undefined;
   const text = String(value).trim();
   if (/^\d+$/.test(text)) {
     const integer = BigInt(text);
-    return integer >= nanosecondThreshold ? integer : integer * 1_000_000n;
+    const nanoseconds = integer >= nanosecondThreshold ? integer : integer * 1_000_000n;
+    return nanoseconds <= maxUnixNanoseconds ? nanoseconds : undefined;
   }
   // RFC 3339 needs a date, a time and an offset; Date.parse alone would also take "2024" or "May 1".
   if (!/^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/.test(text)) return undefined;

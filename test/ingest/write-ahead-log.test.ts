@@ -1,6 +1,6 @@
-import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreWriter } from '../../collector/ingest/store-writer.ts';
 import { WriteAheadLog, type WalRecord } from '../../collector/ingest/write-ahead-log.ts';
 import { openStore, type Store } from '../../src/store/client.ts';
@@ -68,29 +68,57 @@ describe('write-ahead log', () => {
 });
 
 describe('store writer', () => {
-  let store: Store | undefined;
+  let store: Store;
+  beforeAll(async () => {
+    store = await openStore({ dataDir: temporaryDirectory() });
+    await migrate(store);
+  });
   afterAll(async () => {
     await store?.close();
   });
 
-  it('moves rows ClickHouse rejects to the dead-letter file and stores the records around them', async () => {
+  it('moves only the row ClickHouse rejects to the dead-letter file and stores every other row, even of the same request', async () => {
     const directory = temporaryDirectory();
-    store = await openStore({ dataDir: directory });
-    await migrate(store);
     const log = await WriteAheadLog.open(join(directory, 'wal'), { sync: 'none' });
     const row = (spanId: string) => JSON.stringify({ tenant: 'default', trace_id: 'ab'.repeat(16), span_id: spanId, name: 'x', kind: 'other' }) + '\n';
-    await log.append([record(row('0000000000000001')), record('{"tenant": "default", "span_id": [1,2,3]\n'), record(row('0000000000000002'))]);
+    const badRow = '{"tenant": "default", "span_id": [1,2,3]\n';
+    await log.append([record(row('0000000000000001')), record(row('0000000000000003') + badRow + row('0000000000000004'), 3), record(row('0000000000000002'))]);
     const errors: string[] = [];
     const writer = new StoreWriter(store, log, directory, { lingerMillis: 1, onError: (error) => errors.push(error.message) });
     writer.start();
     await expect.poll(() => log.pendingBytes, { timeout: 20_000 }).toBe(0);
     await writer.stop();
     const result = await store.client.query({ query: 'SELECT span_id FROM spans FINAL ORDER BY span_id', format: 'JSONEachRow' });
-    expect((await result.json<{ span_id: string }>()).map((entry) => entry.span_id)).toEqual(['0000000000000001', '0000000000000002']);
+    expect((await result.json<{ span_id: string }>()).map((entry) => entry.span_id)).toEqual([
+      '0000000000000001', '0000000000000002', '0000000000000003', '0000000000000004',
+    ]);
     const deadLetters = readFileSync(join(directory, 'dead-letter.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { rows: string; error: string });
     expect(deadLetters).toHaveLength(1);
     expect(deadLetters[0]!.rows).toContain('"span_id": [1,2,3]');
     expect(errors.some((message) => message.includes('dead-letter'))).toBe(true);
+    await log.close();
+  });
+
+  it('keeps flushing after the checkpoint could not be written for a while (disk error), losing nothing', async () => {
+    const directory = temporaryDirectory();
+    const walDirectory = join(directory, 'wal');
+    const log = await WriteAheadLog.open(walDirectory, { sync: 'none' });
+    // A directory where the checkpoint's temporary file goes makes every checkpoint write fail, like EIO would.
+    mkdirSync(join(walDirectory, 'checkpoint.json.tmp'));
+    const row = (spanId: string) => JSON.stringify({ tenant: 'disk-test', trace_id: 'cd'.repeat(16), span_id: spanId, name: 'x', kind: 'other' }) + '\n';
+    await log.append([record(row('00000000000000a1'))]);
+    const errors: string[] = [];
+    const writer = new StoreWriter(store, log, directory, { lingerMillis: 1, onError: (error) => errors.push(error.message) });
+    writer.start();
+    await expect.poll(() => errors.length, { timeout: 10_000 }).toBeGreaterThan(1);
+    expect(writer.storeFailing).toBe(true);
+    rmSync(join(walDirectory, 'checkpoint.json.tmp'), { recursive: true });
+    await log.append([record(row('00000000000000a2'))]);
+    await expect.poll(() => log.pendingBytes, { timeout: 20_000 }).toBe(0);
+    expect(writer.storeFailing).toBe(false);
+    await writer.stop();
+    const result = await store.client.query({ query: "SELECT span_id FROM spans FINAL WHERE tenant = 'disk-test' ORDER BY span_id", format: 'JSONEachRow' });
+    expect((await result.json<{ span_id: string }>()).map((entry) => entry.span_id)).toEqual(['00000000000000a1', '00000000000000a2']);
     await log.close();
   });
 });

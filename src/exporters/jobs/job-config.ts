@@ -34,7 +34,13 @@ export function parseDurationMillis(text: string): number | undefined {
   return Number(match[1]) * (durationUnits[match[2] as string] as number);
 }
 
-const duration = z.string().refine((value) => (parseDurationMillis(value) ?? 0) > 0, 'a duration such as 30s, 10m, 1h or 1d');
+/** Node timers fire at once for delays above 2^31-1 ms (about 24.8 days). */
+const maxTimerMillis = 2 ** 31 - 1;
+
+const duration = z
+  .string()
+  .refine((value) => (parseDurationMillis(value) ?? 0) > 0, 'a duration such as 30s, 10m, 1h or 1d')
+  .refine((value) => (parseDurationMillis(value) ?? 0) <= maxTimerMillis, 'at most 24d (use cron for rarer schedules)');
 
 const jobSchema = z
   .strictObject({

@@ -60,10 +60,16 @@ async function reconcile(job: ExportJob, state: JobState): Promise<number> {
   }
   if (existsSync(job.destination)) {
     for (const name of readdirSync(job.destination)) {
-      if (name.startsWith(`${job.name}-`) && name.includes('.tmp-')) await removeQuietly(join(job.destination, name));
+      // Only this job's own run files (`<name>-<6 digits>.<ext>.tmp-...`): a job named `art` must not touch `art-hourly`'s.
+      if (ownTemporaryFile(job.name).test(name)) await removeQuietly(join(job.destination, name));
     }
   }
   return pending.length;
+}
+
+function ownTemporaryFile(jobName: string): RegExp {
+  // Job names are letters, digits, - and _ (job-config.ts), none of them special in a regular expression.
+  return new RegExp(`^${jobName}-\\d{6}\\.[a-z.]+\\.tmp-`);
 }
 
 function startNs(summary: TrajectorySummary): bigint {
