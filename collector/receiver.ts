@@ -20,6 +20,7 @@ import { Router } from './http/router.ts';
 import { createHttpServer } from './http/server.ts';
 import { sendJson } from './http/send.ts';
 import { addOtlpRoutes } from './http/otlp-routes.ts';
+import { InflightBudget } from './ingest/inflight-budget.ts';
 import { Ingestor } from './ingest/ingestor.ts';
 import { StoreWriter } from './ingest/store-writer.ts';
 import { WriteAheadLog } from './ingest/write-ahead-log.ts';
@@ -96,12 +97,8 @@ export async function startReceiver(options: ReceiverOptions = {}, environment: 
       pending_bytes: wal.pendingBytes,
     });
   }, { public: true });
-  addOtlpRoutes(router, {
-    ingestor,
-    maxRequestBytes: config.maxRequestBytes,
-    maxInflightBytes: config.maxInflightBytes,
-    decodeLimits,
-  });
+  const inflight = new InflightBudget(config.maxInflightBytes);
+  addOtlpRoutes(router, { ingestor, maxRequestBytes: config.maxRequestBytes, inflight, decodeLimits });
   addTraceRoutes(router, store.client);
   const embeddings = config.embeddingsUrl
     ? createEmbeddingClient({ url: config.embeddingsUrl, model: config.embeddingsModel, apiKey: config.embeddingsApiKey })
@@ -120,7 +117,7 @@ export async function startReceiver(options: ReceiverOptions = {}, environment: 
       httpServer.listen(config.httpPort, config.host, resolve);
     });
     if (config.grpcPort >= 0) {
-      grpcServer = createGrpcServer({ ingestor, tokens, maxRequestBytes: config.maxRequestBytes, decodeLimits, onError });
+      grpcServer = createGrpcServer({ ingestor, inflight, tokens, maxRequestBytes: config.maxRequestBytes, decodeLimits, onError });
       grpcPort = await bindGrpcServer(grpcServer, config.host, config.grpcPort);
     }
   } catch (error) {

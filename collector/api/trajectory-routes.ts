@@ -25,7 +25,8 @@ const pageSchema = trajectoryFiltersSchema.extend({
   cursor: z.string().min(1).max(4000).optional(),
 });
 const searchSchema = z.strictObject({
-  q: z.string().trim().min(1).max(10_000),
+  // Every search scores each candidate against q: keep it to a task-sized text.
+  q: z.string().trim().min(1).max(1000),
   min_reward: trajectoryFiltersSchema.shape.min_reward,
   limit: limitSchema.default(10),
 });

@@ -15,6 +15,7 @@ import {
 } from '../otlp/index.ts';
 import type { TenantTokens } from '../auth/tenant-tokens.ts';
 import type { IngestResult } from '../ingest/ingest-result.ts';
+import type { InflightBudget } from '../ingest/inflight-budget.ts';
 import type { Ingestor } from '../ingest/ingestor.ts';
 import { defaultTenant } from '../http/server.ts';
 
@@ -39,6 +40,7 @@ function exportService(signal: Signal): ServiceDefinition {
 
 export interface GrpcServerOptions {
   ingestor: Ingestor;
+  inflight: InflightBudget;
   tokens: TenantTokens | undefined;
   maxRequestBytes: number;
   decodeLimits: DecodeLimits;
@@ -64,6 +66,8 @@ function retryableFailure(result: Exclude<IngestResult, { status: 'accepted' }>)
 export function createGrpcServer(options: GrpcServerOptions): Server {
   const server = new Server({
     'grpc.max_receive_message_length': options.maxRequestBytes,
+    // grpc-js buffers each message whole before the handler runs: bound how many arrive at once per connection.
+    'grpc.max_concurrent_streams': 64,
     'grpc.max_send_message_length': 4 * 1024 * 1024,
   });
   const handler = (signal: Signal) => (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
@@ -94,6 +98,18 @@ async function exportRequest(options: GrpcServerOptions, signal: Signal, call: S
   }
   const admission = options.ingestor.admission();
   if (admission.status !== 'accepted') throw retryableFailure(admission);
+  const size = call.request.length;
+  if (!options.inflight.tryReserve(size)) {
+    throw retryableFailure({ status: 'overloaded', retryAfterSeconds: 1, message: `receiver overloaded: ${options.inflight.usedBytes} bytes of requests in flight` });
+  }
+  try {
+    return await decodeAndIngest(options, signal, call, tenant);
+  } finally {
+    options.inflight.release(size);
+  }
+}
+
+async function decodeAndIngest(options: GrpcServerOptions, signal: Signal, call: ServerUnaryCall<Buffer, Buffer>, tenant: string): Promise<Buffer> {
   let result: IngestResult;
   let rejected: number;
   let rejectionMessages: string[];

@@ -16,6 +16,7 @@ import {
   type DecodeLimits,
 } from '../otlp/index.ts';
 import type { IngestResult } from '../ingest/ingest-result.ts';
+import type { InflightBudget } from '../ingest/inflight-budget.ts';
 import type { Ingestor } from '../ingest/ingestor.ts';
 import { HttpError } from './http-error.ts';
 import { readBody } from './read-body.ts';
@@ -37,7 +38,7 @@ export function otlpFormatOf(request: IncomingMessage): OtlpFormat | undefined {
 export interface OtlpRouteOptions {
   ingestor: Ingestor;
   maxRequestBytes: number;
-  maxInflightBytes: number;
+  inflight: InflightBudget;
   decodeLimits: DecodeLimits;
 }
 
@@ -48,8 +49,12 @@ function refusal(result: Exclude<IngestResult, { status: 'accepted' }>): HttpErr
   });
 }
 
+function inflightRefusal(inflight: InflightBudget): HttpError {
+  return new HttpError(429, `receiver overloaded: ${inflight.usedBytes} bytes of requests in flight`, { 'Retry-After': '1' });
+}
+
 export function addOtlpRoutes(router: Router, options: OtlpRouteOptions): void {
-  let inflightBytes = 0;
+  const { inflight } = options;
 
   const handle = (signal: Signal) => async (context: RequestContext) => {
     const format = otlpFormatOf(context.request);
@@ -66,19 +71,22 @@ export function addOtlpRoutes(router: Router, options: OtlpRouteOptions): void {
       throw refusal(admission);
     }
     const declared = Number(context.request.headers['content-length'] ?? 0) || 0;
-    // Bodies waiting to be decoded are the receiver's only unbounded memory: cap their sum.
-    const reserved = Math.min(declared || options.maxRequestBytes, options.maxRequestBytes);
-    if (inflightBytes > 0 && inflightBytes + reserved > options.maxInflightBytes) {
+    // Reserve the declared size now; a gzip body is charged again at its inflated size once read.
+    let reserved = Math.min(declared || options.maxRequestBytes, options.maxRequestBytes);
+    if (!inflight.tryReserve(reserved)) {
       context.request.resume();
-      throw new HttpError(429, `receiver overloaded: ${inflightBytes} bytes of requests in flight`, { 'Retry-After': '1' });
+      throw inflightRefusal(inflight);
     }
-    inflightBytes += reserved;
     let answer: Uint8Array | string;
     try {
       const body = await readBody(context.request, options.maxRequestBytes);
+      if (body.length > reserved) {
+        if (!inflight.tryReserve(body.length - reserved)) throw inflightRefusal(inflight);
+        reserved = body.length;
+      }
       answer = await ingest(signal, format, body, context.tenant);
     } finally {
-      inflightBytes -= reserved;
+      inflight.release(reserved);
     }
     sendBytes(context.response, 200, contentTypes[format], answer);
   };

@@ -26,12 +26,24 @@ export function createHttpServer(options: HttpServerOptions): Server {
   return server;
 }
 
+function isClientAbort(error: unknown, request: IncomingMessage): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return request.socket.destroyed || code === 'ECONNRESET' || code === 'ECONNABORTED' || (error as Error).message === 'aborted';
+}
+
 async function handleRequest(options: HttpServerOptions, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const url = new URL(request.url ?? '/', 'http://receiver');
   try {
-    const route = options.router.match(request.method ?? 'GET', url.pathname);
+    let route: ReturnType<Router['match']> | undefined;
+    let routingError: HttpError | undefined;
+    try {
+      route = options.router.match(request.method ?? 'GET', url.pathname);
+    } catch (error) {
+      routingError = error as HttpError;
+    }
     let tenant = defaultTenant;
-    if (options.tokens && !route.public) {
+    // Authenticate before answering 404/405 too, so that callers without a token learn nothing about the routes.
+    if (options.tokens && !route?.public) {
       const authenticated = options.tokens.tenantFor(request.headers.authorization);
       if (!authenticated) {
         request.resume();
@@ -41,14 +53,25 @@ async function handleRequest(options: HttpServerOptions, request: IncomingMessag
       }
       tenant = authenticated;
     }
+    if (!route) {
+      request.resume();
+      throw routingError ?? new HttpError(404, `no route for ${request.method} ${url.pathname}`);
+    }
     await route.handler({ request, response, url, params: route.params, tenant });
   } catch (error) {
-    if (response.headersSent) {
-      response.destroy(error as Error);
+    if (response.headersSent || isClientAbort(error, request)) {
+      // The client went away mid-request: nothing was acknowledged and there is no one to answer.
+      if (!response.headersSent) response.destroy();
       return;
     }
-    const httpError = error instanceof HttpError ? error : new HttpError(500, `internal error: ${(error as Error).message}`);
-    if (!(error instanceof HttpError)) options.onError?.(error);
+    let httpError: HttpError;
+    if (error instanceof HttpError) {
+      httpError = error;
+    } else {
+      // Internal details (ClickHouse messages, stack traces) go to the log, not to the client.
+      options.onError?.(error);
+      httpError = new HttpError(500, 'internal error; the receiver log has the details');
+    }
     if (url.pathname === '/v1/traces' || url.pathname === '/v1/logs') {
       const { contentType, body } = otlpErrorBody(request, httpError);
       sendBytes(response, httpError.status, contentType, body, httpError.headers);

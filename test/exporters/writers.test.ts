@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { queryAsync } from 'chdb';
@@ -54,6 +54,15 @@ describe('record writers', () => {
     const writer = openRecordWriter(path, { encoding: 'parquet', parquet: { structure: 'a UInt8, unexpected_column String', converter: inMemoryParquetConverter() } });
     await writer.write({ a: 1, other: 'field the structure does not have' });
     await expect(writer.close()).rejects.toThrow();
+    expect(readdirSync(directory)).toEqual([]);
+  });
+
+  it('refuses a Parquet path that ClickHouse would read as a glob, naming the path', async () => {
+    const directory = join(temporaryDirectory(), 'exports-{team}');
+    mkdirSync(directory);
+    const writer = openRecordWriter(join(directory, 'out.parquet'), { encoding: 'parquet', parquet: { structure: 'a UInt8', converter: inMemoryParquetConverter() } });
+    await writer.write({ a: 1 });
+    await expect(writer.close()).rejects.toThrow(/exports-\{team\}.*glob/);
     expect(readdirSync(directory)).toEqual([]);
   });
 

@@ -31,6 +31,9 @@ describe('bearer-token auth and tenant isolation', () => {
     const grpc = await rawGrpcExport(receiver.grpcAddress, Buffer.alloc(0), { authorization: 'Bearer nope-nope-nope' });
     expect(grpc.error?.code).toBe(status.UNAUTHENTICATED);
     expect((await fetch(`${receiver.httpUrl}/healthz`)).status).toBe(200);
+    // Without a token even unknown routes answer 401: the route table is not disclosed.
+    expect((await fetch(`${receiver.httpUrl}/v1/jobs`)).status).toBe(401);
+    expect((await fetch(`${receiver.httpUrl}/v1/no-such-route`, { headers: { Authorization: `Bearer ${tokenA}` } })).status).toBe(404);
   });
 
   it("stores each tenant's spans under its tenant and never shows them to another", async () => {

@@ -1,4 +1,5 @@
 import { status } from '@grpc/grpc-js';
+import { request as httpRequest } from 'node:http';
 import protobuf from 'protobufjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Receiver } from '../../collector/receiver.ts';
@@ -92,6 +93,27 @@ describe('backpressure and store outages', () => {
     await receiver.flush(20_000);
     expect(await storedSpans()).toBe(acknowledged);
     expect(acknowledged).toBeGreaterThan(2);
+    expect((await post(request())).status).toBe(200);
+  });
+
+  it('refuses new requests on both transports while request bodies in flight hold the memory budget', async () => {
+    receiver = await startTestReceiver({ maxInflightBytes: 4000 });
+    // A slow client: it declared 5000 bytes and sent only part, so its reservation stays held.
+    const held = httpRequest(`${receiver.httpUrl}/v1/traces`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Length': '5000' },
+    });
+    held.on('error', () => {});
+    held.write('{"resourceSpans": [');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    const refused = await post(request());
+    expect(refused.status).toBe(429);
+    expect(((await refused.json()) as { message: string }).message).toMatch(/in flight/);
+    const grpc = await rawGrpcExport(receiver.grpcAddress, Buffer.from(request()));
+    expect(grpc.error?.code).toBe(status.RESOURCE_EXHAUSTED);
+
+    held.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 200));
     expect((await post(request())).status).toBe(200);
   });
 });

@@ -28,7 +28,15 @@ function sqlString(value: string): string {
   return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
 }
 
+/** ClickHouse's file() expands these as globs, so a path holding them would name other files. */
+const globCharacters = /[*?{}]/;
+
 export function conversionQuery(jsonlPath: string, parquetPath: string, structure: string): string {
+  for (const path of [jsonlPath, parquetPath]) {
+    if (globCharacters.test(path)) {
+      throw new Error(`Parquet output path ${JSON.stringify(path)} contains *, ?, { or }, which ClickHouse reads as a glob: choose a path without them`);
+    }
+  }
   return (
     `INSERT INTO FUNCTION file(${sqlString(parquetPath)}, Parquet, ${sqlString(structure)}) ` +
     `SELECT * FROM file(${sqlString(jsonlPath)}, JSONEachRow, ${sqlString(structure)}) SETTINGS ${readSettings}`
