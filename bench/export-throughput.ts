@@ -15,14 +15,8 @@ import { storeTrajectorySource } from '../src/exporters/trajectory-source.ts';
 import { storeParquetConverter } from '../src/exporters/writers/parquet-converter.ts';
 import { startReceiver } from '../collector/receiver.ts';
 import { selectSummaries } from '../src/exporters/run-export.ts';
+import type { BenchResult } from './report.ts';
 
-export interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-  baseline?: number;
-  ratio?: number;
-}
 
 const traceCount = Number(process.env['BENCH_EXPORT_TRACES'] ?? 1_000);
 const turns = 3;

@@ -14,14 +14,8 @@ import { openStore } from '../src/store/client.ts';
 import { migrate } from '../src/store/migrate.ts';
 import { readTraceSpans } from '../src/store/read-spans.ts';
 import { getTrajectory, listTrajectories } from '../src/trajectories/read-trajectories.ts';
+import { percentile, type BenchResult } from './report.ts';
 
-export interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-  baseline?: number;
-  ratio?: number;
-}
 
 const traceCount = Number(process.env['BENCH_TRAJECTORY_TRACES'] ?? 50_000);
 const spansPerTrace = 20;
@@ -70,10 +64,6 @@ function traceRows(trace: number, baseNanos: bigint): Array<Record<string, unkno
   return rows;
 }
 
-function percentile(values: number[], fraction: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))] ?? 0;
-}
 
 async function time<T>(run: () => Promise<T>): Promise<number> {
   const started = performance.now();

@@ -23,7 +23,8 @@ type Signal = 'traces' | 'logs';
 
 const identity = (value: Buffer): Buffer => value;
 
-function exportService(signal: Signal): ServiceDefinition {
+/** The OTLP Export service of one signal, with pass-through (de)serialisers (raw protobuf bytes in and out). */
+export function exportService(signal: Signal): ServiceDefinition {
   const service = signal === 'traces' ? 'trace.v1.TraceService' : 'logs.v1.LogsService';
   return {
     Export: {

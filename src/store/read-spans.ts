@@ -5,6 +5,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { CanonicalSpan } from '../model/span.ts';
 import { loadSql } from './sql-files.ts';
+import { parseJsonText } from './json-text.ts';
 
 type SpanRowJson = Omit<CanonicalSpan, 'input_messages' | 'output_messages' | 'tool_definitions' | 'attributes' | 'resource_attributes' | 'events' | 'links' | 'rewards'> & {
   input_messages: string;
@@ -22,14 +23,6 @@ type SpanRowJson = Omit<CanonicalSpan, 'input_messages' | 'output_messages' | 't
   reasoning_tokens: number | string | null;
 };
 
-function parseJson<T>(text: string, fallback: T): T {
-  if (!text) return fallback;
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return fallback;
-  }
-}
 
 function tokenCount(value: number | string | null): number | null {
   return value === null ? null : Number(value);
@@ -43,14 +36,14 @@ export function toCanonicalSpan(row: SpanRowJson): CanonicalSpan {
     cache_read_tokens: tokenCount(row.cache_read_tokens),
     cache_creation_tokens: tokenCount(row.cache_creation_tokens),
     reasoning_tokens: tokenCount(row.reasoning_tokens),
-    input_messages: parseJson(row.input_messages, []),
-    output_messages: parseJson(row.output_messages, []),
-    tool_definitions: parseJson(row.tool_definitions, []),
+    input_messages: parseJsonText(row.input_messages, []),
+    output_messages: parseJsonText(row.output_messages, []),
+    tool_definitions: parseJsonText(row.tool_definitions, []),
     rewards: row.rewards.map((reward) => ({ name: reward.name, value: Number(reward.value) })),
-    attributes: parseJson(row.attributes, {}),
-    resource_attributes: parseJson(row.resource_attributes, {}),
-    events: parseJson(row.events, []),
-    links: parseJson(row.links, []),
+    attributes: parseJsonText(row.attributes, {}),
+    resource_attributes: parseJsonText(row.resource_attributes, {}),
+    events: parseJsonText(row.events, []),
+    links: parseJsonText(row.links, []),
   };
 }
 

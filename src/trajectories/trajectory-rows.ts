@@ -4,6 +4,7 @@
  */
 import type { Message, ToolDefinition } from '../model/message.ts';
 import type { Reward, ToolExecution, TrajectorySummary, Turn, TurnCredit } from '../model/trajectory.ts';
+import { parseJsonText } from '../store/json-text.ts';
 
 type Numeric = number | string;
 
@@ -55,14 +56,6 @@ export interface CreditRow {
   group_std: Numeric | null;
 }
 
-function parseJson<T>(text: string, fallback: T): T {
-  if (!text) return fallback;
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return fallback;
-  }
-}
 
 const optionalNumber = (value: Numeric | null): number | null => (value === null ? null : Number(value));
 
@@ -87,9 +80,9 @@ export function toTurn(row: TurnRow): Turn & { tool_calls: Array<ToolExecution &
     model: row.model,
     provider: row.provider,
     status: row.status,
-    input_messages: parseJson<Message[]>(row.input_messages, []),
-    new_messages: parseJson<Message[]>(row.new_messages, []),
-    output_message: row.output_message ? parseJson<Message | null>(row.output_message, null) : null,
+    input_messages: parseJsonText<Message[]>(row.input_messages, []),
+    new_messages: parseJsonText<Message[]>(row.new_messages, []),
+    output_message: row.output_message ? parseJsonText<Message | null>(row.output_message, null) : null,
     finish_reason: row.finish_reason,
     tool_calls: row.tool_calls.map((call) => ({
       name: call.name,

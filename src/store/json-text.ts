@@ -1,0 +1,9 @@
+/** The JSON text columns of the store (attributes, messages, events) parsed back, with a fallback for empty or damaged text. */
+export function parseJsonText<T>(text: string, fallback: T): T {
+  if (!text) return fallback;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return fallback;
+  }
+}
