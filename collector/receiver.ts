@@ -113,7 +113,10 @@ export async function startReceiver(options: ReceiverOptions = {}, environment: 
   try {
     if (config.jobsFile) exportJobs = startExportJobs({ jobsFile: config.jobsFile, store, router, settings: { quietSeconds: config.quietSeconds, gamma: config.gamma }, log });
     await new Promise<void>((resolve, reject) => {
-      httpServer.once('error', (error) => reject(new Error(`cannot listen for OTLP/HTTP on ${config.host}:${config.httpPort}: ${error.message}`)));
+      httpServer.once('error', (error: NodeJS.ErrnoException) => {
+        const hint = error.code === 'EADDRINUSE' ? ' (is another receiver running? choose another port with --http-port)' : '';
+        reject(new Error(`cannot listen for OTLP/HTTP on ${config.host}:${config.httpPort}: ${error.message}${hint}`));
+      });
       httpServer.listen(config.httpPort, config.host, resolve);
     });
     if (config.grpcPort >= 0) {

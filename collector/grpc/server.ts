@@ -135,7 +135,10 @@ async function decodeAndIngest(options: GrpcServerOptions, signal: Signal, call:
 export function bindGrpcServer(server: Server, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.bindAsync(`${host.includes(':') ? `[${host}]` : host}:${port}`, ServerCredentials.createInsecure(), (error, boundPort) => {
-      if (error) reject(new Error(`cannot listen for OTLP/gRPC on ${host}:${port}: ${error.message}`, { cause: error }));
+      if (error) {
+        const hint = /in use/i.test(error.message) ? ' (choose another port with --grpc-port, or -1 to disable gRPC)' : '';
+        reject(new Error(`cannot listen for OTLP/gRPC on ${host}:${port}: ${error.message}${hint}`, { cause: error }));
+      }
       else resolve(boundPort);
     });
   });

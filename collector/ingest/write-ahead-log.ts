@@ -10,7 +10,7 @@
  *
  * Appends are group-committed: concurrent requests share one write and one fsync.
  */
-import { mkdirSync, readdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -78,6 +78,7 @@ export class WriteAheadLog {
 
   static async open(directory: string, options: WriteAheadLogOptions = {}): Promise<WriteAheadLog> {
     mkdirSync(directory, { recursive: true });
+    takeOwnership(directory);
     const log = new WriteAheadLog(directory, options);
     await log.recover();
     return log;
@@ -339,6 +340,41 @@ export class WriteAheadLog {
     while (this.writing || this.queue.length > 0) await new Promise((resolve) => setTimeout(resolve, 5));
     await this.writer?.close();
     this.writer = undefined;
+    rmSync(join(this.directory, lockFileName), { force: true });
+  }
+}
+
+const lockFileName = 'owner.pid';
+
+/**
+ * One process per log: two receivers appending to the same segments would corrupt each other's records. With
+ * embedded ClickHouse the store's own lock already says so; with a ClickHouse server only this file does. A lock
+ * left by a process that no longer runs (kill -9) is taken over.
+ */
+function takeOwnership(directory: string): void {
+  const path = join(directory, lockFileName);
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(path, String(process.pid), { flag: 'wx' });
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const owner = Number(readFileSync(path, 'utf8').trim());
+    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && processIsAlive(owner)) {
+      throw new Error(`the write-ahead log in ${directory} belongs to another running receiver (pid ${owner}): stop it or pass another --data-dir`);
+    }
+    rmSync(path, { force: true });
+  }
+  throw new Error(`cannot take ownership of the write-ahead log in ${directory}`);
+}
+
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -1,4 +1,5 @@
-import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreWriter } from '../../collector/ingest/store-writer.ts';
@@ -50,6 +51,18 @@ describe('write-ahead log', () => {
     await reopened.append([record('third')]);
     expect(await readAll(reopened)).toEqual(['first', 'second', 'third']);
     await reopened.close();
+  });
+
+  it('refuses a log another running process owns, and takes over one whose owner is gone', async () => {
+    const directory = temporaryDirectory();
+    mkdirSync(directory, { recursive: true });
+    writeFileSync(join(directory, 'owner.pid'), String(process.ppid));
+    await expect(WriteAheadLog.open(directory)).rejects.toThrow(`belongs to another running receiver (pid ${process.ppid})`);
+    const exited = spawnSync(process.execPath, ['-e', '0']).pid!;
+    writeFileSync(join(directory, 'owner.pid'), String(exited));
+    const log = await WriteAheadLog.open(directory);
+    expect(readFileSync(join(directory, 'owner.pid'), 'utf8')).toBe(String(process.pid));
+    await log.close();
   });
 
   it('resumes from the checkpoint after a restart', async () => {
