@@ -85,7 +85,13 @@ export function assembleTurns(llmSpans: readonly AssemblySpan[], toolSpans: read
 
     const nextStart = llmSpans[index + 1]?.start ?? noNextStart;
     const turnCalls = calls[index] ?? [];
-    const answeredById = turnCalls.map((call) => (call.id === '' ? -1 : toolSpans.findIndex((tool) => tool.tool_call_id === call.id)));
+    // A call id answers by the first tool span with that id that started with or after this call: some servers
+    // number calls per response (call_0 in every turn), so an earlier turn's span must not answer a later call.
+    const answeredById = turnCalls.map((call) => {
+      if (call.id === '') return -1;
+      const after = toolSpans.findIndex((tool) => tool.tool_call_id === call.id && tool.start >= span.start);
+      return after >= 0 ? after : toolSpans.findIndex((tool) => tool.tool_call_id === call.id);
+    });
     const pool = toolSpans.filter((tool) => tool.start >= span.start && tool.start < nextStart
       && (tool.tool_call_id === '' || !trajectoryCallIds.has(tool.tool_call_id)));
     let rank = 0;

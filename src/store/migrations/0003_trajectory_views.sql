@@ -110,7 +110,12 @@ FROM
         arrayMap(tool_call -> (JSONExtractString(tool_call, 'id'), JSONExtractString(tool_call, 'function', 'name'),
                                JSONExtractString(tool_call, 'function', 'arguments')),
                  JSONExtractArrayRaw(output_message, 'tool_calls')) AS calls,
-        arrayMap(call -> if(call.1 = '', 0, arrayFirstIndex(tool -> tool.3 = call.1, tool_spans)), calls) AS answered_by_id,
+        -- The first tool span with the call's id that started with or after this call (ids can repeat across
+        -- turns when a server numbers calls per response), else the first with that id.
+        arrayMap(call -> multiIf(call.1 = '', 0,
+                 arrayFirstIndex(tool -> tool.3 = call.1 AND tool.1 >= start_time_unix_nano, tool_spans) > 0,
+                 arrayFirstIndex(tool -> tool.3 = call.1 AND tool.1 >= start_time_unix_nano, tool_spans),
+                 arrayFirstIndex(tool -> tool.3 = call.1, tool_spans)), calls) AS answered_by_id,
         arrayFilter(tool -> tool.1 >= start_time_unix_nano AND tool.1 < next_start_time_unix_nano
                             AND (tool.3 = '' OR NOT has(trajectory_call_ids, tool.3)), tool_spans) AS positional_pool,
         arrayCumSum(arrayMap(found -> toUInt32(found = 0), answered_by_id)) AS positional_rank,
