@@ -1,7 +1,9 @@
 /**
- * Writes captured content (messages, tool definitions, tool arguments and results) onto spans: only when content
- * capture is on, after the user's redaction hook, serialized as JSON. A hook that throws drops that attribute
- * rather than risk exporting what it was meant to scrub.
+ * Writes captured content (messages, tool definitions, tool arguments and results, task descriptions, reward
+ * comments) onto spans: only when content capture is on, after the user's redaction hook, serialized as JSON. The
+ * hook gets its own copy, so a hook that scrubs in place never changes the application's objects (the SDK response
+ * the caller receives, its tools schema, a tool's arguments). A hook that throws drops that attribute rather than
+ * risk exporting what it was meant to scrub.
  */
 import type { Span } from '@opentelemetry/api';
 import { reportOnce } from './guard.ts';
@@ -14,7 +16,7 @@ export function setContentAttribute(span: Span, attribute: string, value: unknow
   const redact = instrumentationState().redactContent;
   if (redact) {
     try {
-      recorded = redact(value, { attribute });
+      recorded = redact(detachedCopy(value), { attribute });
     } catch (error) {
       reportOnce(`redaction hook for ${attribute}`, error);
       return;
@@ -23,6 +25,16 @@ export function setContentAttribute(span: Span, attribute: string, value: unknow
   }
   const text = typeof recorded === 'string' ? recorded : toJson(recorded);
   if (text !== undefined) span.setAttribute(attribute, text);
+}
+
+/** A deep copy: structured clone, or a JSON round trip for what cannot be cloned (functions, class instances with them). */
+function detachedCopy(value: unknown): unknown {
+  try {
+    return structuredClone(value);
+  } catch {
+    const text = JSON.stringify(value);
+    return text === undefined ? undefined : (JSON.parse(text) as unknown);
+  }
 }
 
 /** JSON text of `value`, or `undefined` when it cannot be serialized (cycles, BigInt). */

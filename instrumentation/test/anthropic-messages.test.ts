@@ -127,4 +127,26 @@ describe('anthropic messages.create', () => {
     await fixture.anthropic.messages.create({ model: 'claude-test', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] });
     expect(fixture.exporter.getFinishedSpans().map((span) => span.name)).toEqual(['chat claude-test']);
   });
+
+  it('gives the redaction hook a copy: scrubbing in place changes neither the returned message nor the tools schema', async () => {
+    fixture.reregister({ redactContent: scrubInPlace });
+    const tools: Anthropic.Tool[] = [{ name: 'vault', input_schema: { type: 'object', properties: { query: { type: 'string', description: 'the secret to look up' } } } }];
+    const toolsBefore = structuredClone(tools);
+    const message = await fixture.anthropic.messages.create({ model: 'claude-test', max_tokens: 256, messages: [{ role: 'user', content: 'vault: my secret' }], tools });
+    expect(message.content.find((block) => block.type === 'tool_use')).toMatchObject({ input: { query: 'vault: my secret' } });
+    expect(tools).toEqual(toolsBefore);
+    const span = onlySpan(fixture.exporter, 'chat claude-test');
+    expect(JSON.stringify(jsonAttribute(span, 'gen_ai.output.messages'))).not.toContain('secret');
+    expect(JSON.stringify(jsonAttribute(span, 'gen_ai.tool.definitions'))).not.toContain('secret');
+  });
 });
+
+/** A redaction hook of the kind users write: it walks the value and scrubs strings in place. */
+function scrubInPlace(value: unknown): unknown {
+  if (typeof value === 'string') return value.replaceAll('secret', '<redacted>');
+  if (typeof value === 'object' && value !== null) {
+    const record = value as Record<string, unknown>;
+    for (const key of Object.keys(record)) record[key] = scrubInPlace(record[key]);
+  }
+  return value;
+}

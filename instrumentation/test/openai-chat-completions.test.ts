@@ -1,7 +1,11 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { calculatorTool, jsonAttribute, onlySpan, startFixture, weatherTool, type Fixture } from './helpers.ts';
+import { calculatorTool, jsonAttribute, onlySpan, spansNamed, startFixture, weatherTool, type Fixture } from './helpers.ts';
 
 let fixture: Fixture;
 beforeAll(async () => {
@@ -144,6 +148,39 @@ describe('openai chat.completions.create', () => {
     expect(message?.parts[0]?.content).toBe('You said: one ');
   });
 
+  it('ends the span with what arrived once a stream abandoned by a break out of one tee() branch is collected', async () => {
+    const controller = await (async () => {
+      const stream = await fixture.openai.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'one two three four five six' }], stream: true });
+      const [left] = stream.tee();
+      let chunks = 0;
+      for await (const chunk of left) {
+        void chunk;
+        if (++chunks === 2) break;
+      }
+      return stream.controller;
+    })();
+    await collectGarbageUntil(() => spansNamed(fixture.exporter, 'chat gpt-test').length > 0);
+    controller.abort();
+    const span = onlySpan(fixture.exporter, 'chat gpt-test');
+    expect(span.status.code).toBe(SpanStatusCode.UNSET);
+    expect(jsonAttribute(span, 'gen_ai.output.messages')).toEqual([{ role: 'assistant', parts: [{ type: 'text', content: 'You said: one ' }], finish_reason: 'stop' }]);
+  });
+
+  it('ends the span once an iterator dropped without return() is collected', async () => {
+    const controller = await (async () => {
+      const stream = await fixture.openai.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'one two three four five six' }], stream: true });
+      const iterator = stream[Symbol.asyncIterator]();
+      await iterator.next();
+      await iterator.next();
+      return stream.controller;
+    })();
+    await collectGarbageUntil(() => spansNamed(fixture.exporter, 'chat gpt-test').length > 0);
+    controller.abort();
+    const span = onlySpan(fixture.exporter, 'chat gpt-test');
+    expect(span.status.code).toBe(SpanStatusCode.UNSET);
+    expect(jsonAttribute(span, 'gen_ai.output.messages')).toEqual([{ role: 'assistant', parts: [{ type: 'text', content: 'You said: one ' }], finish_reason: 'stop' }]);
+  });
+
   it('marks the span as an error when the stream fails mid-way, and the caller sees the SDK error', async () => {
     const stream = await fixture.openai.chat.completions.create({ model: 'gpt-fail-mid-stream', messages: [{ role: 'user', content: 'hi' }], stream: true });
     const consume = async (): Promise<void> => {
@@ -254,3 +291,47 @@ describe('content capture', () => {
     expect(span.attributes['gen_ai.response.id']).toBe(completion.id);
   });
 });
+
+describe('Azure OpenAI streams', () => {
+  it('takes the response id and model from the first chunk that has them, not the empty content-filter chunk', async () => {
+    // Azure opens every stream with the prompt's content-filter results, under an empty id and model.
+    const chunks = [
+      { id: '', object: '', created: 0, model: '', choices: [], prompt_filter_results: [{ prompt_index: 0, content_filter_results: {} }] },
+      { id: 'chatcmpl-azure-1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-2024-08-06', system_fingerprint: 'fp_azure', choices: [{ index: 0, delta: { role: 'assistant', content: 'Hi' }, finish_reason: null }] },
+      { id: 'chatcmpl-azure-1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-2024-08-06', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] },
+    ];
+    const server = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        response.writeHead(200, { 'content-type': 'text/event-stream' });
+        for (const chunk of chunks) response.write(`data: ${JSON.stringify(chunk)}\n\n`);
+        response.end('data: [DONE]\n\n');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const azure = new OpenAI({ baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/openai/v1`, apiKey: 'test-key', maxRetries: 0 });
+      const stream = await azure.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], stream: true });
+      for await (const chunk of stream) void chunk;
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    const span = onlySpan(fixture.exporter, 'chat gpt-4o');
+    expect(span.attributes).toMatchObject({
+      'gen_ai.response.id': 'chatcmpl-azure-1',
+      'gen_ai.response.model': 'gpt-4o-2024-08-06',
+      'openai.response.system_fingerprint': 'fp_azure',
+    });
+    expect(jsonAttribute(span, 'gen_ai.output.messages')).toEqual([{ role: 'assistant', parts: [{ type: 'text', content: 'Hi' }], finish_reason: 'stop' }]);
+  });
+});
+
+/** Runs the garbage collector (exposed at run time) until `done()`, letting finalization callbacks run in between. */
+async function collectGarbageUntil(done: () => boolean): Promise<void> {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  for (let attempt = 0; attempt < 50 && !done(); attempt++) {
+    gc();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -134,4 +134,35 @@ describe('trajectory()', () => {
     await trajectory('nan', async () => reward(Number.NaN));
     expect(fixture.exporter.getFinishedSpans().map((span) => span.name)).toEqual(['invoke_agent agent']);
   });
+
+  it('gives the redaction hook a copy of tool arguments: the tool gets them unchanged', async () => {
+    fixture.reregister({
+      redactContent: (value) => {
+        if (typeof value === 'object' && value !== null && 'password' in value) (value as { password: string }).password = '<redacted>';
+        return value;
+      },
+    });
+    let received: unknown;
+    const login = tool('login', (args: { user: string; password: string }) => {
+      received = structuredClone(args);
+      return 'ok';
+    });
+    const args = { user: 'ada', password: 'hunter2' };
+    login(args);
+    expect(received).toEqual({ user: 'ada', password: 'hunter2' });
+    expect(args).toEqual({ user: 'ada', password: 'hunter2' });
+    expect(onlySpan(fixture.exporter, 'execute_tool login').attributes['gen_ai.tool.call.arguments']).toBe('{"user":"ada","password":"<redacted>"}');
+  });
+
+  it('records the task description and reward comment as content: off with capture off, through the redaction hook', async () => {
+    fixture.reregister({ captureMessageContent: false });
+    await trajectory('email bob@example.com the report', async () => reward(1, { comment: 'sent to bob@example.com' }));
+    expect(onlySpan(fixture.exporter, 'invoke_agent agent').attributes['trajectory.task.description']).toBeUndefined();
+    expect(onlySpan(fixture.exporter, 'agentlightning.annotation').attributes['trajectory.reward.comment']).toBeUndefined();
+
+    fixture.reregister({ redactContent: (value) => (typeof value === 'string' ? value.replaceAll(/[\w.]+@[\w.]+/g, '<email>') : value) });
+    await trajectory('email bob@example.com the report', async () => reward(1, { comment: 'sent to bob@example.com' }));
+    expect(onlySpan(fixture.exporter, 'invoke_agent agent').attributes['trajectory.task.description']).toBe('email <email> the report');
+    expect(onlySpan(fixture.exporter, 'agentlightning.annotation').attributes['trajectory.reward.comment']).toBe('sent to <email>');
+  });
 });

@@ -68,10 +68,38 @@ export function asString(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-/** JSON text of any value; bigints become numbers (or strings when unsafe) and bytes become base64. */
+/**
+ * `table[key]` when `key` is one of the table's own entries. Keys come from untrusted telemetry, and a plain
+ * index would answer `constructor` or `toString` with an Object.prototype member.
+ */
+export function ownEntry<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
+/** Nesting kept when a value is too deep for JSON.stringify's recursion; deeper levels become a marker. */
+const MAX_JSON_DEPTH = 64;
+const TOO_DEEP_MARKER = '[nested too deep]';
+
+/**
+ * JSON text of any value; bigints become numbers (or strings when unsafe) and bytes become base64. A value nested
+ * too deep for the stack (an attribute can be thousands of kvlists deep) keeps its first levels instead of
+ * throwing, so one hostile attribute costs its own depth, not the span's mapping.
+ */
 export function toJsonText(value: unknown): string {
   if (typeof value === 'string') return value;
-  return JSON.stringify(value ?? null, jsonReplacer) ?? 'null';
+  try {
+    return JSON.stringify(value ?? null, jsonReplacer) ?? 'null';
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    return JSON.stringify(capDepth(value, 0), jsonReplacer) ?? 'null';
+  }
+}
+
+function capDepth(value: unknown, depth: number): unknown {
+  if (typeof value !== 'object' || value === null || value instanceof Uint8Array) return value;
+  if (depth >= MAX_JSON_DEPTH) return TOO_DEEP_MARKER;
+  if (Array.isArray(value)) return value.map((item) => capDepth(item, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, capDepth(item, depth + 1)]));
 }
 
 function jsonReplacer(_key: string, value: unknown): unknown {

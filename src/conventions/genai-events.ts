@@ -5,7 +5,7 @@
  * no body) the same fields arrive as event attributes, so both paths read one "body" record.
  */
 import type { Message, MessageRole } from '../model/message.ts';
-import { asRecord, asString, parseJson, readNumber } from './attributes.ts';
+import { asRecord, asString, ownEntry, parseJson, readNumber } from './attributes.ts';
 import { fromOpenAiMessage, readToolCalls } from './messages.ts';
 
 const MESSAGE_EVENT_ROLES: Record<string, MessageRole> = {
@@ -22,7 +22,7 @@ export interface EventMessage {
 }
 
 export function isLegacyMessageEvent(name: string): boolean {
-  return name in MESSAGE_EVENT_ROLES || name === 'gen_ai.choice';
+  return Object.hasOwn(MESSAGE_EVENT_ROLES, name) || name === 'gen_ai.choice';
 }
 
 /** The message a legacy event carries, from its body (log record) or its attributes (span event). */
@@ -41,7 +41,7 @@ export function messageFromLegacyEvent(name: string, body: unknown): EventMessag
     const index = readNumber(choice.index);
     return { message, direction: 'output', ...(index === undefined ? {} : { index }) };
   }
-  const role = MESSAGE_EVENT_ROLES[name];
+  const role = ownEntry(MESSAGE_EVENT_ROLES, name);
   if (role === undefined) return undefined;
   const message = fromOpenAiMessage(record ?? { content: body }, role);
   if (role === 'assistant' && message.content === '' && message.tool_calls !== undefined) message.content = null;

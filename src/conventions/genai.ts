@@ -10,7 +10,7 @@ import type { Attributes, OtlpEvent, OtlpSpan } from '../model/otlp.ts';
 import type { Message } from '../model/message.ts';
 import type { SpanKind, SpanMapping } from '../model/span.ts';
 import type { ConventionMapper, ConventionMatch } from './convention-mapper.ts';
-import { readNumber, readString, readStringArray, toJsonText } from './attributes.ts';
+import { ownEntry, readNumber, readString, readStringArray, toJsonText } from './attributes.ts';
 import { fromGenAiMessages, fromSystemInstructions } from './genai-messages.ts';
 import { isLegacyMessageEvent, messageFromLegacyEvent } from './genai-events.ts';
 import { fromOpenAiMessage } from './messages.ts';
@@ -42,16 +42,13 @@ export const genAiMapper: ConventionMapper = {
   convention: 'genai',
   map(span: OtlpSpan): ConventionMatch | undefined {
     const attributes = span.attributes;
-    const primary = GENAI_MARKERS.some((key) => attributes[key] !== undefined);
-    const mapping = mapGenAiAttributes(attributes, span.events);
-    if (!primary) {
-      // Only our own trajectory.* attributes: contribute them without claiming the span.
-      const taskOnly: SpanMapping = {};
-      if (mapping.task_id !== undefined) taskOnly.task_id = mapping.task_id;
-      if (mapping.task !== undefined) taskOnly.task = mapping.task;
-      return taskOnly.task_id === undefined && taskOnly.task === undefined ? undefined : { mapping: taskOnly, primary: false };
+    if (GENAI_MARKERS.some((key) => attributes[key] !== undefined)) {
+      return { mapping: mapGenAiAttributes(attributes, span.events), primary: true };
     }
-    return { mapping, primary: true };
+    // Not a GenAI span (most spans are not): contribute our own trajectory.* attributes, if any, without claiming it.
+    const taskOnly: SpanMapping = {};
+    readTask(attributes, taskOnly);
+    return taskOnly.task_id === undefined && taskOnly.task === undefined ? undefined : { mapping: taskOnly, primary: false };
   },
 };
 
@@ -108,25 +105,35 @@ export function mapGenAiAttributes(attributes: Attributes, events: readonly Otlp
   if (conversationId !== undefined) mapping.conversation_id = conversationId;
   const errorType = readString(attributes['error.type']);
   if (errorType !== undefined) mapping.error_type = errorType;
-  const taskId = readString(attributes['trajectory.task.id']);
-  if (taskId !== undefined) mapping.task_id = taskId;
-  const task = readString(attributes['trajectory.task.description']);
-  if (task !== undefined) mapping.task = task;
+  readTask(attributes, mapping);
 
   const kind = inferKind(operation, mapping);
   if (kind !== undefined) mapping.kind = kind;
   return mapping;
 }
 
+/** This product's `trajectory.task.*` attributes. */
+function readTask(attributes: Attributes, mapping: SpanMapping): void {
+  const taskId = readString(attributes['trajectory.task.id']);
+  if (taskId !== undefined) mapping.task_id = taskId;
+  const task = readString(attributes['trajectory.task.description']);
+  if (task !== undefined) mapping.task = task;
+}
+
 function readInputMessages(attributes: Attributes): Message[] {
   const messages = attributes['gen_ai.input.messages'] === undefined ? [] : fromGenAiMessages(attributes['gen_ai.input.messages']);
   const system = attributes['gen_ai.system_instructions'] === undefined ? undefined : fromSystemInstructions(attributes['gen_ai.system_instructions']);
-  if (system !== undefined) messages.unshift(system);
+  // Some emitters record the system prompt both ways; the history must hold it once.
+  if (system !== undefined && !isSameSystemMessage(messages[0], system)) messages.unshift(system);
   return messages;
 }
 
+function isSameSystemMessage(first: Message | undefined, system: Message): boolean {
+  return first !== undefined && first.role === 'system' && toJsonText(first.content) === toJsonText(system.content);
+}
+
 function inferKind(operation: string | undefined, mapping: SpanMapping): SpanKind | undefined {
-  if (operation !== undefined) return OPERATION_KINDS[operation] ?? 'other';
+  if (operation !== undefined) return ownEntry(OPERATION_KINDS, operation) ?? 'other';
   // No operation name (older instrumentations): infer from what the span carries.
   if (mapping.tool_call_id !== undefined || mapping.tool_arguments !== undefined) return 'tool';
   if (mapping.input_messages !== undefined || mapping.output_messages !== undefined || mapping.input_tokens !== undefined) return 'llm';

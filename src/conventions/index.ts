@@ -28,7 +28,7 @@ export function mapSpan(span: OtlpSpan): SpanMapping {
   const secondary: ConventionMatch[] = [];
   let convention: Convention = 'none';
   let secondaryConvention: Convention = 'none';
-  let aggregatesUsage = false;
+  let withoutTokenCounts = false;
   for (const mapper of MAPPERS) {
     const match = mapper.map(span);
     if (match === undefined) continue;
@@ -39,7 +39,7 @@ export function mapSpan(span: OtlpSpan): SpanMapping {
       if (secondaryConvention === 'none') secondaryConvention = mapper.convention;
       secondary.push(match);
     }
-    if (match.aggregatesUsage === true) aggregatesUsage = true;
+    if (match.withoutTokenCounts === true) withoutTokenCounts = true;
   }
   const merged: SpanMapping = {};
   for (const match of primary) mergeInto(merged, match.mapping);
@@ -48,7 +48,7 @@ export function mapSpan(span: OtlpSpan): SpanMapping {
   merged.convention = convention === 'none' ? secondaryConvention : convention;
   merged.kind ??= 'other';
   // Agent spans and SDK wrapper spans report their children's totals; counting them again would double usage.
-  if (aggregatesUsage || merged.kind === 'agent') stripTokenCounts(merged);
+  if (withoutTokenCounts || merged.kind === 'agent') stripTokenCounts(merged);
   return merged;
 }
 

@@ -4,7 +4,7 @@
  * messages that are already (roughly) OpenAI-shaped, which legacy GenAI events and several SDKs emit.
  */
 import type { ContentPart, Message, MessageRole, ToolCall } from '../model/message.ts';
-import { asRecord, asString, parseJson, toJsonText } from './attributes.ts';
+import { asRecord, asString, ownEntry, parseJson, toJsonText } from './attributes.ts';
 
 const ROLE_ALIASES: Record<string, MessageRole> = {
   system: 'system',
@@ -25,7 +25,7 @@ const ROLE_ALIASES: Record<string, MessageRole> = {
 /** A canonical role for any spelling; unknown roles fall back to `fallback` so the message is kept. */
 export function normaliseRole(role: unknown, fallback: MessageRole = 'user'): MessageRole {
   if (typeof role !== 'string') return fallback;
-  return ROLE_ALIASES[role.toLowerCase()] ?? fallback;
+  return ownEntry(ROLE_ALIASES, role.toLowerCase()) ?? fallback;
 }
 
 /** Tool-call arguments as JSON text: strings are taken as already-serialised JSON, objects are serialised. */
@@ -87,11 +87,23 @@ function textOfPart(part: Record<string, unknown>): string | undefined {
   return asString(part.text) ?? asString(part.content);
 }
 
-/** Content as plain text, for fields that must be text (tool results, reasoning). */
+/**
+ * Content as plain text, for fields that must be text (tool results, reasoning). Only a list of typed parts is read
+ * as content; any other payload (`{content: 'ok', status: 200}`, `['doc1', 'doc2']`) is the tool's own value and is
+ * kept whole as JSON text.
+ */
 export function contentToText(content: unknown): string {
+  if (content === undefined || content === null) return '';
+  if (typeof content === 'string') return content;
+  if (!isContentPartList(content)) return toJsonText(content);
   const normalised = normaliseContent(content);
   if (normalised === null) return '';
   return typeof normalised === 'string' ? normalised : toJsonText(normalised);
+}
+
+/** A non-empty array of objects that each carry a string `type`: the only shape read as content parts. */
+export function isContentPartList(value: unknown): value is Array<Record<string, unknown>> {
+  return Array.isArray(value) && value.length > 0 && value.every((item) => typeof asRecord(item)?.type === 'string');
 }
 
 /**

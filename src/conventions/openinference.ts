@@ -7,7 +7,7 @@ import type { Attributes, OtlpSpan } from '../model/otlp.ts';
 import type { ContentPart, Message, ToolCall } from '../model/message.ts';
 import type { SpanKind, SpanMapping } from '../model/span.ts';
 import type { ConventionMapper, ConventionMatch } from './convention-mapper.ts';
-import { asRecord, parseJson, readNumber, readString, toJsonText } from './attributes.ts';
+import { asRecord, ownEntry, parseJson, readNumber, readString, toJsonText } from './attributes.ts';
 import { addIndexedKey, childAt, indexedChildren, valueAt, type IndexedNode } from './indexed-attributes.ts';
 import { normaliseRole, toolCall } from './messages.ts';
 import { toToolDefinition } from './tool-definitions.ts';
@@ -30,7 +30,7 @@ export const openInferenceMapper: ConventionMapper = {
 };
 
 function mapOpenInference(attributes: Attributes, spanKind: string): SpanMapping {
-  const known = SPAN_KINDS[spanKind];
+  const known = ownEntry(SPAN_KINDS, spanKind);
   const mapping: SpanMapping = {
     kind: known?.kind ?? 'other',
     operation: known?.operation ?? spanKind.toLowerCase(),
@@ -110,13 +110,8 @@ function readMessage(node: IndexedNode): Message {
   const message: Message = { role, content: readContent(node) };
   const calls: ToolCall[] = [];
   for (const call of indexedChildren(childAt(node, 'message.tool_calls'))) {
-    calls.push(
-      toolCall(
-        valueAt(call, 'tool_call.id'),
-        valueAt(call, 'tool_call.function.name'),
-        parseJson(valueAt(call, 'tool_call.function.arguments')),
-      ),
-    );
+    // The arguments are JSON text as the model sent it; re-serialising would round big integers.
+    calls.push(toolCall(valueAt(call, 'tool_call.id'), valueAt(call, 'tool_call.function.name'), valueAt(call, 'tool_call.function.arguments')));
   }
   const functionName = valueAt(node, 'message.function_call_name');
   if (functionName !== undefined) calls.push(toolCall('', functionName, valueAt(node, 'message.function_call_arguments_json')));
@@ -159,7 +154,6 @@ function readContent(node: IndexedNode): string | ContentPart[] {
 function flatten(node: IndexedNode | undefined): unknown {
   if (node === undefined) return null;
   if (node.children === undefined) return node.value ?? null;
-  const out: Record<string, unknown> = {};
-  for (const [key, child] of node.children) out[key] = flatten(child);
-  return asRecord(out);
+  // Keys are telemetry text: built as own entries, so a `__proto__` key stays data rather than a prototype.
+  return Object.fromEntries([...node.children].map(([key, child]) => [key, flatten(child)]));
 }

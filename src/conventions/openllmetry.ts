@@ -9,13 +9,13 @@ import type { Attributes, OtlpSpan } from '../model/otlp.ts';
 import type { Message, ToolCall, ToolDefinition } from '../model/message.ts';
 import type { SpanKind, SpanMapping } from '../model/span.ts';
 import type { ConventionMapper, ConventionMatch } from './convention-mapper.ts';
-import { asRecord, parseJson, readNumber, readString, toJsonText } from './attributes.ts';
+import { asRecord, asString, ownEntry, parseJson, readNumber, readString, toJsonText } from './attributes.ts';
 import { addIndexedKey, childAt, indexedChildren, valueAt, type IndexedNode } from './indexed-attributes.ts';
-import { normaliseContent, normaliseRole, toolCall } from './messages.ts';
+import { isContentPartList, normaliseContent, normaliseRole, toolCall } from './messages.ts';
 import { setTokenCount } from './usage.ts';
 
 const SPAN_KINDS: Record<string, SpanKind> = { workflow: 'other', task: 'other', agent: 'agent', tool: 'tool' };
-const REQUEST_TYPES: Record<string, string> = { chat: 'chat', completion: 'text_completion', rerank: 'rerank' };
+const REQUEST_TYPES: Record<string, string> = { chat: 'chat', completion: 'text_completion', rerank: 'rerank', embedding: 'embeddings' };
 
 /** Keys whose presence identifies an OpenLLMetry span without scanning the attribute map. */
 const MARKERS = [
@@ -33,7 +33,10 @@ export const openLlmetryMapper: ConventionMapper = {
   map(span: OtlpSpan): ConventionMatch | undefined {
     const attributes = span.attributes;
     if (!MARKERS.some((key) => attributes[key] !== undefined)) return undefined;
-    return { mapping: mapOpenLlmetry(attributes), primary: true };
+    const mapping = mapOpenLlmetry(attributes);
+    // An embedding call's prompt tokens are not chat tokens: keep them (here and in the GenAI mapping of the same
+    // span) out of the token columns.
+    return mapping.operation === 'embeddings' ? { mapping, primary: true, withoutTokenCounts: true } : { mapping, primary: true };
   },
 };
 
@@ -50,14 +53,16 @@ function mapOpenLlmetry(attributes: Attributes): SpanMapping {
 
   const spanKind = readString(attributes['traceloop.span.kind']);
   const requestType = readString(attributes['llm.request.type']);
-  const input = indexedChildren(prompts).map((node) => readMessage(node, 'user'));
-  const output = indexedChildren(completions).map((node) => readMessage(node, 'assistant'));
+  // Embedding inputs are recorded as prompts, but they are texts to embed, not a conversation.
+  const isEmbedding = spanKind === undefined && requestType === 'embedding';
+  const input = isEmbedding ? [] : indexedChildren(prompts).map((node) => readMessage(node, 'user'));
+  const output = isEmbedding ? [] : indexedChildren(completions).map((node) => readMessage(node, 'assistant'));
   if (spanKind !== undefined) {
-    mapping.kind = SPAN_KINDS[spanKind] ?? 'other';
+    mapping.kind = ownEntry(SPAN_KINDS, spanKind) ?? 'other';
     mapping.operation = spanKind === 'tool' ? 'execute_tool' : spanKind === 'agent' ? 'invoke_agent' : spanKind;
   } else if (requestType !== undefined || input.length > 0 || output.length > 0) {
-    mapping.kind = requestType === 'rerank' ? 'other' : 'llm';
-    mapping.operation = (requestType === undefined ? undefined : REQUEST_TYPES[requestType]) ?? 'chat';
+    mapping.kind = requestType === 'rerank' || isEmbedding ? 'other' : 'llm';
+    mapping.operation = (requestType === undefined ? undefined : ownEntry(REQUEST_TYPES, requestType)) ?? 'chat';
   }
 
   const provider = readString(attributes['gen_ai.system']);
@@ -96,8 +101,7 @@ function mapOpenLlmetry(attributes: Attributes): SpanMapping {
 
 function readMessage(node: IndexedNode, defaultRole: 'user' | 'assistant'): Message {
   const role = normaliseRole(valueAt(node, 'role'), defaultRole);
-  // Multi-part prompts are recorded as a JSON array of content parts in `content`.
-  const message: Message = { role, content: normaliseContent(parseJson(valueAt(node, 'content'))) };
+  const message: Message = { role, content: readContent(valueAt(node, 'content')) };
   const calls: ToolCall[] = [];
   for (const call of indexedChildren(childAt(node, 'tool_calls'))) {
     calls.push(toolCall(valueAt(call, 'id'), valueAt(call, 'name'), valueAt(call, 'arguments')));
@@ -111,6 +115,17 @@ function readMessage(node: IndexedNode, defaultRole: 'user' | 'assistant'): Mess
   const finishReason = readString(valueAt(node, 'finish_reason'));
   if (finishReason !== undefined) message.finish_reason = finishReason;
   return message;
+}
+
+/**
+ * Multi-part prompts are recorded as a JSON array of content parts in `content`; any other text (an assistant reply
+ * that happens to be JSON, such as `["apple", "banana"]`) is the message itself and stays verbatim.
+ */
+function readContent(raw: unknown): Message['content'] {
+  const text = asString(raw);
+  if (text === undefined) return normaliseContent(raw);
+  const parsed = parseJson(text);
+  return isContentPartList(parsed) ? normaliseContent(parsed) : text;
 }
 
 function readFunction(node: IndexedNode): ToolDefinition | undefined {

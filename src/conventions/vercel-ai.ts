@@ -9,7 +9,7 @@ import type { Attributes, OtlpSpan } from '../model/otlp.ts';
 import type { ContentPart, Message, ToolCall } from '../model/message.ts';
 import type { SpanMapping } from '../model/span.ts';
 import type { ConventionMapper, ConventionMatch } from './convention-mapper.ts';
-import { asRecord, asString, parseJson, readNumber, readString, toJsonText } from './attributes.ts';
+import { asRecord, asString, ownEntry, parseJson, readNumber, readString, toJsonText } from './attributes.ts';
 import { contentToText, normaliseContent, normaliseRole, toolCall } from './messages.ts';
 import { toToolDefinitions } from './tool-definitions.ts';
 import { setTokenCount } from './usage.ts';
@@ -50,7 +50,7 @@ export const vercelAiMapper: ConventionMapper = {
     }
     mapping.kind = 'other';
     mapping.operation = operationId;
-    return { mapping, primary: true, aggregatesUsage: true };
+    return { mapping, primary: true, withoutTokenCounts: true };
   },
 };
 
@@ -62,7 +62,7 @@ function mapCommon(attributes: Attributes): SpanMapping {
   if (model !== undefined) mapping.model = model;
   for (const key in attributes) {
     if (!key.startsWith(METADATA_PREFIX)) continue;
-    const field = METADATA_FIELDS[key.slice(METADATA_PREFIX.length)];
+    const field = ownEntry(METADATA_FIELDS, key.slice(METADATA_PREFIX.length));
     const value = readString(attributes[key]);
     if (field !== undefined && value !== undefined) mapping[field] = value;
   }

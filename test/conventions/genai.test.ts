@@ -7,6 +7,8 @@
 import { describe, expect, test } from 'vitest';
 import { OpenAIInstrumentation } from '@traceloop/instrumentation-openai';
 import { mapSpan } from '../../src/conventions/index.ts';
+import { genAiMapper } from '../../src/conventions/genai.ts';
+import type { AttributeValue, Attributes } from '../../src/model/otlp.ts';
 import { fixtureSpan } from './fixture-span.ts';
 import { spansFromInstrumentedChatCall } from './instrumented-openai.ts';
 
@@ -192,5 +194,99 @@ describe('GenAI semconv spans', () => {
       fixtureSpan({ attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.input.messages': '[{"role":"human","content":"hello"}]' } }),
     );
     expect(mapping.input_messages).toEqual([{ role: 'user', content: 'hello' }]);
+  });
+
+  test('never reads Object.prototype members for untrusted roles and operation names', () => {
+    const mapping = mapSpan(
+      fixtureSpan({
+        attributes: {
+          'gen_ai.operation.name': 'toString',
+          'gen_ai.input.messages': [{ role: 'constructor', parts: [{ type: 'text', content: 'hi' }] }],
+        },
+      }),
+    );
+    expect(mapping.kind).toBe('other');
+    expect(mapping.input_messages).toEqual([{ role: 'user', content: 'hi' }]);
+  });
+
+  test('keeps structured and list tool results whole as JSON text, and typed part lists as their text', () => {
+    const mapping = mapSpan(
+      fixtureSpan({
+        attributes: {
+          'gen_ai.operation.name': 'chat',
+          'gen_ai.input.messages': [
+            {
+              role: 'tool',
+              parts: [
+                { type: 'tool_call_response', id: 'call_1', response: { content: 'ok', status: 200 } },
+                { type: 'tool_call_response', id: 'call_2', response: ['doc1', 'doc2'] },
+                { type: 'tool_call_response', id: 'call_3', response: 'plain text' },
+                { type: 'tool_call_response', id: 'call_4', response: [{ type: 'text', text: 'from ' }, { type: 'text', text: 'parts' }] },
+              ],
+            },
+          ],
+        },
+      }),
+    );
+    expect(mapping.input_messages).toEqual([
+      { role: 'tool', tool_call_id: 'call_1', content: '{"content":"ok","status":200}' },
+      { role: 'tool', tool_call_id: 'call_2', content: '["doc1","doc2"]' },
+      { role: 'tool', tool_call_id: 'call_3', content: 'plain text' },
+      { role: 'tool', tool_call_id: 'call_4', content: 'from parts' },
+    ]);
+  });
+
+  test('does not repeat system instructions that the input messages already start with', () => {
+    const mapping = mapSpan(
+      fixtureSpan({
+        attributes: {
+          'gen_ai.operation.name': 'chat',
+          'gen_ai.system_instructions': [{ type: 'text', content: 'You are terse.' }],
+          'gen_ai.input.messages': [
+            { role: 'system', parts: [{ type: 'text', content: 'You are terse.' }] },
+            { role: 'user', parts: [{ type: 'text', content: 'Hi' }] },
+          ],
+        },
+      }),
+    );
+    expect(mapping.input_messages).toEqual([
+      { role: 'system', content: 'You are terse.' },
+      { role: 'user', content: 'Hi' },
+    ]);
+  });
+
+  test('reads only the marker keys (and trajectory.*) of a span that is not GenAI', () => {
+    const read = new Set<string>();
+    const attributes = new Proxy<Attributes>(
+      { 'http.method': 'GET', 'gen_ai.usage.input_tokens': 5, 'gen_ai.system_instructions': 'unused' },
+      {
+        get(target, key, receiver) {
+          if (typeof key === 'string') read.add(key);
+          return Reflect.get(target, key, receiver) as unknown;
+        },
+      },
+    );
+    expect(genAiMapper.map(fixtureSpan({ attributes }))).toBeUndefined();
+    expect([...read].filter((key) => !key.startsWith('trajectory.')).sort()).toEqual(
+      ['gen_ai.agent.name', 'gen_ai.input.messages', 'gen_ai.operation.name', 'gen_ai.output.messages', 'gen_ai.provider.name', 'gen_ai.request.model', 'gen_ai.system', 'gen_ai.tool.name'],
+    );
+  });
+
+  test('loses only the depth of an attribute nested thousands of levels deep, not the span mapping', () => {
+    let deep: AttributeValue = 'bottom';
+    for (let level = 0; level < 5000; level++) deep = { nested: deep };
+    const mapping = mapSpan(
+      fixtureSpan({
+        attributes: {
+          'gen_ai.operation.name': 'execute_tool',
+          'gen_ai.tool.name': 'explode',
+          'gen_ai.tool.call.id': 'call_deep',
+          'gen_ai.tool.call.arguments': deep,
+          'gen_ai.tool.call.result': 'done',
+        },
+      }),
+    );
+    expect(mapping).toMatchObject({ kind: 'tool', convention: 'genai', tool_name: 'explode', tool_call_id: 'call_deep', tool_result: 'done' });
+    expect(mapping.tool_arguments).toMatch(/^\{"nested":\{"nested":.*"\[nested too deep\]"\}+$/);
   });
 });

@@ -106,4 +106,10 @@ describe('GenAI log events', () => {
   test('returns just the event name for events it does not know', () => {
     expect(mapLogRecord(logRecord('app.started', 'boot'))).toEqual({ event_name: 'app.started' });
   });
+
+  test('does not take event names that are Object.prototype members for message events', () => {
+    for (const eventName of ['constructor', 'toString', '__proto__']) {
+      expect(mapLogRecord(logRecord(eventName, { content: 'hi' }))).toEqual({ event_name: eventName });
+    }
+  });
 });

@@ -130,4 +130,37 @@ describe('OpenInference spans', () => {
       operation: 'chain',
     });
   });
+
+  test('keeps tool-call argument text verbatim, big integers included', () => {
+    const mapping = mapSpan(
+      fixtureSpan({
+        attributes: {
+          'openinference.span.kind': 'LLM',
+          'llm.output_messages.0.message.role': 'assistant',
+          'llm.output_messages.0.message.tool_calls.0.tool_call.id': 'call_1',
+          'llm.output_messages.0.message.tool_calls.0.tool_call.function.name': 'get_order',
+          'llm.output_messages.0.message.tool_calls.0.tool_call.function.arguments': '{"order_id": 12345678901234567890, "note": "a\\u00e9"}',
+        },
+      }),
+    );
+    expect(mapping.output_messages?.[0]?.tool_calls).toEqual([
+      { id: 'call_1', type: 'function', function: { name: 'get_order', arguments: '{"order_id": 12345678901234567890, "note": "a\\u00e9"}' } },
+    ]);
+  });
+
+  test('keeps a __proto__ key of an uninterpreted content part as data', () => {
+    const mapping = mapSpan(
+      fixtureSpan({
+        attributes: {
+          'openinference.span.kind': 'LLM',
+          'llm.input_messages.0.message.role': 'user',
+          'llm.input_messages.0.message.contents.0.message_content.type': 'audio',
+          'llm.input_messages.0.message.contents.0.message_content.__proto__.polluted': 'yes',
+        },
+      }),
+    );
+    expect(mapping.input_messages).toEqual([
+      { role: 'user', content: [{ type: 'audio', value: '{"type":"audio","__proto__":{"polluted":"yes"}}' }] },
+    ]);
+  });
 });

@@ -125,4 +125,46 @@ describe('OpenLLMetry spans', () => {
       output_messages: [{ role: 'assistant', content: ' a time' }],
     });
   });
+
+  test('never reads Object.prototype members for untrusted span kinds and request types', () => {
+    expect(mapSpan(fixtureSpan({ attributes: { 'traceloop.span.kind': 'constructor' } }))).toMatchObject({ kind: 'other', operation: 'constructor' });
+    const mapping = mapSpan(fixtureSpan({ attributes: { 'llm.request.type': 'toString', 'gen_ai.prompt.0.content': 'hi' } }));
+    expect(mapping).toMatchObject({ kind: 'llm', operation: 'chat' });
+  });
+
+  test('keeps message content verbatim unless it is a JSON list of typed parts', () => {
+    const mapping = mapSpan(
+      fixtureSpan({
+        attributes: {
+          'llm.request.type': 'chat',
+          'gen_ai.prompt.0.role': 'user',
+          'gen_ai.prompt.0.content': '[{"type":"text","text":"List two "},{"type":"text","text":"fruits as JSON"}]',
+          'gen_ai.completion.0.role': 'assistant',
+          'gen_ai.completion.0.content': '["apple", "banana"]',
+        },
+      }),
+    );
+    expect(mapping.input_messages).toEqual([{ role: 'user', content: 'List two fruits as JSON' }]);
+    expect(mapping.output_messages).toEqual([{ role: 'assistant', content: '["apple", "banana"]' }]);
+  });
+
+  test('maps embedding requests to other/embeddings without chat messages or token counts', () => {
+    const mapping = mapSpan(
+      fixtureSpan({
+        name: 'openai.embeddings',
+        attributes: {
+          'llm.request.type': 'embedding',
+          'gen_ai.system': 'OpenAI',
+          'gen_ai.request.model': 'text-embedding-3-small',
+          'gen_ai.prompt.0.content': 'text to embed',
+          'gen_ai.usage.prompt_tokens': 4,
+          'llm.usage.total_tokens': 4,
+        },
+      }),
+    );
+    expect(mapping).toMatchObject({ kind: 'other', convention: 'openllmetry', operation: 'embeddings', model: 'text-embedding-3-small' });
+    expect(mapping.input_messages).toBeUndefined();
+    expect(mapping.input_tokens).toBeUndefined();
+    expect(mapping.output_tokens).toBeUndefined();
+  });
 });

@@ -8,6 +8,7 @@ import { generateText, jsonSchema, stepCountIs, streamText, tool } from 'ai';
 import { MockLanguageModelV3, convertArrayToReadableStream } from 'ai/test';
 import { mapSpan } from '../../src/conventions/index.ts';
 import type { SpanMapping } from '../../src/model/span.ts';
+import { fixtureSpan } from './fixture-span.ts';
 import { readableSpanToOtlp } from './readable-span-to-otlp.ts';
 
 function usage(input: number, cacheRead: number, output: number, reasoning: number) {
@@ -164,5 +165,19 @@ describe('Vercel AI SDK spans', () => {
     const outer = mapped.find((span) => span.name === 'ai.streamText')?.mapping;
     expect(outer).toMatchObject({ kind: 'other', convention: 'vercel-ai' });
     expect(outer?.input_tokens).toBeUndefined();
+  });
+
+  test('honours only the metadata keys it knows, never Object.prototype members', () => {
+    const mapping = mapSpan(
+      fixtureSpan({
+        attributes: {
+          'ai.operationId': 'ai.generateText',
+          'ai.telemetry.metadata.constructor': 'x',
+          'ai.telemetry.metadata.toString': 'y',
+          'ai.telemetry.metadata.trajectory.task.id': 'task-1',
+        },
+      }),
+    );
+    expect(mapping).toEqual({ kind: 'other', convention: 'vercel-ai', operation: 'ai.generateText', task_id: 'task-1' });
   });
 });

@@ -49,6 +49,15 @@ export interface LlmCallAdapter {
 
 const WRAPPED = Symbol.for('@agent-trajectories/instrumentation.wrapped');
 
+/**
+ * Ends the span of a stream the application abandoned without `return()`: a `break` out of one `tee()` branch, or an
+ * iterator it simply dropped. The held value reaches the call and its assembler, never the iterator, so registering
+ * does not keep the stream alive.
+ */
+const abandonedStreams = new FinalizationRegistry<{ call: LlmCall; assembler: StreamAssembler }>(({ call, assembler }) => {
+  guard('ending an abandoned stream', () => call.finishStream(assembler));
+});
+
 type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
 
 export function isWrapped(method: unknown): boolean {
@@ -252,6 +261,7 @@ class LlmCall {
         return innerThrow(error);
       };
     }
+    abandonedStreams.register(wrapped, { call, assembler });
     return wrapped;
   }
 
@@ -261,7 +271,7 @@ class LlmCall {
     this.span.setAttribute(ATTR_GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, (performance.now() - this.startedAt) / 1000);
   }
 
-  private finishStream(assembler: StreamAssembler): void {
+  finishStream(assembler: StreamAssembler): void {
     if (this.ended) return;
     guard('recording a streamed response', () => assembler.record(this.span));
     const failure = guard('reading a stream failure', () => assembler.failure?.());

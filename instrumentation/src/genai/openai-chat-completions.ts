@@ -233,6 +233,8 @@ interface ChoiceAccumulator {
   toolCalls: Map<number, { id: string | null; name: string; arguments: string }>;
 }
 
+const RESPONSE_METADATA_FIELDS = ['id', 'model', 'system_fingerprint', 'service_tier'] as const;
+
 /** Joins `chat.completion.chunk`s: content and tool-call argument fragments per choice and per tool call index. */
 class ChatCompletionStreamAssembler implements StreamAssembler {
   private readonly choices = new Map<number, ChoiceAccumulator>();
@@ -241,7 +243,12 @@ class ChatCompletionStreamAssembler implements StreamAssembler {
 
   add(chunk: unknown): void {
     if (!isRecord(chunk)) return;
-    if (this.metadata['id'] === undefined) this.metadata = { id: chunk['id'], model: chunk['model'], system_fingerprint: chunk['system_fingerprint'], service_tier: chunk['service_tier'] };
+    // Each field from the first chunk that carries it: Azure OpenAI opens with a content-filter chunk whose id and
+    // model are empty.
+    for (const field of RESPONSE_METADATA_FIELDS) {
+      const value = stringField(chunk, field);
+      if (this.metadata[field] === undefined && value) this.metadata[field] = value;
+    }
     const usage = recordField(chunk, 'usage');
     if (usage) this.usage = usage;
     for (const choice of arrayField(chunk, 'choices') ?? []) {

@@ -10,6 +10,7 @@ import {
   agentLightningRewardValueAttribute,
   ATTR_TRAJECTORY_REWARD_COMMENT,
 } from '../attributes.ts';
+import { setContentAttribute } from '../content.ts';
 import { guard } from '../guard.ts';
 import { currentTracer } from '../state.ts';
 import { currentTrajectory, trajectoryInheritedAttributes } from './trajectory-context.ts';
@@ -20,7 +21,10 @@ export interface RewardOptions {
    * @default `primary` (what Agent Lightning's `emit_reward(float)` uses)
    */
   name?: string;
-  /** A free-text note (`trajectory.reward.comment`), e.g. why the run got this reward. */
+  /**
+   * A free-text note (`trajectory.reward.comment`), e.g. why the run got this reward. Recorded as content: only with
+   * content capture on, after the redaction hook.
+   */
   comment?: string;
 }
 
@@ -48,7 +52,9 @@ export function reward(value: number, options: RewardOptions = {}): void {
       [agentLightningRewardNameAttribute(0)]: options.name ?? AGENTLIGHTNING_DEFAULT_REWARD_NAME,
       [agentLightningRewardValueAttribute(0)]: value,
     };
-    if (options.comment !== undefined) attributes[ATTR_TRAJECTORY_REWARD_COMMENT] = options.comment;
-    currentTracer().startSpan(AGENTLIGHTNING_ANNOTATION_SPAN_NAME, { kind: SpanKind.INTERNAL, attributes }, parentContext).end();
+    const span = currentTracer().startSpan(AGENTLIGHTNING_ANNOTATION_SPAN_NAME, { kind: SpanKind.INTERNAL, attributes }, parentContext);
+    // A free-text comment can quote the run: content, under the same switch and redaction as messages.
+    setContentAttribute(span, ATTR_TRAJECTORY_REWARD_COMMENT, options.comment);
+    span.end();
   });
 }

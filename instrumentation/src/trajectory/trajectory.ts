@@ -16,6 +16,7 @@ import {
   ATTR_TRAJECTORY_TASK_ID,
   OPERATION_INVOKE_AGENT,
 } from '../attributes.ts';
+import { setContentAttribute } from '../content.ts';
 import { errorType } from '../genai/llm-call.ts';
 import { guard } from '../guard.ts';
 import { currentTracer } from '../state.ts';
@@ -51,7 +52,8 @@ export interface TrajectoryOptions {
 }
 
 /**
- * Runs `fn` inside an `invoke_agent` span describing one agent run on `task` (a task description). Returns what
+ * Runs `fn` inside an `invoke_agent` span describing one agent run on `task` (a task description, recorded as
+ * `trajectory.task.description` like other content: only with content capture on, after redaction). Returns what
  * `fn` returns; a thrown error or rejected promise marks the span as an error and propagates unchanged.
  */
 export function trajectory<T>(task: string, fn: (span: Span) => T, options: TrajectoryOptions = {}): T {
@@ -92,7 +94,6 @@ function startTrajectory(task: string, options: TrajectoryOptions): { span: Span
     ...options.attributes,
     [ATTR_GEN_AI_OPERATION_NAME]: OPERATION_INVOKE_AGENT,
     [ATTR_GEN_AI_AGENT_NAME]: agentName,
-    [ATTR_TRAJECTORY_TASK_DESCRIPTION]: task,
   };
   if (options.agentId !== undefined) attributes[ATTR_GEN_AI_AGENT_ID] = options.agentId;
   if (options.taskId !== undefined) attributes[ATTR_TRAJECTORY_TASK_ID] = options.taskId;
@@ -100,6 +101,8 @@ function startTrajectory(task: string, options: TrajectoryOptions): { span: Span
   if (rolloutId !== undefined) attributes[ATTR_AGENTLIGHTNING_ROLLOUT_ID] = rolloutId;
   if (attemptId !== undefined) attributes[ATTR_AGENTLIGHTNING_ATTEMPT_ID] = attemptId;
   const span = currentTracer().startSpan(`${OPERATION_INVOKE_AGENT} ${agentName}`, { kind: SpanKind.INTERNAL, attributes }, parentContext);
+  // The task is what the user asked for: content, under the same switch and redaction as messages.
+  setContentAttribute(span, ATTR_TRAJECTORY_TASK_DESCRIPTION, task);
   const runContext = contextWithTrajectory(trace.setSpan(parentContext, span), { span, agentName, conversationId, rolloutId, attemptId });
   return { span, runContext };
 }
