@@ -1,7 +1,9 @@
 /**
  * `trajectories jobs list` and `trajectories jobs run NAME`: the scheduled exports of a jobs file. While a
  * receiver holds the store, both go through its API (`/v1/jobs`), so a run shares the receiver's per-job lock and
- * state; with `--clickhouse-url` or `--data-dir` (no receiver on it) they run in this process from `--jobs FILE`.
+ * state; with `--clickhouse-url` or `--data-dir` (no receiver on it) they run in this process from `--jobs FILE`,
+ * with no lock shared with any receiver: run a job from one place at a time (a run that collides with another
+ * fails instead of overwriting its file).
  */
 import type { Command } from 'commander';
 import { loadJobsFile } from '../exporters/jobs/job-config.ts';
@@ -89,7 +91,7 @@ export function addJobsCommand(program: Command): void {
     }
   });
 
-  common(jobs.command('run').argument('<name>', 'job name').description('run one job now (exactly-once with the scheduled runs)')).action(
+  common(jobs.command('run').argument('<name>', 'job name').description('run one job now; through a receiver it takes the receiver\'s per-job lock, with --clickhouse-url / --data-dir nothing coordinates it with a receiver running the same job: run a job from one place at a time')).action(
     async (name: string, options: JobsOptions) => {
       const result = local(options)
         ? await withLocalStore(options, async (store) => {

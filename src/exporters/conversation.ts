@@ -3,8 +3,9 @@
  * messages it saw for the first time and the assistant message it produced. Every format starts from this list.
  * Assistant messages the model generated in this trajectory carry their turn index (the trainable ones: ART
  * Choices, SFT weights, credit); everything else (system, user, tool results, replayed history) has none.
- * Tool results a convention did not log as input messages are filled in from the turn's tool executions, and
- * tool messages that answer no earlier tool call are dropped, so every tool message answers an existing call id.
+ * Tool results a convention did not log as input messages are filled in from the turn's tool executions (after the
+ * ones it did log), calls logged without an id get `call_<turn>_<position>`, and a tool message that answers no
+ * open call of the assistant message before it is dropped, so every tool message answers exactly one call.
  */
 import type { Message } from '../model/message.ts';
 import type { Trajectory, Turn } from '../model/trajectory.ts';
@@ -26,23 +27,45 @@ function messageKey(message: Message): string {
   return `${message.role}\u0000${contentKey(message.content)}\u0000${message.tool_call_id ?? ''}\u0000${calls}`;
 }
 
-/** The messages of `turn`'s prompt that the conversation does not have yet. */
-function newInputMessages(conversation: ConversationMessage[], turn: Turn): Message[] {
+/** The messages of `turn`'s prompt that the conversation (`keys`: its messages as logged) does not have yet. */
+function newInputMessages(keys: string[], turn: Turn): Message[] {
   const input = turn.input_messages;
-  const prefixMatches =
-    input.length >= conversation.length &&
-    conversation.every((entry, index) => messageKey(entry.message) === messageKey(input[index] as Message));
-  if (prefixMatches) return input.slice(conversation.length);
-  // The prompt was trimmed or rewritten (context management): trust the assembler's new_messages, minus any
-  // replay of what the conversation already holds at its end.
-  const seen = new Set(conversation.slice(-Math.max(turn.new_messages.length, 1) * 2).map((entry) => messageKey(entry.message)));
-  return turn.new_messages.filter((message) => !seen.has(messageKey(message)));
+  const prefixMatches = input.length >= keys.length && keys.every((key, index) => key === messageKey(input[index] as Message));
+  if (prefixMatches) return input.slice(keys.length);
+  // The prompt was trimmed or rewritten (context management): trust the assembler's new_messages, minus a replay
+  // of the conversation's end (the longest suffix of the conversation that new_messages starts with). Only a
+  // contiguous replay is dropped: a new message may well equal an earlier one ("yes" twice).
+  const fresh = turn.new_messages;
+  for (let length = Math.min(keys.length, fresh.length); length > 0; length--) {
+    const offset = keys.length - length;
+    if (fresh.slice(0, length).every((message, index) => messageKey(message) === keys[offset + index])) return fresh.slice(length);
+  }
+  return fresh;
 }
 
-function toolResultMessages(turn: Turn, answered: Set<string>): Message[] {
-  return turn.tool_calls
-    .filter((execution) => execution.result !== null && !answered.has(execution.call_id))
-    .map((execution) => ({ role: 'tool', content: execution.result, tool_call_id: execution.call_id, name: execution.name }));
+/**
+ * Calls logged without an id get `call_<turn>_<position>` so parallel id-less calls stay distinguishable.
+ * `scope` is the turn index for a turn's output and `h<position in the conversation>` for history in a prompt.
+ */
+function withCallIds(message: Message, scope: string): Message {
+  if (!message.tool_calls?.some((call) => call.id === '')) return message;
+  return { ...message, tool_calls: message.tool_calls.map((call, position) => (call.id === '' ? { ...call, id: `call_${scope}_${position}` } : call)) };
+}
+
+/**
+ * The turn's tool executions as tool messages (with the message they would have been logged as, for matching).
+ * Executions pair with the output's calls by position, so the k-th id-less execution answers the k-th id-less call.
+ */
+function toolResultMessages(turn: Turn): Array<{ message: Message; logged: Message }> {
+  const calls = turn.output_message ? withCallIds(turn.output_message, String(turn.index)).tool_calls ?? [] : [];
+  const idLessCalls = calls.filter((_call, position) => turn.output_message?.tool_calls?.[position]?.id === '');
+  let idLessSeen = 0;
+  return turn.tool_calls.flatMap((execution) => {
+    const id = execution.call_id === '' ? idLessCalls[idLessSeen++]?.id : execution.call_id;
+    if (execution.result === null || id === undefined) return [];
+    const logged: Message = { role: 'tool', content: execution.result, tool_call_id: execution.call_id };
+    return [{ message: { ...logged, tool_call_id: id, name: execution.name }, logged }];
+  });
 }
 
 function stripOutputFields(message: Message): Message {
@@ -57,30 +80,49 @@ export interface ConversationOptions {
 
 export function buildConversation(trajectory: Trajectory, options: ConversationOptions = {}): ConversationMessage[] {
   const conversation: ConversationMessage[] = [];
-  const openCalls = new Set<string>();
-  const answered = new Set<string>();
-  const push = (message: Message, turnIndex?: number) => {
+  /** Keys of the conversation's messages as they were logged (before id-less calls got ids), to match prompts. */
+  const keys: string[] = [];
+  // Call ids are only unique within one assistant message (some servers number calls per response: call_0 every
+  // turn), so only the latest assistant message's calls are open; a tool message answers an open call and closes it.
+  let openCalls = new Set<string>();
+  let idLessCalls: string[] = [];
+  const push = (logged: Message, details: { turnIndex?: number; message?: Message } = {}) => {
+    let message = details.message ?? logged;
     if (message.role === 'tool') {
-      const id = message.tool_call_id;
-      if (id === undefined || !openCalls.has(id) || answered.has(id)) return;
-      answered.add(id);
+      // An id-less result answers the first id-less call still open (results arrive in call order).
+      const id = message.tool_call_id || idLessCalls.find((candidate) => openCalls.has(candidate));
+      if (id === undefined || !openCalls.has(id)) return;
+      openCalls.delete(id);
+      message = { ...message, tool_call_id: id };
+    } else if (message.role === 'assistant') {
+      message = withCallIds(message, details.turnIndex === undefined ? `h${conversation.length}` : String(details.turnIndex));
+      const calls = message.tool_calls ?? [];
+      openCalls = new Set(calls.map((call) => call.id));
+      idLessCalls = calls.filter((_call, position) => logged.tool_calls?.[position]?.id === '').map((call) => call.id);
     }
-    for (const call of message.tool_calls ?? []) openCalls.add(call.id);
-    conversation.push(turnIndex === undefined ? { message } : { message, turnIndex });
+    conversation.push(details.turnIndex === undefined ? { message } : { message, turnIndex: details.turnIndex });
+    keys.push(messageKey(logged));
+  };
+  const pushToolResults = (turn: Turn) => {
+    for (const { message, logged } of toolResultMessages(turn)) push(logged, { message });
   };
   let previous: Turn | undefined;
   for (const turn of trajectory.turns) {
-    const fresh = newInputMessages(conversation, turn);
-    if (previous && fresh.every((message) => message.role !== 'tool')) {
-      for (const message of toolResultMessages(previous, answered)) push(message);
+    // The previous turn's results that the prompt did not log go right after the tool messages it did log.
+    let filled = previous === undefined;
+    const fill = () => {
+      if (!filled && previous) pushToolResults(previous);
+      filled = true;
+    };
+    for (const message of newInputMessages(keys, turn)) {
+      if (message.role !== 'tool') fill();
+      push(stripOutputFields(message));
     }
-    for (const message of fresh) push(stripOutputFields(message));
-    if (turn.output_message) push(stripOutputFields(turn.output_message), turn.index);
+    fill();
+    if (turn.output_message) push(stripOutputFields(turn.output_message), { turnIndex: turn.index });
     previous = turn;
   }
-  if (previous && options.trailingToolResults) {
-    for (const message of toolResultMessages(previous, answered)) push(message);
-  }
+  if (previous && options.trailingToolResults) pushToolResults(previous);
   return conversation;
 }
 

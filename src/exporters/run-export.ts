@@ -25,6 +25,8 @@ export interface WriteRequest {
   encoding: OutputEncoding;
   parquetConverter?: ParquetConverter | undefined;
   onProgress?: ((progress: ExportProgress) => void) | undefined;
+  /** Replace an existing file at `out` (one-off exports); jobs pass false so a run never overwrites another's. @default true */
+  replaceExisting?: boolean | undefined;
   /** Runs once every record is written and durable, before the file appears under its final name (jobs). */
   beforeCommit?: ((written: { exportedIds: string[]; records: number }) => Promise<void>) | undefined;
 }
@@ -34,7 +36,7 @@ export interface ExportSummary {
   encoding: OutputEncoding;
   format: string;
   records: number;
-  /** Trajectories that went into records. */
+  /** Trajectories that went into records (for one-row-per-task formats, every candidate of an exported task). */
   trajectories: number;
   bytes: number;
   exportedIds: string[];
@@ -79,6 +81,7 @@ export async function writeTrajectories(summaries: TrajectorySummary[], request:
   const format = request.format;
   const writer = openRecordWriter(request.out, {
     encoding: request.encoding,
+    replaceExisting: request.replaceExisting ?? true,
     ...(request.encoding === 'parquet' && request.parquetConverter
       ? { parquet: { structure: format.parquetStructure(request.options), converter: request.parquetConverter } }
       : {}),

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Receiver } from '../../collector/receiver.ts';
 import { loadJobsFile, type ExportJob } from '../../src/exporters/jobs/job-config.ts';
 import { JobState } from '../../src/exporters/jobs/job-state.ts';
-import { runExportJob } from '../../src/exporters/jobs/run-job.ts';
+import { runExportJob, runFileName } from '../../src/exporters/jobs/run-job.ts';
 import { defaultFormatOptions } from '../../src/exporters/export-format.ts';
 import { getExportFormat } from '../../src/exporters/formats/index.ts';
 import { exportTrajectories } from '../../src/exporters/run-export.ts';
@@ -15,6 +15,9 @@ import { apiTrajectorySource } from '../../src/exporters/trajectory-source.ts';
 import { createTraceExporter, exportSpans, exportSucceeded, recordSpans } from '../helpers/export-spans.ts';
 import { startTestReceiver, temporaryDirectory } from '../helpers/test-receiver.ts';
 import { agentSpan, chat, clock, inside, message, rewardSpan, text } from '../trajectories/golden-traces.ts';
+import type { Trajectory, TrajectorySummary } from '../../src/model/trajectory.ts';
+import type { TrajectorySource } from '../../src/exporters/trajectory-source.ts';
+import { weatherToolCall } from './golden-trajectories.ts';
 
 const quietSeconds = 1;
 const directory = temporaryDirectory('export-jobs-');
@@ -167,6 +170,53 @@ describe('scheduled export jobs: exactly once per trajectory', () => {
     const messages = (await rows.json<{ messages: Array<{ role: string; content: string }> }>()).map((row) => row.messages);
     expect(messages).toHaveLength(rewarded.length);
     expect(messages[0]!.map((item) => item.role)).toEqual(['system', 'user', 'assistant']);
+  });
+});
+
+describe('job runs on a stub source', () => {
+  const msAsNs = (ms: number) => String(BigInt(ms) * 1_000_000n);
+  /** A copy of a golden trajectory with its own id, start and last activity (ms), complete or not. */
+  function at(id: string, startMs: number, lastActivityMs: number, complete: boolean): Trajectory {
+    return { ...weatherToolCall, id, task_id: id, complete, start_time_unix_nano: msAsNs(startMs), end_time_unix_nano: msAsNs(lastActivityMs) };
+  }
+  /** A source serving exactly `trajectories` (the job's own `since` filter is irrelevant here). */
+  function sourceOf(trajectories: Trajectory[]): TrajectorySource {
+    return {
+      list: async () => ({ trajectories: trajectories.map(({ tools: _t, turns: _u, rewards: _r, credit: _c, ...summary }): TrajectorySummary => summary), next_cursor: null }),
+      getMany: async (ids) => ids.map((id) => trajectories.find((trajectory) => trajectory.id === id)),
+    };
+  }
+  const job: ExportJob = {
+    name: 'watermark', format: 'trl-grpo', destination: join(directory, 'watermark'), schedule: { interval: 86_400_000 }, encoding: 'jsonl', tenant: 'default',
+    filters: {}, formatOptions: defaultFormatOptions, lookbackMillis: 2 * 3_600_000, abandonAfterMillis: 24 * 3_600_000, maxTrajectoriesPerRun: 100,
+  };
+  const now = Date.now();
+
+  it('an incomplete trajectory idle past abandon_after does not hold the watermark back, and the watermark never moves back', async () => {
+    const state = new JobState(receiver.store.client, 'default', job.name);
+    const stuck = at('traj-stuck', now - 3 * 86_400_000, now - 3 * 86_400_000, false);
+    const done = at('traj-done', now - 3_600_000, now - 3_500_000, true);
+    const run = (trajectories: Trajectory[]) => runExportJob(job, { client: receiver.store.client, source: sourceOf(trajectories) });
+    expect(await run([stuck, done])).toMatchObject({ status: 'exported' });
+    expect((await state.position()).watermarkNs).toBe(BigInt(done.start_time_unix_nano));
+    // Still active, started before the watermark (inside the lookback): it is picked up later, the watermark stays.
+    const active = at('traj-active', now - 90 * 60_000, now, false);
+    expect(await run([stuck, done, active])).toMatchObject({ status: 'nothing-to-export' });
+    expect((await state.position()).watermarkNs).toBe(BigInt(done.start_time_unix_nano));
+    expect(await run([stuck, done, { ...active, complete: true }])).toMatchObject({ status: 'exported', summary: { exportedIds: [active.id] } });
+  });
+
+  it('a run whose file another process already wrote (same sequence) fails without replacing it or marking its trajectories', async () => {
+    const colliding: ExportJob = { ...job, name: 'collision', destination: join(directory, 'collision') };
+    const other = join(colliding.destination, runFileName(colliding, 1));
+    mkdirSync(colliding.destination, { recursive: true });
+    writeFileSync(other, '{"written":"by the other process"}\n');
+    const trajectory = at('traj-collision', now - 3_600_000, now - 3_500_000, true);
+    const source = sourceOf([trajectory]);
+    await expect(runExportJob(colliding, { client: receiver.store.client, source })).rejects.toThrow(/already exists.*run a job from one place at a time/);
+    expect(readFileSync(other, 'utf8')).toBe('{"written":"by the other process"}\n');
+    expect(readdirSync(colliding.destination)).toEqual([runFileName(colliding, 1)]);
+    expect(await new JobState(receiver.store.client, 'default', colliding.name).exportedAmong([trajectory.id])).toEqual(new Set());
   });
 });
 

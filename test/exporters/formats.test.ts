@@ -1,6 +1,10 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultFormatOptions, type FormatOptions } from '../../src/exporters/export-format.ts';
 import { exportFormats, getExportFormat } from '../../src/exporters/formats/index.ts';
+import { writeTrajectories } from '../../src/exporters/run-export.ts';
+import type { TrajectorySource } from '../../src/exporters/trajectory-source.ts';
+import { temporaryDirectory } from '../helpers/test-receiver.ts';
 import { goldenTrajectories, multiTurn, parallelToolCalls, unrewarded, weatherNoTool, weatherTool, weatherToolCall } from './golden-trajectories.ts';
 
 function convert(name: string, trajectories = goldenTrajectories, options: Partial<FormatOptions> = {}) {
@@ -166,7 +170,20 @@ describe('openai-rft and fireworks', () => {
       tools: [weatherToolJson],
       ground_truth: 'It is 18C and sunny in Paris.',
     });
-    expect(skipped).toContainEqual({ trajectory_id: weatherNoTool.id, reason: `task already exported from trajectory ${weatherToolCall.id}` });
+    expect(skipped.map((item) => item.trajectory_id)).not.toContain(weatherNoTool.id);
+  });
+
+  it.each(['openai-rft', 'fireworks'])('%s counts every rewarded trajectory of an exported task as exported, so no later run re-exports the task', async (name) => {
+    const source: TrajectorySource = {
+      list: async () => ({ trajectories: [], next_cursor: null }),
+      getMany: async (ids) => ids.map((id) => goldenTrajectories.find((candidate) => candidate.id === id)),
+    };
+    const summary = await writeTrajectories([weatherToolCall, weatherNoTool], {
+      source, format: getExportFormat(name), options: defaultFormatOptions, out: join(temporaryDirectory(), 'rft.jsonl'), encoding: 'jsonl',
+    });
+    expect(summary.records).toBe(1);
+    expect(summary.exportedIds.sort()).toEqual([weatherNoTool.id, weatherToolCall.id].sort());
+    expect(summary.skipped).toEqual([]);
   });
 
   it('takes reference fields from a configurable source and skips trajectories without it', () => {

@@ -17,15 +17,15 @@ export const weatherTool: ToolDefinition = {
 
 const system: Message = { role: 'system', content: 'You are a weather bot.' };
 
-function call(id: string, name: string, args: Record<string, unknown>) {
+export function call(id: string, name: string, args: Record<string, unknown>) {
   return { id, type: 'function' as const, function: { name, arguments: JSON.stringify(args) } };
 }
 
-function execution(id: string, name: string, args: Record<string, unknown>, result: string | null, status: ToolExecution['status'] = 'ok'): ToolExecution {
+export function execution(id: string, name: string, args: Record<string, unknown>, result: string | null, status: ToolExecution['status'] = 'ok'): ToolExecution {
   return { name, call_id: id, arguments: JSON.stringify(args), result, status, span_id: result === null ? '' : `tool-${id}`, air_reward: status === 'ok' ? 0.1 : -0.1 };
 }
 
-interface TurnSpec {
+export interface TurnSpec {
   input: Message[];
   output: Message | null;
   tools?: ToolExecution[];
@@ -33,7 +33,8 @@ interface TurnSpec {
   extra?: Partial<Turn>;
 }
 
-function trajectory(id: string, taskId: string, finalReward: number | null, turns: TurnSpec[], extra: Partial<Trajectory> = {}): Trajectory {
+/** A trajectory from per-turn prompts; `new_messages` is what the previous prompt did not show (override in `extra`). */
+export function trajectory(id: string, taskId: string, finalReward: number | null, turns: TurnSpec[], extra: Partial<Trajectory> = {}): Trajectory {
   const builtTurns: Turn[] = turns.map((spec, index) => {
     const previousInput = index === 0 ? [] : (turns[index - 1]?.input ?? []);
     return {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { queryAsync } from 'chdb';
@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultFormatOptions } from '../../src/exporters/export-format.ts';
 import { exportFormats, getExportFormat } from '../../src/exporters/formats/index.ts';
 import { inMemoryParquetConverter } from '../../src/exporters/writers/parquet-converter.ts';
+import { FileExistsError } from '../../src/exporters/writers/atomic-file.ts';
 import { openRecordWriter } from '../../src/exporters/writers/record-writer.ts';
 import { temporaryDirectory } from '../helpers/test-receiver.ts';
 import { goldenTrajectories } from './golden-trajectories.ts';
@@ -37,6 +38,17 @@ describe('record writers', () => {
     const lines = gunzipSync(readFileSync(path)).toString('utf8').trim().split('\n');
     expect(lines).toHaveLength(5000);
     expect(JSON.parse(lines[4999] as string)).toEqual({ index: 4999, padding: 'x'.repeat(100) });
+  });
+
+  it('with replaceExisting false refuses to replace an existing file, keeps it intact and removes its temporary file', async () => {
+    const directory = temporaryDirectory();
+    const path = join(directory, 'out.jsonl');
+    writeFileSync(path, 'kept\n');
+    const writer = openRecordWriter(path, { encoding: 'jsonl', replaceExisting: false });
+    await writer.write(records[0]);
+    await expect(writer.close()).rejects.toThrow(FileExistsError);
+    expect(readFileSync(path, 'utf8')).toBe('kept\n');
+    expect(readdirSync(directory)).toEqual(['out.jsonl']);
   });
 
   it('leaves nothing under the final name (and no temporary file) when aborted', async () => {

@@ -1,8 +1,9 @@
 /**
- * OpenPipe ART: one TrajectoryGroup per line, the trajectories of one task, as ART's
- * `deserialize_trajectory_groups` reads them (JSONL). In `messages_and_choices` the assistant messages this
- * trajectory's model generated are OpenAI `Choice` objects (`{finish_reason, index, logprobs, message}`: ART
- * trains on those), everything else stays a plain chat message. ART validates `finish_reason` against OpenAI's
+ * OpenPipe ART: one TrajectoryGroup per line, the trajectories of one task, in the JSONL shape ART's
+ * `serialize_trajectory_groups` writes. Load them with ART's pydantic models (`Trajectory(**item)`): its
+ * `deserialize_trajectory_groups` rejects `tool` messages (docs/exporters.md). In `messages_and_choices` the
+ * assistant messages this trajectory's model generated are OpenAI `Choice` objects
+ * (`{finish_reason, index, logprobs, message}`: ART trains on those), everything else stays a plain chat message. ART validates `finish_reason` against OpenAI's
  * enum, so other stop reasons are mapped onto it.
  *
  * {"trajectories":[{"messages_and_choices":[{"role":"system","content":"You are a weather bot."},
@@ -105,7 +106,7 @@ function artTrajectory(trajectory: Trajectory, options: FormatOptions): ArtTraje
 
 export const artFormat: ExportFormat<ArtRecord> = {
   name: 'art',
-  description: 'OpenPipe ART TrajectoryGroup per line (trajectories of one task), loadable by deserialize_trajectory_groups',
+  description: 'OpenPipe ART TrajectoryGroup per line (trajectories of one task), loadable with art.Trajectory(**item)',
   recordSchema: artRecordSchema,
   grouping: 'task',
   parquetStructure: () => 'trajectories String, metadata String, exceptions String',

@@ -2,7 +2,8 @@
  * Shared builder of reinforcement fine-tuning rows (`openai-rft`, `fireworks`): one row per task with the task's
  * prompt (the first call's input up to its last user message, so the row ends with a user message as RFT
  * requires), the tools offered, and reference fields for the grader. The task's highest-reward trajectory
- * supplies the reference values; the other trajectories of the task are reported as skipped duplicates.
+ * supplies the reference values. The task's other rewarded trajectories are consumed by that row, not skipped:
+ * a job marks them exported, so a later run cannot export the task again from a worse reference answer.
  */
 import { z } from 'zod';
 import type { Trajectory } from '../../model/trajectory.ts';
@@ -43,15 +44,10 @@ export function reinforcementRecords(trajectories: Trajectory[], options: Format
         return false;
       })
       .sort((a, b) => (b.final_reward ?? -Infinity) - (a.final_reward ?? -Infinity) || a.id.localeCompare(b.id));
-    let exported: string | undefined;
     for (const trajectory of candidates) {
-      if (exported !== undefined) {
-        skipped.push({ trajectory_id: trajectory.id, reason: `task already exported from trajectory ${exported}` });
-        continue;
-      }
       try {
         records.push(reinforcementRecord(trajectory, options));
-        exported = trajectory.id;
+        break;
       } catch (error) {
         if (!(error instanceof SkipTrajectory)) throw error;
         skipped.push({ trajectory_id: trajectory.id, reason: error.message });

@@ -13,6 +13,7 @@
  *       options: { include_unrewarded: false, margin: 0.1, label_threshold: 0.5, weight_threshold: 0,
  *                  reference: { ground_truth: final_answer } }
  *       lookback: 1h                 # how far behind the watermark late trajectories are still picked up
+ *       abandon_after: 24h           # an incomplete trajectory idle this long stops holding the watermark back
  *       max_trajectories_per_run: 10000
  */
 import { readFileSync } from 'node:fs';
@@ -73,6 +74,7 @@ const jobSchema = z
       })
       .default({}),
     lookback: duration.default('1h'),
+    abandon_after: duration.default('24h'),
     max_trajectories_per_run: z.number().int().positive().default(10_000),
   })
   .refine((job) => (job.interval === undefined) !== (job.cron === undefined), { message: 'give exactly one of interval or cron', path: ['interval'] });
@@ -90,6 +92,8 @@ export interface ExportJob {
   filters: TrajectoryFiltersInput;
   formatOptions: FormatOptions;
   lookbackMillis: number;
+  /** An incomplete trajectory with no activity for this long no longer holds the watermark back. @default 24h */
+  abandonAfterMillis: number;
   maxTrajectoriesPerRun: number;
 }
 
@@ -126,6 +130,7 @@ export function parseJobs(text: string, origin: string, baseDirectory: string): 
         referenceFields: job.options.reference ?? defaultFormatOptions.referenceFields,
       },
       lookbackMillis: parseDurationMillis(job.lookback) as number,
+      abandonAfterMillis: parseDurationMillis(job.abandon_after) as number,
       maxTrajectoriesPerRun: job.max_trajectories_per_run,
     });
   });

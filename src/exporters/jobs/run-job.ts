@@ -8,7 +8,8 @@
  * 3. write them to `<destination>/<job>-<sequence>.<ext>` atomically; when every record is durable, and before
  *    the rename, record the run `pending` with the ids that went into records;
  * 4. after the rename, record the exported ids and commit the run with the new watermark: the start of the
- *    oldest trajectory still incomplete or left for the next run, else the newest one seen.
+ *    oldest trajectory left for the next run or still incomplete and active within `abandonAfterMillis`, else
+ *    the newest one seen; never lower than the previous watermark (one stuck trajectory must not pin it).
  * Trajectories a format skipped (no reward yet, no pair) are not marked and are reconsidered while they are
  * within the lookback window. A trajectory is never exported twice by one job, even if late spans change it.
  */
@@ -20,7 +21,7 @@ import type { TrajectorySettings } from '../../trajectories/settings.ts';
 import { getExportFormat } from '../formats/index.ts';
 import { selectSummaries, writeTrajectories, type ExportSummary } from '../run-export.ts';
 import { storeTrajectorySource, type TrajectorySource } from '../trajectory-source.ts';
-import { removeQuietly } from '../writers/atomic-file.ts';
+import { FileExistsError, removeQuietly } from '../writers/atomic-file.ts';
 import type { ParquetConverter } from '../writers/parquet-converter.ts';
 import type { ExportJob } from './job-config.ts';
 import { JobState } from './job-state.ts';
@@ -76,6 +77,11 @@ function startNs(summary: TrajectorySummary): bigint {
   return BigInt(summary.start_time_unix_nano || '0');
 }
 
+/** The last activity seen of a trajectory: the end of its latest span, else its start. */
+function lastActivityNs(summary: TrajectorySummary): bigint {
+  return BigInt(summary.end_time_unix_nano || summary.start_time_unix_nano || '0');
+}
+
 export async function runExportJob(job: ExportJob, context: JobContext): Promise<JobRunResult> {
   const state = new JobState(context.client, job.tenant, job.name);
   const reconciled = await reconcile(job, state);
@@ -83,16 +89,20 @@ export async function runExportJob(job: ExportJob, context: JobContext): Promise
   const lookbackNs = BigInt(job.lookbackMillis) * 1_000_000n;
   const since = watermarkNs > lookbackNs ? watermarkNs - lookbackNs : 0n;
   const source = context.source ?? storeTrajectorySource(context.client, job.tenant, context.settings);
-  // Incomplete trajectories are listed too: they hold the watermark back until they complete.
+  // Incomplete trajectories are listed too: they hold the watermark back until they complete or are abandoned.
   const { complete: _complete, ...filters } = job.filters;
   const seen = await selectSummaries(source, { ...filters, since: since.toString(), complete: undefined });
   const completed = seen.filter((summary) => summary.complete);
   const exported = await state.exportedAmong(completed.map((summary) => summary.id));
   const eligible = completed.filter((summary) => !exported.has(summary.id)).sort((a, b) => (startNs(a) < startNs(b) ? -1 : startNs(a) > startNs(b) ? 1 : a.id.localeCompare(b.id)));
   const chosen = eligible.slice(0, job.maxTrajectoriesPerRun);
-  const holdBack = [...seen.filter((summary) => !summary.complete), ...eligible.slice(job.maxTrajectoriesPerRun)].map(startNs);
+  const abandonedBeforeNs = BigInt(Date.now()) * 1_000_000n - BigInt(job.abandonAfterMillis) * 1_000_000n;
+  const active = seen.filter((summary) => !summary.complete && lastActivityNs(summary) >= abandonedBeforeNs);
+  const holdBack = [...active, ...eligible.slice(job.maxTrajectoriesPerRun)].map(startNs);
   const newest = seen.reduce((max, summary) => (startNs(summary) > max ? startNs(summary) : max), watermarkNs);
-  const watermark = holdBack.length > 0 ? holdBack.reduce((min, value) => (value < min ? value : min)) : newest;
+  const heldAt = holdBack.length > 0 ? holdBack.reduce((min, value) => (value < min ? value : min)) : newest;
+  // Held-back trajectories that started before the watermark are still inside the next run's lookback window.
+  const watermark = heldAt > watermarkNs ? heldAt : watermarkNs;
   const sequence = lastSequence + 1;
   const runId = `${job.name}-${String(sequence).padStart(6, '0')}`;
   const startedAt = new Date().toISOString();
@@ -112,6 +122,9 @@ export async function runExportJob(job: ExportJob, context: JobContext): Promise
     out: file,
     encoding: job.encoding,
     parquetConverter: context.parquetConverter,
+    // Two processes running this job at once take the same sequence: the second fails here instead of replacing
+    // the first one's file. Its pending run is superseded by the first one's commit; its trajectories stay free.
+    replaceExisting: false,
     beforeCommit: async ({ exportedIds, records }) => {
       if (exportedIds.length === 0) throw new NothingExported();
       await state.recordRun({ ...base, status: 'pending', file, trajectory_ids: exportedIds, records, bytes: 0 });
@@ -121,6 +134,9 @@ export async function runExportJob(job: ExportJob, context: JobContext): Promise
   try {
     summary = await write;
   } catch (error) {
+    if (error instanceof FileExistsError) {
+      throw new Error(`job ${job.name}: ${error.path} already exists, so another process ran this job at the same time; this run exported nothing (run a job from one place at a time)`, { cause: error });
+    }
     if (!(error instanceof NothingExported)) throw error;
     // Everything selected was skipped (no reward yet, no pair): only the watermark moves.
     if (watermark !== watermarkNs) await state.recordRun({ ...base, status: 'committed', file: '', trajectory_ids: [], records: 0, bytes: 0 });

@@ -17,6 +17,8 @@ export interface WriterOptions {
   encoding: OutputEncoding;
   /** Required for parquet: the ClickHouse structure of a record and the converter. */
   parquet?: { structure: string; converter: ParquetConverter };
+  /** Replace an existing file at the path; when false `close()` fails with `FileExistsError` instead. @default true */
+  replaceExisting?: boolean;
 }
 
 export interface WrittenFile {
@@ -90,7 +92,7 @@ export function openRecordWriter(path: string, options: WriterOptions): RecordWr
           try {
             await options.parquet.converter.convert(stagingPath, parquetPath, options.parquet.structure);
             await closeOptions.beforeCommit?.();
-            await commitFile(parquetPath, path);
+            await commitFile(parquetPath, path, { replace: options.replaceExisting ?? true });
           } catch (error) {
             await removeQuietly(parquetPath);
             throw error;
@@ -99,7 +101,7 @@ export function openRecordWriter(path: string, options: WriterOptions): RecordWr
           }
         } else {
           await closeOptions.beforeCommit?.();
-          await commitFile(stagingPath, path);
+          await commitFile(stagingPath, path, { replace: options.replaceExisting ?? true });
         }
         return { path, records, bytes: (await stat(path)).size };
       } catch (error) {
