@@ -5,6 +5,7 @@
  */
 import type { Message, ToolDefinition } from '../model/message.ts';
 import type { SpanKind, SpanStatus } from '../model/span.ts';
+import { parseJsonText } from '../store/json-text.ts';
 
 export interface AssemblySpan {
   trace_id: string;
@@ -104,14 +105,10 @@ export interface AssemblySpanRow {
   events: string;
 }
 
+/** A JSON array column; anything else (empty, damaged, not an array) reads as no items. */
 function parseArray<T>(text: string): T[] {
-  if (!text) return [];
-  try {
-    const value: unknown = JSON.parse(text);
-    return Array.isArray(value) ? (value as T[]) : [];
-  } catch {
-    return [];
-  }
+  const value = parseJsonText<unknown>(text, []);
+  return Array.isArray(value) ? (value as T[]) : [];
 }
 
 const optionalNumber = (value: Numeric | null): number | null => (value === null ? null : Number(value));
