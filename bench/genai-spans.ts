@@ -8,7 +8,22 @@ import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 
-const systemPrompt = 'You are a meticulous research agent. Use the tools to find facts, cite them, and answer concisely. '.repeat(6);
+/**
+ * `full`: a 600-character system prompt, 400-character answers and 600-character tool results (about 1.5 KB of
+ * protobuf per span); `compact`: one-line prompts, answers and results (about 0.5 KB per span).
+ */
+export type SpanContent = 'full' | 'compact';
+
+let systemPrompt = '';
+let answerLength = 0;
+let resultLength = 0;
+
+function useContent(content: SpanContent): void {
+  const full = content === 'full';
+  systemPrompt = 'You are a meticulous research agent. Use the tools to find facts, cite them, and answer concisely. '.repeat(full ? 6 : 1);
+  answerLength = full ? 400 : 40;
+  resultLength = full ? 600 : 40;
+}
 
 function produceTrace(tracer: Tracer, index: number): void {
   const agent = tracer.startSpan('invoke_agent researcher', {
@@ -20,7 +35,7 @@ function produceTrace(tracer: Tracer, index: number): void {
     const callId = `call_${index}_${turn}`;
     const output = turn < 2
       ? [{ role: 'assistant', parts: [{ type: 'tool_call', id: callId, name: 'search', arguments: { query: `events ${index} ${turn}` } }], finish_reason: 'tool_call' }]
-      : [{ role: 'assistant', parts: [{ type: 'text', content: `Final answer for ${index}: `.padEnd(400, 'lorem ipsum ') }], finish_reason: 'stop' }];
+      : [{ role: 'assistant', parts: [{ type: 'text', content: `Final answer for ${index}: `.padEnd(answerLength, 'lorem ipsum ') }], finish_reason: 'stop' }];
     const chat = tracer.startSpan('chat gpt-4o-mini', {
       kind: SpanKind.CLIENT,
       attributes: {
@@ -36,7 +51,7 @@ function produceTrace(tracer: Tracer, index: number): void {
     chat.end();
     conversation.push(output[0]);
     if (turn < 2) {
-      const result = `Result ${turn} for ${index}: `.padEnd(600, 'fact ');
+      const result = `Result ${turn} for ${index}: `.padEnd(resultLength, 'fact ');
       const tool = tracer.startSpan('execute_tool search', {
         attributes: {
           'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'search', 'gen_ai.tool.call.id': callId,
@@ -51,7 +66,8 @@ function produceTrace(tracer: Tracer, index: number): void {
 }
 
 /** Encoded ExportTraceServiceRequest bodies, each with `tracesPerRequest` traces of 6 spans. */
-export async function encodedAgentRequests(requests: number, tracesPerRequest: number): Promise<{ bodies: Uint8Array[]; spans: number }> {
+export async function encodedAgentRequests(requests: number, tracesPerRequest: number, content: SpanContent = 'full'): Promise<{ bodies: Uint8Array[]; spans: number }> {
+  useContent(content);
   const bodies: Uint8Array[] = [];
   let spans = 0;
   let traceIndex = 0;

@@ -15,12 +15,13 @@ import { openStore } from '../src/store/client.ts';
 import { migrate } from '../src/store/migrate.ts';
 import { spanRow } from '../src/store/span-row.ts';
 import { temporaryDirectory } from '../test/helpers/test-receiver.ts';
-import { encodedAgentRequests } from './genai-spans.ts';
+import { encodedAgentRequests, type SpanContent } from './genai-spans.ts';
 import { percentile, type BenchResult } from './report.ts';
 
 const bin = fileURLToPath(new URL('../bin/trajectories.mjs', import.meta.url));
 
 interface Options {
+  content: SpanContent;
   requests: number;
   tracesPerRequest: number;
   concurrency: number;
@@ -87,9 +88,11 @@ async function rawInsertRate(rowBatches: Buffer[], spans: number, requestsPerIns
 }
 
 export async function benchIngest(options: Partial<Options> = {}): Promise<BenchResult[]> {
-  const { requests, tracesPerRequest, concurrency, overloadSeconds } = { requests: 400, tracesPerRequest: 50, concurrency: 8, overloadSeconds: 6, ...options };
-  process.stderr.write(`ingest: generating ${requests} requests of ${tracesPerRequest * 6} GenAI spans with the OTel SDK...\n`);
-  const { bodies, spans } = await encodedAgentRequests(requests, tracesPerRequest);
+  const { content, requests, tracesPerRequest, concurrency, overloadSeconds } = {
+    content: (process.env['BENCH_INGEST_CONTENT'] ?? 'full') as SpanContent, requests: 400, tracesPerRequest: 50, concurrency: 8, overloadSeconds: 6, ...options,
+  };
+  process.stderr.write(`ingest: generating ${requests} requests of ${tracesPerRequest * 6} GenAI spans (${content} content) with the OTel SDK...\n`);
+  const { bodies, spans } = await encodedAgentRequests(requests, tracesPerRequest, content);
   const megabytes = bodies.reduce((sum, body) => sum + body.byteLength, 0) / 1024 / 1024;
 
   process.stderr.write(`ingest: raw ClickHouse insert of the same ${spans} rows...\n`);
@@ -151,7 +154,7 @@ export async function benchIngest(options: Partial<Options> = {}): Promise<Bench
   const offeredSpanRate = (offered * spans) / bodies.length / overloadSeconds;
 
   return [
-    { name: 'ingest end-to-end (OTLP/HTTP protobuf -> stored)', value: Math.round(ingestRate), unit: 'spans/s', baseline: Math.round(raw), ratio: ingestRate / raw, note: 'baseline: raw INSERT of the same rows' },
+    { name: `ingest end-to-end (OTLP/HTTP protobuf -> stored), ${content} spans`, value: Math.round(ingestRate), unit: 'spans/s', baseline: Math.round(raw), ratio: ingestRate / raw, note: `baseline: raw INSERT of the same rows; ${Math.round((megabytes * 1024 * 1024) / spans)} B protobuf/span` },
     { name: 'ingest acknowledged (durable in WAL)', value: Math.round(ackRate), unit: 'spans/s' },
     { name: 'raw ClickHouse insert, same rows', value: Math.round(raw), unit: 'spans/s' },
     { name: 'ack latency p50', value: percentile(latencies, 0.5), unit: 'ms', note: `${tracesPerRequest * 6} spans/request, ${concurrency} concurrent` },
