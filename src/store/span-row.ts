@@ -8,10 +8,22 @@
  */
 import { attributesToJson } from '../model/attribute-json.ts';
 import type { OtlpLogRecord, OtlpSpan } from '../model/otlp.ts';
+import type { Message } from '../model/message.ts';
 import type { SpanMapping } from '../model/span.ts';
 import type { LogMapping } from '../conventions/log-mapping.ts';
 
 const noItems: unknown[] = [];
+
+const maxFirstUserTextLength = 2000;
+
+/** The first user message's text (text parts joined), which trajectory search matches tasks against. */
+function firstUserText(messages: Message[] | undefined): string {
+  const content = messages?.find((message) => message.role === 'user')?.content;
+  if (typeof content === 'string') return content.slice(0, maxFirstUserTextLength);
+  if (!Array.isArray(content)) return '';
+  const text = content.map((part) => (typeof part['text'] === 'string' ? part['text'] : '')).join('');
+  return text.slice(0, maxFirstUserTextLength);
+}
 
 /** Token counts land in UInt64 columns: anything but a non-negative integer is recorded as unknown. */
 function tokenCount(value: number | undefined): number | null {
@@ -76,6 +88,7 @@ export function spanRow(tenant: string, span: OtlpSpan, mapping: SpanMapping): R
     conversation_id: mapping.conversation_id ?? '',
     task_id: mapping.task_id ?? '',
     task: mapping.task ?? '',
+    first_user_text: mapping.kind === 'llm' ? firstUserText(mapping.input_messages) : '',
     rollout_id: mapping.rollout_id ?? '',
     attempt_id: mapping.attempt_id ?? '',
     // Named tuples are objects in JSONEachRow (input_format_json_named_tuples_as_objects); arrays fail to parse.

@@ -44,6 +44,8 @@ CREATE TABLE IF NOT EXISTS spans {{on_cluster}}
     conversation_id String,
     task_id String,
     task String,
+    -- Text of the first user message of an LLM call's input (at most 2000 characters), for trajectory search.
+    first_user_text String,
     rollout_id String,
     attempt_id String,
     rewards Array(Tuple(name String, value Float64)),

@@ -40,9 +40,10 @@ INSERT INTO air_rules (rule, reward, description, updated_at) VALUES
     ('tool_unanswered', -0.1, 'a tool call the model made that no tool span answered', toDateTime64(0, 3));
 
 -- One row per (tenant, trace) after merges, aggregated with functions that are idempotent under the duplicate
--- rows a client retry leaves before ReplacingMergeTree merges (min, max, groupUniqArray, argMin). Readers GROUP
--- BY (tenant, trace_id) because unmerged parts hold partial aggregates. The list endpoint pages through this in
--- time order and computes full trajectory summaries only for the page's traces.
+-- rows a client retry leaves before ReplacingMergeTree merges (min, max, argMin). Readers GROUP BY
+-- (tenant, trace_id) because unmerged parts hold partial aggregates. Trajectory search ranks its candidates by the
+-- task description and first user message kept here. The view reads only plain columns (the first user message
+-- text is extracted once at ingest, src/store/span-row.ts), because it runs inside every insert of spans.
 CREATE TABLE IF NOT EXISTS trace_index {{on_cluster}}
 (
     tenant LowCardinality(String),
@@ -50,10 +51,6 @@ CREATE TABLE IF NOT EXISTS trace_index {{on_cluster}}
     start_time_unix_nano SimpleAggregateFunction(min, UInt64),
     end_time_unix_nano SimpleAggregateFunction(max, UInt64),
     last_ingested_at SimpleAggregateFunction(max, DateTime64(3)),
-    has_root SimpleAggregateFunction(max, UInt8),
-    agent_names SimpleAggregateFunction(groupUniqArrayArray, Array(String)),
-    -- Every task id a trajectory of this trace can have: explicit task ids and first-user-message hashes.
-    task_keys SimpleAggregateFunction(groupUniqArrayArray, Array(String)),
     task_description SimpleAggregateFunction(max, String),
     first_user_text AggregateFunction(argMin, String, UInt64)
 )
@@ -67,30 +64,21 @@ SELECT
     min(span_start) AS start_time_unix_nano,
     max(span_end) AS end_time_unix_nano,
     max(span_ingested_at) AS last_ingested_at,
-    max(toUInt8(parent_span_id = '')) AS has_root,
-    groupUniqArrayIf(agent_name, agent_name != '') AS agent_names,
-    arrayFilter(key -> key != '', groupUniqArrayArray([
-        task_id,
-        if(kind = 'llm' AND first_user_message != '', concat('msg:', left(lower(hex(SHA256(first_user_content))), 16)), ''),
-        if(task != '', concat('task:', left(lower(hex(SHA256(task))), 16)), '')])) AS task_keys,
     max(left(task, 2000)) AS task_description,
-    argMinStateIf(left(first_user_content, 2000), span_start, kind = 'llm' AND first_user_message != '') AS first_user_text
+    argMinStateIf(span_first_user_text, span_start, span_first_user_text != '') AS first_user_text
 FROM
 (
     -- Renamed so the aggregates' aliases above do not shadow the span columns they aggregate.
     SELECT
-        tenant, trace_id, parent_span_id, kind, agent_name, task_id, task,
+        tenant, trace_id, task,
         start_time_unix_nano AS span_start,
         end_time_unix_nano AS span_end,
         ingested_at AS span_ingested_at,
-        arrayFirst(m -> JSONExtractString(m, 'role') = 'user', JSONExtractArrayRaw(input_messages)) AS first_user_message,
-        if(JSONType(first_user_message, 'content') = 'String', JSONExtractString(first_user_message, 'content'),
-           JSONExtractRaw(first_user_message, 'content')) AS first_user_content
+        first_user_text AS span_first_user_text
     FROM spans
 )
 GROUP BY tenant, trace_id;
 
--- Agent Lightning rollout/attempt -> traces, so `al-...` trajectory ids resolve with a point read.
 CREATE TABLE IF NOT EXISTS rollout_traces {{on_cluster}}
 (
     tenant LowCardinality(String),
