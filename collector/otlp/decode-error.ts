@@ -33,3 +33,24 @@ export function rethrowWithin(error: unknown, segment: string): never {
   if (error instanceof OtlpDecodeError) throw error.within(segment);
   throw error;
 }
+
+/**
+ * Decodes the embedded message at the reader's position with `decode`, and locates any decode error inside it as
+ * `name` or `name[index]` (index -1: none). The label is only built when something failed.
+ */
+export function decodeEmbedded<T>(
+  reader: { enterMessage(): number; exitMessage(outerEnd: number): void },
+  name: string,
+  index: number,
+  decode: () => T,
+): T {
+  const outer = reader.enterMessage();
+  let value: T;
+  try {
+    value = decode();
+  } catch (error) {
+    rethrowWithin(error, index < 0 ? name : `${name}[${index}]`);
+  }
+  reader.exitMessage(outer);
+  return value;
+}

@@ -15,7 +15,7 @@ import {
   peekAnyValuePayloadSize,
   emptyScope,
 } from './decode-common-protobuf.ts';
-import { rethrowWithin } from './decode-error.ts';
+import { decodeEmbedded } from './decode-error.ts';
 import { ItemSizeCheck, logIdsProblem, normalizeLogSpanId, normalizeLogTraceId } from './item-validation.ts';
 import type { DecodeLimits } from './limits.ts';
 import {
@@ -68,14 +68,9 @@ export function decodeLogsProtobuf(body: Uint8Array, limits: DecodeLimits): Deco
   while (r.hasMore()) {
     const tag = r.readTag();
     if (tag === REQUEST_RESOURCE_LOGS) {
-      const outer = r.enterMessage();
+      // The path also names rejected records in the partial-success message, so it is built up front here.
       const path = `ResourceLogs[${index}]`;
-      try {
-        decodeResourceLogs(state, path);
-      } catch (error) {
-        rethrowWithin(error, path);
-      }
-      r.exitMessage(outer);
+      decodeEmbedded(r, path, -1, () => decodeResourceLogs(state, path));
       index++;
     } else {
       r.skipField(tag);
@@ -91,22 +86,10 @@ function decodeResourceLogs(state: LogDecodeState, path: string): void {
   while (r.hasMore()) {
     const tag = r.readTag();
     if (tag === RESOURCE_LOGS_RESOURCE) {
-      const outer = r.enterMessage();
-      try {
-        decodeResourceInto(r, resource);
-      } catch (error) {
-        rethrowWithin(error, 'Resource');
-      }
-      r.exitMessage(outer);
+      decodeEmbedded(r, 'Resource', -1, () => decodeResourceInto(r, resource));
     } else if (tag === RESOURCE_LOGS_SCOPE_LOGS) {
-      const outer = r.enterMessage();
       const segment = `ScopeLogs[${index}]`;
-      try {
-        decodeScopeLogs(state, resource, `${path}.${segment}`);
-      } catch (error) {
-        rethrowWithin(error, segment);
-      }
-      r.exitMessage(outer);
+      decodeEmbedded(r, segment, -1, () => decodeScopeLogs(state, resource, `${path}.${segment}`));
       index++;
     } else {
       r.skipField(tag);
@@ -121,21 +104,9 @@ function decodeScopeLogs(state: LogDecodeState, resource: OtlpResource, path: st
   while (r.hasMore()) {
     const tag = r.readTag();
     if (tag === SCOPE_LOGS_SCOPE) {
-      const outer = r.enterMessage();
-      try {
-        decodeScopeInto(r, scope);
-      } catch (error) {
-        rethrowWithin(error, 'Scope');
-      }
-      r.exitMessage(outer);
+      decodeEmbedded(r, 'Scope', -1, () => decodeScopeInto(r, scope));
     } else if (tag === SCOPE_LOGS_LOG_RECORDS) {
-      const outer = r.enterMessage();
-      try {
-        decodeLogRecord(state, resource, scope, path, index);
-      } catch (error) {
-        rethrowWithin(error, `LogRecord[${index}]`);
-      }
-      r.exitMessage(outer);
+      decodeEmbedded(r, 'LogRecord', index, () => decodeLogRecord(state, resource, scope, path, index));
       index++;
     } else {
       r.skipField(tag);
@@ -184,13 +155,7 @@ function decodeLogRecord(
           r.skipField(tag);
           break;
         }
-        const outer = r.enterMessage();
-        try {
-          body = decodeAnyValue(r, 0);
-        } catch (error) {
-          rethrowWithin(error, 'Body');
-        }
-        r.exitMessage(outer);
+        body = decodeEmbedded(r, 'Body', -1, () => decodeAnyValue(r, 0));
         break;
       }
       case LOG_ATTRIBUTES:

@@ -21,7 +21,7 @@ import {
   emptyResource,
   emptyScope,
 } from './decode-common-protobuf.ts';
-import { rethrowWithin } from './decode-error.ts';
+import { decodeEmbedded } from './decode-error.ts';
 import { ItemSizeCheck, describeSpan, spanIdsProblem, spanTimesProblem } from './item-validation.ts';
 import type { DecodeLimits } from './limits.ts';
 import { spanKindOf, statusCodeOf } from './otlp-enums.ts';
@@ -98,13 +98,7 @@ export function decodeTracesProtobuf(body: Uint8Array, limits: DecodeLimits): De
   while (r.hasMore()) {
     const tag = r.readTag();
     if (tag === REQUEST_RESOURCE_SPANS) {
-      const outer = r.enterMessage();
-      try {
-        decodeResourceSpans(state);
-      } catch (error) {
-        rethrowWithin(error, `ResourceSpans[${index}]`);
-      }
-      r.exitMessage(outer);
+      decodeEmbedded(r, 'ResourceSpans', index, () => decodeResourceSpans(state));
       index++;
     } else {
       r.skipField(tag);
@@ -120,21 +114,9 @@ function decodeResourceSpans(state: TraceDecodeState): void {
   while (r.hasMore()) {
     const tag = r.readTag();
     if (tag === RESOURCE_SPANS_RESOURCE) {
-      const outer = r.enterMessage();
-      try {
-        decodeResourceInto(r, resource);
-      } catch (error) {
-        rethrowWithin(error, 'Resource');
-      }
-      r.exitMessage(outer);
+      decodeEmbedded(r, 'Resource', -1, () => decodeResourceInto(r, resource));
     } else if (tag === RESOURCE_SPANS_SCOPE_SPANS) {
-      const outer = r.enterMessage();
-      try {
-        decodeScopeSpans(state, resource);
-      } catch (error) {
-        rethrowWithin(error, `ScopeSpans[${index}]`);
-      }
-      r.exitMessage(outer);
+      decodeEmbedded(r, 'ScopeSpans', index, () => decodeScopeSpans(state, resource));
       index++;
     } else {
       // schema_url (3).
@@ -150,21 +132,9 @@ function decodeScopeSpans(state: TraceDecodeState, resource: OtlpResource): void
   while (r.hasMore()) {
     const tag = r.readTag();
     if (tag === SCOPE_SPANS_SCOPE) {
-      const outer = r.enterMessage();
-      try {
-        decodeScopeInto(r, scope);
-      } catch (error) {
-        rethrowWithin(error, 'Scope');
-      }
-      r.exitMessage(outer);
+      decodeEmbedded(r, 'Scope', -1, () => decodeScopeInto(r, scope));
     } else if (tag === SCOPE_SPANS_SPANS) {
-      const outer = r.enterMessage();
-      try {
-        decodeSpan(state, resource, scope);
-      } catch (error) {
-        rethrowWithin(error, `Span[${index}]`);
-      }
-      r.exitMessage(outer);
+      decodeEmbedded(r, 'Span', index, () => decodeSpan(state, resource, scope));
       index++;
     } else {
       r.skipField(tag);
@@ -226,39 +196,21 @@ function decodeSpan(state: TraceDecodeState, resource: OtlpResource, scope: Otlp
         droppedAttributesCount = r.readVarint32();
         break;
       case SPAN_EVENTS: {
-        const outer = r.enterMessage();
-        try {
-          events.push(decodeEvent(r, check));
-        } catch (error) {
-          rethrowWithin(error, `Event[${events.length}]`);
-        }
-        r.exitMessage(outer);
+        events.push(decodeEmbedded(r, 'Event', events.length, () => decodeEvent(r, check)));
         break;
       }
       case SPAN_DROPPED_EVENTS_COUNT:
         droppedEventsCount = r.readVarint32();
         break;
       case SPAN_LINKS: {
-        const outer = r.enterMessage();
-        try {
-          links.push(decodeLink(r, check));
-        } catch (error) {
-          rethrowWithin(error, `Link[${links.length}]`);
-        }
-        r.exitMessage(outer);
+        links.push(decodeEmbedded(r, 'Link', links.length, () => decodeLink(r, check)));
         break;
       }
       case SPAN_DROPPED_LINKS_COUNT:
         droppedLinksCount = r.readVarint32();
         break;
       case SPAN_STATUS: {
-        const outer = r.enterMessage();
-        try {
-          status = decodeStatus(r);
-        } catch (error) {
-          rethrowWithin(error, 'Status');
-        }
-        r.exitMessage(outer);
+        status = decodeEmbedded(r, 'Status', -1, () => decodeStatus(r));
         break;
       }
       case SPAN_FLAGS:
