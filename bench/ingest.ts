@@ -11,8 +11,7 @@ import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { decodeTracesProtobuf } from '../collector/otlp/index.ts';
 import { mapSpan } from '../src/conventions/index.ts';
-import { openStore } from '../src/store/client.ts';
-import { migrate } from '../src/store/migrate.ts';
+import { openMigratedStore } from '../src/store/migrate.ts';
 import { spanRow } from '../src/store/span-row.ts';
 import { temporaryDirectory } from '../test/helpers/test-receiver.ts';
 import { encodedAgentRequests, type SpanContent } from './genai-spans.ts';
@@ -76,8 +75,7 @@ function rowsOf(bodies: Uint8Array[]): Buffer[] {
 }
 
 async function rawInsertRate(rowBatches: Buffer[], spans: number, requestsPerInsert: number): Promise<number> {
-  const store = await openStore({ dataDir: temporaryDirectory('bench-raw-') });
-  await migrate(store);
+  const store = await openMigratedStore({ dataDir: temporaryDirectory('bench-raw-') });
   const started = performance.now();
   for (let index = 0; index < rowBatches.length; index += requestsPerInsert) {
     await store.insertJsonEachRow('spans', Buffer.concat(rowBatches.slice(index, index + requestsPerInsert)));

@@ -10,8 +10,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSummarizer } from '../collector/summaries/summarizer.ts';
-import { openStore } from '../src/store/client.ts';
-import { migrate } from '../src/store/migrate.ts';
+import { openMigratedStore } from '../src/store/migrate.ts';
 import { readTraceSpans } from '../src/store/read-spans.ts';
 import { getTrajectory, listTrajectories } from '../src/trajectories/read-trajectories.ts';
 import { percentile, type BenchResult } from './report.ts';
@@ -73,9 +72,8 @@ async function time<T>(run: () => Promise<T>): Promise<number> {
 
 export async function benchTrajectoryQueries(): Promise<BenchResult[]> {
   const dataDir = mkdtempSync(join(tmpdir(), 'trajectories-bench-'));
-  const store = await openStore({ dataDir });
+  const store = await openMigratedStore({ dataDir });
   try {
-    await migrate(store);
     const baseNanos = BigInt(Date.now() - 86_400_000 * 7) * 1_000_000n;
     const loadStarted = performance.now();
     for (let first = 0; first < traceCount; first += batchTraces) {

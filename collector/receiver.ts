@@ -7,8 +7,8 @@ import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Server as GrpcServer } from '@grpc/grpc-js';
-import { openStore, type Store } from '../src/store/client.ts';
-import { migrate } from '../src/store/migrate.ts';
+import type { Store } from '../src/store/client.ts';
+import { openMigratedStore } from '../src/store/migrate.ts';
 import { createEmbeddingClient } from '../src/trajectories/embedding-client.ts';
 import { addTraceRoutes } from './api/trace-routes.ts';
 import { addTrajectoryRoutes } from './api/trajectory-routes.ts';
@@ -57,7 +57,7 @@ function urlHost(host: string): string {
 export async function startReceiver(options: ReceiverOptions = {}, environment: NodeJS.ProcessEnv = {}): Promise<Receiver> {
   const config = resolveReceiverConfig(options, environment);
   const tokens = loadTokens(config);
-  const store = await openStore({
+  const store = await openMigratedStore({
     dataDir: config.dataDir,
     clickhouseUrl: config.clickhouseUrl,
     database: config.database,
@@ -65,12 +65,6 @@ export async function startReceiver(options: ReceiverOptions = {}, environment: 
   });
   const log = (message: string) => console.error(`[trajectories] ${message}`);
   let lastLoggedError = '';
-  try {
-    await migrate(store);
-  } catch (error) {
-    await store.close();
-    throw error;
-  }
   const wal = await WriteAheadLog.open(join(config.dataDir, 'wal'), { sync: config.walSync });
   for (const warning of wal.recoveryWarnings) log(warning);
   const writer = new StoreWriter(store, wal, config.dataDir, {

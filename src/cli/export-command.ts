@@ -10,8 +10,8 @@ import { exportTrajectories, type ExportSummary } from '../exporters/run-export.
 import { apiTrajectorySource, parseHeaderList, storeTrajectorySource, type TrajectorySource } from '../exporters/trajectory-source.ts';
 import { parquetConverterFor } from '../exporters/writers/parquet-converter.ts';
 import { encodingForPath, outputEncodings, type OutputEncoding } from '../exporters/writers/record-writer.ts';
-import { openStore, type Store } from '../store/client.ts';
-import { migrate } from '../store/migrate.ts';
+import type { Store } from '../store/client.ts';
+import { openMigratedStore } from '../store/migrate.ts';
 import { addFilterOptions, addFormatOptions, filtersFromOptions, formatOptionsFromOptions } from './export-options.ts';
 import { createProgressBar } from './progress-bar.ts';
 
@@ -29,13 +29,7 @@ export interface SourceOptions {
 export async function openTrajectorySource(options: SourceOptions, environment: NodeJS.ProcessEnv): Promise<{ source: TrajectorySource; store?: Store; describe: string }> {
   const clickhouseUrl = options.clickhouseUrl ?? environment['TRAJECTORIES_CLICKHOUSE_URL'];
   if (clickhouseUrl || options.dataDir) {
-    const store = await openStore({ dataDir: options.dataDir ?? './data', clickhouseUrl, database: environment['TRAJECTORIES_DATABASE'] });
-    try {
-      await migrate(store);
-    } catch (error) {
-      await store.close();
-      throw error;
-    }
+    const store = await openMigratedStore({ dataDir: options.dataDir ?? './data', clickhouseUrl, database: environment['TRAJECTORIES_DATABASE'] });
     const tenant = options.tenant ?? 'default';
     return { source: storeTrajectorySource(store.client, tenant), store, describe: clickhouseUrl ? 'ClickHouse server' : `data directory ${options.dataDir}` };
   }

@@ -12,8 +12,8 @@ import { runExportJob } from '../exporters/jobs/run-job.ts';
 import { parseHeaderList } from '../exporters/trajectory-source.ts';
 import { parquetConverterFor } from '../exporters/writers/parquet-converter.ts';
 import { describeJob, describeRunResult } from '../../collector/api/job-routes.ts';
-import { openStore } from '../store/client.ts';
-import { migrate } from '../store/migrate.ts';
+import type { Store } from '../store/client.ts';
+import { openMigratedStore } from '../store/migrate.ts';
 import { defaultReceiverUrl } from './export-command.ts';
 
 interface JobsOptions {
@@ -41,10 +41,9 @@ async function callReceiver(options: JobsOptions, method: 'GET' | 'POST', path: 
   return JSON.parse(body);
 }
 
-async function withLocalStore<T>(options: JobsOptions, action: (store: Awaited<ReturnType<typeof openStore>>) => Promise<T>): Promise<T> {
-  const store = await openStore({ dataDir: options.dataDir ?? './data', clickhouseUrl: options.clickhouseUrl, database: process.env['TRAJECTORIES_DATABASE'] });
+async function withLocalStore<T>(options: JobsOptions, action: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openMigratedStore({ dataDir: options.dataDir ?? './data', clickhouseUrl: options.clickhouseUrl, database: process.env['TRAJECTORIES_DATABASE'] });
   try {
-    await migrate(store);
     return await action(store);
   } finally {
     await store.close();

@@ -6,7 +6,7 @@
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Store } from './client.ts';
+import { openStore, type Store, type StoreOptions } from './client.ts';
 import { loadSql, renderDeployment, splitStatements } from './sql-files.ts';
 
 const migrationsDirectory = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
@@ -55,4 +55,19 @@ export async function migrate(store: Store): Promise<Migration[]> {
     newlyApplied.push(migration);
   }
   return newlyApplied;
+}
+
+/**
+ * The one way every command opens the store: connect, bring the schema up to date, and close again if that
+ * fails, so a refused migration never leaves an embedded data directory locked.
+ */
+export async function openMigratedStore(options: StoreOptions): Promise<Store> {
+  const store = await openStore(options);
+  try {
+    await migrate(store);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return store;
 }

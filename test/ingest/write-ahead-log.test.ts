@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreWriter } from '../../collector/ingest/store-writer.ts';
 import { WriteAheadLog, type WalRecord } from '../../collector/ingest/write-ahead-log.ts';
-import { openStore, type Store } from '../../src/store/client.ts';
-import { migrate } from '../../src/store/migrate.ts';
+import type { Store } from '../../src/store/client.ts';
+import { openMigratedStore } from '../../src/store/migrate.ts';
 import { temporaryDirectory } from '../helpers/test-receiver.ts';
 
 function record(text: string, rows = 1): WalRecord {
@@ -83,8 +83,7 @@ describe('write-ahead log', () => {
 describe('store writer', () => {
   let store: Store;
   beforeAll(async () => {
-    store = await openStore({ dataDir: temporaryDirectory() });
-    await migrate(store);
+    store = await openMigratedStore({ dataDir: temporaryDirectory() });
   });
   afterAll(async () => {
     await store?.close();
