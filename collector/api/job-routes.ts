@@ -7,31 +7,14 @@
  * A caller sees only the jobs of its tenant.
  */
 import type { Store } from '../../src/store/client.ts';
-import { loadJobsFile, type ExportJob } from '../../src/exporters/jobs/job-config.ts';
+import { describeJobListing, describeRunResult } from '../../src/exporters/jobs/job-description.ts';
+import { loadJobsFile } from '../../src/exporters/jobs/job-config.ts';
 import { startJobScheduler, type JobScheduler } from '../../src/exporters/jobs/scheduler.ts';
-import type { JobRunResult } from '../../src/exporters/jobs/run-job.ts';
 import { parquetConverterFor } from '../../src/exporters/writers/parquet-converter.ts';
 import type { TrajectorySettings } from '../../src/trajectories/settings.ts';
 import { HttpError } from '../http/http-error.ts';
 import type { Router } from '../http/router.ts';
 import { sendJson } from '../http/send.ts';
-
-export function describeJob(job: ExportJob) {
-  return {
-    name: job.name,
-    format: job.format,
-    encoding: job.encoding,
-    tenant: job.tenant,
-    destination: job.destination,
-    schedule: 'interval' in job.schedule ? { interval_ms: job.schedule.interval } : { cron: job.schedule.cron },
-  };
-}
-
-export function describeRunResult(result: JobRunResult) {
-  if (result.status === 'nothing-to-export') return { status: result.status, reconciled: result.reconciled };
-  const { exportedIds: _ids, skipped: _skipped, ...summary } = result.summary;
-  return { status: result.status, run_id: result.runId, reconciled: result.reconciled, ...summary };
-}
 
 export function startExportJobs(options: { jobsFile: string; store: Store; router: Router; settings: Partial<TrajectorySettings>; log: (message: string) => void }): JobScheduler {
   const jobs = loadJobsFile(options.jobsFile);
@@ -44,9 +27,7 @@ export function startExportJobs(options: { jobsFile: string; store: Store; route
   options.router.add('GET', '/v1/jobs', async (context) => {
     const status = await scheduler.status();
     sendJson(context.response, 200, {
-      jobs: status
-        .filter((entry) => entry.job.tenant === context.tenant)
-        .map((entry) => ({ ...describeJob(entry.job), running: entry.running, last_runs: entry.lastRuns.map(({ trajectory_ids: _ids, ...run }) => run) })),
+      jobs: status.filter((entry) => entry.job.tenant === context.tenant).map(describeJobListing),
     });
   });
   options.router.add('POST', '/v1/jobs/:name/run', async (context) => {

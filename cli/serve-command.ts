@@ -1,7 +1,7 @@
 /** `trajectories serve`: run the receiver until SIGINT/SIGTERM, then stop accepting and store what was acknowledged. */
 import type { Command } from 'commander';
-import { startReceiver } from '../../collector/receiver.ts';
-import { environmentNames } from '../../collector/config.ts';
+import { startReceiver } from '../collector/receiver.ts';
+import { environmentNames } from '../collector/config.ts';
 
 export function addServeCommand(program: Command): void {
   program

@@ -5,13 +5,13 @@
  * with reasons) and exits non-zero on failure.
  */
 import type { Command } from 'commander';
-import { formatNames, getExportFormat } from '../exporters/formats/index.ts';
-import { exportTrajectories, type ExportSummary } from '../exporters/run-export.ts';
-import { apiTrajectorySource, parseHeaderList, storeTrajectorySource, type TrajectorySource } from '../exporters/trajectory-source.ts';
-import { parquetConverterFor } from '../exporters/writers/parquet-converter.ts';
-import { encodingForPath, outputEncodings, type OutputEncoding } from '../exporters/writers/record-writer.ts';
-import type { Store } from '../store/client.ts';
-import { openMigratedStore } from '../store/migrate.ts';
+import { formatNames, getExportFormat } from '../src/exporters/formats/index.ts';
+import { exportTrajectories, type ExportSummary } from '../src/exporters/run-export.ts';
+import { apiTrajectorySource, parseHeaderList, storeTrajectorySource, type TrajectorySource } from '../src/exporters/trajectory-source.ts';
+import { parquetConverterFor } from '../src/exporters/writers/parquet-converter.ts';
+import { encodingForPath, outputEncodings, type OutputEncoding } from '../src/exporters/writers/record-writer.ts';
+import type { Store } from '../src/store/client.ts';
+import { openMigratedStore } from '../src/store/migrate.ts';
 import { addFilterOptions, addFormatOptions, filtersFromOptions, formatOptionsFromOptions } from './export-options.ts';
 import { createProgressBar } from './progress-bar.ts';
 

@@ -3,9 +3,9 @@
  * command-line spelling, validated once with messages that name the bad value.
  */
 import type { Command } from 'commander';
-import { creditColumns, defaultFormatOptions, type CreditColumn, type FormatOptions } from '../exporters/export-format.ts';
-import { parseReferenceFields } from '../exporters/reference-fields.ts';
-import { trajectoryFiltersSchema, describeIssue, type TrajectoryFiltersInput } from '../trajectories/filters.ts';
+import { creditColumns, defaultFormatOptions, type CreditColumn, type FormatOptions } from '../src/exporters/export-format.ts';
+import { parseReferenceFields } from '../src/exporters/reference-fields.ts';
+import { trajectoryFiltersSchema, describeIssue, type TrajectoryFiltersInput } from '../src/trajectories/filters.ts';
 
 export function addFilterOptions(command: Command): Command {
   return command

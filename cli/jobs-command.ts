@@ -6,14 +6,14 @@
  * fails instead of overwriting its file).
  */
 import type { Command } from 'commander';
-import { loadJobsFile } from '../exporters/jobs/job-config.ts';
-import { JobState } from '../exporters/jobs/job-state.ts';
-import { runExportJob } from '../exporters/jobs/run-job.ts';
-import { parseHeaderList } from '../exporters/trajectory-source.ts';
-import { parquetConverterFor } from '../exporters/writers/parquet-converter.ts';
-import { describeJob, describeRunResult } from '../../collector/api/job-routes.ts';
-import type { Store } from '../store/client.ts';
-import { openMigratedStore } from '../store/migrate.ts';
+import { loadJobsFile } from '../src/exporters/jobs/job-config.ts';
+import { JobState } from '../src/exporters/jobs/job-state.ts';
+import { runExportJob } from '../src/exporters/jobs/run-job.ts';
+import { parseHeaderList } from '../src/exporters/trajectory-source.ts';
+import { parquetConverterFor } from '../src/exporters/writers/parquet-converter.ts';
+import { describeJob, describeRunResult } from '../src/exporters/jobs/job-description.ts';
+import type { Store } from '../src/store/client.ts';
+import { openMigratedStore } from '../src/store/migrate.ts';
 import { defaultReceiverUrl } from './export-command.ts';
 
 interface JobsOptions {
