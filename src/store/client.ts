@@ -1,13 +1,15 @@
 /**
  * The store's ClickHouse client: embedded ClickHouse (chdb, data in a local directory) by default, or a
  * ClickHouse server/cluster when a URL is configured. Both are the same `@clickhouse/client` API, so every
- * query, insert and migration runs unchanged on either.
+ * query, insert and migration runs unchanged on either. Insert failures leave it as one typed `StoreError`
+ * (store-error.ts) whichever backend raised them, so the ingest writer decides retry or dead-letter on its kind.
  */
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { mkdirSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { resolve } from 'node:path';
 import { assertIdentifier } from './sql-files.ts';
+import { toStoreError } from './store-error.ts';
 
 export interface StoreOptions {
   /** Directory of the embedded ClickHouse data (and nothing else). Ignored when `clickhouseUrl` is set. */
@@ -28,6 +30,8 @@ export interface Store {
   /**
    * Inserts newline-delimited JSON rows as they are, with no per-row work in JS. Embedded, the bytes go to
    * ClickHouse's parallel parser zero-copy; against a server they are streamed as the request body.
+   *
+   * @throws {StoreError} only: `bad_data` when ClickHouse refused the rows, `unavailable` for anything else.
    */
   insertJsonEachRow(table: string, rows: Buffer): Promise<void>;
   close(): Promise<void>;
@@ -70,12 +74,12 @@ async function openEmbeddedStore(options: StoreOptions): Promise<Store> {
     database,
     cluster: undefined,
     insertJsonEachRow: async (table, rows) => {
-      await connection.chdb.rawInsert({
-        table: `${database}.${assertIdentifier(table, 'table name')}`,
-        values: rows,
-        format: 'JSONEachRow',
-        settings: jsonTextColumnSettings,
-      });
+      try {
+        const qualifiedTable = `${database}.${assertIdentifier(table, 'table name')}`;
+        await connection.chdb.rawInsert({ table: qualifiedTable, values: rows, format: 'JSONEachRow', settings: jsonTextColumnSettings });
+      } catch (error) {
+        throw toStoreError(error);
+      }
     },
     close: () => client.close(),
   };
@@ -113,12 +117,14 @@ async function openServerStore(options: StoreOptions, url: string): Promise<Stor
     database,
     cluster,
     insertJsonEachRow: async (table, rows) => {
-      const result = await client.exec({
-        query: `INSERT INTO ${assertIdentifier(table, 'table name')} SETTINGS input_format_json_read_objects_as_strings = 1, input_format_json_read_arrays_as_strings = 1 FORMAT JSONEachRow`,
-        values: Readable.from([rows]),
-      });
-      // The response stream must be consumed for the HTTP connection to be reused.
-      for await (const _chunk of result.stream) void _chunk;
+      try {
+        const query = `INSERT INTO ${assertIdentifier(table, 'table name')} SETTINGS input_format_json_read_objects_as_strings = 1, input_format_json_read_arrays_as_strings = 1 FORMAT JSONEachRow`;
+        const result = await client.exec({ query, values: Readable.from([rows]) });
+        // The response stream must be consumed for the HTTP connection to be reused.
+        for await (const _chunk of result.stream) void _chunk;
+      } catch (error) {
+        throw toStoreError(error);
+      }
     },
     close: () => client.close(),
   };
