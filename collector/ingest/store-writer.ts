@@ -3,13 +3,16 @@
  * the log position only after ClickHouse has accepted a batch. Replaying after a crash may insert a batch twice;
  * the ReplacingMergeTree tables (read with FINAL) make that invisible.
  *
- * A batch that ClickHouse rejects as malformed is split to isolate the bad record, which goes to a dead-letter
- * file instead of blocking the log forever; any other failure (store down) is retried with backoff.
+ * The store client classifies its failures (src/store/store-error.ts): a batch ClickHouse refuses as `bad_data` is
+ * split to isolate the bad rows, which go to a dead-letter file instead of blocking the log forever; an
+ * `unavailable` store (down, overloaded, unreachable) gets the same batch again after a backoff. Each batch ends as
+ * one `StoreWriteOutcome`, and only a `retry` keeps the checkpoint where it was.
  */
 import { appendFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Store } from '../../src/store/client.ts';
-import type { WalPosition, WalRecord, WalTable, WriteAheadLog } from './write-ahead-log.ts';
+import { toStoreError, type StoreError } from '../../src/store/store-error.ts';
+import type { WalRecord, WalTable, WriteAheadLog } from './write-ahead-log.ts';
 
 export interface StoreWriterOptions {
   /** Largest batch read from the log for one insert. @default 32 MiB */
@@ -22,15 +25,31 @@ export interface StoreWriterOptions {
   onError?: (error: Error) => void;
 }
 
-/** ClickHouse error codes that mean "this data is bad", not "the store is unavailable". */
-// Parse and conversion errors (CANNOT_PARSE_*, CANNOT_READ_ALL_DATA, TYPE_MISMATCH, INCORRECT_DATA, ...). Some of
-// them can also describe a transfer cut short, so a row is only set aside after it failed alone, twice.
-const dataErrorCodes = new Set(['6', '25', '26', '27', '32', '33', '38', '41', '53', '69', '70', '72', '117', '130', '131']);
+/**
+ * What the writer did with one batch of the log. Only `retry` leaves the batch in the log: the checkpoint moves
+ * past a batch once each of its rows is in ClickHouse or in the dead-letter file.
+ */
+export type StoreWriteOutcome =
+  | { status: 'stored'; rows: number }
+  /** ClickHouse refused some rows as bad data: they are in the dead-letter file, the `rows` others are stored. */
+  | { status: 'dead_lettered'; rows: number; deadLetteredRows: number; reason: string }
+  /** The store is unavailable: nothing was committed, the same batch is inserted again after `retryInMillis`. */
+  | { status: 'retry'; error: StoreError; retryInMillis: number };
 
-/** Whether ClickHouse refused the rows themselves (the embedded engine reports its code as `clickhouseCode`). */
-function isDataError(error: unknown): boolean {
-  const failure = error as { code?: unknown; clickhouseCode?: unknown };
-  return dataErrorCodes.has(String(failure.clickhouseCode ?? failure.code ?? ''));
+/** Backoff after the given number of consecutive failures: 200 ms doubling up to 5 s. */
+export function retryDelayMillis(consecutiveFailures: number): number {
+  return Math.min(5000, 100 * 2 ** Math.min(consecutiveFailures, 6));
+}
+
+/** Adds up the outcomes of two parts of one batch; a part that must be retried makes the whole batch a retry. */
+function combine(first: StoreWriteOutcome, second: StoreWriteOutcome): StoreWriteOutcome {
+  if (first.status === 'retry') return first;
+  if (second.status === 'retry') return second;
+  const rows = first.rows + second.rows;
+  if (first.status === 'dead_lettered') {
+    return { ...first, rows, deadLetteredRows: first.deadLetteredRows + (second.status === 'dead_lettered' ? second.deadLetteredRows : 0) };
+  }
+  return second.status === 'dead_lettered' ? { ...second, rows } : { status: 'stored', rows };
 }
 
 export class StoreWriter {
@@ -46,6 +65,7 @@ export class StoreWriter {
   private wake: (() => void) | undefined;
   private consecutiveFailures = 0;
   private lastError: Error | undefined;
+  private lastBatchOutcome: StoreWriteOutcome | undefined;
   private insertedRowsTotal = 0;
 
   constructor(store: Store, log: WriteAheadLog, directory: string, options: StoreWriterOptions = {}) {
@@ -58,13 +78,18 @@ export class StoreWriter {
     this.onError = options.onError ?? (() => {});
   }
 
-  /** True while the last insert attempt failed: the store is considered unavailable. */
+  /** True while the last attempt failed (store unavailable, or the log could not be read or committed). */
   get storeFailing(): boolean {
     return this.consecutiveFailures > 0;
   }
 
   get lastStoreError(): Error | undefined {
     return this.lastError;
+  }
+
+  /** What became of the last batch the writer tried to store. */
+  get lastOutcome(): StoreWriteOutcome | undefined {
+    return this.lastBatchOutcome;
   }
 
   get insertedRows(): number {
@@ -105,32 +130,34 @@ export class StoreWriter {
 
   private async run(): Promise<void> {
     while (this.running) {
-      let stored: boolean;
+      let outcome: StoreWriteOutcome | undefined;
+      let failure: Error | undefined;
       try {
-        stored = await this.step();
+        outcome = await this.step();
       } catch (error) {
         // Reading the log, writing the checkpoint or the dead-letter file failed (disk full, I/O error): nothing
         // was committed, so the same batch is retried after the backoff; the loop itself never dies.
-        this.lastError = error as Error;
-        this.onError(error as Error);
-        stored = false;
+        failure = error as Error;
+        this.onError(failure);
       }
-      if (stored) {
+      if (outcome?.status === 'retry') failure = outcome.error;
+      if (failure === undefined) {
         this.consecutiveFailures = 0;
         this.lastError = undefined;
       } else {
         this.consecutiveFailures += 1;
-        await this.waitForWork(Math.min(5000, 100 * 2 ** Math.min(this.consecutiveFailures, 6)));
+        this.lastError = failure;
+        await this.waitForWork(outcome?.status === 'retry' ? outcome.retryInMillis : retryDelayMillis(this.consecutiveFailures));
       }
     }
   }
 
-  /** Moves one batch from the log into ClickHouse; false when it could not (retry after a backoff). */
-  private async step(): Promise<boolean> {
+  /** Moves one batch from the log into ClickHouse; undefined when there was nothing to move. */
+  private async step(): Promise<StoreWriteOutcome | undefined> {
     const pending = this.log.pendingBytes;
     if (pending === 0) {
       await this.waitForWork(1000);
-      return true;
+      return undefined;
     }
     if (pending < this.minBatchBytes) {
       // Let concurrent requests fill the batch: ClickHouse prefers few large inserts.
@@ -141,65 +168,60 @@ export class StoreWriter {
     if (records.length === 0) {
       if (end.segment !== from.segment || end.offset !== from.offset) await this.log.commit(end, 0);
       else await this.waitForWork(this.lingerMillis);
-      return true;
+      return undefined;
     }
-    if (!(await this.storeBatch(records, from, end))) return false;
-    await this.log.commit(end, bytes);
-    return true;
+    const outcome = await this.storeBatch(records, `${from.segment}:${from.offset}-${end.segment}:${end.offset}`);
+    this.lastBatchOutcome = outcome;
+    // The checkpoint moves only once the store accepted every row (or the dead-letter file holds it).
+    if (outcome.status !== 'retry') await this.log.commit(end, bytes);
+    return outcome;
   }
 
-  /** Inserts one batch; false when the store is unavailable and the batch must be retried. */
-  private async storeBatch(records: WalRecord[], from: WalPosition, end: WalPosition): Promise<boolean> {
-    try {
-      await this.insertRecords(records);
-      return true;
-    } catch (error) {
-      const failure = error as Error;
-      this.lastError = failure;
-      this.onError(failure);
-      if (!isDataError(failure)) return false;
-      return this.isolateBadRecords(records, `${from.segment}:${from.offset}-${end.segment}:${end.offset}`);
+  private async storeBatch(records: WalRecord[], range: string): Promise<StoreWriteOutcome> {
+    const error = await this.insertRecords(records);
+    const rows = records.reduce((total, record) => total + record.rows, 0);
+    if (error === undefined) return { status: 'stored', rows };
+    this.onError(error);
+    if (error.kind === 'unavailable') return this.retry(error);
+    let outcome: StoreWriteOutcome = { status: 'stored', rows: 0 };
+    for (const record of records) {
+      const lines = record.payload.toString('utf8').split('\n').filter((line) => line.length > 0);
+      outcome = combine(outcome, await this.isolateBadRows(record.table, lines, range));
+      if (outcome.status === 'retry') return outcome;
     }
+    return outcome;
+  }
+
+  private retry(error: StoreError): StoreWriteOutcome {
+    return { status: 'retry', error, retryInMillis: retryDelayMillis(this.consecutiveFailures + 1) };
   }
 
   /**
-   * Inserts a batch that ClickHouse refused as bad data piece by piece: halves of it, down to single rows, so one
-   * bad row costs only itself. A row that fails alone twice goes to the dead-letter file. False when the store
-   * became unavailable meanwhile (the whole batch is retried; rows already inserted dedupe).
+   * Inserts rows of a batch that ClickHouse refused as bad data piece by piece: halves of it, down to single rows,
+   * so one bad row costs only itself. A row that fails alone twice goes to the dead-letter file. A retry when the
+   * store became unavailable meanwhile (the whole batch is retried; rows already inserted dedupe).
    */
-  private async isolateBadRecords(records: WalRecord[], range: string): Promise<boolean> {
-    for (const record of records) {
-      const rows = record.payload.toString('utf8').split('\n').filter((line) => line.length > 0);
-      if (!(await this.insertIsolating(record.table, rows, range))) return false;
-    }
-    return true;
-  }
-
-  private async insertIsolating(table: WalTable, rows: string[], range: string): Promise<boolean> {
+  private async isolateBadRows(table: WalTable, rows: string[], range: string): Promise<StoreWriteOutcome> {
     const attempt = () => this.insertRecords([{ table, rows: rows.length, payload: Buffer.from(rows.join('\n') + '\n') }]);
-    try {
-      await attempt();
-      return true;
-    } catch (error) {
-      if (!isDataError(error)) return false;
-      if (rows.length > 1) {
-        const middle = Math.ceil(rows.length / 2);
-        return (await this.insertIsolating(table, rows.slice(0, middle), range)) && this.insertIsolating(table, rows.slice(middle), range);
-      }
+    const first = await attempt();
+    if (first === undefined) return { status: 'stored', rows: rows.length };
+    if (first.kind === 'unavailable') return this.retry(first);
+    if (rows.length > 1) {
+      const middle = Math.ceil(rows.length / 2);
+      const head = await this.isolateBadRows(table, rows.slice(0, middle), range);
+      if (head.status === 'retry') return head;
+      return combine(head, await this.isolateBadRows(table, rows.slice(middle), range));
     }
-    try {
-      await attempt();
-      return true;
-    } catch (error) {
-      if (!isDataError(error)) return false;
-      const message = (error as Error).message;
-      await appendFile(this.deadLetterFile, JSON.stringify({ range, table, error: message, rows: rows[0] }) + '\n');
-      this.onError(new Error(`moved a ${table} row ClickHouse rejected to ${this.deadLetterFile}: ${message}`));
-      return true;
-    }
+    const second = await attempt();
+    if (second === undefined) return { status: 'stored', rows: 1 };
+    if (second.kind === 'unavailable') return this.retry(second);
+    await appendFile(this.deadLetterFile, JSON.stringify({ range, table, error: second.message, rows: rows[0] }) + '\n');
+    this.onError(new Error(`moved a ${table} row ClickHouse rejected to ${this.deadLetterFile}: ${second.message}`));
+    return { status: 'dead_lettered', rows: 0, deadLetteredRows: 1, reason: second.message };
   }
 
-  private async insertRecords(records: WalRecord[]): Promise<void> {
+  /** Inserts the records table by table; the store's error when one insert failed (the store throws only StoreErrors). */
+  private async insertRecords(records: WalRecord[]): Promise<StoreError | undefined> {
     const byTable = new Map<WalTable, { payloads: Buffer[]; rows: number }>();
     for (const record of records) {
       const entry = byTable.get(record.table) ?? { payloads: [], rows: 0 };
@@ -208,9 +230,14 @@ export class StoreWriter {
       byTable.set(record.table, entry);
     }
     for (const [table, { payloads, rows }] of byTable) {
-      await this.store.insertJsonEachRow(table, Buffer.concat(payloads));
+      try {
+        await this.store.insertJsonEachRow(table, Buffer.concat(payloads));
+      } catch (error) {
+        return toStoreError(error);
+      }
       this.insertedRowsTotal += rows;
     }
+    return undefined;
   }
 }
 
