@@ -14,10 +14,16 @@ const cache = new Map<string, string>();
 
 /** Reads `src/store/<relativePath>` once per process. */
 export function loadSql(relativePath: string): string {
-  let text = cache.get(relativePath);
+  return loadSqlFile(join(storeDirectory, relativePath));
+}
+
+/** Reads a `.sql` file (a path, or a `file:` URL such as `new URL('./x.sql', import.meta.url)`) once per process. */
+export function loadSqlFile(file: string | URL): string {
+  const path = typeof file === 'string' ? file : fileURLToPath(file);
+  let text = cache.get(path);
   if (text === undefined) {
-    text = readFileSync(join(storeDirectory, relativePath), 'utf8');
-    cache.set(relativePath, text);
+    text = readFileSync(path, 'utf8');
+    cache.set(path, text);
   }
   return text;
 }

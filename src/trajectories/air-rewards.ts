@@ -1,7 +1,8 @@
 /**
  * AIR (agent intermediate reward) rules, valued by the `air_rules` table (latest `updated_at` per rule; a rule
- * missing from the table is worth 0, so deleting a rule disables it like setting it to 0). The same rules as the
- * `turns` view: an LLM call that failed, and each tool execution of a turn by its status.
+ * missing from the table is worth 0; air-rule-defaults.sql seeds the defaults on every start). The same rules as
+ * the `turns` view (assemble-turns.sql) and `air_rewards` (air-rewards.sql): an LLM call that failed, and each tool
+ * execution of a turn by its status.
  */
 import type { AirRuleValues } from './assembly-input.ts';
 

@@ -1,6 +1,6 @@
 /**
  * Assembly of whole trajectories in TypeScript from the rows of a set of traces: assignment, turns, rewards,
- * final reward, summary columns and credit, each by the rules of the SQL view of the same name (0003), so the API
+ * final reward, summary columns and credit, each by the rules of the SQL view beside it (assemble-trajectory.sql and the views it reads), so the API
  * and users' SQL agree (test/trajectories/views-agree.test.ts pins that). Pure: the caller reads the rows and
  * passes the current time, which only `complete` depends on.
  */

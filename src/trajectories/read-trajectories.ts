@@ -1,6 +1,6 @@
 /**
- * Reading trajectories: the functions the HTTP API and the exporters share. The SQL views (0003) define the
- * rules; this fast path implements the same rules in TypeScript because planning the nested views costs far more
+ * Reading trajectories: the functions the HTTP API and the exporters share. The SQL views (the .sql files beside
+ * the assembly modules) define the rules; this fast path implements the same rules in TypeScript because planning the nested views costs far more
  * than reading the data (test/trajectories/views-agree.test.ts keeps both in step).
  *
  * - One trajectory: point reads of its traces' spans, evaluation records and feedback plus one GRPO group-stats

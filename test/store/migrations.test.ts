@@ -1,36 +1,102 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/client.ts';
-import { listMigrations, migrate } from '../../src/store/migrate.ts';
-import { loadSql, renderDeployment, splitStatements } from '../../src/store/sql-files.ts';
+import { derivedDefinitions } from '../../src/store/derived-definitions.ts';
+import { listMigrations, migrate, migrationChecksum } from '../../src/store/migrate.ts';
+import { loadSql, loadSqlFile, renderDeployment, splitStatements } from '../../src/store/sql-files.ts';
 import { temporaryDirectory } from '../helpers/test-receiver.ts';
 
-let store: Store;
+const dataDir = temporaryDirectory();
+const sourceRoot = join(import.meta.dirname, '..', '..', 'src');
+let store: Store | undefined;
+let databases = 0;
 
-beforeAll(async () => {
-  store = await openStore({ dataDir: temporaryDirectory() });
+/** A store on a database of its own (the embedded engine holds one data directory per process). */
+async function freshStore(): Promise<Store> {
+  await store?.close();
+  store = await openStore({ dataDir, database: `migrations_${++databases}` });
+  return store;
+}
+
+async function rows<T>(query: string): Promise<T[]> {
+  return (await store!.client.query({ query, format: 'JSONEachRow' })).json<T>();
+}
+
+afterEach(async () => {
+  await store?.close();
+  store = undefined;
 });
 afterAll(async () => {
   await store?.close();
 });
 
+function sqlFilesUnder(directory: string): string[] {
+  return readdirSync(directory, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.sql')).map((file) => join(directory, file));
+}
+
 describe('migrations', () => {
-  it('apply on a new store, are recorded, and apply nothing the second time', async () => {
-    const applied = await migrate(store);
+  it('apply on a new store, are recorded with their checksums, and apply nothing the second time', async () => {
+    const fresh = await freshStore();
+    const applied = await migrate(fresh);
     expect(applied.map((migration) => migration.file)).toEqual(listMigrations().map((migration) => migration.file));
-    expect(await migrate(store)).toEqual([]);
-    const tables = await (await store.client.query({ query: 'SHOW TABLES', format: 'JSONEachRow' })).json<{ name: string }>();
+    expect(await migrate(fresh)).toEqual([]);
+    const tables = await rows<{ name: string }>('SHOW TABLES');
     expect(tables.map((table) => table.name)).toEqual(expect.arrayContaining(['spans', 'events', 'schema_migrations']));
+    const recorded = await rows<{ version: number; checksum: string }>('SELECT version, checksum FROM schema_migrations FINAL ORDER BY version');
+    expect(recorded).toEqual(listMigrations().map(({ version, checksum }) => ({ version, checksum })));
+  });
+
+  it('refuse a store whose applied migration has changed, naming the file and the fix, and change nothing', async () => {
+    const fresh = await freshStore();
+    await migrate(fresh);
+    await fresh.client.insert({ table: 'schema_migrations', values: [{ version: 2, name: 'trajectory_tables', checksum: 'f'.repeat(64) }], format: 'JSONEachRow' });
+    await fresh.client.command({ query: 'CREATE OR REPLACE VIEW credit AS SELECT 1 AS marker' });
+    await expect(migrate(fresh)).rejects.toThrow(
+      /migration src\/store\/migrations\/0002_trajectory_tables\.sql changed after it was applied to this store \(applied checksum ffffffffffff, file now [0-9a-f]{12}\)\. Released migrations are immutable: restore the file as released and put the change in a new migration/,
+    );
+    // Refused before anything was re-applied: the views are as they were.
+    const [credit] = await rows<{ create_table_query: string }>("SELECT create_table_query FROM system.tables WHERE database = currentDatabase() AND name = 'credit'");
+    expect(credit!.create_table_query).toContain('marker');
+  });
+
+  it('refuse a store migrated by a newer release', async () => {
+    const fresh = await freshStore();
+    await migrate(fresh);
+    await fresh.client.insert({ table: 'schema_migrations', values: [{ version: 9999, name: 'from_the_future', checksum: 'a'.repeat(64) }], format: 'JSONEachRow' });
+    await expect(migrate(fresh)).rejects.toThrow(/records migration 9999 \(from_the_future\), which this build does not have: a newer release migrated it/);
+  });
+
+  it('checksum the statements, not the comments', () => {
+    const sql = 'CREATE TABLE t (a UInt8) ENGINE = MergeTree ORDER BY a;\n';
+    expect(migrationChecksum(`-- a comment\n${sql}`)).toBe(migrationChecksum(sql));
+    expect(migrationChecksum(sql.replace('UInt8', 'UInt16'))).not.toBe(migrationChecksum(sql));
+  });
+
+  it('hold tables only: no view, materialized view or seed rows in a numbered migration', () => {
+    for (const migration of listMigrations()) {
+      for (const statement of splitStatements(loadSql(`migrations/${migration.file}`))) {
+        expect(statement, migration.file).toMatch(/^(CREATE TABLE IF NOT EXISTS|ALTER TABLE)\b/);
+      }
+    }
   });
 
   it('render for a cluster as ON CLUSTER DDL with Replicated engines that ClickHouse parses', async () => {
-    for (const migration of listMigrations()) {
-      const sql = renderDeployment(loadSql(`migrations/${migration.file}`), { cluster: 'prod' });
+    const fresh = await freshStore();
+    const files = [
+      ...listMigrations().map((migration) => loadSql(`migrations/${migration.file}`)),
+      loadSql('schema-migrations.sql'),
+      ...derivedDefinitions.map((definition) => loadSqlFile(definition.file)),
+    ];
+    for (const file of files) {
+      const sql = renderDeployment(file, { cluster: 'prod' });
       expect(sql).not.toMatch(/\{\{/);
       for (const statement of splitStatements(sql)) {
         if (/^(CREATE|ALTER|DROP)\b/i.test(statement)) expect(statement).toMatch(/ON CLUSTER `prod`/);
         if (/ENGINE\s*=\s*\w*MergeTree/.test(statement)) expect(statement).toMatch(/ENGINE\s*=\s*Replicated\w*MergeTree/);
         // formatQuery parses without executing: the cluster flavour of every statement is valid ClickHouse SQL.
-        const result = await store.client.query({ query: 'SELECT formatQuery({sql:String}) AS formatted', query_params: { sql: statement }, format: 'JSONEachRow' });
+        const result = await fresh.client.query({ query: 'SELECT formatQuery({sql:String}) AS formatted', query_params: { sql: statement }, format: 'JSONEachRow' });
         const [row] = await result.json<{ formatted: string }>();
         expect(row?.formatted.length).toBeGreaterThan(0);
       }
@@ -39,5 +105,31 @@ describe('migrations', () => {
 
   it('refuses a cluster or database name that is not an identifier', () => {
     expect(() => renderDeployment('CREATE TABLE t {{on_cluster}} (a UInt8) ENGINE = {{engine:MergeTree}} ORDER BY a', { cluster: 'x; DROP' })).toThrow(/not a valid ClickHouse identifier/);
+  });
+});
+
+describe('derived definitions', () => {
+  it('are re-applied on every start, replacing a stale view', async () => {
+    const fresh = await freshStore();
+    await migrate(fresh);
+    await fresh.client.command({ query: 'CREATE OR REPLACE VIEW turns AS SELECT 1 AS stale_rule' });
+    await migrate(fresh);
+    const [turns] = await rows<{ create_table_query: string }>("SELECT create_table_query FROM system.tables WHERE database = currentDatabase() AND name = 'turns'");
+    expect(turns!.create_table_query).not.toContain('stale_rule');
+    expect(turns!.create_table_query).toContain('new_messages');
+  });
+
+  it('are every view and materialized view under src/, each beside its TypeScript twin', () => {
+    const registered = new Set(derivedDefinitions.map((definition) => fileURLToPath(definition.file)));
+    for (const file of sqlFilesUnder(sourceRoot)) {
+      if (/CREATE OR REPLACE (MATERIALIZED )?VIEW/.test(readFileSync(file, 'utf8'))) expect(registered, relative(sourceRoot, file)).toContain(file);
+    }
+    for (const definition of derivedDefinitions) {
+      const file = fileURLToPath(definition.file);
+      expect(readFileSync(file, 'utf8').length, definition.name).toBeGreaterThan(0);
+      if (definition.twin) {
+        expect(readdirSync(dirname(file)), `${definition.name}: twin beside ${basename(file)}`).toContain(definition.twin);
+      }
+    }
   });
 });

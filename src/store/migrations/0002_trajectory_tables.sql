@@ -1,6 +1,8 @@
 -- Tables the trajectory views read besides `spans` and `events`: feedback posted to the API, the AIR rules users
--- tune, and two small indexes maintained by materialized views so that listing trajectories and resolving an
--- Agent Lightning id never scan every trace's spans.
+-- tune, and two small indexes kept by materialized views (src/trajectories/trace-index-mv.sql and
+-- rollout-traces-mv.sql, re-applied on every start) so that listing trajectories and resolving an Agent Lightning
+-- id never scan every trace's spans. Like every numbered migration this file holds tables only and is immutable
+-- once released (src/store/migrate.ts checks its checksum).
 
 -- Rewards posted to POST /v1/trajectories/{id}/rewards. The trace id is resolved when the reward is posted, so
 -- reading the feedback of one trace is a point read on the sort key; feedback_id makes a retried POST with the
@@ -21,8 +23,8 @@ ENGINE = {{engine:ReplacingMergeTree}}
 ORDER BY (tenant, trace_id, trajectory_id, feedback_id);
 
 -- AIR (agent intermediate reward) rules: one value per rule, the latest `updated_at` wins. Users change a rule
--- with a plain INSERT (updated_at defaults to now, so it outranks the defaults seeded at time 0 below, even if a
--- second receiver re-seeds them later). Setting a value to 0 disables a rule.
+-- with a plain INSERT (updated_at defaults to now, so it outranks the defaults seeded at time 0 by
+-- src/trajectories/air-rule-defaults.sql). Setting a value to 0 disables a rule.
 CREATE TABLE IF NOT EXISTS air_rules {{on_cluster}}
 (
     rule LowCardinality(String),
@@ -33,17 +35,10 @@ CREATE TABLE IF NOT EXISTS air_rules {{on_cluster}}
 ENGINE = {{engine:ReplacingMergeTree}}(updated_at)
 ORDER BY rule;
 
-INSERT INTO air_rules (rule, reward, description, updated_at) VALUES
-    ('tool_succeeded', 0.1, 'a tool execution that answered a call and did not fail', toDateTime64(0, 3)),
-    ('tool_failed', -0.1, 'a tool execution whose span has status error', toDateTime64(0, 3)),
-    ('llm_failed', -0.1, 'an LLM call whose span has status error', toDateTime64(0, 3)),
-    ('tool_unanswered', -0.1, 'a tool call the model made that no tool span answered', toDateTime64(0, 3));
-
 -- One row per (tenant, trace) after merges, aggregated with functions that are idempotent under the duplicate
 -- rows a client retry leaves before ReplacingMergeTree merges (min, max, argMin). Readers GROUP BY
 -- (tenant, trace_id) because unmerged parts hold partial aggregates. Trajectory search ranks its candidates by the
--- task description and first user message kept here. The view reads only plain columns (the first user message
--- text is extracted once at ingest, src/store/span-row.ts), because it runs inside every insert of spans.
+-- task description and first user message kept here.
 CREATE TABLE IF NOT EXISTS trace_index {{on_cluster}}
 (
     tenant LowCardinality(String),
@@ -57,28 +52,6 @@ CREATE TABLE IF NOT EXISTS trace_index {{on_cluster}}
 ENGINE = {{engine:AggregatingMergeTree}}
 ORDER BY (tenant, trace_id);
 
-CREATE MATERIALIZED VIEW IF NOT EXISTS trace_index_mv {{on_cluster}} TO trace_index AS
-SELECT
-    tenant,
-    trace_id,
-    min(span_start) AS start_time_unix_nano,
-    max(span_end) AS end_time_unix_nano,
-    max(span_ingested_at) AS last_ingested_at,
-    max(left(task, 2000)) AS task_description,
-    argMinStateIf(span_first_user_text, span_start, span_first_user_text != '') AS first_user_text
-FROM
-(
-    -- Renamed so the aggregates' aliases above do not shadow the span columns they aggregate.
-    SELECT
-        tenant, trace_id, task,
-        start_time_unix_nano AS span_start,
-        end_time_unix_nano AS span_end,
-        ingested_at AS span_ingested_at,
-        first_user_text AS span_first_user_text
-    FROM spans
-)
-GROUP BY tenant, trace_id;
-
 CREATE TABLE IF NOT EXISTS rollout_traces {{on_cluster}}
 (
     tenant LowCardinality(String),
@@ -88,8 +61,3 @@ CREATE TABLE IF NOT EXISTS rollout_traces {{on_cluster}}
 )
 ENGINE = {{engine:ReplacingMergeTree}}
 ORDER BY (tenant, rollout_id, attempt_id, trace_id);
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS rollout_traces_mv {{on_cluster}} TO rollout_traces AS
-SELECT DISTINCT tenant, rollout_id, attempt_id, trace_id
-FROM spans
-WHERE rollout_id != '';

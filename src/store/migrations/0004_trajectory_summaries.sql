@@ -1,4 +1,4 @@
--- The fast read path of the trajectory API. The views of 0003 stay the definition users query, but planning
+-- The fast read path of the trajectory API. The trajectory views stay the definition users query, but planning
 -- them costs 0.25-1 s per query, so the API assembles trajectories in TypeScript (src/trajectories/) and lists
 -- them from `trajectory_summaries`, a table the receiver's summarizer (collector/summaries/summarizer.ts) keeps
 -- current from `dirty_traces`. docs/trajectories.md describes the mechanism and how fresh the list is.
@@ -51,7 +51,8 @@ ORDER BY (tenant, start_ns, id)
 SETTINGS index_granularity = 1024;
 
 -- Traces whose summaries may be stale: one row per (tenant, trace) per insert into spans, evaluation events or
--- feedback. The summarizer polls it by ingested_at from its watermark; rows are only a change log, so a few days
+-- feedback (materialized views in src/trajectories/dirty-traces-mv.sql). The summarizer polls it by ingested_at
+-- from its watermark; rows are only a change log, so a few days
 -- of TTL is plenty for a receiver that was down for a while (a longer outage: see docs, rebuild from spans).
 CREATE TABLE IF NOT EXISTS dirty_traces {{on_cluster}}
 (
@@ -62,23 +63,6 @@ CREATE TABLE IF NOT EXISTS dirty_traces {{on_cluster}}
 ENGINE = {{engine:MergeTree}}
 ORDER BY ingested_at
 TTL toDateTime(ingested_at) + INTERVAL 3 DAY;
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS dirty_traces_spans_mv {{on_cluster}} TO dirty_traces AS
-SELECT tenant, trace_id, max(ingested_at) AS ingested_at
-FROM spans
-GROUP BY tenant, trace_id;
-
-CREATE MATERIALIZED VIEW IF NOT EXISTS dirty_traces_events_mv {{on_cluster}} TO dirty_traces AS
-SELECT tenant, trace_id, max(ingested_at) AS ingested_at
-FROM events
-WHERE event_name = 'gen_ai.evaluation.result' AND trace_id != ''
-GROUP BY tenant, trace_id;
-
--- Feedback posted through the API or inserted with SQL.
-CREATE MATERIALIZED VIEW IF NOT EXISTS dirty_traces_feedback_mv {{on_cluster}} TO dirty_traces AS
-SELECT tenant, trace_id, max(ingested_at) AS ingested_at
-FROM feedback
-GROUP BY tenant, trace_id;
 
 -- How far each summarizer has read `dirty_traces` (latest updated_at wins), so a restart resumes there (minus an
 -- overlap window: recomputing a trace is idempotent).

@@ -1,0 +1,33 @@
+/**
+ * The registry of derived definitions: the views, materialized views and seed rows that are computed from the
+ * tables rather than holding data of their own. Unlike numbered migrations (applied once, immutable), every one of
+ * them is re-applied on every start (`CREATE OR REPLACE`), so a store created by an earlier build always runs the
+ * current rules. Each lives in a `.sql` file beside the TypeScript that implements the same rule (its twin), so a
+ * reader finds one from the other by name. Listed in dependency order: a view comes after the views it reads.
+ */
+
+export interface DerivedDefinition {
+  /** The view, materialized view or seed the file defines (for messages). */
+  name: string;
+  /** The `.sql` file, beside its twin. */
+  file: URL;
+  /** The TypeScript module that implements the same rule, when there is one (same folder). */
+  twin?: string;
+}
+
+function beside(fileName: string): URL {
+  return new URL(`../trajectories/${fileName}`, import.meta.url);
+}
+
+export const derivedDefinitions: readonly DerivedDefinition[] = [
+  { name: 'trace_index_mv', file: beside('trace-index-mv.sql') },
+  { name: 'rollout_traces_mv', file: beside('rollout-traces-mv.sql') },
+  { name: 'dirty_traces_*_mv', file: beside('dirty-traces-mv.sql') },
+  { name: 'air_rules defaults', file: beside('air-rule-defaults.sql'), twin: 'air-rewards.ts' },
+  { name: 'trajectory_spans', file: beside('assign-spans.sql'), twin: 'assign-spans.ts' },
+  { name: 'turns', file: beside('assemble-turns.sql'), twin: 'assemble-turns.ts' },
+  { name: 'air_rewards', file: beside('air-rewards.sql'), twin: 'air-rewards.ts' },
+  { name: 'rewards', file: beside('collect-rewards.sql'), twin: 'collect-rewards.ts' },
+  { name: 'trajectories', file: beside('assemble-trajectory.sql'), twin: 'assemble-trajectory.ts' },
+  { name: 'credit', file: beside('credit.sql'), twin: 'credit.ts' },
+];
