@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startReceiver, type Receiver } from '../../collector/receiver.ts';
 import type { TrajectorySummary } from '../../src/model/trajectory.ts';
+import { listMigrations } from '../../src/store/migrate.ts';
 import { startClickHouseHttpServer, type ClickHouseHttpServer } from '../helpers/clickhouse-http-server.ts';
 import { createTraceExporter, exportSpans, exportSucceeded, produceAgentRun, recordSpans } from '../helpers/export-spans.ts';
 import { temporaryDirectory } from '../helpers/test-receiver.ts';
@@ -32,6 +33,13 @@ describe('receiver on a ClickHouse server (HTTP)', () => {
     expect(receiver.store.database).toBe('agents');
     expect(clickhouse.statements.some((statement) => /CREATE DATABASE IF NOT EXISTS `agents`/.test(statement))).toBe(true);
     expect(clickhouse.statements.some((statement) => /CREATE TABLE IF NOT EXISTS spans/.test(statement))).toBe(true);
+    // The same migration code as the embedded path: checksums recorded, derived definitions re-applied.
+    const recorded = await (await receiver.store.client.query({ query: 'SELECT version, checksum FROM schema_migrations FINAL ORDER BY version', format: 'JSONEachRow' })).json<{ version: number; checksum: string }>();
+    expect(recorded).toEqual(listMigrations().map(({ version, checksum }) => ({ version, checksum })));
+    for (const view of ['trajectory_spans', 'turns', 'trajectories', 'credit', 'trace_index_mv', 'dirty_traces_spans_mv']) {
+      const definition = new RegExp(`^CREATE OR REPLACE (MATERIALIZED )?VIEW ${view}\\s`);
+      expect(clickhouse.statements.some((statement) => definition.test(statement)), view).toBe(true);
+    }
 
     const spans = await recordSpans((tracer) => produceAgentRun(tracer, 'server'));
     const exporter = createTraceExporter('http/protobuf', receiver);
