@@ -108,6 +108,7 @@ describe('store writer', () => {
     expect(deadLetters).toHaveLength(1);
     expect(deadLetters[0]!.rows).toContain('"span_id": [1,2,3]');
     expect(errors.some((message) => message.includes('dead-letter'))).toBe(true);
+    expect(writer.lastOutcome).toEqual({ status: 'dead_lettered', rows: 4, deadLetteredRows: 1, reason: expect.stringContaining('CANNOT_READ_ALL_DATA') });
     await log.close();
   });
 
