@@ -73,23 +73,44 @@ export function llm(fields: SpanFields & { input?: Message[]; output?: Message }
 /** A tool execution; `callId` '' is a span that recorded no tool call id. */
 export function tool(fields: SpanFields & { name: string; callId?: string; result?: string }): AssemblySpan {
   const { name, callId = '', result = '', ...rest } = fields;
-  return span({ kind: 'tool', tool_name: name, tool_call_id: callId, tool_arguments: '{}', tool_result: result, ...rest });
+  return span({
+    kind: 'tool',
+    tool_name: name,
+    tool_call_id: callId,
+    tool_arguments: '{}',
+    tool_result: result,
+    ...rest,
+  });
 }
 
-export const rewardSpan = (fields: SpanFields & { rewards: AssemblySpan['rewards'] }): AssemblySpan => span({ kind: 'reward', ...fields });
+export const rewardSpan = (fields: SpanFields & { rewards: AssemblySpan['rewards'] }): AssemblySpan =>
+  span({ kind: 'reward', ...fields });
 
 export const system = (content: string): Message => ({ role: 'system', content });
 export const user = (content: string): Message => ({ role: 'user', content });
 export const assistant = (content: string | null, ...calls: NonNullable<Message['tool_calls']>): Message =>
   calls.length > 0 ? { role: 'assistant', content, tool_calls: calls } : { role: 'assistant', content };
-export const toolCall = (id: string, name: string, args: string = '{}'): NonNullable<Message['tool_calls']>[number] =>
-  ({ id, type: 'function', function: { name, arguments: args } });
-export const toolMessage = (callId: string, content: string): Message => ({ role: 'tool', content, tool_call_id: callId });
+export const toolCall = (
+  id: string,
+  name: string,
+  args: string = '{}',
+): NonNullable<Message['tool_calls']>[number] => ({ id, type: 'function', function: { name, arguments: args } });
+export const toolMessage = (callId: string, content: string): Message => ({
+  role: 'tool',
+  content,
+  tool_call_id: callId,
+});
 
 /** A reward as collectRewards produces it, for the final-reward and ordering rules. */
 export function reward(fields: Partial<RewardEntry> & Pick<RewardEntry, 'source' | 'value'>): RewardEntry {
   return {
-    trajectory_id: 'trajectory', root_trajectory_id: 'trajectory', name: 'score', comment: '', span_id: '', time: 0n,
-    dimension: 0, ...fields,
+    trajectory_id: 'trajectory',
+    root_trajectory_id: 'trajectory',
+    name: 'score',
+    comment: '',
+    span_id: '',
+    time: 0n,
+    dimension: 0,
+    ...fields,
   };
 }

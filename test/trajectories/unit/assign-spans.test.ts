@@ -14,15 +14,27 @@ const of = (agentSpanId: string) => `${traceId}-${agentSpanId}`;
 describe('assignTraceSpans: which trajectory a span belongs to', () => {
   it('makes a trace without agent spans one whole-trace trajectory with the trace id', () => {
     const assignment = assignTraceSpans(traceId, [span({ id: 'root' }), llm({ id: 'call', parent: 'root' })]);
-    expect(assignment.spans.get('call')).toEqual({ trajectory_id: traceId, parent_trajectory_id: '', root_trajectory_id: traceId, agent_span_id: '' });
+    expect(assignment.spans.get('call')).toEqual({
+      trajectory_id: traceId,
+      parent_trajectory_id: '',
+      root_trajectory_id: traceId,
+      agent_span_id: '',
+    });
     expect(assignment.default_trajectory_id).toBe(traceId);
   });
 
   it('puts an agent span and its descendants in the trajectory <trace>-<agent>', () => {
-    const spans = [agent({ id: 'solver' }), llm({ id: 'call', parent: 'solver' }), tool({ id: 'run', parent: 'call', name: 'run' })];
+    const spans = [
+      agent({ id: 'solver' }),
+      llm({ id: 'call', parent: 'solver' }),
+      tool({ id: 'run', parent: 'call', name: 'run' }),
+    ];
     expect(trajectoryIds(spans)).toEqual({ solver: of('solver'), call: of('solver'), run: of('solver') });
     expect(assignTraceSpans(traceId, spans).spans.get('run')).toEqual({
-      trajectory_id: of('solver'), parent_trajectory_id: '', root_trajectory_id: of('solver'), agent_span_id: 'solver',
+      trajectory_id: of('solver'),
+      parent_trajectory_id: '',
+      root_trajectory_id: of('solver'),
+      agent_span_id: 'solver',
     });
   });
 
@@ -36,10 +48,16 @@ describe('assignTraceSpans: which trajectory a span belongs to', () => {
     ];
     const { spans: assigned } = assignTraceSpans(traceId, spans);
     expect(assigned.get('lint-call')).toEqual({
-      trajectory_id: of('linter'), parent_trajectory_id: of('coder'), root_trajectory_id: of('planner'), agent_span_id: 'linter',
+      trajectory_id: of('linter'),
+      parent_trajectory_id: of('coder'),
+      root_trajectory_id: of('planner'),
+      agent_span_id: 'linter',
     });
     expect(assigned.get('coder')).toEqual({
-      trajectory_id: of('coder'), parent_trajectory_id: of('planner'), root_trajectory_id: of('planner'), agent_span_id: 'coder',
+      trajectory_id: of('coder'),
+      parent_trajectory_id: of('planner'),
+      root_trajectory_id: of('planner'),
+      agent_span_id: 'coder',
     });
     expect(assigned.get('plan-call')?.trajectory_id).toBe(of('planner'));
   });
@@ -51,7 +69,12 @@ describe('assignTraceSpans: which trajectory a span belongs to', () => {
       rewardSpan({ id: 'reward', parent: 'http', start: 9, rewards: [{ name: 'task_success', value: 1 }] }),
     ];
     const { spans: assigned, default_trajectory_id } = assignTraceSpans(traceId, spans);
-    expect(assigned.get('http')).toEqual({ trajectory_id: of('solver'), parent_trajectory_id: '', root_trajectory_id: of('solver'), agent_span_id: 'solver' });
+    expect(assigned.get('http')).toEqual({
+      trajectory_id: of('solver'),
+      parent_trajectory_id: '',
+      root_trajectory_id: of('solver'),
+      agent_span_id: 'solver',
+    });
     expect(assigned.get('reward')?.trajectory_id).toBe(of('solver'));
     expect(default_trajectory_id).toBe(of('solver'));
   });
@@ -63,16 +86,28 @@ describe('assignTraceSpans: which trajectory a span belongs to', () => {
       agent({ id: 'first', parent: 'http', start: 1 }),
       llm({ id: 'second-call', parent: 'second', start: 6 }),
     ];
-    expect(trajectoryIds(spans)).toEqual({ http: of('first'), first: of('first'), second: of('second'), 'second-call': of('second') });
+    expect(trajectoryIds(spans)).toEqual({
+      http: of('first'),
+      first: of('first'),
+      second: of('second'),
+      'second-call': of('second'),
+    });
   });
 
   it('breaks a tie between outermost agents that started together by the smaller span id', () => {
-    const spans = [span({ id: 'http' }), agent({ id: 'bb', parent: 'http', start: 1 }), agent({ id: 'aa', parent: 'http', start: 1 })];
+    const spans = [
+      span({ id: 'http' }),
+      agent({ id: 'bb', parent: 'http', start: 1 }),
+      agent({ id: 'aa', parent: 'http', start: 1 }),
+    ];
     expect(trajectoryIds(spans)['http']).toBe(of('aa'));
   });
 
   it('shows children whose agent span has not arrived as the whole-trace trajectory', () => {
-    const spans = [llm({ id: 'call', parent: 'solver', start: 1 }), tool({ id: 'run', parent: 'call', start: 2, name: 'run' })];
+    const spans = [
+      llm({ id: 'call', parent: 'solver', start: 1 }),
+      tool({ id: 'run', parent: 'call', start: 2, name: 'run' }),
+    ];
     expect(trajectoryIds(spans)).toEqual({ call: traceId, run: traceId });
   });
 
@@ -94,7 +129,10 @@ describe('assignTraceSpans: which trajectory a span belongs to', () => {
   it('ends the walk at a parent cycle: the spans of a cycle through an agent join that agent', () => {
     const spans = [agent({ id: 'solver', parent: 'call' }), llm({ id: 'call', parent: 'solver', start: 1 })];
     expect(assignTraceSpans(traceId, spans).spans.get('call')).toEqual({
-      trajectory_id: of('solver'), parent_trajectory_id: '', root_trajectory_id: of('solver'), agent_span_id: 'solver',
+      trajectory_id: of('solver'),
+      parent_trajectory_id: '',
+      root_trajectory_id: of('solver'),
+      agent_span_id: 'solver',
     });
   });
 
@@ -104,7 +142,8 @@ describe('assignTraceSpans: which trajectory a span belongs to', () => {
 
   it('walks at most 64 levels up: an agent 64 levels up is found, one 65 levels up is not', () => {
     const chain: AssemblySpan[] = [agent({ id: 'outer' }), agent({ id: 'inner', parent: 'outer' })];
-    for (let depth = 1; depth <= 65; depth++) chain.push(span({ id: `level-${depth}`, parent: depth === 1 ? 'inner' : `level-${depth - 1}` }));
+    for (let depth = 1; depth <= 65; depth++)
+      chain.push(span({ id: `level-${depth}`, parent: depth === 1 ? 'inner' : `level-${depth - 1}` }));
     const ids = trajectoryIds(chain);
     expect(ids['level-64']).toBe(of('inner'));
     // The walk gives up before it reaches `inner`, so the span counts as outside every agent.
@@ -121,13 +160,21 @@ describe('assignTraceSpans: Agent Lightning rollouts', () => {
     ];
     const { spans: assigned, default_trajectory_id } = assignTraceSpans(traceId, spans);
     for (const id of ['solver', 'call', 'helper']) {
-      expect(assigned.get(id), id).toEqual({ trajectory_id: 'al-ro-1.at-2', parent_trajectory_id: '', root_trajectory_id: 'al-ro-1.at-2', agent_span_id: '' });
+      expect(assigned.get(id), id).toEqual({
+        trajectory_id: 'al-ro-1.at-2',
+        parent_trajectory_id: '',
+        root_trajectory_id: 'al-ro-1.at-2',
+        agent_span_id: '',
+      });
     }
     expect(default_trajectory_id).toBe('al-ro-1.at-2');
   });
 
   it('gives a span with its own rollout id its own attempt id, not the trace maximum', () => {
-    const spans = [span({ id: 'first', rollout_id: 'ro-2', attempt_id: 'at-1' }), span({ id: 'second', start: 1, rollout_id: 'ro-1' })];
+    const spans = [
+      span({ id: 'first', rollout_id: 'ro-2', attempt_id: 'at-1' }),
+      span({ id: 'second', start: 1, rollout_id: 'ro-1' }),
+    ];
     expect(trajectoryIds(spans)).toEqual({ first: 'al-ro-2.at-1', second: 'al-ro-1' });
   });
 

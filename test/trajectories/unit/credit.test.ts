@@ -1,11 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { addToGroup, computeCredit, emptyGroup, mergeGroups, type GroupStats } from '../../../src/trajectories/credit.ts';
+import {
+  addToGroup,
+  computeCredit,
+  emptyGroup,
+  mergeGroups,
+  type GroupStats,
+} from '../../../src/trajectories/credit.ts';
 
 // Dyadic AIR rewards, final rewards and gamma, so every expected value below is exact in binary floating point.
-const threeTurns = [{ span_id: 't0', air_reward: 0.25 }, { span_id: 't1', air_reward: -0.5 }, { span_id: 't2', air_reward: 0.75 }];
+const threeTurns = [
+  { span_id: 't0', air_reward: 0.25 },
+  { span_id: 't1', air_reward: -0.5 },
+  { span_id: 't2', air_reward: 0.75 },
+];
 const groupOf = (...rewards: number[]): GroupStats => rewards.reduce(addToGroup, emptyGroup);
-const column = <K extends keyof ReturnType<typeof computeCredit>[number]>(credit: ReturnType<typeof computeCredit>, key: K) =>
-  credit.map((turn) => turn[key]);
+const column = <K extends keyof ReturnType<typeof computeCredit>[number]>(
+  credit: ReturnType<typeof computeCredit>,
+  key: K,
+) => credit.map((turn) => turn[key]);
 
 describe('computeCredit: returns per LLM call', () => {
   it('gives every call the final reward as identical credit', () => {
@@ -33,14 +45,20 @@ describe('computeCredit: returns per LLM call', () => {
     expect(column(credit, 'air_shaped')).toEqual([0.25, -0.5, 2.75]);
   });
 
-  it('numbers the credit rows by turn and names each turn\'s span', () => {
-    expect(computeCredit(threeTurns, 1, true, emptyGroup, 0.5).map(({ turn_index, span_id }) => [turn_index, span_id]))
-      .toEqual([[0, 't0'], [1, 't1'], [2, 't2']]);
+  it("numbers the credit rows by turn and names each turn's span", () => {
+    expect(
+      computeCredit(threeTurns, 1, true, emptyGroup, 0.5).map(({ turn_index, span_id }) => [turn_index, span_id]),
+    ).toEqual([
+      [0, 't0'],
+      [1, 't1'],
+      [2, 't2'],
+    ]);
   });
 
   it('leaves every credit column NULL without a final reward, even with AIR rewards and a group', () => {
     const credit = computeCredit(threeTurns, null, true, groupOf(1, 3), 0.5);
-    for (const turn of credit) expect(turn).toMatchObject({ identical: null, discounted: null, air_shaped: null, advantage: null });
+    for (const turn of credit)
+      expect(turn).toMatchObject({ identical: null, discounted: null, air_shaped: null, advantage: null });
   });
 
   it('has no credit rows for a trajectory without turns', () => {
@@ -52,7 +70,12 @@ describe('computeCredit: group-relative advantage', () => {
   it('is (R - mean) / population std, so two members get +1 and -1', () => {
     const group = groupOf(1, 3);
     expect(computeCredit(threeTurns, 3, true, group, 0.5).map((turn) => turn.advantage)).toEqual([1, 1, 1]);
-    expect(computeCredit(threeTurns, 1, true, group, 0.5)[0]).toMatchObject({ advantage: -1, group_size: 2, group_mean: 2, group_std: 1 });
+    expect(computeCredit(threeTurns, 1, true, group, 0.5)[0]).toMatchObject({
+      advantage: -1,
+      group_size: 2,
+      group_mean: 2,
+      group_std: 1,
+    });
   });
 
   it('uses the population std, not the sample std', () => {
@@ -63,11 +86,20 @@ describe('computeCredit: group-relative advantage', () => {
   });
 
   it('is 0 for a group of one', () => {
-    expect(computeCredit(threeTurns, 0.5, true, groupOf(0.5), 0.5)[0]).toMatchObject({ advantage: 0, group_size: 1, group_mean: 0.5, group_std: 0 });
+    expect(computeCredit(threeTurns, 0.5, true, groupOf(0.5), 0.5)[0]).toMatchObject({
+      advantage: 0,
+      group_size: 1,
+      group_mean: 0.5,
+      group_std: 0,
+    });
   });
 
   it('is 0 when every member has the same reward (zero std)', () => {
-    expect(computeCredit(threeTurns, 1, true, groupOf(1, 1, 1), 0.5)[0]).toMatchObject({ advantage: 0, group_size: 3, group_std: 0 });
+    expect(computeCredit(threeTurns, 1, true, groupOf(1, 1, 1), 0.5)[0]).toMatchObject({
+      advantage: 0,
+      group_size: 3,
+      group_std: 0,
+    });
   });
 
   it('is 0 for a std below 1e-12, and computed just above it', () => {
@@ -78,7 +110,12 @@ describe('computeCredit: group-relative advantage', () => {
   });
 
   it('is 0 for a trajectory with no group stats at all (no task id)', () => {
-    expect(computeCredit(threeTurns, 1, true, emptyGroup, 0.5)[0]).toMatchObject({ advantage: 0, group_size: 0, group_mean: 0, group_std: 0 });
+    expect(computeCredit(threeTurns, 1, true, emptyGroup, 0.5)[0]).toMatchObject({
+      advantage: 0,
+      group_size: 0,
+      group_mean: 0,
+      group_std: 0,
+    });
   });
 
   it('is NULL for an incomplete trajectory, whose returns are still computed', () => {
@@ -92,7 +129,7 @@ describe('group statistics', () => {
     expect(groupOf(1, 2, 3, 4)).toEqual({ members: 4, mean: 2.5, variance: 1.25 });
   });
 
-  it('merges two parts into the statistics of their union (Chan\'s formula)', () => {
+  it("merges two parts into the statistics of their union (Chan's formula)", () => {
     expect(mergeGroups(groupOf(1, 2), groupOf(3, 4))).toEqual(groupOf(1, 2, 3, 4));
     expect(mergeGroups(groupOf(5), groupOf(1, 3))).toEqual({ members: 3, mean: 3, variance: 8 / 3 });
   });
