@@ -5,14 +5,109 @@
  * The JSON text columns (attributes, messages, events, ...) are given as objects and arrays, not as strings:
  * ClickHouse stores the raw JSON text of an object or array read into a String column
  * (input_format_json_read_objects_as_strings / _arrays_as_strings), which saves escaping every message twice.
+ *
+ * `SpanRow` is the one place the columns of `spans` are typed. Readers derive their row types from it
+ * (`Pick<SpanRow, ...>` for columns that read back as written, `SpanColumns<...>` for those that read back in
+ * another shape), so renaming a column here fails the type check wherever it is read; test/store/span-row.test.ts
+ * checks its keys against `DESCRIBE TABLE spans`, so the type and the SQL cannot drift apart either.
  */
 import { attributesToJson } from '../model/attribute-json.ts';
-import type { OtlpLogRecord, OtlpSpan } from '../model/otlp.ts';
-import type { Message } from '../model/message.ts';
-import type { SpanMapping } from '../model/span.ts';
+import type { OtlpLogRecord, OtlpSpan, OtlpSpanKind } from '../model/otlp.ts';
+import type { Message, ToolDefinition } from '../model/message.ts';
+import type { Convention, RewardValue, SpanKind, SpanMapping, SpanStatus } from '../model/span.ts';
 import type { LogMapping } from '../conventions/log-mapping.ts';
 
-const noItems: unknown[] = [];
+/** One row of the `spans` table as inserted: column name -> the JSONEachRow value written into it. */
+export interface SpanRow {
+  tenant: string;
+  trace_id: string;
+  span_id: string;
+  parent_span_id: string;
+  name: string;
+  kind: SpanKind;
+  span_kind: OtlpSpanKind;
+  status: SpanStatus;
+  status_message: string;
+  /** UInt64 nanoseconds as a decimal string: a JS number cannot hold them. */
+  start_time_unix_nano: string;
+  end_time_unix_nano: string;
+  service_name: string;
+  scope_name: string;
+  scope_version: string;
+  convention: Convention;
+  operation: string;
+  provider: string;
+  model: string;
+  response_model: string;
+  response_id: string;
+  finish_reasons: string[];
+  /** Nullable(UInt64): null when the span did not say. */
+  input_tokens: number | null;
+  output_tokens: number | null;
+  cache_read_tokens: number | null;
+  cache_creation_tokens: number | null;
+  reasoning_tokens: number | null;
+  /** JSON text column: written as a JSON array, stored (and read back) as its text. */
+  input_messages: Message[];
+  /** JSON text column. */
+  output_messages: Message[];
+  /** JSON text column. */
+  tool_definitions: ToolDefinition[];
+  tool_name: string;
+  tool_call_id: string;
+  /** JSON text, as the span carried it. */
+  tool_arguments: string;
+  tool_result: string;
+  agent_name: string;
+  agent_id: string;
+  conversation_id: string;
+  task_id: string;
+  task: string;
+  /** Text of the first user message of an LLM call's input (at most 2000 characters), for trajectory search. */
+  first_user_text: string;
+  rollout_id: string;
+  attempt_id: string;
+  /** Array(Tuple(name String, value Float64)): named tuples are objects in JSONEachRow. */
+  rewards: RewardValue[];
+  error_type: string;
+  /** JSON text column: written as a JSON object, stored as its text. */
+  attributes: Record<string, unknown>;
+  /** JSON text column. */
+  resource_attributes: Record<string, unknown>;
+  /** JSON text column. */
+  events: Array<{ time_unix_nano: string; name: string; attributes: Record<string, unknown> }>;
+  /** JSON text column. */
+  links: Array<{ trace_id: string; span_id: string; trace_state: string; attributes: Record<string, unknown> }>;
+  trace_state: string;
+  flags: number;
+}
+
+/**
+ * Columns of `spans` typed as a reader receives them when that differs from the inserted value (a JSON text
+ * column reads as `string`, a UInt64 as `number | string`). Only real column names are accepted.
+ */
+export type SpanColumns<Column extends keyof SpanRow, Type> = { [Name in Column]: Type };
+
+/** `satisfies` ties the runtime list to the type both ways: a column missing here, or one too many, fails to compile. */
+const spanColumnSet = {
+  tenant: true, trace_id: true, span_id: true, parent_span_id: true, name: true, kind: true, span_kind: true,
+  status: true, status_message: true, start_time_unix_nano: true, end_time_unix_nano: true, service_name: true,
+  scope_name: true, scope_version: true, convention: true, operation: true, provider: true, model: true,
+  response_model: true, response_id: true, finish_reasons: true, input_tokens: true, output_tokens: true,
+  cache_read_tokens: true, cache_creation_tokens: true, reasoning_tokens: true, input_messages: true,
+  output_messages: true, tool_definitions: true, tool_name: true, tool_call_id: true, tool_arguments: true,
+  tool_result: true, agent_name: true, agent_id: true, conversation_id: true, task_id: true, task: true,
+  first_user_text: true, rollout_id: true, attempt_id: true, rewards: true, error_type: true, attributes: true,
+  resource_attributes: true, events: true, links: true, trace_state: true, flags: true,
+} satisfies Record<keyof SpanRow, true>;
+
+/** The columns every inserted span row fills, as a runtime list. */
+export const spanColumns = Object.keys(spanColumnSet) as Array<keyof SpanRow>;
+
+/** Insertable columns a row leaves to their DEFAULT: when the span arrived is the store's clock, not the client's. */
+export const spanColumnsFilledByStore = ['ingested_at'] as const;
+
+const noItems: never[] = [];
 
 const maxFirstUserTextLength = 2000;
 
@@ -47,7 +142,7 @@ function serviceName(attributes: Record<string, unknown>): string {
   return typeof name === 'string' ? name : '';
 }
 
-export function spanRow(tenant: string, span: OtlpSpan, mapping: SpanMapping): Record<string, unknown> {
+export function spanRow(tenant: string, span: OtlpSpan, mapping: SpanMapping): SpanRow {
   const resourceAttributes = resourceJson(span.resource.attributes);
   return {
     tenant,

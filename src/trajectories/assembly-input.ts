@@ -1,45 +1,33 @@
 /**
  * What trajectory assembly reads: the columns of `spans` the views use (queries/assembly-spans.sql), evaluation
  * log records, feedback rows and the AIR rule values. Rows arrive as JSONEachRow; this module turns them into
- * typed values once (timestamps as bigints, messages parsed) so the pure assembly functions never re-parse.
+ * typed values once (timestamps as bigints, messages parsed) so the pure assembly functions never re-parse. The
+ * span types are derived from the span row type (src/store/span-row.ts), so they follow its column names.
  */
 import type { Message, ToolDefinition } from '../model/message.ts';
-import type { SpanKind, SpanStatus } from '../model/span.ts';
 import { parseJsonText } from '../store/json-text.ts';
+import type { SpanColumns, SpanRow } from '../store/span-row.ts';
 
-export interface AssemblySpan {
-  trace_id: string;
-  span_id: string;
-  parent_span_id: string;
-  kind: SpanKind;
-  status: SpanStatus;
+/**
+ * Columns assembly reads as they are stored: text, the kind and status enums, and the nanosecond timestamps as
+ * decimal strings (as the API serves them). Picked from the span row type, so a renamed column fails to compile.
+ */
+type AssemblyTextColumn =
+  | 'trace_id' | 'span_id' | 'parent_span_id' | 'kind' | 'status' | 'start_time_unix_nano' | 'end_time_unix_nano'
+  | 'provider' | 'model' | 'tool_name' | 'tool_call_id' | 'tool_arguments' | 'tool_result' | 'agent_name'
+  | 'agent_id' | 'conversation_id' | 'task_id' | 'task' | 'rollout_id' | 'attempt_id';
+
+/** JSON text columns assembly parses; events are shipped only when they may hold an evaluation result. */
+type AssemblyJsonColumn = 'input_messages' | 'output_messages' | 'tool_definitions' | 'events';
+
+export interface AssemblySpan extends
+  Pick<SpanRow, AssemblyTextColumn | 'input_tokens' | 'output_tokens' | 'tool_definitions' | 'rewards'>,
+  // Messages stay raw JSON (the views treat them so too); events are [] unless they may hold an evaluation result.
+  SpanColumns<'input_messages' | 'output_messages' | 'events', unknown[]> {
   start: bigint;
   end: bigint;
-  /** Decimal strings as the API serves them. */
-  start_time_unix_nano: string;
-  end_time_unix_nano: string;
+  /** When the store received the span (`ingested_at`, filled by the store), in milliseconds. */
   ingested_ms: number;
-  provider: string;
-  model: string;
-  input_tokens: number | null;
-  output_tokens: number | null;
-  input_messages: unknown[];
-  output_messages: unknown[];
-  tool_definitions: ToolDefinition[];
-  tool_name: string;
-  tool_call_id: string;
-  tool_arguments: string;
-  tool_result: string;
-  agent_name: string;
-  agent_id: string;
-  conversation_id: string;
-  task_id: string;
-  task: string;
-  rollout_id: string;
-  attempt_id: string;
-  rewards: Array<{ name: string; value: number }>;
-  /** Span events, parsed only when they may hold an evaluation result ([] otherwise). */
-  events: unknown[];
 }
 
 export interface EvaluationRecord {
@@ -74,35 +62,15 @@ export interface AssemblyInput {
 
 type Numeric = number | string;
 
-export interface AssemblySpanRow {
-  trace_id: string;
-  span_id: string;
-  parent_span_id: string;
-  kind: string;
-  status: string;
-  start_time_unix_nano: string;
-  end_time_unix_nano: string;
+/** A row of queries/assembly-spans.sql as JSONEachRow returns it. */
+export interface AssemblySpanRow extends
+  Pick<SpanRow, AssemblyTextColumn>,
+  SpanColumns<'input_tokens' | 'output_tokens', Numeric | null>,
+  SpanColumns<AssemblyJsonColumn, string>,
+  // The query turns each (name, value) tuple into (name, toString(value)); a named tuple may arrive as an object.
+  SpanColumns<'rewards', Array<[string, string] | { name: string; value: string }>> {
+  /** toUnixTimestamp64Milli(ingested_at). */
   ingested_ms: Numeric;
-  provider: string;
-  model: string;
-  input_tokens: Numeric | null;
-  output_tokens: Numeric | null;
-  input_messages: string;
-  output_messages: string;
-  tool_definitions: string;
-  tool_name: string;
-  tool_call_id: string;
-  tool_arguments: string;
-  tool_result: string;
-  agent_name: string;
-  agent_id: string;
-  conversation_id: string;
-  task_id: string;
-  task: string;
-  rollout_id: string;
-  attempt_id: string;
-  rewards: Array<[string, string] | { name: string; value: string }>;
-  events: string;
 }
 
 /** A JSON array column; anything else (empty, damaged, not an array) reads as no items. */
@@ -118,8 +86,8 @@ export function toAssemblySpan(row: AssemblySpanRow): AssemblySpan {
     trace_id: row.trace_id,
     span_id: row.span_id,
     parent_span_id: row.parent_span_id,
-    kind: row.kind as SpanKind,
-    status: row.status as SpanStatus,
+    kind: row.kind,
+    status: row.status,
     start: BigInt(row.start_time_unix_nano),
     end: BigInt(row.end_time_unix_nano),
     start_time_unix_nano: row.start_time_unix_nano,
