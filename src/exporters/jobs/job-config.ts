@@ -23,6 +23,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { creditColumns, defaultFormatOptions, type FormatOptions } from '../export-format.ts';
 import { formatNames } from '../formats/index.ts';
+import { defaultTenant } from '../../model/tenant.ts';
 import { outputEncodings } from '../writers/record-writer.ts';
 import { trajectoryFiltersSchema, type TrajectoryFiltersInput } from '../../trajectories/filters.ts';
 
@@ -61,7 +62,7 @@ const jobSchema = z
       }, 'a cron expression such as "0 * * * *"')
       .optional(),
     encoding: z.enum(outputEncodings).default('jsonl'),
-    tenant: z.string().min(1).default('default'),
+    tenant: z.string().min(1).default(defaultTenant),
     reward: z.enum(creditColumns).default('final'),
     filters: trajectoryFiltersSchema.omit({ complete: true }).partial().default({}),
     options: z
