@@ -24,6 +24,7 @@ import { InflightBudget } from './ingest/inflight-budget.ts';
 import { Ingestor } from './ingest/ingestor.ts';
 import { StoreWriter } from './ingest/store-writer.ts';
 import { WriteAheadLog } from './ingest/write-ahead-log.ts';
+import { createOtlpExportPath } from './otlp-export/export-path.ts';
 import { createSummarizer, type Summarizer } from './summaries/summarizer.ts';
 
 export interface Receiver {
@@ -91,8 +92,9 @@ export async function startReceiver(options: ReceiverOptions = {}, environment: 
       pending_bytes: wal.pendingBytes,
     });
   }, { public: true });
-  const inflight = new InflightBudget(config.maxInflightBytes);
-  addOtlpRoutes(router, { ingestor, maxRequestBytes: config.maxRequestBytes, inflight, decodeLimits });
+  // One export path for both transports: the same admission, memory budget, decoding and ingest.
+  const exportPath = createOtlpExportPath({ ingestor, inflight: new InflightBudget(config.maxInflightBytes), decodeLimits });
+  addOtlpRoutes(router, { exportPath, maxRequestBytes: config.maxRequestBytes });
   addTraceRoutes(router, store.client);
   const embeddings = config.embeddingsUrl
     ? createEmbeddingClient({ url: config.embeddingsUrl, model: config.embeddingsModel, apiKey: config.embeddingsApiKey })
@@ -114,7 +116,7 @@ export async function startReceiver(options: ReceiverOptions = {}, environment: 
       httpServer.listen(config.httpPort, config.host, resolve);
     });
     if (config.grpcPort >= 0) {
-      grpcServer = createGrpcServer({ ingestor, inflight, tokens, maxRequestBytes: config.maxRequestBytes, decodeLimits, onError });
+      grpcServer = createGrpcServer({ exportPath, tokens, maxRequestBytes: config.maxRequestBytes, onError });
       grpcPort = await bindGrpcServer(grpcServer, config.host, config.grpcPort);
     }
   } catch (error) {

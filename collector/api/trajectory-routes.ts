@@ -15,7 +15,7 @@ import { searchTrajectories } from '../../src/trajectories/search.ts';
 import { resolveTrajectorySettings, type TrajectorySettings } from '../../src/trajectories/settings.ts';
 import { summarizeTraces } from '../../src/trajectories/summarize-traces.ts';
 import { HttpError } from '../http/http-error.ts';
-import { readBody } from '../http/read-body.ts';
+import { requireBody } from '../http/read-body.ts';
 import type { Router } from '../http/router.ts';
 import { sendJson } from '../http/send.ts';
 
@@ -79,7 +79,7 @@ export function addTrajectoryRoutes(
 
   router.add('POST', '/v1/trajectories/:id/rewards', async (context) => {
     const id = context.params['id'] ?? '';
-    const text = (await readBody(context.request, maxFeedbackBytes)).toString('utf8');
+    const text = (await requireBody(context.request, maxFeedbackBytes)).toString('utf8');
     let json: unknown;
     try {
       json = JSON.parse(text);

@@ -18,8 +18,8 @@ const tokensFileSchema = z.record(
 );
 
 export interface TenantTokens {
-  /** The tenant of a valid `Authorization: Bearer <token>` header, undefined otherwise. */
-  tenantFor(authorization: string | undefined): string | undefined;
+  /** The tenant of `token` (the part after `Bearer `, see authenticate.ts), undefined for an unknown token. */
+  tenantOf(token: string): string | undefined;
   readonly count: number;
 }
 
@@ -35,9 +35,8 @@ export function tenantTokens(mapping: Record<string, string>): TenantTokens {
   const byDigest = new Map(Object.entries(parsed.data).map(([token, tenant]) => [digest(token), tenant]));
   return {
     count: byDigest.size,
-    tenantFor(authorization) {
-      const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
-      return match ? byDigest.get(digest(match[1] as string)) : undefined;
+    tenantOf(token) {
+      return byDigest.get(digest(token));
     },
   };
 }

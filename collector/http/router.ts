@@ -1,9 +1,12 @@
 /**
- * A small method + path router for the receiver's HTTP port. Paths are literal segments and `:name`
- * parameters; a known path with the wrong method answers 405 with `Allow`, an unknown one 404.
+ * A small method + path router for the receiver's HTTP port. Paths are literal segments and `:name` parameters.
+ * Each route carries its options: whether it answers without a token (`public`, health checks) and how its errors
+ * are rendered (`renderError`). Every request resolves to a route: an unknown path to one whose handler answers
+ * 404, a known path with the wrong method to one that answers 405 with `Allow` in that path's error format, so
+ * the server treats every request alike (authenticate, run, render errors) and knows no path.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpError } from './http-error.ts';
+import { HttpError, renderJsonError, type ErrorRenderer } from './http-error.ts';
 
 export interface RequestContext {
   request: IncomingMessage;
@@ -16,35 +19,69 @@ export interface RequestContext {
 
 export type Handler = (context: RequestContext) => Promise<void>;
 
+export interface RouteOptions {
+  /** Answers without a token (health checks); the handler sees the default tenant. @default false */
+  public?: boolean;
+  /** Writes the body of this route's error responses. @default renderJsonError (`{ "error": message }`) */
+  renderError?: ErrorRenderer;
+}
+
+export interface RouteMatch {
+  handler: Handler;
+  params: Record<string, string>;
+  public: boolean;
+  renderError: ErrorRenderer;
+}
+
 interface Route {
   method: string;
   segments: string[];
   handler: Handler;
-  /** Routes that answer without a token (health checks). */
   public: boolean;
+  renderError: ErrorRenderer;
+}
+
+/** A handler that answers `error` after draining the body nobody will read. */
+function refuse(error: HttpError): Handler {
+  return ({ request }) => {
+    request.resume();
+    return Promise.reject(error);
+  };
 }
 
 export class Router {
   private readonly routes: Route[] = [];
 
-  add(method: string, path: string, handler: Handler, options: { public?: boolean } = {}): this {
-    this.routes.push({ method, segments: path.split('/').filter(Boolean), handler, public: options.public ?? false });
+  add(method: string, path: string, handler: Handler, options: RouteOptions = {}): this {
+    this.routes.push({
+      method,
+      segments: path.split('/').filter(Boolean),
+      handler,
+      public: options.public ?? false,
+      renderError: options.renderError ?? renderJsonError,
+    });
     return this;
   }
 
-  match(method: string, pathname: string): { handler: Handler; params: Record<string, string>; public: boolean } {
+  match(method: string, pathname: string): RouteMatch {
     const segments = pathname.split('/').filter(Boolean);
-    const allowed: string[] = [];
+    const samePath: Route[] = [];
     for (const route of this.routes) {
       const params = matchSegments(route.segments, segments);
       if (!params) continue;
       if (route.method === method || (method === 'HEAD' && route.method === 'GET')) {
-        return { handler: route.handler, params, public: route.public };
+        return { handler: route.handler, params, public: route.public, renderError: route.renderError };
       }
-      allowed.push(route.method);
+      samePath.push(route);
     }
-    if (allowed.length > 0) throw new HttpError(405, `${method} is not allowed on ${pathname}`, { Allow: allowed.join(', ') });
-    throw new HttpError(404, `no route for ${method} ${pathname}`);
+    const [first] = samePath;
+    if (first) {
+      const allowed = samePath.map((route) => route.method).join(', ');
+      const error = new HttpError(405, `${method} is not allowed on ${pathname}`, { Allow: allowed });
+      return { handler: refuse(error), params: {}, public: false, renderError: first.renderError };
+    }
+    const error = new HttpError(404, `no route for ${method} ${pathname}`);
+    return { handler: refuse(error), params: {}, public: false, renderError: renderJsonError };
   }
 }
 

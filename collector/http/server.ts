@@ -1,15 +1,16 @@
 /**
- * The receiver's HTTP port: OTLP/HTTP ingest plus the JSON API, behind optional bearer-token auth. Handler
- * errors become responses here: OTLP paths answer with a google.rpc.Status body, API paths with `{ error }`.
+ * The receiver's HTTP port: OTLP/HTTP ingest plus the JSON API, behind optional bearer-token auth. It knows no
+ * path: the router resolves every request to a route (404 and 405 included), the server authenticates unless the
+ * route is public, runs the handler, and renders whatever HttpError it throws with that route's `renderError`.
+ * Any other error is a bug or an outage: it goes to the log, and the client gets a generic 500.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { defaultTenant } from '../../src/model/tenant.ts';
+import { authenticate } from '../auth/authenticate.ts';
 import type { TenantTokens } from '../auth/tenant-tokens.ts';
 import { HttpError } from './http-error.ts';
-import { otlpErrorBody } from './otlp-routes.ts';
 import type { Router } from './router.ts';
-import { sendBytes, sendJson } from './send.ts';
-
-export const defaultTenant = 'default';
+import { sendBytes } from './send.ts';
 
 export interface HttpServerOptions {
   router: Router;
@@ -28,35 +29,40 @@ export function createHttpServer(options: HttpServerOptions): Server {
 
 function isClientAbort(error: unknown, request: IncomingMessage): boolean {
   const code = (error as NodeJS.ErrnoException).code;
-  return request.socket.destroyed || code === 'ECONNRESET' || code === 'ECONNABORTED' || (error as Error).message === 'aborted';
+  return (
+    request.socket.destroyed ||
+    code === 'ECONNRESET' ||
+    code === 'ECONNABORTED' ||
+    (error as Error).message === 'aborted'
+  );
 }
 
-async function handleRequest(options: HttpServerOptions, request: IncomingMessage, response: ServerResponse): Promise<void> {
+const unauthenticatedMessages = {
+  missing: 'missing bearer token: send "Authorization: Bearer <token>"',
+  invalid: 'invalid bearer token: send "Authorization: Bearer <token>" with a token the receiver was given',
+} as const;
+
+/** The caller's tenant, or the 401 that refuses it. */
+function tenantOf(tokens: TenantTokens | undefined, request: IncomingMessage): string {
+  const authentication = authenticate(tokens, request.headers.authorization);
+  if (authentication.status === 'authenticated') return authentication.tenant;
+  request.resume();
+  throw new HttpError(401, unauthenticatedMessages[authentication.status], {
+    'WWW-Authenticate': 'Bearer realm="trajectories"',
+  });
+}
+
+async function handleRequest(
+  options: HttpServerOptions,
+  request: IncomingMessage,
+  response: ServerResponse,
+): Promise<void> {
   const url = new URL(request.url ?? '/', 'http://receiver');
+  const route = options.router.match(request.method ?? 'GET', url.pathname);
   try {
-    let route: ReturnType<Router['match']> | undefined;
-    let routingError: HttpError | undefined;
-    try {
-      route = options.router.match(request.method ?? 'GET', url.pathname);
-    } catch (error) {
-      routingError = error as HttpError;
-    }
-    let tenant = defaultTenant;
-    // Authenticate before answering 404/405 too, so that callers without a token learn nothing about the routes.
-    if (options.tokens && !route?.public) {
-      const authenticated = options.tokens.tenantFor(request.headers.authorization);
-      if (!authenticated) {
-        request.resume();
-        throw new HttpError(401, 'missing or invalid bearer token: send "Authorization: Bearer <token>"', {
-          'WWW-Authenticate': 'Bearer realm="trajectories"',
-        });
-      }
-      tenant = authenticated;
-    }
-    if (!route) {
-      request.resume();
-      throw routingError ?? new HttpError(404, `no route for ${request.method} ${url.pathname}`);
-    }
+    // Unknown routes authenticate too (their handler answers 404/405), so callers without a token learn nothing
+    // about the route table.
+    const tenant = route.public ? defaultTenant : tenantOf(options.tokens, request);
     await route.handler({ request, response, url, params: route.params, tenant });
   } catch (error) {
     if (response.headersSent || isClientAbort(error, request)) {
@@ -72,11 +78,7 @@ async function handleRequest(options: HttpServerOptions, request: IncomingMessag
       options.onError?.(error);
       httpError = new HttpError(500, 'internal error; the receiver log has the details');
     }
-    if (url.pathname === '/v1/traces' || url.pathname === '/v1/logs') {
-      const { contentType, body } = otlpErrorBody(request, httpError);
-      sendBytes(response, httpError.status, contentType, body, httpError.headers);
-    } else {
-      sendJson(response, httpError.status, { error: httpError.message }, httpError.headers);
-    }
+    const { contentType, body } = route.renderError(httpError, request);
+    sendBytes(response, httpError.status, contentType, body, httpError.headers);
   }
 }

@@ -8,3 +8,6 @@ export type IngestResult =
   | { status: 'overloaded'; retryAfterSeconds: number; message: string }
   /** The store is unreachable and the log is full, or the log cannot be written (HTTP 503). */
   | { status: 'unavailable'; retryAfterSeconds: number; message: string };
+
+/** The outcomes a transport answers with a retryable refusal (HTTP 429/503 with Retry-After, gRPC with RetryInfo). */
+export type IngestRefusal = Exclude<IngestResult, { status: 'accepted' }>;
