@@ -38,7 +38,17 @@ const byId = (trajectories: AssembledTrajectory[], id: string) =>
 /** A planner with a nested coder, inside an HTTP span, with the episode reward beside the planner. */
 const nestedRun = [
   span({ id: 'http', start: 0, end: 20 }),
-  agent({ id: 'planner', parent: 'http', start: 1, end: 12, agent_name: 'planner', task: 'plan it' }),
+  agent({
+    id: 'planner',
+    parent: 'http',
+    start: 1,
+    end: 12,
+    agent_name: 'planner',
+    task: 'plan it',
+    // Usage summed on the agent span by a framework: token totals count LLM calls only.
+    input_tokens: 100,
+    output_tokens: 50,
+  }),
   llm({
     id: 'plan',
     parent: 'planner',

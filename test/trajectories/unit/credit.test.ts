@@ -94,6 +94,11 @@ describe('computeCredit: group-relative advantage', () => {
     });
   });
 
+  it('is 0 for a group of one even when its stored statistics claim a spread', () => {
+    const inconsistent: GroupStats = { members: 1, mean: 0, variance: 4 };
+    expect(computeCredit(threeTurns, 1, true, inconsistent, 0.5)[0]?.advantage).toBe(0);
+  });
+
   it('is 0 when every member has the same reward (zero std)', () => {
     expect(computeCredit(threeTurns, 1, true, groupOf(1, 1, 1), 0.5)[0]).toMatchObject({
       advantage: 0,
