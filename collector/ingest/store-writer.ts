@@ -130,24 +130,23 @@ export class StoreWriter {
 
   private async run(): Promise<void> {
     while (this.running) {
-      let outcome: StoreWriteOutcome | undefined;
-      let failure: Error | undefined;
+      let retry: { error: Error; retryInMillis: number } | undefined;
       try {
-        outcome = await this.step();
+        const outcome = await this.step();
+        if (outcome?.status === 'retry') retry = outcome;
       } catch (error) {
         // Reading the log, writing the checkpoint or the dead-letter file failed (disk full, I/O error): nothing
         // was committed, so the same batch is retried after the backoff; the loop itself never dies.
-        failure = error as Error;
-        this.onError(failure);
+        this.onError(error as Error);
+        retry = { error: error as Error, retryInMillis: retryDelayMillis(this.consecutiveFailures + 1) };
       }
-      if (outcome?.status === 'retry') failure = outcome.error;
-      if (failure === undefined) {
+      if (retry === undefined) {
         this.consecutiveFailures = 0;
         this.lastError = undefined;
       } else {
         this.consecutiveFailures += 1;
-        this.lastError = failure;
-        await this.waitForWork(outcome?.status === 'retry' ? outcome.retryInMillis : retryDelayMillis(this.consecutiveFailures));
+        this.lastError = retry.error;
+        await this.waitForWork(retry.retryInMillis);
       }
     }
   }
