@@ -81,7 +81,13 @@ export class StoreError extends Error {
   /** ClickHouse's name for the code (`CANNOT_PARSE_INPUT_ASSERTION_FAILED`), when known. */
   readonly clickhouseCodeName: string | undefined;
 
-  constructor(options: { kind: StoreErrorKind; message: string; clickhouseCode?: number | undefined; clickhouseCodeName?: string | undefined; cause?: unknown }) {
+  constructor(options: {
+    kind: StoreErrorKind;
+    message: string;
+    clickhouseCode?: number | undefined;
+    clickhouseCodeName?: string | undefined;
+    cause?: unknown;
+  }) {
     super(options.message, { cause: options.cause });
     this.kind = options.kind;
     this.clickhouseCode = options.clickhouseCode;
@@ -91,11 +97,19 @@ export class StoreError extends Error {
 
 /** The ClickHouse code of a failure from either backend, or undefined when it carries none. */
 function clickhouseCodeOf(error: unknown, message: string): number | undefined {
-  const failure = (typeof error === 'object' && error !== null ? error : {}) as { clickhouseCode?: unknown; code?: unknown };
+  const failure = (typeof error === 'object' && error !== null ? error : {}) as {
+    clickhouseCode?: unknown;
+    code?: unknown;
+  };
   // chdb: a number. @clickhouse/client: a decimal string (network errors have codes like 'ECONNREFUSED' instead).
   const candidates = [failure.clickhouseCode, failure.code, /^Code: (\d+)\./.exec(message)?.[1]];
   for (const candidate of candidates) {
-    const code = typeof candidate === 'number' ? candidate : typeof candidate === 'string' && /^\d+$/.test(candidate) ? Number(candidate) : undefined;
+    const code =
+      typeof candidate === 'number'
+        ? candidate
+        : typeof candidate === 'string' && /^\d+$/.test(candidate)
+          ? Number(candidate)
+          : undefined;
     if (code !== undefined && Number.isSafeInteger(code)) return code;
   }
   return undefined;
@@ -120,7 +134,13 @@ export function toStoreError(error: unknown): StoreError {
   }
   const dataErrorName = dataErrorCodes.get(clickhouseCode);
   if (dataErrorName !== undefined) {
-    return new StoreError({ kind: 'bad_data', message, clickhouseCode, clickhouseCodeName: dataErrorName, cause: error });
+    return new StoreError({
+      kind: 'bad_data',
+      message,
+      clickhouseCode,
+      clickhouseCodeName: dataErrorName,
+      cause: error,
+    });
   }
   // Known unavailable codes, and every code this module does not know (named from the error itself): retried.
   const clickhouseCodeName = unavailableErrorCodes.get(clickhouseCode) ?? codeNameOf(error, message);

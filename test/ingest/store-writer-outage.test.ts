@@ -30,9 +30,19 @@ describe('store writer while the store is down', () => {
     const directory = temporaryDirectory();
     const log = await WriteAheadLog.open(join(directory, 'wal'), { sync: 'none' });
     const errors: string[] = [];
-    const writer = new StoreWriter(store, log, directory, { lingerMillis: 1, onError: (error) => errors.push(error.message) });
+    const writer = new StoreWriter(store, log, directory, {
+      lingerMillis: 1,
+      onError: (error) => errors.push(error.message),
+    });
     clickhouse.unavailable = true;
-    const row = JSON.stringify({ tenant: 'outage', trace_id: 'ef'.repeat(16), span_id: '00000000000000b1', name: 'x', kind: 'other' }) + '\n';
+    const row =
+      JSON.stringify({
+        tenant: 'outage',
+        trace_id: 'ef'.repeat(16),
+        span_id: '00000000000000b1',
+        name: 'x',
+        kind: 'other',
+      }) + '\n';
     await log.append([{ table: 'spans', rows: 1, payload: Buffer.from(row) }]);
     const checkpoint = log.checkpoint;
     writer.start();
@@ -54,7 +64,10 @@ describe('store writer while the store is down', () => {
     expect(writer.lastOutcome).toEqual({ status: 'stored', rows: 1 });
     expect(writer.storeFailing).toBe(false);
     await writer.stop();
-    const result = await store.client.query({ query: "SELECT span_id FROM spans FINAL WHERE tenant = 'outage'", format: 'JSONEachRow' });
+    const result = await store.client.query({
+      query: "SELECT span_id FROM spans FINAL WHERE tenant = 'outage'",
+      format: 'JSONEachRow',
+    });
     expect(await result.json()).toEqual([{ span_id: '00000000000000b1' }]);
     await log.close();
   });

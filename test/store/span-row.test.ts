@@ -37,7 +37,14 @@ const span: OtlpSpan = {
   endTimeUnixNano: 1_700_000_001_123_456_789n,
   attributes: { 'gen_ai.operation.name': 'chat' },
   droppedAttributesCount: 0,
-  events: [{ timeUnixNano: 1_700_000_000_500_000_000n, name: 'gen_ai.evaluation.result', attributes: { 'gen_ai.evaluation.score.value': 0.5 }, droppedAttributesCount: 0 }],
+  events: [
+    {
+      timeUnixNano: 1_700_000_000_500_000_000n,
+      name: 'gen_ai.evaluation.result',
+      attributes: { 'gen_ai.evaluation.score.value': 0.5 },
+      droppedAttributesCount: 0,
+    },
+  ],
   droppedEventsCount: 0,
   links: [],
   droppedLinksCount: 0,
@@ -63,8 +70,12 @@ describe('span row', () => {
   it('has exactly the insertable columns of the spans table (DESCRIBE, minus MATERIALIZED and ALIAS)', async () => {
     const result = await store.client.query({ query: 'DESCRIBE TABLE spans', format: 'JSONEachRow' });
     const columns = await result.json<{ name: string; default_type: string }>();
-    const insertable = columns.filter((column) => column.default_type !== 'MATERIALIZED' && column.default_type !== 'ALIAS');
-    expect([...spanColumns, ...spanColumnsFilledByStore].sort()).toEqual(insertable.map((column) => column.name).sort());
+    const insertable = columns.filter(
+      (column) => column.default_type !== 'MATERIALIZED' && column.default_type !== 'ALIAS',
+    );
+    expect([...spanColumns, ...spanColumnsFilledByStore].sort()).toEqual(
+      insertable.map((column) => column.name).sort(),
+    );
     // A column the row leaves out must have a DEFAULT, or inserts would store an empty value instead.
     const filledByStore = new Set<string>(spanColumnsFilledByStore);
     expect(insertable.filter((column) => filledByStore.has(column.name)).map((column) => column.default_type)).toEqual(

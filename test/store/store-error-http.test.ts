@@ -40,7 +40,10 @@ async function classifiedClientFailure(url: string, requestTimeoutMillis = 10_00
   // The client's own error log would only repeat what the test asserts.
   const client = createClient({ url, request_timeout: requestTimeoutMillis, log: { level: ClickHouseLogLevel.OFF } });
   try {
-    await client.exec({ query: 'INSERT INTO spans FORMAT JSONEachRow', values: Readable.from([Buffer.from('{"tenant": "default"}\n')]) });
+    await client.exec({
+      query: 'INSERT INTO spans FORMAT JSONEachRow',
+      values: Readable.from([Buffer.from('{"tenant": "default"}\n')]),
+    });
   } catch (error) {
     return toStoreError(error);
   } finally {
@@ -56,9 +59,15 @@ async function listen(server: Server): Promise<string> {
 
 describe('store errors over HTTP', () => {
   it('classifies rows the server cannot parse as bad data, with the code it sent as a number', async () => {
-    const error = await insertFailure('{"tenant": "default", "span_id": "0000000000000001", "flags": "not a number"}\n');
+    const error = await insertFailure(
+      '{"tenant": "default", "span_id": "0000000000000001", "flags": "not a number"}\n',
+    );
     expect(error).toBeInstanceOf(StoreError);
-    expect(error).toMatchObject({ kind: 'bad_data', clickhouseCode: 27, clickhouseCodeName: 'CANNOT_PARSE_INPUT_ASSERTION_FAILED' });
+    expect(error).toMatchObject({
+      kind: 'bad_data',
+      clickhouseCode: 27,
+      clickhouseCodeName: 'CANNOT_PARSE_INPUT_ASSERTION_FAILED',
+    });
     expect((error as StoreError).cause).toBeInstanceOf(ClickHouseError);
     expect(((error as StoreError).cause as ClickHouseError).code).toBe('27');
   });

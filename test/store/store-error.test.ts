@@ -29,16 +29,27 @@ async function insertFailure(table: string, rows: string): Promise<unknown> {
 
 describe('store errors on the embedded engine', () => {
   it('classifies a row ClickHouse cannot parse as bad data, with its code and name', async () => {
-    const error = await insertFailure('spans', '{"tenant": "default", "span_id": "0000000000000001", "flags": "not a number"}\n');
+    const error = await insertFailure(
+      'spans',
+      '{"tenant": "default", "span_id": "0000000000000001", "flags": "not a number"}\n',
+    );
     expect(error).toBeInstanceOf(StoreError);
-    expect(error).toMatchObject({ kind: 'bad_data', clickhouseCode: 27, clickhouseCodeName: 'CANNOT_PARSE_INPUT_ASSERTION_FAILED' });
+    expect(error).toMatchObject({
+      kind: 'bad_data',
+      clickhouseCode: 27,
+      clickhouseCodeName: 'CANNOT_PARSE_INPUT_ASSERTION_FAILED',
+    });
     expect((error as StoreError).message).toContain('while reading the value of key flags');
     expect((error as StoreError).cause).toMatchObject({ clickhouseCode: 27 });
   });
 
   it('classifies a row cut off in the middle of a string as bad data', async () => {
     const error = await insertFailure('spans', '{"tenant": "default", "span_id": "00000000\n');
-    expect(error).toMatchObject({ kind: 'bad_data', clickhouseCode: 26, clickhouseCodeName: 'CANNOT_PARSE_QUOTED_STRING' });
+    expect(error).toMatchObject({
+      kind: 'bad_data',
+      clickhouseCode: 26,
+      clickhouseCodeName: 'CANNOT_PARSE_QUOTED_STRING',
+    });
   });
 
   it('classifies a negative number in an unsigned column as bad data', async () => {
@@ -53,7 +64,10 @@ describe('store errors on the embedded engine', () => {
   });
 
   it('retries a code it does not know as unavailable, named from the error itself', async () => {
-    const thrown = await store.client.query({ query: 'SELECT no_such_function()' }).then(() => undefined, (error: unknown) => error);
+    const thrown = await store.client.query({ query: 'SELECT no_such_function()' }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
     expect(thrown).toBeDefined();
     const error = toStoreError(thrown);
     expect(dataErrorCodes.has(46) || unavailableErrorCodes.has(46)).toBe(false);
@@ -64,11 +78,14 @@ describe('store errors on the embedded engine', () => {
   it('names every classified code as the engine does, and no code is both bad data and unavailable', async () => {
     const codes = [...dataErrorCodes, ...unavailableErrorCodes];
     const result = await store.client.query({
-      query: 'SELECT code, errorCodeToName(code) AS name FROM (SELECT arrayJoin({codes:Array(UInt32)}) AS code) ORDER BY code',
+      query:
+        'SELECT code, errorCodeToName(code) AS name FROM (SELECT arrayJoin({codes:Array(UInt32)}) AS code) ORDER BY code',
       query_params: { codes: codes.map(([code]) => code) },
       format: 'JSONEachRow',
     });
-    const names = new Map((await result.json<{ code: number; name: string }>()).map((row) => [Number(row.code), row.name]));
+    const names = new Map(
+      (await result.json<{ code: number; name: string }>()).map((row) => [Number(row.code), row.name]),
+    );
     expect(Object.fromEntries(codes)).toEqual(Object.fromEntries(codes.map(([code]) => [code, names.get(code)])));
     expect([...dataErrorCodes.keys()].filter((code) => unavailableErrorCodes.has(code))).toEqual([]);
   });
