@@ -31,6 +31,7 @@ describe('openai chat.completions.create', () => {
       max_completion_tokens: 50,
       top_p: 0.9,
       stop: ['END'],
+      // eslint-disable-next-line @typescript-eslint/no-deprecated -- still sent by applications; mapped to gen_ai.request.seed
       seed: 7,
     });
     expect(completion.choices[0]?.message.content).toBe('You said: Say hello');

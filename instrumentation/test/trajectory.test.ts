@@ -17,6 +17,7 @@ beforeEach(() => {
 
 const calculate = tool('calculator', (args: { expression: string }) => {
   if (!/^[\d\s+\-*/().]+$/.test(args.expression)) throw new RangeError(`not arithmetic: ${args.expression}`);
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the pattern above admits only digits and operators
   return { value: Function(`return (${args.expression})`)() as number };
 }, { description: 'Evaluates an arithmetic expression' });
 
@@ -29,7 +30,7 @@ describe('trajectory()', () => {
         const first = await fixture.openai.chat.completions.create({ model: 'gpt-agent', messages, tools: [calculatorTool] });
         const call = first.choices[0]?.message.tool_calls?.[0];
         if (call?.type !== 'function') throw new Error('expected a tool call');
-        const result = await calculate(JSON.parse(call.function.arguments) as { expression: string }, { id: call.id });
+        const result = calculate(JSON.parse(call.function.arguments) as { expression: string }, { id: call.id });
         messages.push(first.choices[0]!.message, { role: 'tool', tool_call_id: call.id, content: JSON.stringify(result) });
         const final = await fixture.openai.chat.completions.create({ model: 'gpt-agent', messages });
         reward(1, { comment: 'correct' });
@@ -72,6 +73,7 @@ describe('trajectory()', () => {
   });
 
   it('records a throwing tool as an error span and rethrows the same error', async () => {
+    // eslint-disable-next-line @typescript-eslint/require-await -- async turns the tool's throw into the rejection under test
     const error = await trajectory('bad input', async () => calculate({ expression: 'rm -rf /' }, { id: 'call_x' })).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(RangeError);
     const toolSpan = onlySpan(fixture.exporter, 'execute_tool calculator');
@@ -93,8 +95,8 @@ describe('trajectory()', () => {
     await trajectory(
       'plan a trip',
       async () => {
-        await trajectory('find flights', async () => reward(0.5, { name: 'subtask' }), { agentName: 'flight-agent' });
-        await calculate({ expression: '1 + 1' }).valueOf();
+        await trajectory('find flights', () => Promise.resolve(reward(0.5, { name: 'subtask' })), { agentName: 'flight-agent' });
+        calculate({ expression: '1 + 1' });
         reward(0.8);
       },
       { agentName: 'planner', rolloutId: 'rollout-9', attemptId: 'attempt-2' },
@@ -114,9 +116,9 @@ describe('trajectory()', () => {
   });
 
   it('puts a reward called inside a tool on the trajectory span, not the tool span', async () => {
-    const judge = tool('judge', async () => {
+    const judge = tool('judge', () => {
       reward(1, { name: 'judge' });
-      return 'ok';
+      return Promise.resolve('ok');
     });
     await trajectory('judged', async () => judge(undefined));
     const agent = onlySpan(fixture.exporter, 'invoke_agent agent');
@@ -124,18 +126,19 @@ describe('trajectory()', () => {
   });
 
   it('stamps Agent Lightning ids on spans of other instrumentations started inside the trajectory', async () => {
-    await trajectory('with foreign span', async () => {
+    await trajectory('with foreign span', () => {
       trace.getTracer('some-http-instrumentation').startSpan('GET /weather').end();
+      return Promise.resolve();
     }, { rolloutId: 'ro-1', attemptId: 'at-1' });
     expect(onlySpan(fixture.exporter, 'GET /weather').attributes).toMatchObject({ 'agentlightning.rollout_id': 'ro-1', 'agentlightning.attempt_id': 'at-1' });
   });
 
   it('does not record a non-finite reward and does not throw', async () => {
-    await trajectory('nan', async () => reward(Number.NaN));
+    await trajectory('nan', () => Promise.resolve(reward(Number.NaN)));
     expect(fixture.exporter.getFinishedSpans().map((span) => span.name)).toEqual(['invoke_agent agent']);
   });
 
-  it('gives the redaction hook a copy of tool arguments: the tool gets them unchanged', async () => {
+  it('gives the redaction hook a copy of tool arguments: the tool gets them unchanged', () => {
     fixture.reregister({
       redactContent: (value) => {
         if (typeof value === 'object' && value !== null && 'password' in value) (value as { password: string }).password = '<redacted>';
@@ -156,12 +159,12 @@ describe('trajectory()', () => {
 
   it('records the task description and reward comment as content: off with capture off, through the redaction hook', async () => {
     fixture.reregister({ captureMessageContent: false });
-    await trajectory('email bob@example.com the report', async () => reward(1, { comment: 'sent to bob@example.com' }));
+    await trajectory('email bob@example.com the report', () => Promise.resolve(reward(1, { comment: 'sent to bob@example.com' })));
     expect(onlySpan(fixture.exporter, 'invoke_agent agent').attributes['trajectory.task.description']).toBeUndefined();
     expect(onlySpan(fixture.exporter, 'agentlightning.annotation').attributes['trajectory.reward.comment']).toBeUndefined();
 
     fixture.reregister({ redactContent: (value) => (typeof value === 'string' ? value.replaceAll(/[\w.]+@[\w.]+/g, '<email>') : value) });
-    await trajectory('email bob@example.com the report', async () => reward(1, { comment: 'sent to bob@example.com' }));
+    await trajectory('email bob@example.com the report', () => Promise.resolve(reward(1, { comment: 'sent to bob@example.com' })));
     expect(onlySpan(fixture.exporter, 'invoke_agent agent').attributes['trajectory.task.description']).toBe('email <email> the report');
     expect(onlySpan(fixture.exporter, 'agentlightning.annotation').attributes['trajectory.reward.comment']).toBe('sent to <email>');
   });

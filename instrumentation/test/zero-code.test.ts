@@ -66,7 +66,7 @@ beforeAll(async () => {
         const resource = attributeMap(resourceSpans.resource.attributes);
         for (const scopeSpans of resourceSpans.scopeSpans) {
           for (const span of scopeSpans.spans) {
-            captured.push({ name: String(span['name']), spanId: String(span['spanId']), traceId: String(span['traceId']), parentSpanId: String(span['parentSpanId'] ?? ''), attributes: attributeMap(span['attributes']), resource });
+            captured.push({ name: String(span['name']), spanId: String(span['spanId']), traceId: String(span['traceId']), parentSpanId: typeof span['parentSpanId'] === 'string' ? span['parentSpanId'] : '', attributes: attributeMap(span['attributes']), resource });
           }
         }
       }

@@ -135,50 +135,48 @@ class LlmCall {
   }
 
   private observeApiPromise(apiPromise: ApiPromiseLike): void {
-    const originalParse = apiPromise.parseResponse;
-    const call = this;
-    apiPromise.parseResponse = function (this: unknown, ...args: unknown[]): unknown {
-      call.parseStarted = true;
+    apiPromise.parseResponse = aroundMethod(apiPromise.parseResponse, (parseResponse) => {
+      this.parseStarted = true;
       let parsed: unknown;
       try {
-        parsed = originalParse.apply(this, args);
+        parsed = parseResponse();
       } catch (error) {
-        call.fail(error);
+        this.fail(error);
         throw error;
       }
-      if (!isThenable(parsed)) return call.observeParsed(parsed);
+      if (!isThenable(parsed)) return this.observeParsed(parsed);
       return parsed.then(
-        (value) => call.observeParsed(value),
+        (value) => this.observeParsed(value),
         (error: unknown) => {
-          call.fail(error);
+          this.fail(error);
           throw error;
         },
       );
-    };
+    });
     // A request that fails (HTTP error, network error after retries) rejects `responsePromise`; the replacement
     // rejects with the same error, so every consumer of the APIPromise sees exactly what it saw before.
     apiPromise.responsePromise = apiPromise.responsePromise.then(
       (props) => props,
       (error: unknown) => {
-        call.fail(error);
+        this.fail(error);
         throw error;
       },
     );
     // `asResponse()` alone hands the raw body to the caller and never parses it: the span ends without the output.
     const originalAsResponse = apiPromise.asResponse;
     if (typeof originalAsResponse === 'function') {
-      apiPromise.asResponse = function (this: unknown, ...args: unknown[]): unknown {
-        const response = originalAsResponse.apply(this, args);
+      apiPromise.asResponse = aroundMethod(originalAsResponse, (asResponse) => {
+        const response = asResponse();
         if (isThenable(response)) {
           response.then(
             () => {
-              if (!call.parseStarted) call.end();
+              if (!this.parseStarted) this.end();
             },
             () => {},
           );
         }
         return response;
-      };
+      });
     }
   }
 
@@ -198,50 +196,42 @@ class LlmCall {
   private instrumentStream(stream: object): void {
     const assembler = this.adapter.createStreamAssembler();
     const target = stream as { iterator?: unknown; [Symbol.asyncIterator]?: unknown };
-    const call = this;
+    const wrapIterator = (createIterator: () => unknown): unknown => this.wrapIterator(createIterator(), assembler);
     // openai and @anthropic-ai/sdk streams produce every iterator (for-await, tee, toReadableStream) via `iterator`.
     if (typeof target.iterator === 'function') {
-      const originalIterator = target.iterator as AnyFunction;
-      target.iterator = function (this: unknown, ...args: unknown[]): unknown {
-        return call.wrapIterator(originalIterator.apply(this, args), assembler);
-      };
+      target.iterator = aroundMethod(target.iterator as AnyFunction, wrapIterator);
       return;
     }
-    const originalAsyncIterator = target[Symbol.asyncIterator] as AnyFunction;
     Object.defineProperty(stream, Symbol.asyncIterator, {
       configurable: true,
       writable: true,
-      value: function (this: unknown, ...args: unknown[]): unknown {
-        return call.wrapIterator(originalAsyncIterator.apply(this, args), assembler);
-      },
+      value: aroundMethod(target[Symbol.asyncIterator] as AnyFunction, wrapIterator),
     });
   }
 
   private wrapIterator(iterator: unknown, assembler: StreamAssembler): unknown {
     if (!isRecord(iterator) || typeof iterator['next'] !== 'function') return iterator;
     const inner = iterator as unknown as AsyncIterator<unknown>;
-    const call = this;
     const wrapped: AsyncIterableIterator<unknown> = {
-      next(...args: [] | [unknown]): Promise<IteratorResult<unknown>> {
-        return inner.next(...args).then(
+      next: (...args: [] | [unknown]): Promise<IteratorResult<unknown>> =>
+        inner.next(...args).then(
           (result) => {
             guard('assembling a streamed response', () => {
               if (result.done) {
-                call.finishStream(assembler);
+                this.finishStream(assembler);
               } else {
-                call.markFirstChunk();
+                this.markFirstChunk();
                 assembler.add(result.value);
               }
             });
             return result;
           },
           (error: unknown) => {
-            guard('recording a failed stream', () => assembler.record(call.span));
-            call.fail(error);
+            guard('recording a failed stream', () => assembler.record(this.span));
+            this.fail(error);
             throw error;
           },
-        );
-      },
+        ),
       [Symbol.asyncIterator]() {
         return this;
       },
@@ -250,18 +240,18 @@ class LlmCall {
       const innerReturn = inner.return.bind(inner);
       // `break` out of for-await (or cancelling a ReadableStream): the caller abandoned the stream.
       wrapped.return = (value?: unknown) => {
-        call.finishStream(assembler);
+        this.finishStream(assembler);
         return innerReturn(value);
       };
     }
     if (typeof inner.throw === 'function') {
       const innerThrow = inner.throw.bind(inner);
       wrapped.throw = (error?: unknown) => {
-        call.fail(error);
+        this.fail(error);
         return innerThrow(error);
       };
     }
-    abandonedStreams.register(wrapped, { call, assembler });
+    abandonedStreams.register(wrapped, { call: this, assembler });
     return wrapped;
   }
 
@@ -297,6 +287,17 @@ class LlmCall {
     });
     this.end();
   }
+}
+
+/**
+ * A replacement for an SDK method whose `invoke` runs the original with the receiver and arguments the SDK called
+ * it with, so the SDK sees no difference; `around` observes what happens before and after, with the LlmCall as
+ * its own `this`.
+ */
+function aroundMethod(original: AnyFunction, around: (invoke: () => unknown) => unknown): AnyFunction {
+  return function (this: unknown, ...args: unknown[]): unknown {
+    return around(() => original.apply(this, args));
+  };
 }
 
 interface ApiPromiseLike {
