@@ -31,7 +31,7 @@ function startReceiverProcess(dataDir: string): Promise<{ child: ChildProcess; u
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [bin, 'serve', '--data-dir', dataDir, '--http-port', '0', '--grpc-port', '-1'], { stdio: ['ignore', 'pipe', 'inherit'] });
     let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const match = /OTLP\/HTTP\s+(http:\/\/\S+)/.exec(output);
       if (match) resolve({ child, url: match[1]! });

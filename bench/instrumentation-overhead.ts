@@ -107,7 +107,7 @@ export async function benchInstrumentationOverhead(): Promise<InstrumentationBen
       baseURL: 'http://in-process.invalid/v1',
       apiKey: 'bench',
       maxRetries: 0,
-      fetch: async () => new Response(canned, { status: 200, headers: { 'content-type': 'application/json' } }),
+      fetch: () => Promise.resolve(new Response(canned, { status: 200, headers: { 'content-type': 'application/json' } })),
     });
     return [...(await measure('local HTTP model server', httpClient, 6, 250)), ...(await measure('in-process fetch', inProcessClient, 6, 1500))];
   } finally {

@@ -29,7 +29,9 @@ const calculator = tool(
   'calculator',
   ({ expression }: { expression: string }) => {
     if (!/^[\d\s+\-*/().]+$/.test(expression)) throw new RangeError(`not an arithmetic expression: ${expression}`);
-    return Number(Function(`"use strict"; return (${expression});`)());
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the pattern above admits only digits and operators
+    const evaluate = Function(`"use strict"; return (${expression});`) as () => unknown;
+    return Number(evaluate());
   },
   { description: 'Evaluates an arithmetic expression' },
 );
@@ -48,12 +50,12 @@ const toolDefinitions: OpenAI.ChatCompletionTool[] = [
   { type: 'function', function: { name: 'capital', description: 'Capital city of a country', parameters: { type: 'object', properties: { country: { type: 'string' } }, required: ['country'] } } },
 ];
 
-async function runTool(call: OpenAI.ChatCompletionMessageToolCall): Promise<string> {
+function runTool(call: OpenAI.ChatCompletionMessageToolCall): string {
   if (call.type !== 'function') return 'unsupported tool type';
   const args = JSON.parse(call.function.arguments) as Record<string, string>;
   try {
-    if (call.function.name === 'calculator') return String(await calculator({ expression: args['expression'] ?? '' }, { id: call.id }));
-    if (call.function.name === 'capital') return String(await capital({ country: args['country'] ?? '' }, { id: call.id }));
+    if (call.function.name === 'calculator') return String(calculator({ expression: args['expression'] ?? '' }, { id: call.id }));
+    if (call.function.name === 'capital') return String(capital({ country: args['country'] ?? '' }, { id: call.id }));
     return `unknown tool ${call.function.name}`;
   } catch (error) {
     return `error: ${error instanceof Error ? error.message : String(error)}`;
@@ -79,7 +81,7 @@ export async function runAgent(openai: OpenAI, task: AgentTask, options: { model
           answer = message.content ?? '';
           break;
         }
-        for (const call of message.tool_calls) messages.push({ role: 'tool', tool_call_id: call.id, content: await runTool(call) });
+        for (const call of message.tool_calls) messages.push({ role: 'tool', tool_call_id: call.id, content: runTool(call) });
       }
       const value = answer.includes(task.expected) ? 1 : 0;
       reward(value, { comment: value === 1 ? `answer contains ${task.expected}` : `expected ${task.expected}` });

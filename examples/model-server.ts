@@ -101,7 +101,7 @@ function chatCompletions(body: Json, model: string, response: ServerResponse, id
   const toolResults = last?.['role'] === 'tool' ? trailing(messages, (message) => message['role'] === 'tool').map((message) => textOf(message['content'])) : [];
   const tools = asArray(body['tools']).filter(isJson).map((tool) => {
     const fn = isJson(tool['function']) ? tool['function'] : {};
-    return { name: String(fn['name'] ?? ''), parameters: isJson(fn['parameters']) ? fn['parameters'] : {} };
+    return { name: stringOf(fn['name']), parameters: isJson(fn['parameters']) ? fn['parameters'] : {} };
   });
   const plan = decide(userText, toolResults, tools, countWords(messages.map((message) => textOf(message['content']))), id);
   const responseId = `chatcmpl-${id}`;
@@ -166,12 +166,12 @@ function responses(body: Json, model: string, response: ServerResponse, id: numb
   const input = typeof body['input'] === 'string' ? [{ role: 'user', content: body['input'] }] : asArray(body['input']).filter(isJson);
   const userTexts = input.filter((item) => item['role'] === 'user').map((item) => item['content']);
   const last = input[input.length - 1];
-  const toolResults = last?.['type'] === 'function_call_output' ? trailing(input, (item) => item['type'] === 'function_call_output').map((item) => String(item['output'] ?? '')) : [];
+  const toolResults = last?.['type'] === 'function_call_output' ? trailing(input, (item) => item['type'] === 'function_call_output').map((item) => textOf(item['output'])) : [];
   const tools = asArray(body['tools'])
     .filter(isJson)
     .filter((tool) => tool['type'] === 'function')
-    .map((tool) => ({ name: String(tool['name'] ?? ''), parameters: isJson(tool['parameters']) ? tool['parameters'] : {} }));
-  const plan = decide(lastText(userTexts), toolResults, tools, countWords(input.map((item) => textOf(item['content'] ?? item['output']))) + wordCount(String(body['instructions'] ?? '')), id);
+    .map((tool) => ({ name: stringOf(tool['name']), parameters: isJson(tool['parameters']) ? tool['parameters'] : {} }));
+  const plan = decide(lastText(userTexts), toolResults, tools, countWords(input.map((item) => textOf(item['content'] ?? item['output']))) + wordCount(stringOf(body['instructions'])), id);
   const responseId = `resp_${id}`;
   const messageItem = { id: `msg_${id}`, type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: plan.text, annotations: [], logprobs: [] }] };
   const functionItems = plan.toolCalls.map((call, index) => ({ id: `fc_${id}_${index}`, type: 'function_call', status: 'completed', call_id: call.id, name: call.name, arguments: call.arguments }));
@@ -252,11 +252,11 @@ function anthropicMessages(body: Json, model: string, response: ServerResponse, 
     .map((block) => textOf(block['content']));
   const userTexts = messages
     .filter((message) => message['role'] === 'user')
-    .map((message) => (typeof message['content'] === 'string' ? message['content'] : blocksOf(message).filter((block) => block['type'] === 'text').map((block) => String(block['text'] ?? '')).join(' ')))
+    .map((message) => (typeof message['content'] === 'string' ? message['content'] : blocksOf(message).filter((block) => block['type'] === 'text').map((block) => stringOf(block['text'])).join(' ')))
     .filter((text) => text !== '');
   const tools = asArray(body['tools'])
     .filter(isJson)
-    .map((tool) => ({ name: String(tool['name'] ?? ''), parameters: isJson(tool['input_schema']) ? tool['input_schema'] : {} }));
+    .map((tool) => ({ name: stringOf(tool['name']), parameters: isJson(tool['input_schema']) ? tool['input_schema'] : {} }));
   const systemWords = typeof body['system'] === 'string' ? wordCount(body['system']) : 0;
   const plan = decide(lastText(userTexts), toolResults, tools, countWords(messages.map((message) => textOf(message['content']))) + systemWords, id, 'toolu');
   const content: Json[] = [];
@@ -382,9 +382,15 @@ function trailing<T>(items: T[], matches: (item: T) => boolean): T[] {
   return result;
 }
 
+/** A field the protocol defines as text; anything else (absent, a number, an object) counts as no text. */
+function stringOf(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
+/** The text of a message's content: a string, or the text of each part of a content array. */
 function textOf(content: unknown): string {
   if (typeof content === 'string') return content;
-  if (Array.isArray(content)) return content.map((part) => (isJson(part) ? String(part['text'] ?? part['content'] ?? '') : '')).join(' ');
+  if (Array.isArray(content)) return content.map((part) => (isJson(part) ? textOf(part['text'] ?? part['content']) : '')).join(' ');
   return '';
 }
 

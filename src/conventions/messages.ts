@@ -36,10 +36,17 @@ export function argumentsToJson(value: unknown): string {
 
 export function toolCall(id: unknown, name: unknown, args: unknown): ToolCall {
   return {
-    id: typeof id === 'string' ? id : id === undefined || id === null ? '' : String(id),
+    id: toolCallId(id),
     type: 'function',
     function: { name: typeof name === 'string' ? name : '', arguments: argumentsToJson(args) },
   };
+}
+
+/** A call id as text: a scalar id (attribute values may be ints) keeps its text; an object or array is no id. */
+function toolCallId(id: unknown): string {
+  if (typeof id === 'string') return id;
+  if (typeof id === 'number' || typeof id === 'bigint' || typeof id === 'boolean') return String(id);
+  return '';
 }
 
 /**
