@@ -115,7 +115,7 @@ function clickhouseCodeOf(error: unknown, message: string): number | undefined {
   return undefined;
 }
 
-/** The name ClickHouse gave a code it is not in the tables above: `ClickHouseError.type`, else the `(NAME)` its messages end with. */
+/** ClickHouse's name for a code the tables above lack: `ClickHouseError.type`, else the `(NAME)` ending its message. */
 function codeNameOf(error: unknown, message: string): string | undefined {
   const type = (error as { type?: unknown } | null)?.type;
   if (typeof type === 'string' && /^[A-Z][A-Z0-9_]+$/.test(type)) return type;
