@@ -58,7 +58,7 @@ describe('write-ahead log', () => {
     mkdirSync(directory, { recursive: true });
     writeFileSync(join(directory, 'owner.pid'), String(process.ppid));
     await expect(WriteAheadLog.open(directory)).rejects.toThrow(`belongs to another running receiver (pid ${process.ppid})`);
-    const exited = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const exited = spawnSync(process.execPath, ['-e', '0']).pid;
     writeFileSync(join(directory, 'owner.pid'), String(exited));
     const log = await WriteAheadLog.open(directory);
     expect(readFileSync(join(directory, 'owner.pid'), 'utf8')).toBe(String(process.pid));
