@@ -1,11 +1,14 @@
 /**
- * The contract every export format implements: a name, a zod schema of one output record, and a pure
- * `toRecords` that turns a batch of assembled trajectories into records plus the trajectories it skipped and why.
- * Formats never invent data: a trajectory that lacks what the format needs (a reward, a user prompt, a pair) is
- * skipped with a reason the export summary shows.
+ * The contract every export format implements: a name, a zod schema of one output record (which also defines
+ * the record's Parquet columns, see writers/parquet-structure.ts) and a pure conversion. A per-trajectory format
+ * turns one trajectory into records or a skip; a task-grouped format turns the selected trajectories of one task
+ * into records and an outcome per trajectory (conversion-outcome.ts). Formats never invent data: a trajectory
+ * that lacks what the format needs (a reward, a user prompt, a pair) is skipped with a reason the export
+ * summary shows.
  */
 import type { z } from 'zod';
 import type { Trajectory } from '../model/trajectory.ts';
+import type { Converted, TaskConversion } from './conversion-outcome.ts';
 
 /** Which reward or credit value a record carries. Per-turn values come from `trajectory.credit`. */
 export const creditColumns = ['final', 'discounted', 'air_shaped', 'advantage'] as const;
@@ -39,27 +42,33 @@ export const defaultFormatOptions: FormatOptions = {
   referenceFields: { ground_truth: 'final_answer' },
 };
 
+/** A trajectory that went into no record, as the export summary lists it. */
 export interface SkippedTrajectory {
   trajectory_id: string;
   reason: string;
 }
 
-export interface FormatResult<R> {
-  records: R[];
-  /** Trajectories that produced no record. */
-  skipped: SkippedTrajectory[];
-}
-
-export interface ExportFormat<R = unknown> {
+interface FormatDefinition<R> {
   name: string;
   description: string;
   recordSchema: z.ZodType<R>;
-  /**
-   * 'task': records combine several trajectories of one task (ART groups, preference pairs), so the exporter
-   * hands over all selected trajectories of a task in one call. 'trajectory': each trajectory stands alone.
-   */
-  grouping: 'task' | 'trajectory';
-  /** ClickHouse structure of a record for Parquet output; free-form objects are stored as JSON text. */
-  parquetStructure(options: FormatOptions): string;
-  toRecords(trajectories: Trajectory[], options: FormatOptions): FormatResult<R>;
+  /** Keys a record carries beyond its schema's declared fields with these options (its catchall), for Parquet. */
+  extraColumns?: (options: FormatOptions) => string[];
 }
+
+/** Each trajectory stands alone. */
+export interface PerTrajectoryFormat<R> extends FormatDefinition<R> {
+  grouping: 'trajectory';
+  convert(trajectory: Trajectory, options: FormatOptions): Converted<R>;
+}
+
+/**
+ * Records combine several trajectories of one task (ART groups, preference pairs, one RFT row per task): the
+ * exporter hands over all selected trajectories of a task in one call.
+ */
+export interface PerTaskFormat<R> extends FormatDefinition<R> {
+  grouping: 'task';
+  convertTask(trajectories: Trajectory[], options: FormatOptions): TaskConversion<R>;
+}
+
+export type ExportFormat<R = unknown> = PerTrajectoryFormat<R> | PerTaskFormat<R>;

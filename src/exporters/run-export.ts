@@ -2,14 +2,17 @@
  * One export: select trajectory summaries with the filters, fetch the full trajectories (a few at a time), turn
  * them into records with the format and stream the records into one atomically written file. Formats that
  * combine trajectories of a task get each task's selected trajectories together. The same function serves
- * `trajectories export` and the scheduled jobs (which pass the summaries they selected).
+ * `trajectories export` and the scheduled jobs (which pass the summaries they selected), so both report the
+ * same `skipped` / `skippedByReason`. The Parquet structure is derived from the format's record schema.
  */
 import type { TrajectorySummary, Trajectory } from '../model/trajectory.ts';
 import type { TrajectoryFiltersInput } from '../trajectories/filters.ts';
+import { convertBatch } from './convert-batch.ts';
 import type { ExportFormat, FormatOptions, SkippedTrajectory } from './export-format.ts';
 import type { TrajectorySource } from './trajectory-source.ts';
-import { openRecordWriter, type OutputEncoding } from './writers/record-writer.ts';
 import type { ParquetConverter } from './writers/parquet-converter.ts';
+import { parquetStructure } from './writers/parquet-structure.ts';
+import { openRecordWriter, type OutputEncoding } from './writers/record-writer.ts';
 
 export interface ExportProgress {
   trajectoriesDone: number;
@@ -28,8 +31,11 @@ export interface WriteRequest {
   /** Replace an existing file at `out` (one-off exports); jobs pass false so a run never overwrites another's. @default true */
   replaceExisting?: boolean | undefined;
   /** Runs once every record is written and durable, before the file appears under its final name (jobs). */
-  beforeCommit?: ((written: { exportedIds: string[]; records: number }) => Promise<void>) | undefined;
+  beforeCommit?: ((written: { exportedIds: string[]; records: number; skipped: SkippedTrajectory[] }) => Promise<void>) | undefined;
 }
+
+/** Skip reasons with their counts, most frequent first (first seen first among equals). */
+export type SkipReasonCounts = Array<{ reason: string; count: number }>;
 
 export interface ExportSummary {
   path: string;
@@ -41,8 +47,18 @@ export interface ExportSummary {
   bytes: number;
   exportedIds: string[];
   skipped: SkippedTrajectory[];
-  /** Skip reasons with their counts, most frequent first. */
-  skippedByReason: Array<{ reason: string; count: number }>;
+  skippedByReason: SkipReasonCounts;
+}
+
+export function countSkipReasons(skipped: SkippedTrajectory[]): SkipReasonCounts {
+  const counts = new Map<string, number>();
+  for (const item of skipped) counts.set(item.reason, (counts.get(item.reason) ?? 0) + 1);
+  return [...counts].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count);
+}
+
+/** The ClickHouse structure `format`'s records are converted to Parquet with, for these options. */
+export function parquetStructureFor(format: ExportFormat<unknown>, options: FormatOptions): string {
+  return parquetStructure(format.recordSchema, format.extraColumns?.(options) ?? []);
 }
 
 /** Pages through the summaries matching `filters` (complete only unless `complete` is given), up to `limit`. */
@@ -83,7 +99,7 @@ export async function writeTrajectories(summaries: TrajectorySummary[], request:
     encoding: request.encoding,
     replaceExisting: request.replaceExisting ?? true,
     ...(request.encoding === 'parquet' && request.parquetConverter
-      ? { parquet: { structure: format.parquetStructure(request.options), converter: request.parquetConverter } }
+      ? { parquet: { structure: parquetStructureFor(format, request.options), converter: request.parquetConverter } }
       : {}),
   });
   const skipped: SkippedTrajectory[] = [];
@@ -98,12 +114,11 @@ export async function writeTrajectories(summaries: TrajectorySummary[], request:
         if (trajectory) trajectories.push(trajectory);
         else skipped.push({ trajectory_id: (batch[index] as TrajectorySummary).id, reason: 'not found (deleted or not visible to this tenant)' });
       });
-      const result = format.toRecords(trajectories, request.options);
+      const result = convertBatch(format, trajectories, request.options);
       for (const record of result.records) await writer.write(record);
       records += result.records.length;
       skipped.push(...result.skipped);
-      const skippedIds = new Set(result.skipped.map((item) => item.trajectory_id));
-      for (const trajectory of trajectories) if (!skippedIds.has(trajectory.id)) exportedIds.push(trajectory.id);
+      exportedIds.push(...result.exportedIds);
       done += batch.length;
       request.onProgress?.({ trajectoriesDone: done, trajectoriesTotal: summaries.length, records });
     }
@@ -112,10 +127,8 @@ export async function writeTrajectories(summaries: TrajectorySummary[], request:
     throw error;
   }
   const written = await writer.close({
-    beforeCommit: request.beforeCommit ? () => request.beforeCommit!({ exportedIds, records }) : undefined,
+    beforeCommit: request.beforeCommit ? () => request.beforeCommit!({ exportedIds, records, skipped }) : undefined,
   });
-  const counts = new Map<string, number>();
-  for (const item of skipped) counts.set(item.reason, (counts.get(item.reason) ?? 0) + 1);
   return {
     path: written.path,
     encoding: request.encoding,
@@ -125,7 +138,7 @@ export async function writeTrajectories(summaries: TrajectorySummary[], request:
     bytes: written.bytes,
     exportedIds,
     skipped,
-    skippedByReason: [...counts].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count),
+    skippedByReason: countSkipReasons(skipped),
   };
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { convertBatch } from '../../src/exporters/convert-batch.ts';
 import { defaultFormatOptions } from '../../src/exporters/export-format.ts';
 import { getExportFormat } from '../../src/exporters/formats/index.ts';
 import type { Message } from '../../src/model/message.ts';
@@ -8,7 +9,7 @@ import { call, execution, trajectory } from './golden-trajectories.ts';
 /** The openai-sft messages of one trajectory, validated by the format's schema. */
 function sftMessages(value: Trajectory): Array<Record<string, any>> {
   const format = getExportFormat('openai-sft');
-  const { records, skipped } = format.toRecords([value], defaultFormatOptions);
+  const { records, skipped } = convertBatch(format, [value], defaultFormatOptions);
   expect(skipped).toEqual([]);
   for (const record of records) format.recordSchema.parse(record);
   return (JSON.parse(JSON.stringify(records)) as Array<{ messages: Array<Record<string, any>> }>)[0]!.messages;

@@ -14,7 +14,7 @@ import { exportTrajectories } from '../../src/exporters/run-export.ts';
 import { apiTrajectorySource } from '../../src/exporters/trajectory-source.ts';
 import { createTraceExporter, exportSpans, exportSucceeded, recordSpans } from '../helpers/export-spans.ts';
 import { startTestReceiver, temporaryDirectory } from '../helpers/test-receiver.ts';
-import { agentSpan, chat, clock, inside, message, rewardSpan, text } from '../trajectories/golden-traces.ts';
+import { agentSpan, call, chat, clock, inside, message, response, rewardSpan, text, tool } from '../trajectories/golden-traces.ts';
 import type { Trajectory, TrajectorySummary } from '../../src/model/trajectory.ts';
 import type { TrajectorySource } from '../../src/exporters/trajectory-source.ts';
 import { weatherToolCall } from './golden-trajectories.ts';
@@ -77,6 +77,26 @@ async function runThroughApi(name: string): Promise<Record<string, any>> {
   return (await response.json()) as Record<string, any>;
 }
 
+/** One rewarded run of `task` whose tool call arguments are the given text (not necessarily JSON). */
+async function sendToolRun(base: number, task: string, argumentsText: string): Promise<void> {
+  const spans: ReadableSpan[] = await recordSpans((tracer) => {
+    const time = clock(base);
+    const agent = agentSpan(tracer, time, 0, { 'gen_ai.agent.name': 'solver', 'trajectory.task.id': task, 'trajectory.task.description': task });
+    const context = inside(agent);
+    const ask = message('user', text('Weather in Paris?'));
+    const lookup = message('assistant', call('call_1', 'get_weather', argumentsText));
+    chat(tracer, time, context, 1, 2, [ask], [lookup]);
+    tool(tracer, time, context, 2, 3, 'get_weather', 'call_1', argumentsText, '18C');
+    chat(tracer, time, context, 3, 4, [ask, lookup, message('tool', response('call_1', '18C'))], [message('assistant', text('18C in Paris.'))]);
+    rewardSpan(tracer, time, context, 5, 1);
+    agent.end(time.at(6));
+  });
+  const exporter = createTraceExporter('http/protobuf', receiver);
+  expect(exportSucceeded(await exportSpans(exporter, spans))).toBe(true);
+  await exporter.shutdown();
+  await receiver.flush();
+}
+
 /** Every trajectory id in every finished file of the job, with repetitions. */
 function exportedIds(): string[] {
   return readdirSync(destination)
@@ -103,6 +123,14 @@ describe('scheduled export jobs: exactly once per trajectory', () => {
 
   it('a rerun with nothing new exports nothing', async () => {
     expect(await runThroughApi('grpo')).toMatchObject({ status: 'nothing-to-export', reconciled: 0 });
+    expect(exportedIds()).toHaveLength(3);
+  });
+
+  it('a run where every selected trajectory is skipped exports nothing and lists the reasons, as the export summary does', async () => {
+    const job = jobs.find((candidate) => candidate.name === 'grpo')!;
+    const result = await runExportJob(job, { client: receiver.store.client, settings: { quietSeconds } });
+    expect(result).toMatchObject({ status: 'nothing-to-export', skippedByReason: [{ reason: 'no reward', count: 1 }] });
+    expect(result.status === 'nothing-to-export' && result.skipped).toEqual([{ trajectory_id: unrewardedId, reason: 'no reward' }]);
     expect(exportedIds()).toHaveLength(3);
   });
 
@@ -245,5 +273,20 @@ describe('one-off export through the receiver API', () => {
     const failure = await run('node', [cli, 'export', '--format', 'nope', '--out', out, '--receiver', receiver.httpUrl]).catch((error: { code: number; stderr: string }) => error);
     expect((failure as { code: number }).code).toBe(1);
     expect((failure as { stderr: string }).stderr).toContain('unknown export format "nope"');
+  });
+
+  it('the CLI summary names a skip found while mapping messages (TRL needs JSON object arguments)', async () => {
+    await sendToolRun(hourAgo + 500_000, 'task-unparsable-arguments', '{city: Paris');
+    await sendToolRun(hourAgo + 600_000, 'task-parsable-arguments', '{"city":"Paris"}');
+    await waitQuiet();
+    const run = promisify(execFile);
+    const cli = join(import.meta.dirname, '../../bin/trajectories.mjs');
+    const exportTask = (task: string) => run('node', [cli, 'export', '--format', 'trl-sft', '--task', task, '--out', join(temporaryDirectory(), 'sft.jsonl'), '--receiver', receiver.httpUrl]);
+    const skipped = await exportTask('task-unparsable-arguments');
+    expect(skipped.stdout).toMatch(/records\s+0\n/);
+    expect(skipped.stdout).toMatch(/skipped\s+1:\n\s+1\s+arguments of a get_weather call are not JSON/);
+    const written = await exportTask('task-parsable-arguments');
+    expect(written.stdout).toMatch(/records\s+1\n/);
+    expect(written.stdout).toMatch(/skipped\s+0\n/);
   });
 });

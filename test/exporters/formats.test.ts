@@ -1,15 +1,19 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { convertBatch } from '../../src/exporters/convert-batch.ts';
 import { defaultFormatOptions, type FormatOptions } from '../../src/exporters/export-format.ts';
 import { exportFormats, getExportFormat } from '../../src/exporters/formats/index.ts';
 import { writeTrajectories } from '../../src/exporters/run-export.ts';
 import type { TrajectorySource } from '../../src/exporters/trajectory-source.ts';
+import type { Trajectory } from '../../src/model/trajectory.ts';
 import { temporaryDirectory } from '../helpers/test-receiver.ts';
+import { goldenFile, optionVariants } from './golden-exports.ts';
 import { goldenTrajectories, multiTurn, parallelToolCalls, unrewarded, weatherNoTool, weatherTool, weatherToolCall } from './golden-trajectories.ts';
 
 function convert(name: string, trajectories = goldenTrajectories, options: Partial<FormatOptions> = {}) {
   const format = getExportFormat(name);
-  const result = format.toRecords(trajectories, { ...defaultFormatOptions, ...options });
+  const result = convertBatch(format, trajectories, { ...defaultFormatOptions, ...options });
   for (const record of result.records) format.recordSchema.parse(record);
   // Round trip through JSON: what is written is what the schema saw.
   return { ...result, records: JSON.parse(JSON.stringify(result.records)) as Array<Record<string, any>> };
@@ -175,8 +179,8 @@ describe('openai-rft and fireworks', () => {
 
   it.each(['openai-rft', 'fireworks'])('%s counts every rewarded trajectory of an exported task as exported, so no later run re-exports the task', async (name) => {
     const source: TrajectorySource = {
-      list: async () => ({ trajectories: [], next_cursor: null }),
-      getMany: async (ids) => ids.map((id) => goldenTrajectories.find((candidate) => candidate.id === id)),
+      list: () => Promise.resolve({ trajectories: [], next_cursor: null }),
+      getMany: (ids) => Promise.resolve(ids.map((id) => goldenTrajectories.find((candidate) => candidate.id === id))),
     };
     const summary = await writeTrajectories([weatherToolCall, weatherNoTool], {
       source, format: getExportFormat(name), options: defaultFormatOptions, out: join(temporaryDirectory(), 'rft.jsonl'), encoding: 'jsonl',
@@ -184,6 +188,15 @@ describe('openai-rft and fireworks', () => {
     expect(summary.records).toBe(1);
     expect(summary.exportedIds.sort()).toEqual([weatherNoTool.id, weatherToolCall.id].sort());
     expect(summary.skipped).toEqual([]);
+  });
+
+  it('are one implementation under two names, writing the same bytes', () => {
+    const [openAI, fireworks] = [getExportFormat('openai-rft'), getExportFormat('fireworks')];
+    expect(openAI.grouping === 'task' && fireworks.grouping === 'task' && openAI.convertTask === fireworks.convertTask).toBe(true);
+    expect(openAI.recordSchema).toBe(fireworks.recordSchema);
+    for (const variant of Object.keys(optionVariants)) {
+      expect(readFileSync(goldenFile('fireworks', variant, 'jsonl'), 'utf8')).toBe(readFileSync(goldenFile('openai-rft', variant, 'jsonl'), 'utf8'));
+    }
   });
 
   it('takes reference fields from a configurable source and skips trajectories without it', () => {
@@ -222,6 +235,26 @@ describe('trl', () => {
     expect(records[0]!.chosen.map((message: any) => message.role)).toEqual(['assistant', 'tool', 'assistant']);
     expect(records[0]!.chosen[1]).toEqual({ role: 'tool', content: '18C, sunny', name: 'get_weather', tool_call_id: 'call_1' });
     expect(records[0]!.rejected).toEqual([{ role: 'assistant', content: 'I cannot know the weather.' }]);
+  });
+
+  it('trl-dpo skips both runs of a pair whose calls cannot be written with a reason, and the export goes on', () => {
+    const [good, bad] = [weatherToolCall, weatherNoTool].map((value) => ({
+      ...value,
+      id: `${value.id}-unparsable`,
+      task_id: 'task-unparsable',
+      turns: value.turns.map((turn) => ({
+        ...turn,
+        output_message: turn.output_message?.tool_calls
+          ? { ...turn.output_message, tool_calls: turn.output_message.tool_calls.map((call) => ({ ...call, function: { ...call.function, arguments: '{city: Paris' } })) }
+          : turn.output_message,
+      })),
+    })) as [Trajectory, Trajectory];
+    const { records, skipped } = convert('trl-dpo', [good, bad, weatherToolCall, weatherNoTool]);
+    expect(records).toHaveLength(1);
+    expect(skipped).toEqual([
+      { trajectory_id: good.id, reason: 'arguments of a get_weather call are not JSON' },
+      { trajectory_id: bad.id, reason: 'arguments of a get_weather call are not JSON' },
+    ]);
   });
 
   it('trl-kto labels by the reward threshold', () => {

@@ -64,8 +64,8 @@ export interface GoldenExport {
 /** Exports `bytePinnedTrajectories` in `format` with the `variant` options to a JSONL file and reads it back. */
 export async function goldenExport(format: string, variant: string): Promise<GoldenExport> {
   const source: TrajectorySource = {
-    list: async () => ({ trajectories: [], next_cursor: null }),
-    getMany: async (ids) => ids.map((id) => bytePinnedTrajectories.find((candidate) => candidate.id === id)),
+    list: () => Promise.resolve({ trajectories: [], next_cursor: null }),
+    getMany: (ids) => Promise.resolve(ids.map((id) => bytePinnedTrajectories.find((candidate) => candidate.id === id))),
   };
   const out = join(temporaryDirectory('golden-export-'), `${format}.jsonl`);
   const summary = await writeTrajectories(bytePinnedTrajectories, {

@@ -3,19 +3,47 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { queryAsync } from 'chdb';
 import { describe, expect, it } from 'vitest';
-import { defaultFormatOptions } from '../../src/exporters/export-format.ts';
+import { convertBatch } from '../../src/exporters/convert-batch.ts';
+import { defaultFormatOptions, type FormatOptions } from '../../src/exporters/export-format.ts';
 import { exportFormats, getExportFormat } from '../../src/exporters/formats/index.ts';
+import { parquetStructureFor } from '../../src/exporters/run-export.ts';
 import { inMemoryParquetConverter } from '../../src/exporters/writers/parquet-converter.ts';
+import { parquetColumns, type ParquetType } from '../../src/exporters/writers/parquet-structure.ts';
 import { FileExistsError } from '../../src/exporters/writers/atomic-file.ts';
 import { openRecordWriter } from '../../src/exporters/writers/record-writer.ts';
 import { temporaryDirectory } from '../helpers/test-receiver.ts';
+import { bytePinnedTrajectories, optionVariants } from './golden-exports.ts';
 import { goldenTrajectories } from './golden-trajectories.ts';
 
 const records = [{ a: 1, text: 'héllo\nworld' }, { a: 2, text: '' }];
 
 async function readParquet(path: string): Promise<Array<Record<string, any>>> {
-  const result = await queryAsync(`SELECT * FROM file('${path}', Parquet)`, { format: 'JSONEachRow' });
+  const result = await queryAsync(`SELECT * FROM file('${path}', Parquet) SETTINGS output_format_json_quote_64bit_integers = 0`, { format: 'JSONEachRow' });
   return result.text().trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, any>);
+}
+
+const scalarDefaults = { String: '', Int64: 0, Float64: 0, UInt8: 0, Bool: false } as const;
+
+/**
+ * What a record should read back as from Parquet with the derived `type`: JSON text in String columns, null or
+ * the default where a field is absent. Keys the structure does not have stay, so a record field the Parquet
+ * file lost makes the comparison fail.
+ */
+function asStored(value: unknown, type: ParquetType): unknown {
+  switch (type.kind) {
+    case 'scalar':
+      if (value === undefined || value === null) return type.nullable ? null : scalarDefaults[type.name];
+      if (type.name === 'String' && typeof value !== 'string') return JSON.stringify(value);
+      return value;
+    case 'array':
+      return ((value ?? []) as unknown[]).map((element) => asStored(element, type.element));
+    case 'tuple': {
+      const object = (value ?? {}) as Record<string, unknown>;
+      const stored: Record<string, unknown> = { ...object };
+      for (const field of type.fields) stored[field.name] = asStored(object[field.name], field.type);
+      return stored;
+    }
+  }
 }
 
 describe('record writers', () => {
@@ -81,9 +109,9 @@ describe('record writers', () => {
   it.each(exportFormats.map((format) => format.name))('round-trips %s records through Parquet written by ClickHouse', async (name) => {
     const format = getExportFormat(name);
     const options = { ...defaultFormatOptions, weightThreshold: 0 };
-    const { records: formatted } = format.toRecords(goldenTrajectories, options);
+    const { records: formatted } = convertBatch(format, goldenTrajectories, options);
     const path = join(temporaryDirectory(), `${name}.parquet`);
-    const writer = openRecordWriter(path, { encoding: 'parquet', parquet: { structure: format.parquetStructure(options), converter: inMemoryParquetConverter() } });
+    const writer = openRecordWriter(path, { encoding: 'parquet', parquet: { structure: parquetStructureFor(format, options), converter: inMemoryParquetConverter() } });
     for (const record of formatted) await writer.write(record);
     const written = await writer.close();
     expect(written.records).toBe(formatted.length);
@@ -92,11 +120,36 @@ describe('record writers', () => {
     expect(Object.keys(rows[0]!).sort()).toEqual(Object.keys(formatted[0] as object).sort());
   });
 
+  it.each(exportFormats.flatMap((format) => Object.keys(optionVariants).map((variant) => [format.name, variant] as const)))(
+    '%s records (%s options) read back from Parquet field by field, nothing lost',
+    async (name, variant) => {
+      const format = getExportFormat(name);
+      const options = optionVariants[variant] as FormatOptions;
+      const { records: formatted } = convertBatch(format, bytePinnedTrajectories, options);
+      const path = join(temporaryDirectory(), `${name}.parquet`);
+      const writer = openRecordWriter(path, { encoding: 'parquet', parquet: { structure: parquetStructureFor(format, options), converter: inMemoryParquetConverter() } });
+      for (const record of formatted) await writer.write(record);
+      await writer.close();
+      const columns = { kind: 'tuple' as const, fields: parquetColumns(format.recordSchema, format.extraColumns?.(options) ?? []) };
+      const expected = (JSON.parse(JSON.stringify(formatted)) as unknown[]).map((record) => asStored(record, columns));
+      expect(await readParquet(path)).toEqual(expected);
+    },
+  );
+
+  it('fails the conversion, leaving no file, when a record has a key the structure lacks inside a tuple', async () => {
+    const directory = temporaryDirectory();
+    const path = join(directory, 'out.parquet');
+    const writer = openRecordWriter(path, { encoding: 'parquet', parquet: { structure: 'message Tuple(role String)', converter: inMemoryParquetConverter() } });
+    await writer.write({ message: { role: 'user', content: 'would be dropped silently' } });
+    await expect(writer.close()).rejects.toThrow(/named tuple/);
+    expect(readdirSync(directory)).toEqual([]);
+  });
+
   it('keeps message structure in Parquet: roles, string arguments, tool call ids', async () => {
     const format = getExportFormat('openai-sft');
-    const { records: formatted } = format.toRecords(goldenTrajectories, defaultFormatOptions);
+    const { records: formatted } = convertBatch(format, goldenTrajectories, defaultFormatOptions);
     const path = join(temporaryDirectory(), 'sft.parquet');
-    const writer = openRecordWriter(path, { encoding: 'parquet', parquet: { structure: format.parquetStructure(defaultFormatOptions), converter: inMemoryParquetConverter() } });
+    const writer = openRecordWriter(path, { encoding: 'parquet', parquet: { structure: parquetStructureFor(format, defaultFormatOptions), converter: inMemoryParquetConverter() } });
     for (const record of formatted) await writer.write(record);
     await writer.close();
     const [first] = await readParquet(path);

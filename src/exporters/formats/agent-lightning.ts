@@ -4,7 +4,8 @@
  * input messages), `response` = `{token_ids, raw_content, logprobs?}` (the output message as a one-element choice
  * list). `token_ids` / `logprobs` appear when the spans carried them. `reward` is the chosen credit column for
  * that call (`final` gives every call the final reward, LightningRL's identical assignment). Calls that failed
- * without output produce no triplet.
+ * without output produce no triplet. In Parquet `raw_content` and `metadata` are JSON text: Agent Lightning
+ * types them as free-form (`Any`, `Dict[str, Any]`).
  *
  * {"prompt":{"token_ids":[1,2],"raw_content":[{"role":"user","content":"Weather in Paris?"}],"image_urls":[]},
  *  "response":{"token_ids":[3],"raw_content":[{"role":"assistant","content":"18C in Paris."}],"logprobs":[-0.1]},
@@ -13,36 +14,39 @@
 import { z } from 'zod';
 import type { Message } from '../../model/message.ts';
 import { messageSchema } from '../../model/message.ts';
+import { converted, skip } from '../conversion-outcome.ts';
 import { missingRewardReason, turnCredit } from '../credit.ts';
-import type { ExportFormat } from '../export-format.ts';
-import { perTrajectory } from '../per-trajectory.ts';
+import type { PerTrajectoryFormat } from '../export-format.ts';
+import { storedAsJsonText } from '../writers/parquet-structure.ts';
 
 export const agentLightningRecordSchema = z.object({
   prompt: z.object({
     token_ids: z.array(z.number().int()).optional(),
-    raw_content: z.array(messageSchema),
+    raw_content: storedAsJsonText(z.array(messageSchema)),
     image_urls: z.array(z.string()),
   }),
   response: z.object({
     token_ids: z.array(z.number().int()).optional(),
-    raw_content: z.array(messageSchema),
+    raw_content: storedAsJsonText(z.array(messageSchema)),
     logprobs: z.array(z.number()).optional(),
   }),
   reward: z.number(),
-  metadata: z.object({
-    trajectory_id: z.string(),
-    trace_id: z.string(),
-    span_id: z.string(),
-    rollout_id: z.string(),
-    attempt_id: z.string(),
-    task_id: z.string(),
-    agent_name: z.string(),
-    model: z.string(),
-    turn_index: z.number().int(),
-    finish_reason: z.string(),
-    reward_column: z.string(),
-    tool_calls: z.array(z.object({ name: z.string(), call_id: z.string(), status: z.string(), air_reward: z.number() })),
-  }),
+  metadata: storedAsJsonText(
+    z.object({
+      trajectory_id: z.string(),
+      trace_id: z.string(),
+      span_id: z.string(),
+      rollout_id: z.string(),
+      attempt_id: z.string(),
+      task_id: z.string(),
+      agent_name: z.string(),
+      model: z.string(),
+      turn_index: z.number().int(),
+      finish_reason: z.string(),
+      reward_column: z.string(),
+      tool_calls: z.array(z.object({ name: z.string(), call_id: z.string(), status: z.string(), air_reward: z.number() })),
+    }),
+  ),
 });
 export type AgentLightningRecord = z.infer<typeof agentLightningRecordSchema>;
 
@@ -60,52 +64,48 @@ function imageUrls(messages: Message[]): string[] {
   return urls;
 }
 
-export const agentLightningFormat: ExportFormat<AgentLightningRecord> = {
+export const agentLightningFormat: PerTrajectoryFormat<AgentLightningRecord> = {
   name: 'agent-lightning',
   description: 'Agent Lightning triplets {prompt, response, reward, metadata}, one per LLM call, with token ids and logprobs when recorded',
   recordSchema: agentLightningRecordSchema,
   grouping: 'trajectory',
-  parquetStructure: () =>
-    'prompt Tuple(token_ids Array(Int64), raw_content String, image_urls Array(String)), ' +
-    'response Tuple(token_ids Array(Int64), raw_content String, logprobs Array(Float64)), reward Float64, metadata String',
-  toRecords(trajectories, options) {
-    return perTrajectory(trajectories, (trajectory) => {
-      if (trajectory.final_reward === null) return 'no reward';
-      const records: AgentLightningRecord[] = [];
-      for (const turn of trajectory.turns) {
-        if (!turn.output_message) continue;
-        const reward = turnCredit(trajectory, turn.index, options.credit);
-        if (reward === null) return missingRewardReason(trajectory, options.credit);
-        const { finish_reason: _finishReason, ...output } = turn.output_message;
-        records.push({
-          prompt: {
-            ...(turn.prompt_token_ids ? { token_ids: turn.prompt_token_ids } : {}),
-            raw_content: turn.input_messages,
-            image_urls: imageUrls(turn.input_messages),
-          },
-          response: {
-            ...(turn.response_token_ids ? { token_ids: turn.response_token_ids } : {}),
-            raw_content: [output],
-            ...(turn.logprobs ? { logprobs: turn.logprobs } : {}),
-          },
-          reward,
-          metadata: {
-            trajectory_id: trajectory.id,
-            trace_id: trajectory.trace_id,
-            span_id: turn.span_id,
-            rollout_id: trajectory.rollout_id,
-            attempt_id: trajectory.attempt_id,
-            task_id: trajectory.task_id,
-            agent_name: trajectory.agent_name,
-            model: turn.model,
-            turn_index: turn.index,
-            finish_reason: turn.finish_reason,
-            reward_column: options.credit,
-            tool_calls: turn.tool_calls.map((call) => ({ name: call.name, call_id: call.call_id, status: call.status, air_reward: call.air_reward })),
-          },
-        });
-      }
-      return records.length > 0 ? records : 'no LLM call with output';
-    });
+  convert(trajectory, options) {
+    if (trajectory.final_reward === null) return skip('no reward');
+    const records: AgentLightningRecord[] = [];
+    for (const turn of trajectory.turns) {
+      if (!turn.output_message) continue;
+      const reward = turnCredit(trajectory, turn.index, options.credit);
+      if (reward === null) return skip(missingRewardReason(trajectory, options.credit));
+      const { finish_reason: _finishReason, ...output } = turn.output_message;
+      records.push({
+        prompt: {
+          ...(turn.prompt_token_ids ? { token_ids: turn.prompt_token_ids } : {}),
+          raw_content: turn.input_messages,
+          image_urls: imageUrls(turn.input_messages),
+        },
+        response: {
+          ...(turn.response_token_ids ? { token_ids: turn.response_token_ids } : {}),
+          raw_content: [output],
+          ...(turn.logprobs ? { logprobs: turn.logprobs } : {}),
+        },
+        reward,
+        metadata: {
+          trajectory_id: trajectory.id,
+          trace_id: trajectory.trace_id,
+          span_id: turn.span_id,
+          rollout_id: trajectory.rollout_id,
+          attempt_id: trajectory.attempt_id,
+          task_id: trajectory.task_id,
+          agent_name: trajectory.agent_name,
+          model: turn.model,
+          turn_index: turn.index,
+          finish_reason: turn.finish_reason,
+          reward_column: options.credit,
+          tool_calls: turn.tool_calls.map((call) => ({ name: call.name, call_id: call.call_id, status: call.status, air_reward: call.air_reward })),
+        },
+      });
+    }
+    const [first, ...rest] = records;
+    return first === undefined ? skip('no LLM call with output') : converted(first, ...rest);
   },
 };

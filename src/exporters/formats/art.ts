@@ -4,7 +4,7 @@
  * `deserialize_trajectory_groups` rejects `tool` messages (docs/exporters.md). In `messages_and_choices` the
  * assistant messages this trajectory's model generated are OpenAI `Choice` objects
  * (`{finish_reason, index, logprobs, message}`: ART trains on those), everything else stays a plain chat message. ART validates `finish_reason` against OpenAI's
- * enum, so other stop reasons are mapped onto it.
+ * enum, so other stop reasons are mapped onto it. In Parquet each column is JSON text (ART reads groups back as JSON).
  *
  * {"trajectories":[{"messages_and_choices":[{"role":"system","content":"You are a weather bot."},
  *   {"role":"user","content":"Weather in Paris?"},
@@ -17,10 +17,12 @@
  */
 import { z } from 'zod';
 import type { Trajectory } from '../../model/trajectory.ts';
-import { buildConversation, groupByTask } from '../conversation.ts';
+import { exported, mapped, skip, skippedTrajectory, type Mapped, type TrajectoryOutcome } from '../conversion-outcome.ts';
+import { buildConversation } from '../conversation.ts';
 import { missingRewardReason, trajectoryReward } from '../credit.ts';
-import type { ExportFormat, FormatOptions, FormatResult, SkippedTrajectory } from '../export-format.ts';
-import { openAIMessageSchema, openAIToolCallSchema, SkipTrajectory, toOpenAIMessage, toolDefinitionOutputSchema, toolDefinitions } from '../message-shapes.ts';
+import type { FormatOptions, PerTaskFormat } from '../export-format.ts';
+import { openAIMessageSchema, openAIToolCallSchema, toOpenAIMessages, toolDefinitionOutputSchema, toolDefinitions } from '../message-shapes.ts';
+import { storedAsJsonText } from '../writers/parquet-structure.ts';
 
 const finishReasons = ['stop', 'length', 'tool_calls', 'content_filter', 'function_call'] as const;
 const metadataValue = z.union([z.number(), z.string(), z.boolean(), z.null()]);
@@ -46,9 +48,9 @@ export const artTrajectorySchema = z.object({
 });
 
 export const artRecordSchema = z.object({
-  trajectories: z.array(artTrajectorySchema).min(1),
+  trajectories: storedAsJsonText(z.array(artTrajectorySchema).min(1)),
   metadata: z.record(z.string(), metadataValue),
-  exceptions: z.array(z.never()),
+  exceptions: storedAsJsonText(z.array(z.never())),
 });
 export type ArtRecord = z.infer<typeof artRecordSchema>;
 type ArtTrajectory = z.infer<typeof artTrajectorySchema>;
@@ -60,23 +62,26 @@ function finishReason(reason: string | undefined, hasToolCalls: boolean): (typeo
   return 'stop';
 }
 
-function artTrajectory(trajectory: Trajectory, options: FormatOptions): ArtTrajectory | string {
+function artTrajectory(trajectory: Trajectory, options: FormatOptions): Mapped<ArtTrajectory> {
   const reward = trajectoryReward(trajectory, options.credit);
-  if (reward === null) return missingRewardReason(trajectory, options.credit);
+  if (reward === null) return skip(missingRewardReason(trajectory, options.credit));
   const finishByTurn = new Map(trajectory.turns.map((turn) => [turn.index, turn.finish_reason || turn.output_message?.finish_reason]));
-  const messagesAndChoices = buildConversation(trajectory).map((entry) => {
-    const message = toOpenAIMessage(entry.message);
-    if (entry.turnIndex === undefined || message.role !== 'assistant') return message;
+  const conversation = buildConversation(trajectory);
+  const messages = toOpenAIMessages(conversation.map((entry) => entry.message));
+  if (messages.status === 'skipped') return messages;
+  const messagesAndChoices = messages.value.map((message, position) => {
+    const turnIndex = conversation[position]?.turnIndex;
+    if (turnIndex === undefined || message.role !== 'assistant') return message;
     const content = message.content === null || typeof message.content === 'string' ? message.content : JSON.stringify(message.content);
     return {
-      finish_reason: finishReason(finishByTurn.get(entry.turnIndex), message.tool_calls !== undefined),
+      finish_reason: finishReason(finishByTurn.get(turnIndex), message.tool_calls !== undefined),
       index: 0,
       logprobs: null,
       message: { role: 'assistant' as const, content, ...(message.tool_calls ? { tool_calls: message.tool_calls } : {}) },
     };
   });
-  if (!messagesAndChoices.some((item) => 'finish_reason' in item)) throw new SkipTrajectory('no assistant output');
-  return {
+  if (!messagesAndChoices.some((item) => 'finish_reason' in item)) return skip('no assistant output');
+  return mapped({
     messages_and_choices: messagesAndChoices,
     tools: trajectory.tools.length > 0 ? toolDefinitions(trajectory.tools) : null,
     reward,
@@ -101,34 +106,28 @@ function artTrajectory(trajectory: Trajectory, options: FormatOptions): ArtTraje
       reward_column: options.credit,
     },
     logs: [],
-  };
+  });
 }
 
-export const artFormat: ExportFormat<ArtRecord> = {
+export const artFormat: PerTaskFormat<ArtRecord> = {
   name: 'art',
   description: 'OpenPipe ART TrajectoryGroup per line (trajectories of one task), loadable with art.Trajectory(**item)',
   recordSchema: artRecordSchema,
   grouping: 'task',
-  parquetStructure: () => 'trajectories String, metadata String, exceptions String',
-  toRecords(trajectories, options): FormatResult<ArtRecord> {
-    const records: ArtRecord[] = [];
-    const skipped: SkippedTrajectory[] = [];
-    for (const group of groupByTask(trajectories)) {
-      const members: ArtTrajectory[] = [];
-      for (const trajectory of group) {
-        try {
-          const converted = artTrajectory(trajectory, options);
-          if (typeof converted === 'string') skipped.push({ trajectory_id: trajectory.id, reason: converted });
-          else members.push(converted);
-        } catch (error) {
-          if (!(error instanceof SkipTrajectory)) throw error;
-          skipped.push({ trajectory_id: trajectory.id, reason: error.message });
-        }
-      }
-      if (members.length > 0) {
-        records.push({ trajectories: members, metadata: { task_id: group[0]?.task_id ?? '', task: group[0]?.task ?? '' }, exceptions: [] });
+  convertTask(group, options) {
+    const members: ArtTrajectory[] = [];
+    const outcomes: TrajectoryOutcome[] = [];
+    for (const trajectory of group) {
+      const member = artTrajectory(trajectory, options);
+      if (member.status === 'skipped') {
+        outcomes.push(skippedTrajectory(trajectory.id, member));
+      } else {
+        members.push(member.value);
+        outcomes.push(exported(trajectory.id));
       }
     }
-    return { records, skipped };
+    const first = group[0];
+    const records: ArtRecord[] = members.length > 0 ? [{ trajectories: members, metadata: { task_id: first?.task_id ?? '', task: first?.task ?? '' }, exceptions: [] }] : [];
+    return { records, outcomes };
   },
 };

@@ -1,11 +1,13 @@
-/** The export formats by name. Adding a format is one module plus one line here. */
+/**
+ * The export formats by name. Adding a format is one module plus one line here. Consumers that read the same
+ * record share one implementation under each of their names (`openai-rft` and `fireworks`).
+ */
 import type { ExportFormat } from '../export-format.ts';
 import { agentLightningFormat } from './agent-lightning.ts';
 import { artFormat } from './art.ts';
-import { fireworksFormat } from './fireworks.ts';
 import { openAIDpoFormat } from './openai-dpo.ts';
-import { openAIRftFormat } from './openai-rft.ts';
 import { openAISftFormat } from './openai-sft.ts';
+import { fireworksFormat, openAIRftFormat } from './reinforcement-fine-tuning.ts';
 import { trlDpoFormat } from './trl-dpo.ts';
 import { trlGrpoFormat } from './trl-grpo.ts';
 import { trlKtoFormat } from './trl-kto.ts';

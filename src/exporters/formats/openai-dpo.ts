@@ -9,21 +9,23 @@
  *  "non_preferred_output":[{"role":"assistant","content":"I cannot know the weather."}]}
  */
 import { z } from 'zod';
-import type { ExportFormat } from '../export-format.ts';
-import { openAIMessageSchema, parquetOpenAIMessage, toOpenAIMessage, toolDefinitionOutputSchema, toolDefinitions } from '../message-shapes.ts';
-import { preferencePairs } from '../preference-pairs.ts';
 import type { ToolDefinition } from '../../model/message.ts';
+import { mapped, skip, type Mapped } from '../conversion-outcome.ts';
+import type { ConversationMessage } from '../conversation.ts';
+import type { PerTaskFormat } from '../export-format.ts';
+import { openAIAssistantMessageSchema, openAIMessageSchema, toOpenAIMessage, toOpenAIMessages, toolDefinitions, toolDefinitionsSchema } from '../message-shapes.ts';
+import { pairRecords } from '../preference-pairs.ts';
 
-const assistantSchema = openAIMessageSchema.options[2];
+type AssistantMessage = z.infer<typeof openAIAssistantMessageSchema>;
 
 export const openAIDpoRecordSchema = z.object({
   input: z.object({
     messages: z.array(openAIMessageSchema).min(1),
-    tools: z.array(toolDefinitionOutputSchema),
+    tools: toolDefinitionsSchema,
     parallel_tool_calls: z.boolean(),
   }),
-  preferred_output: z.array(assistantSchema).length(1),
-  non_preferred_output: z.array(assistantSchema).length(1),
+  preferred_output: z.array(openAIAssistantMessageSchema).length(1),
+  non_preferred_output: z.array(openAIAssistantMessageSchema).length(1),
 });
 export type OpenAIDpoRecord = z.infer<typeof openAIDpoRecordSchema>;
 
@@ -33,29 +35,36 @@ function unionTools(a: ToolDefinition[], b: ToolDefinition[]): ToolDefinition[] 
   return [...byName.values()];
 }
 
-export const openAIDpoFormat: ExportFormat<OpenAIDpoRecord> = {
+/** The model's first message after the shared prompt: pairs diverge at a generated (assistant) message. */
+function divergingOutput(entry: ConversationMessage | undefined): Mapped<AssistantMessage> {
+  if (!entry) return skip('no assistant output after the shared prompt');
+  const message = toOpenAIMessage(entry.message);
+  if (message.status === 'skipped') return message;
+  return message.value.role === 'assistant' ? mapped(message.value) : skip('the runs diverge at a message the model did not generate');
+}
+
+export const openAIDpoFormat: PerTaskFormat<OpenAIDpoRecord> = {
   name: 'openai-dpo',
   description: 'OpenAI DPO {input, preferred_output, non_preferred_output} from same-task trajectory pairs whose rewards differ by the margin',
   recordSchema: openAIDpoRecordSchema,
   grouping: 'task',
-  parquetStructure: () => `input Tuple(messages Array(${parquetOpenAIMessage}), tools String, parallel_tool_calls Bool), preferred_output Array(${parquetOpenAIMessage}), non_preferred_output Array(${parquetOpenAIMessage})`,
-  toRecords(trajectories, options) {
-    const { pairs, skipped } = preferencePairs(trajectories, options);
-    const records: OpenAIDpoRecord[] = pairs.map((pair) => {
-      const preferred = toOpenAIMessage(pair.preferredContinuation[0]!.message);
-      const rejected = toOpenAIMessage(pair.rejectedContinuation[0]!.message);
-      const outputs = [preferred, rejected].filter((message) => message.role === 'assistant');
-      const parallel = outputs.some((message) => (message.tool_calls?.length ?? 0) > 1);
-      return {
+  convertTask(group, options) {
+    return pairRecords(group, options, (pair) => {
+      const preferred = divergingOutput(pair.preferredContinuation[0]);
+      if (preferred.status === 'skipped') return preferred;
+      const rejected = divergingOutput(pair.rejectedContinuation[0]);
+      if (rejected.status === 'skipped') return rejected;
+      const messages = toOpenAIMessages(pair.prompt.map((entry) => entry.message));
+      if (messages.status === 'skipped') return messages;
+      return mapped({
         input: {
-          messages: pair.prompt.map((entry) => toOpenAIMessage(entry.message)),
+          messages: messages.value,
           tools: toolDefinitions(unionTools(pair.preferred.tools, pair.rejected.tools)),
-          parallel_tool_calls: parallel,
+          parallel_tool_calls: [preferred.value, rejected.value].some((message) => (message.tool_calls?.length ?? 0) > 1),
         },
-        preferred_output: [preferred as z.infer<typeof assistantSchema>],
-        non_preferred_output: [rejected as z.infer<typeof assistantSchema>],
-      };
+        preferred_output: [preferred.value],
+        non_preferred_output: [rejected.value],
+      });
     });
-    return { records, skipped };
   },
 };

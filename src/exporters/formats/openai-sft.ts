@@ -12,45 +12,42 @@
  *  "tools":[{"type":"function","function":{"name":"get_weather","parameters":{...}}}],"parallel_tool_calls":false}
  */
 import { z } from 'zod';
+import { converted, skip } from '../conversion-outcome.ts';
 import { buildConversation, endAtLastGenerated } from '../conversation.ts';
 import { turnCredit } from '../credit.ts';
-import type { ExportFormat } from '../export-format.ts';
-import { openAIMessageSchema, parquetOpenAIMessage, toOpenAIMessage, toolDefinitionOutputSchema, toolDefinitions } from '../message-shapes.ts';
-import { perTrajectory } from '../per-trajectory.ts';
+import type { PerTrajectoryFormat } from '../export-format.ts';
+import { openAISftMessageSchema, toOpenAIMessages, toolDefinitions, toolDefinitionsSchema, type OpenAISftMessage } from '../message-shapes.ts';
 
 export const openAISftRecordSchema = z.object({
-  messages: z.array(openAIMessageSchema).min(2),
-  tools: z.array(toolDefinitionOutputSchema),
+  messages: z.array(openAISftMessageSchema).min(2),
+  tools: toolDefinitionsSchema,
   parallel_tool_calls: z.boolean(),
 });
 export type OpenAISftRecord = z.infer<typeof openAISftRecordSchema>;
 
-export const openAISftFormat: ExportFormat<OpenAISftRecord> = {
+export const openAISftFormat: PerTrajectoryFormat<OpenAISftRecord> = {
   name: 'openai-sft',
   description: 'OpenAI fine-tuning chat JSONL {messages, tools, parallel_tool_calls}, optional per-message weight from credit',
   recordSchema: openAISftRecordSchema,
   grouping: 'trajectory',
-  parquetStructure: () => `messages Array(${parquetOpenAIMessage.replace(/\)$/, ', weight Nullable(UInt8))')}), tools String, parallel_tool_calls Bool`,
-  toRecords(trajectories, options) {
-    return perTrajectory(trajectories, (trajectory) => {
-      const rewarded = trajectory.final_reward !== null;
-      if (!rewarded && !options.includeUnrewarded) return 'no reward';
-      const conversation = endAtLastGenerated(buildConversation(trajectory));
-      if (conversation.length === 0) return 'no assistant output';
-      const weighted = options.weightThreshold !== undefined && rewarded;
-      const messages = conversation.map((entry) => {
-        const message = toOpenAIMessage(entry.message);
-        if (!weighted || message.role !== 'assistant') return message;
-        const credit = entry.turnIndex === undefined ? null : turnCredit(trajectory, entry.turnIndex, options.credit);
-        return { ...message, weight: credit !== null && credit > (options.weightThreshold ?? 0) ? (1 as const) : (0 as const) };
-      });
-      return [
-        {
-          messages,
-          tools: toolDefinitions(trajectory.tools),
-          parallel_tool_calls: messages.some((message) => message.role === 'assistant' && (message.tool_calls?.length ?? 0) > 1),
-        },
-      ];
+  convert(trajectory, options) {
+    const rewarded = trajectory.final_reward !== null;
+    if (!rewarded && !options.includeUnrewarded) return skip('no reward');
+    const conversation = endAtLastGenerated(buildConversation(trajectory));
+    if (conversation.length === 0) return skip('no assistant output');
+    const mapped = toOpenAIMessages(conversation.map((entry) => entry.message));
+    if (mapped.status === 'skipped') return mapped;
+    const weighted = options.weightThreshold !== undefined && rewarded;
+    const messages = mapped.value.map((message, position): OpenAISftMessage => {
+      if (!weighted || message.role !== 'assistant') return message;
+      const turnIndex = conversation[position]?.turnIndex;
+      const credit = turnIndex === undefined ? null : turnCredit(trajectory, turnIndex, options.credit);
+      return { ...message, weight: credit !== null && credit > (options.weightThreshold ?? 0) ? 1 : 0 };
+    });
+    return converted({
+      messages,
+      tools: toolDefinitions(trajectory.tools),
+      parallel_tool_calls: messages.some((message) => message.role === 'assistant' && (message.tool_calls?.length ?? 0) > 1),
     });
   },
 };

@@ -1,63 +1,89 @@
 /**
- * Shared builder of reinforcement fine-tuning rows (`openai-rft`, `fireworks`): one row per task with the task's
- * prompt (the first call's input up to its last user message, so the row ends with a user message as RFT
- * requires), the tools offered, and reference fields for the grader. The task's highest-reward trajectory
- * supplies the reference values. The task's other rewarded trajectories are consumed by that row, not skipped:
- * a job marks them exported, so a later run cannot export the task again from a worse reference answer.
+ * Reinforcement fine-tuning rows, one implementation registered as `openai-rft` and `fireworks` because both
+ * consumers read the same record: `{messages, tools, ...reference fields}`, OpenAI-style messages ending with
+ * the user message the model answers. OpenAI's RFT reserves `messages` and `tools` and hands every other key to
+ * the grader as `{{ item.<key> }}`; Fireworks (eval-protocol's `EvaluationRow`: `messages`, `tools`,
+ * `ground_truth`) hands `ground_truth` to the evaluator, which is why it is the default reference field.
+ *
+ * One row per task: the task's prompt (the first call's input up to its last user message), the tools offered,
+ * and the reference fields taken from the task's highest-reward trajectory that has them. The task's other
+ * rewarded trajectories are consumed by that row, not skipped: a job marks them exported, so a later run cannot
+ * export the task again from a worse reference answer.
+ *
+ * {"messages":[{"role":"system","content":"Answer with a number."},{"role":"user","content":"What is 6*7?"}],
+ *  "tools":[],"ground_truth":"42"}
  */
 import { z } from 'zod';
 import type { Trajectory } from '../../model/trajectory.ts';
-import { groupByTask, taskPrompt } from '../conversation.ts';
-import type { FormatOptions, FormatResult, SkippedTrajectory } from '../export-format.ts';
-import { openAIMessageSchema, SkipTrajectory, toOpenAIMessage, toolDefinitionOutputSchema, toolDefinitions } from '../message-shapes.ts';
+import { exported, mapped, skip, skippedTrajectory, type Mapped, type TrajectoryOutcome } from '../conversion-outcome.ts';
+import { taskPrompt } from '../conversation.ts';
+import type { FormatOptions, PerTaskFormat } from '../export-format.ts';
+import { openAIMessageSchema, toOpenAIMessages, toolDefinitions, toolDefinitionsSchema } from '../message-shapes.ts';
 import { referenceValue } from '../reference-fields.ts';
 
 export const reinforcementRecordSchema = z
   .object({
     messages: z.array(openAIMessageSchema).min(1),
-    tools: z.array(toolDefinitionOutputSchema),
+    tools: toolDefinitionsSchema,
   })
   .catchall(z.union([z.string(), z.number()]))
-  .refine((record) => record.messages.at(-1)?.role === 'user', { message: 'the last message must be a user message' });
+  .refine((record) => record.messages.at(-1)?.role === 'user', { error: 'the last message must be a user message' });
 export type ReinforcementRecord = z.infer<typeof reinforcementRecordSchema>;
 
-function reinforcementRecord(trajectory: Trajectory, options: FormatOptions): ReinforcementRecord {
+function reinforcementRecord(trajectory: Trajectory, options: FormatOptions): Mapped<ReinforcementRecord> {
   const prompt = taskPrompt(trajectory);
-  if (!prompt) throw new SkipTrajectory('no user message in the prompt');
+  if (!prompt) return skip('no user message in the prompt');
   const references: Record<string, string | number> = {};
   for (const [field, source] of Object.entries(options.referenceFields)) {
     const value = referenceValue(trajectory, source);
-    if (value === undefined || value === '') throw new SkipTrajectory(`no value for reference field ${field} (${source})`);
+    if (value === undefined || value === '') return skip(`no value for reference field ${field} (${source})`);
     references[field] = value;
   }
-  return { messages: prompt.map(toOpenAIMessage), tools: toolDefinitions(trajectory.tools), ...references } as ReinforcementRecord;
+  const messages = toOpenAIMessages(prompt);
+  if (messages.status === 'skipped') return messages;
+  return mapped({ messages: messages.value, tools: toolDefinitions(trajectory.tools), ...references } as ReinforcementRecord);
 }
 
-export function reinforcementRecords(trajectories: Trajectory[], options: FormatOptions): FormatResult<ReinforcementRecord> {
-  const records: ReinforcementRecord[] = [];
-  const skipped: SkippedTrajectory[] = [];
-  for (const group of groupByTask(trajectories)) {
+const reinforcementFineTuning: Omit<PerTaskFormat<ReinforcementRecord>, 'name' | 'description'> = {
+  recordSchema: reinforcementRecordSchema,
+  grouping: 'task',
+  extraColumns: (options) => Object.keys(options.referenceFields),
+  convertTask(group, options) {
+    const outcomes: TrajectoryOutcome[] = [];
     const candidates = group
       .filter((trajectory) => {
         if (trajectory.final_reward !== null || options.includeUnrewarded) return true;
-        skipped.push({ trajectory_id: trajectory.id, reason: 'no reward' });
+        outcomes.push(skippedTrajectory(trajectory.id, 'no reward'));
         return false;
       })
       .sort((a, b) => (b.final_reward ?? -Infinity) - (a.final_reward ?? -Infinity) || a.id.localeCompare(b.id));
+    let row: ReinforcementRecord | undefined;
     for (const trajectory of candidates) {
-      try {
-        records.push(reinforcementRecord(trajectory, options));
-        break;
-      } catch (error) {
-        if (!(error instanceof SkipTrajectory)) throw error;
-        skipped.push({ trajectory_id: trajectory.id, reason: error.message });
+      // Once the row is written, the remaining candidates are consumed by it.
+      if (row !== undefined) {
+        outcomes.push(exported(trajectory.id));
+        continue;
+      }
+      const record = reinforcementRecord(trajectory, options);
+      if (record.status === 'skipped') {
+        outcomes.push(skippedTrajectory(trajectory.id, record));
+      } else {
+        row = record.value;
+        outcomes.push(exported(trajectory.id));
       }
     }
-  }
-  return { records, skipped };
-}
+    return { records: row === undefined ? [] : [row], outcomes };
+  },
+};
 
-export function reinforcementParquetStructure(options: FormatOptions, message: string): string {
-  const fields = Object.keys(options.referenceFields).map((name) => `, \`${name}\` String`).join('');
-  return `messages Array(${message}), tools String${fields}`;
-}
+export const openAIRftFormat: PerTaskFormat<ReinforcementRecord> = {
+  name: 'openai-rft',
+  description: 'OpenAI reinforcement fine-tuning {messages, tools, <reference fields>}, one row per task, ending with the user message',
+  ...reinforcementFineTuning,
+};
+
+export const fireworksFormat: PerTaskFormat<ReinforcementRecord> = {
+  name: 'fireworks',
+  description: 'Fireworks RFT dataset {messages, tools, ground_truth}, one row per task',
+  ...reinforcementFineTuning,
+};

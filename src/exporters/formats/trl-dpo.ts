@@ -10,37 +10,40 @@
  *  "rejected":[{"role":"assistant","content":"I cannot know."}],"tools":[...]}
  */
 import { z } from 'zod';
-import type { ExportFormat } from '../export-format.ts';
-import { parquetTrlMessage, toolDefinitionOutputSchema, toolDefinitions, toTrlMessages, trlMessageSchema } from '../message-shapes.ts';
-import { preferencePairs } from '../preference-pairs.ts';
+import { mapped } from '../conversion-outcome.ts';
+import type { PerTaskFormat } from '../export-format.ts';
+import { toolDefinitions, toolDefinitionsSchema, toTrlMessages, trlMessageSchema } from '../message-shapes.ts';
+import { pairRecords } from '../preference-pairs.ts';
 
 export const trlDpoRecordSchema = z.object({
   prompt: z.array(trlMessageSchema).min(1),
   chosen: z.array(trlMessageSchema).min(1),
   rejected: z.array(trlMessageSchema).min(1),
-  tools: z.array(toolDefinitionOutputSchema),
+  tools: toolDefinitionsSchema,
 });
 export type TrlDpoRecord = z.infer<typeof trlDpoRecordSchema>;
 
-export const trlDpoFormat: ExportFormat<TrlDpoRecord> = {
+export const trlDpoFormat: PerTaskFormat<TrlDpoRecord> = {
   name: 'trl-dpo',
   description: 'Hugging Face TRL DPO conversational preference {prompt, chosen, rejected, tools} from same-task trajectory pairs',
   recordSchema: trlDpoRecordSchema,
   grouping: 'task',
-  parquetStructure: () => `prompt Array(${parquetTrlMessage}), chosen Array(${parquetTrlMessage}), rejected Array(${parquetTrlMessage}), tools String`,
-  toRecords(trajectories, options) {
-    const { pairs, skipped } = preferencePairs(trajectories, options);
-    const records: TrlDpoRecord[] = pairs.map((pair) => {
+  convertTask(group, options) {
+    return pairRecords(group, options, (pair) => {
       // Tool names are resolved from calls in the shared prompt too, so each side gets its own copy of the map.
       const promptNames = new Map<string, string>();
       const prompt = toTrlMessages(pair.prompt.map((entry) => entry.message), promptNames);
-      return {
-        prompt,
-        chosen: toTrlMessages(pair.preferredContinuation.map((entry) => entry.message), new Map(promptNames)),
-        rejected: toTrlMessages(pair.rejectedContinuation.map((entry) => entry.message), new Map(promptNames)),
+      if (prompt.status === 'skipped') return prompt;
+      const chosen = toTrlMessages(pair.preferredContinuation.map((entry) => entry.message), new Map(promptNames));
+      if (chosen.status === 'skipped') return chosen;
+      const rejected = toTrlMessages(pair.rejectedContinuation.map((entry) => entry.message), new Map(promptNames));
+      if (rejected.status === 'skipped') return rejected;
+      return mapped({
+        prompt: prompt.value,
+        chosen: chosen.value,
+        rejected: rejected.value,
         tools: toolDefinitions(pair.preferred.tools.length >= pair.rejected.tools.length ? pair.preferred.tools : pair.rejected.tools),
-      };
+      });
     });
-    return { records, skipped };
   },
 };

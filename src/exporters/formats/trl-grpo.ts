@@ -8,15 +8,15 @@
  *  "tools":[],"reward":1,"advantage":0.5,"task_id":"t-weather","trajectory_id":"..."}
  */
 import { z } from 'zod';
+import { converted, skip } from '../conversion-outcome.ts';
 import { buildConversation, firstGeneratedIndex } from '../conversation.ts';
 import { missingRewardReason, trajectoryReward } from '../credit.ts';
-import type { ExportFormat } from '../export-format.ts';
-import { parquetTrlMessage, toolDefinitionOutputSchema, toolDefinitions, toTrlMessages, trlMessageSchema } from '../message-shapes.ts';
-import { perTrajectory } from '../per-trajectory.ts';
+import type { PerTrajectoryFormat } from '../export-format.ts';
+import { toolDefinitions, toolDefinitionsSchema, toTrlMessages, trlMessageSchema } from '../message-shapes.ts';
 
 export const trlGrpoRecordSchema = z.object({
   prompt: z.array(trlMessageSchema).min(1),
-  tools: z.array(toolDefinitionOutputSchema),
+  tools: toolDefinitionsSchema,
   reward: z.number(),
   advantage: z.number().nullable(),
   task_id: z.string(),
@@ -24,32 +24,22 @@ export const trlGrpoRecordSchema = z.object({
 });
 export type TrlGrpoRecord = z.infer<typeof trlGrpoRecordSchema>;
 
-export const trlGrpoFormat: ExportFormat<TrlGrpoRecord> = {
+export const trlGrpoFormat: PerTrajectoryFormat<TrlGrpoRecord> = {
   name: 'trl-grpo',
   description: 'Hugging Face TRL GRPO prompt-only {prompt, tools} with reward and advantage columns',
   recordSchema: trlGrpoRecordSchema,
   grouping: 'trajectory',
-  parquetStructure: () => `prompt Array(${parquetTrlMessage}), tools String, reward Float64, advantage Nullable(Float64), task_id String, trajectory_id String`,
-  toRecords(trajectories, options) {
-    return perTrajectory(trajectories, (trajectory) => {
-      const reward = trajectoryReward(trajectory, options.credit);
-      if (reward === null) return missingRewardReason(trajectory, options.credit);
-      const conversation = buildConversation(trajectory);
-      const split = firstGeneratedIndex(conversation);
-      const promptMessages = (split < 0 ? conversation : conversation.slice(0, split)).map((entry) => entry.message);
-      if (!promptMessages.some((message) => message.role === 'user')) return 'no user message in the prompt';
-      const first = trajectory.turns[0];
-      const advantage = first ? (trajectory.credit.find((entry) => entry.turn_index === first.index)?.advantage ?? null) : null;
-      return [
-        {
-          prompt: toTrlMessages(promptMessages),
-          tools: toolDefinitions(trajectory.tools),
-          reward,
-          advantage,
-          task_id: trajectory.task_id,
-          trajectory_id: trajectory.id,
-        },
-      ];
-    });
+  convert(trajectory, options) {
+    const reward = trajectoryReward(trajectory, options.credit);
+    if (reward === null) return skip(missingRewardReason(trajectory, options.credit));
+    const conversation = buildConversation(trajectory);
+    const split = firstGeneratedIndex(conversation);
+    const promptMessages = (split < 0 ? conversation : conversation.slice(0, split)).map((entry) => entry.message);
+    if (!promptMessages.some((message) => message.role === 'user')) return skip('no user message in the prompt');
+    const prompt = toTrlMessages(promptMessages);
+    if (prompt.status === 'skipped') return prompt;
+    const first = trajectory.turns[0];
+    const advantage = first ? (trajectory.credit.find((entry) => entry.turn_index === first.index)?.advantage ?? null) : null;
+    return converted({ prompt: prompt.value, tools: toolDefinitions(trajectory.tools), reward, advantage, task_id: trajectory.task_id, trajectory_id: trajectory.id });
   },
 };

@@ -8,38 +8,37 @@
  *  "completion":[{"role":"assistant","content":"18C in Paris."}],"label":true,"tools":[]}
  */
 import { z } from 'zod';
+import { converted, skip } from '../conversion-outcome.ts';
 import { buildConversation, endAtLastGenerated, firstGeneratedIndex } from '../conversation.ts';
 import { missingRewardReason, trajectoryReward } from '../credit.ts';
-import type { ExportFormat } from '../export-format.ts';
-import { parquetTrlMessage, toolDefinitionOutputSchema, toolDefinitions, toTrlMessages, trlMessageSchema } from '../message-shapes.ts';
-import { perTrajectory } from '../per-trajectory.ts';
+import type { PerTrajectoryFormat } from '../export-format.ts';
+import { toolDefinitions, toolDefinitionsSchema, toTrlMessages, trlMessageSchema } from '../message-shapes.ts';
 
 export const trlKtoRecordSchema = z.object({
   prompt: z.array(trlMessageSchema).min(1),
   completion: z.array(trlMessageSchema).min(1),
   label: z.boolean(),
-  tools: z.array(toolDefinitionOutputSchema),
+  tools: toolDefinitionsSchema,
 });
 export type TrlKtoRecord = z.infer<typeof trlKtoRecordSchema>;
 
-export const trlKtoFormat: ExportFormat<TrlKtoRecord> = {
+export const trlKtoFormat: PerTrajectoryFormat<TrlKtoRecord> = {
   name: 'trl-kto',
   description: 'Hugging Face TRL KTO unpaired preference {prompt, completion, label, tools}, label = reward >= threshold',
   recordSchema: trlKtoRecordSchema,
   grouping: 'trajectory',
-  parquetStructure: () => `prompt Array(${parquetTrlMessage}), completion Array(${parquetTrlMessage}), label Bool, tools String`,
-  toRecords(trajectories, options) {
-    return perTrajectory(trajectories, (trajectory) => {
-      const reward = trajectoryReward(trajectory, options.credit);
-      if (reward === null) return missingRewardReason(trajectory, options.credit);
-      const conversation = endAtLastGenerated(buildConversation(trajectory));
-      const split = firstGeneratedIndex(conversation);
-      if (split < 0) return 'no assistant output';
-      if (split === 0) return 'no prompt before the first assistant output';
-      const names = new Map<string, string>();
-      const prompt = toTrlMessages(conversation.slice(0, split).map((entry) => entry.message), names);
-      const completion = toTrlMessages(conversation.slice(split).map((entry) => entry.message), names);
-      return [{ prompt, completion, label: reward >= options.labelThreshold, tools: toolDefinitions(trajectory.tools) }];
-    });
+  convert(trajectory, options) {
+    const reward = trajectoryReward(trajectory, options.credit);
+    if (reward === null) return skip(missingRewardReason(trajectory, options.credit));
+    const conversation = endAtLastGenerated(buildConversation(trajectory));
+    const split = firstGeneratedIndex(conversation);
+    if (split < 0) return skip('no assistant output');
+    if (split === 0) return skip('no prompt before the first assistant output');
+    const names = new Map<string, string>();
+    const prompt = toTrlMessages(conversation.slice(0, split).map((entry) => entry.message), names);
+    if (prompt.status === 'skipped') return prompt;
+    const completion = toTrlMessages(conversation.slice(split).map((entry) => entry.message), names);
+    if (completion.status === 'skipped') return completion;
+    return converted({ prompt: prompt.value, completion: completion.value, label: reward >= options.labelThreshold, tools: toolDefinitions(trajectory.tools) });
   },
 };

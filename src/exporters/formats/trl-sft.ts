@@ -11,29 +11,28 @@
  *  "tools":[{"type":"function","function":{"name":"control_light","parameters":{...}}}]}
  */
 import { z } from 'zod';
+import { converted, skip } from '../conversion-outcome.ts';
 import { buildConversation, endAtLastGenerated } from '../conversation.ts';
-import type { ExportFormat } from '../export-format.ts';
-import { parquetTrlMessage, toolDefinitionOutputSchema, toolDefinitions, toTrlMessages, trlMessageSchema } from '../message-shapes.ts';
-import { perTrajectory } from '../per-trajectory.ts';
+import type { PerTrajectoryFormat } from '../export-format.ts';
+import { toolDefinitions, toolDefinitionsSchema, toTrlMessages, trlMessageSchema } from '../message-shapes.ts';
 
 export const trlSftRecordSchema = z.object({
   messages: z.array(trlMessageSchema).min(2),
-  tools: z.array(toolDefinitionOutputSchema),
+  tools: toolDefinitionsSchema,
 });
 export type TrlSftRecord = z.infer<typeof trlSftRecordSchema>;
 
-export const trlSftFormat: ExportFormat<TrlSftRecord> = {
+export const trlSftFormat: PerTrajectoryFormat<TrlSftRecord> = {
   name: 'trl-sft',
   description: 'Hugging Face TRL SFT conversational {messages, tools} with TRL tool-calling conventions',
   recordSchema: trlSftRecordSchema,
   grouping: 'trajectory',
-  parquetStructure: () => `messages Array(${parquetTrlMessage}), tools String`,
-  toRecords(trajectories, options) {
-    return perTrajectory(trajectories, (trajectory) => {
-      if (trajectory.final_reward === null && !options.includeUnrewarded) return 'no reward';
-      const conversation = endAtLastGenerated(buildConversation(trajectory));
-      if (conversation.length === 0) return 'no assistant output';
-      return [{ messages: toTrlMessages(conversation.map((entry) => entry.message)), tools: toolDefinitions(trajectory.tools) }];
-    });
+  convert(trajectory, options) {
+    if (trajectory.final_reward === null && !options.includeUnrewarded) return skip('no reward');
+    const conversation = endAtLastGenerated(buildConversation(trajectory));
+    if (conversation.length === 0) return skip('no assistant output');
+    const messages = toTrlMessages(conversation.map((entry) => entry.message));
+    if (messages.status === 'skipped') return messages;
+    return converted({ messages: messages.value, tools: toolDefinitions(trajectory.tools) });
   },
 };

@@ -11,15 +11,17 @@
  *    oldest trajectory left for the next run or still incomplete and active within `abandonAfterMillis`, else
  *    the newest one seen; never lower than the previous watermark (one stuck trajectory must not pin it).
  * Trajectories a format skipped (no reward yet, no pair) are not marked and are reconsidered while they are
- * within the lookback window. A trajectory is never exported twice by one job, even if late spans change it.
+ * within the lookback window; every result, also one that exported nothing, lists them with their reasons as
+ * `trajectories export` does. A trajectory is never exported twice by one job, even if late spans change it.
  */
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { TrajectorySummary } from '../../model/trajectory.ts';
 import type { TrajectorySettings } from '../../trajectories/settings.ts';
+import type { SkippedTrajectory } from '../export-format.ts';
 import { getExportFormat } from '../formats/index.ts';
-import { selectSummaries, writeTrajectories, type ExportSummary } from '../run-export.ts';
+import { countSkipReasons, selectSummaries, writeTrajectories, type ExportSummary, type SkipReasonCounts } from '../run-export.ts';
 import { storeTrajectorySource, type TrajectorySource } from '../trajectory-source.ts';
 import { FileExistsError, removeQuietly } from '../writers/atomic-file.ts';
 import type { ParquetConverter } from '../writers/parquet-converter.ts';
@@ -38,10 +40,19 @@ export interface JobContext {
 
 export type JobRunResult =
   | { status: 'exported'; runId: string; summary: ExportSummary; reconciled: number }
-  | { status: 'nothing-to-export'; reconciled: number; skipped?: number };
+  /** Nothing new was selected, or everything selected was skipped (then with the reasons). */
+  | { status: 'nothing-to-export'; reconciled: number; skipped: SkippedTrajectory[]; skippedByReason: SkipReasonCounts };
 
 /** Aborts a run's file when every selected trajectory was skipped: no empty files in the destination. */
-class NothingExported extends Error {}
+class NothingExported extends Error {
+  constructor(readonly skipped: SkippedTrajectory[]) {
+    super('every selected trajectory was skipped');
+  }
+}
+
+function nothingToExport(reconciled: number, skipped: SkippedTrajectory[] = []): JobRunResult {
+  return { status: 'nothing-to-export', reconciled, skipped, skippedByReason: countSkipReasons(skipped) };
+}
 
 const extensions = { jsonl: 'jsonl', 'jsonl.gz': 'jsonl.gz', parquet: 'parquet' } as const;
 
@@ -111,7 +122,7 @@ export async function runExportJob(job: ExportJob, context: JobContext): Promise
     if (watermark !== watermarkNs) {
       await state.recordRun({ ...base, status: 'committed', file: '', trajectory_ids: [], records: 0, bytes: 0 });
     }
-    return { status: 'nothing-to-export', reconciled };
+    return nothingToExport(reconciled);
   }
   mkdirSync(job.destination, { recursive: true });
   const file = join(job.destination, runFileName(job, sequence));
@@ -125,8 +136,8 @@ export async function runExportJob(job: ExportJob, context: JobContext): Promise
     // Two processes running this job at once take the same sequence: the second fails here instead of replacing
     // the first one's file. Its pending run is superseded by the first one's commit; its trajectories stay free.
     replaceExisting: false,
-    beforeCommit: async ({ exportedIds, records }) => {
-      if (exportedIds.length === 0) throw new NothingExported();
+    beforeCommit: async ({ exportedIds, records, skipped }) => {
+      if (exportedIds.length === 0) throw new NothingExported(skipped);
       await state.recordRun({ ...base, status: 'pending', file, trajectory_ids: exportedIds, records, bytes: 0 });
     },
   });
@@ -140,7 +151,7 @@ export async function runExportJob(job: ExportJob, context: JobContext): Promise
     if (!(error instanceof NothingExported)) throw error;
     // Everything selected was skipped (no reward yet, no pair): only the watermark moves.
     if (watermark !== watermarkNs) await state.recordRun({ ...base, status: 'committed', file: '', trajectory_ids: [], records: 0, bytes: 0 });
-    return { status: 'nothing-to-export', reconciled, skipped: chosen.length };
+    return nothingToExport(reconciled, error.skipped);
   }
   await context.afterRename?.(file);
   await state.markExported(runId, summary.exportedIds);

@@ -11,6 +11,14 @@ import type { ParquetConverter } from '../writers/parquet-converter.ts';
 import type { ExportJob } from './job-config.ts';
 import { JobState, type JobRun } from './job-state.ts';
 import { runExportJob, type JobRunResult } from './run-job.ts';
+import type { SkipReasonCounts } from '../run-export.ts';
+
+/** `; skipped 3 (2 no reward, 1 no assistant output)`, or nothing when none was skipped. */
+function describeSkips(counts: SkipReasonCounts): string {
+  if (counts.length === 0) return '';
+  const total = counts.reduce((sum, { count }) => sum + count, 0);
+  return `; skipped ${total} (${counts.map(({ reason, count }) => `${count} ${reason}`).join(', ')})`;
+}
 
 export interface JobScheduler {
   jobs: ExportJob[];
@@ -48,7 +56,11 @@ export function startJobScheduler(jobs: ExportJob[], options: SchedulerOptions):
     if (stopped || running.has(job.name)) return;
     run(job).then(
       (result) => {
-        if (result.status === 'exported') log(`export job ${job.name}: ${result.summary.records} records from ${result.summary.trajectories} trajectories -> ${result.summary.path}`);
+        if (result.status === 'exported') {
+          log(`export job ${job.name}: ${result.summary.records} records from ${result.summary.trajectories} trajectories -> ${result.summary.path}${describeSkips(result.summary.skippedByReason)}`);
+        } else if (result.skipped.length > 0) {
+          log(`export job ${job.name}: nothing exported${describeSkips(result.skippedByReason)}`);
+        }
       },
       (error: Error) => log(`export job ${job.name} failed (retried at its next run): ${error.message}`),
     );

@@ -1,7 +1,8 @@
 /**
  * Parquet is written by ClickHouse: records go to a temporary JSONL file, then ClickHouse reads it with the
- * format's declared structure (free-form objects and arrays read as JSON text) and writes Parquet with
- * `INSERT INTO FUNCTION file(...)`. That needs a ClickHouse that sees this machine's files, so it is always an
+ * structure derived from the format's record schema (parquet-structure.ts; free-form objects and arrays read as
+ * JSON text) and writes Parquet with `INSERT INTO FUNCTION file(...)`. A key the structure lacks fails the
+ * conversion, at the top level and inside tuples alike, rather than vanishing from the training data. That needs a ClickHouse that sees this machine's files, so it is always an
  * embedded one in this process:
  * - a process that holds an embedded store (the receiver, or `export --data-dir`) uses that store's client:
  *   libchdb binds one data directory per process, so a second, in-memory session is not allowed there;
@@ -20,6 +21,8 @@ const readSettings = [
   'input_format_json_read_arrays_as_strings = 1',
   'input_format_json_read_numbers_as_strings = 1',
   'input_format_skip_unknown_fields = 0',
+  // ClickHouse drops unknown keys of a named tuple by default; here they are an error like top-level ones.
+  'input_format_json_ignore_unknown_keys_in_named_tuple = 0',
   'input_format_null_as_default = 1',
   "output_format_parquet_compression_method = 'zstd'",
 ].join(', ');
