@@ -1,43 +1,53 @@
 /**
  * `trajectories export --format F --out PATH [filters]`: one export, written atomically. Reads through the
- * receiver's API by default (the receiver owns the embedded store), or directly from `--clickhouse-url`, or from
- * `--data-dir` when no receiver holds that directory. Prints a summary (records, trajectories, bytes, skipped
- * with reasons) and exits non-zero on failure.
+ * receiver's API by default (the receiver owns the embedded store), or directly from the store when a store
+ * location is given by flag or environment (see read-location.ts). Prints a summary (records, trajectories,
+ * bytes, skipped with reasons) and exits non-zero on failure.
  */
 import type { Command } from 'commander';
-import { formatNames, getExportFormat } from '../src/exporters/formats/index.ts';
+import { getExportFormat } from '../src/exporters/formats/index.ts';
 import { exportTrajectories, type ExportSummary } from '../src/exporters/run-export.ts';
-import { apiTrajectorySource, parseHeaderList, storeTrajectorySource, type TrajectorySource } from '../src/exporters/trajectory-source.ts';
+import {
+  apiTrajectorySource,
+  storeTrajectorySource,
+  type TrajectorySource,
+} from '../src/exporters/trajectory-source.ts';
 import { parquetConverterFor } from '../src/exporters/writers/parquet-converter.ts';
-import { encodingForPath, outputEncodings, type OutputEncoding } from '../src/exporters/writers/record-writer.ts';
+import { encodingForPath } from '../src/exporters/writers/record-writer.ts';
+import type { OptionTable } from '../src/config/option-definition.ts';
 import type { Store } from '../src/store/client.ts';
-import { openMigratedStore } from '../src/store/migrate.ts';
-import { addFilterOptions, addFormatOptions, filtersFromOptions, formatOptionsFromOptions } from './export-options.ts';
+import { addOptions, resolveFlags } from './command-options.ts';
+import {
+  filterOptions,
+  filtersFromOptions,
+  formatOptions,
+  formatOptionsFromOptions,
+  outputOptions,
+} from './export-options.ts';
 import { createProgressBar } from './progress-bar.ts';
+import { chooseReadLocation, openReadStore, readLocationOptions, type ReadLocation } from './read-location.ts';
 
-export const defaultReceiverUrl = 'http://127.0.0.1:4318';
+export const exportOptions = {
+  ...outputOptions,
+  ...readLocationOptions,
+  ...filterOptions,
+  ...formatOptions,
+} satisfies OptionTable;
 
-export interface SourceOptions {
-  receiver?: string | undefined;
-  token?: string | undefined;
-  clickhouseUrl?: string | undefined;
-  dataDir?: string | undefined;
-  tenant?: string | undefined;
-}
-
-/** Opens the trajectory source the options name; `store` is set when this process opened one. */
-export async function openTrajectorySource(options: SourceOptions, environment: NodeJS.ProcessEnv): Promise<{ source: TrajectorySource; store?: Store; describe: string }> {
-  const clickhouseUrl = options.clickhouseUrl ?? environment['TRAJECTORIES_CLICKHOUSE_URL'];
-  if (clickhouseUrl || options.dataDir) {
-    const store = await openMigratedStore({ dataDir: options.dataDir ?? './data', clickhouseUrl, database: environment['TRAJECTORIES_DATABASE'] });
-    const tenant = options.tenant ?? 'default';
-    return { source: storeTrajectorySource(store.client, tenant), store, describe: clickhouseUrl ? 'ClickHouse server' : `data directory ${options.dataDir}` };
+/** Opens the trajectory source at `location`; `store` is set when this process opened one. */
+async function openTrajectorySource(
+  location: ReadLocation,
+  tenant: { name: string; given: boolean },
+): Promise<{ source: TrajectorySource; store?: Store }> {
+  if (location.kind === 'store') {
+    const store = await openReadStore(location, 'export');
+    return { source: storeTrajectorySource(store.client, tenant.name), store };
   }
-  if (options.tenant) throw new Error('--tenant applies to --clickhouse-url / --data-dir; through the receiver the tenant is the one of --token');
-  const url = options.receiver ?? environment['TRAJECTORIES_RECEIVER_URL'] ?? defaultReceiverUrl;
-  const headers = parseHeaderList(environment['OTEL_EXPORTER_OTLP_HEADERS']);
-  const source = apiTrajectorySource({ url, token: options.token ?? environment['TRAJECTORIES_TOKEN'], headers });
-  return { source, describe: `receiver ${url}` };
+  if (tenant.given)
+    throw new Error(
+      '--tenant applies when reading a store directly (--clickhouse-url / --data-dir); through the receiver the tenant is the one of --token',
+    );
+  return { source: apiTrajectorySource({ url: location.url, token: location.token, headers: location.headers }) };
 }
 
 export function formatBytes(bytes: number): string {
@@ -59,54 +69,36 @@ export function printSummary(summary: ExportSummary, log: (line: string) => void
 export function addExportCommand(program: Command): void {
   const command = program
     .command('export')
-    .description('write trajectories as training data for ART, Agent Lightning, OpenAI, TRL or Fireworks')
-    .requiredOption('--format <format>', `output format: ${formatNames.join(', ')}`)
-    .requiredOption('--out <path>', 'output file (written atomically; .jsonl, .jsonl.gz or .parquet)')
-    .option('--output-format <encoding>', `${outputEncodings.join(', ')} [default: from the file name]`)
-    .option('--limit <n>', 'at most this many trajectories')
-    .option('--tenant <tenant>', 'tenant (with --clickhouse-url / --data-dir) [default: default]')
-    .option('--receiver <url>', `receiver to export through (TRAJECTORIES_RECEIVER_URL) [default: ${defaultReceiverUrl}]`)
-    .option('--token <token>', 'bearer token for the receiver (TRAJECTORIES_TOKEN, or Authorization in OTEL_EXPORTER_OTLP_HEADERS)')
-    .option('--clickhouse-url <url>', 'read directly from a ClickHouse server (TRAJECTORIES_CLICKHOUSE_URL)')
-    .option('--data-dir <dir>', 'read directly from an embedded data directory that no receiver holds');
-  addFilterOptions(command);
-  addFormatOptions(command);
-  command.action(async (options: Record<string, unknown>) => {
-    const format = getExportFormat(String(options['format']));
-    const out = String(options['out']);
-    const encoding = (options['outputFormat'] as OutputEncoding | undefined) ?? encodingForPath(out);
-    if (!(outputEncodings as readonly string[]).includes(encoding)) throw new Error(`--output-format ${JSON.stringify(encoding)}: one of ${outputEncodings.join(', ')}`);
-    const limitText = options['limit'] as string | undefined;
-    const limit = limitText === undefined ? undefined : Number(limitText);
-    if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new Error(`--limit ${JSON.stringify(limitText)} is not a positive integer`);
-    const filters = filtersFromOptions(options);
-    const formatOptions = formatOptionsFromOptions(options);
-    const { source, store } = await openTrajectorySource(
-      {
-        receiver: options['receiver'] as string | undefined,
-        token: options['token'] as string | undefined,
-        clickhouseUrl: options['clickhouseUrl'] as string | undefined,
-        dataDir: options['dataDir'] as string | undefined,
-        tenant: options['tenant'] as string | undefined,
-      },
-      process.env,
-    );
+    .description('write trajectories as training data for ART, Agent Lightning, OpenAI, TRL or Fireworks');
+  addOptions(command, exportOptions).action(async (parsed: Record<string, unknown>) => {
+    const resolved = resolveFlags(exportOptions, parsed, process.env);
+    const { values, origins } = resolved;
+    const format = getExportFormat(values.format);
+    const encoding = values.outputFormat ?? encodingForPath(values.out);
+    const filters = filtersFromOptions(values);
+    const options = formatOptionsFromOptions(values);
+    const { source, store } = await openTrajectorySource(chooseReadLocation(resolved), {
+      name: values.tenant,
+      given: origins.tenant.source !== 'default',
+    });
     const progress = createProgressBar();
     try {
       const summary = await exportTrajectories({
         source,
         format,
-        options: formatOptions,
+        options,
         filters,
-        limit,
-        out,
+        limit: values.limit,
+        out: values.out,
         encoding,
         parquetConverter: encoding === 'parquet' ? parquetConverterFor(store) : undefined,
-        onProgress: (state) => progress.update(state.trajectoriesDone, state.trajectoriesTotal, `${state.records} records`),
+        onProgress: (state) =>
+          progress.update(state.trajectoriesDone, state.trajectoriesTotal, `${state.records} records`),
       });
       progress.finish();
       printSummary(summary);
-      if (summary.records === 0) console.error('trajectories: warning: no records were exported (see skipped reasons and filters)');
+      if (summary.records === 0)
+        console.error('trajectories: warning: no records were exported (see skipped reasons and filters)');
     } finally {
       progress.finish();
       await store?.close();

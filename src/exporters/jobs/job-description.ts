@@ -42,7 +42,11 @@ export function describeJob(job: ExportJob) {
 }
 
 export function describeJobListing(entry: { job: ExportJob; running: boolean; lastRuns: JobRun[] }): JobListing {
-  return { ...describeJob(entry.job), running: entry.running, last_runs: entry.lastRuns.map(({ trajectory_ids: _ids, ...run }) => run) };
+  return {
+    ...describeJob(entry.job),
+    running: entry.running,
+    last_runs: entry.lastRuns.map(({ trajectory_ids: _ids, ...run }) => run),
+  };
 }
 
 export function describeRunResult(result: JobRunResult) {
