@@ -9,7 +9,9 @@ import { addJobsCommand } from './jobs-command.ts';
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('trajectories')
-    .description('Agent trajectories over OpenTelemetry: receive spans, derive rewards and credit, export training data')
+    .description(
+      'Agent trajectories over OpenTelemetry: receive spans, derive rewards and credit, export training data',
+    )
     .showHelpAfterError();
   addServeCommand(program);
   addExportCommand(program);

@@ -15,11 +15,13 @@ export function createProgressBar(stream: NodeJS.WriteStream = process.stderr): 
       lastDraw = now;
       const width = 30;
       const filled = total === 0 ? width : Math.round((done / total) * width);
-      stream.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} trajectories, ${detail}\u001b[K`);
+      stream.write(
+        `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} trajectories, ${detail}\u001b[K`,
+      );
       drawn = true;
     },
     finish() {
-      if (drawn) stream.write("\n");
+      if (drawn) stream.write('\n');
       drawn = false;
     },
   };

@@ -20,13 +20,19 @@ export function importsOf(file: string, source: string): ImportReference[] {
   const found: ImportReference[] = [];
   const add = (node: ts.Node, literal: ts.Expression | undefined) => {
     if (!literal || !ts.isStringLiteralLike(literal)) return;
-    found.push({ file, line: tree.getLineAndCharacterOfPosition(node.getStart(tree)).line + 1, specifier: literal.text });
+    found.push({
+      file,
+      line: tree.getLineAndCharacterOfPosition(node.getStart(tree)).line + 1,
+      specifier: literal.text,
+    });
   };
   const visit = (node: ts.Node): void => {
     if (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) add(node, node.moduleSpecifier);
-    else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference)) add(node, node.moduleReference.expression);
-    else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) add(node, node.arguments[0]);
-    else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) add(node, node.argument.literal as ts.Expression);
+    else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference))
+      add(node, node.moduleReference.expression);
+    else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword)
+      add(node, node.arguments[0]);
+    else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) add(node, node.argument.literal);
     ts.forEachChild(node, visit);
   };
   visit(tree);

@@ -22,7 +22,8 @@ function isClickHousePackage(specifier: string): boolean {
 function violation({ file, specifier }: ImportReference): string | undefined {
   const relativeImport = specifier.startsWith('./') || specifier.startsWith('../');
   const target = relativeImport ? posix.normalize(posix.join(posix.dirname(file), specifier)) : undefined;
-  if (under(file, 'src') && target && (under(target, 'collector') || under(target, 'cli'))) return `src/ must not import ${target.split('/')[0]}/`;
+  if (under(file, 'src') && target && (under(target, 'collector') || under(target, 'cli')))
+    return `src/ must not import ${target.split('/')[0]}/`;
   if (under(file, 'collector') && target && under(target, 'cli')) return 'collector/ must not import cli/';
   if (under(file, 'instrumentation/src')) {
     if (target && !under(target, 'instrumentation')) return 'instrumentation/ must not import outside its package';
@@ -42,22 +43,34 @@ describe('import layers', () => {
   it('names each upward import, in every import form', () => {
     const source = (lines: string[]) => lines.join('\n');
     const references = [
-      ...importsOf('src/store/x.ts', source([
-        "import { startReceiver } from '../../collector/receiver.ts';",
-        "// import { main } from '../../cli/main.ts';  (a comment is not an import)",
-        "export { main } from '../../cli/main.ts';",
-        "const config = await import('../../collector/config.ts');",
-        "type Options = import('../../collector/config.ts').ReceiverOptions;",
-        "import { openStore } from './client.ts';",
-      ])),
-      ...importsOf('collector/http/x.ts', source(["export * as cli from '../../cli/main.ts';", "import type { Store } from '../../src/store/client.ts';"])),
-      ...importsOf('instrumentation/src/x.ts', source([
-        "import { createClient } from '@clickhouse/client';",
-        "import 'chdb/connection';",
-        "import { canonicalSpanSchema } from '../../src/model/span.ts';",
-        "import { guard } from './guard.ts';",
-        "import { trace } from '@opentelemetry/api';",
-      ])),
+      ...importsOf(
+        'src/store/x.ts',
+        source([
+          "import { startReceiver } from '../../collector/receiver.ts';",
+          "// import { main } from '../../cli/main.ts';  (a comment is not an import)",
+          "export { main } from '../../cli/main.ts';",
+          "const config = await import('../../collector/config.ts');",
+          "type Options = import('../../collector/config.ts').ReceiverOptions;",
+          "import { openStore } from './client.ts';",
+        ]),
+      ),
+      ...importsOf(
+        'collector/http/x.ts',
+        source([
+          "export * as cli from '../../cli/main.ts';",
+          "import type { Store } from '../../src/store/client.ts';",
+        ]),
+      ),
+      ...importsOf(
+        'instrumentation/src/x.ts',
+        source([
+          "import { createClient } from '@clickhouse/client';",
+          "import 'chdb/connection';",
+          "import { canonicalSpanSchema } from '../../src/model/span.ts';",
+          "import { guard } from './guard.ts';",
+          "import { trace } from '@opentelemetry/api';",
+        ]),
+      ),
     ];
     expect(violations(references)).toEqual([
       "src/store/x.ts:1 imports '../../collector/receiver.ts': src/ must not import collector/",
@@ -73,10 +86,16 @@ describe('import layers', () => {
 
   it('no file under src/, collector/, cli/ or instrumentation/src imports against the layers', () => {
     const files = scanned.flatMap((directory) => typeScriptFilesUnder(root, directory));
-    for (const directory of scanned) expect(files.some((file) => under(file, directory)), `${directory} has TypeScript files`).toBe(true);
+    for (const directory of scanned)
+      expect(
+        files.some((file) => under(file, directory)),
+        `${directory} has TypeScript files`,
+      ).toBe(true);
     const references = readImports(root, files);
     // The command line really does sit on top: it imports the receiver and the domain.
-    expect(references.some((reference) => under(reference.file, 'cli') && reference.specifier.includes('collector/'))).toBe(true);
+    expect(
+      references.some((reference) => under(reference.file, 'cli') && reference.specifier.includes('collector/')),
+    ).toBe(true);
     expect(violations(references)).toEqual([]);
   });
 });
