@@ -23,6 +23,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { creditColumns, defaultFormatOptions, type FormatOptions } from '../export-format.ts';
 import { formatNames } from '../formats/index.ts';
+import { referenceFieldNameProblem, referenceSourceProblem } from '../reference-fields.ts';
 import { defaultTenant } from '../../model/tenant.ts';
 import { outputEncodings } from '../writers/record-writer.ts';
 import { trajectoryFiltersSchema, type TrajectoryFiltersInput } from '../../trajectories/filters.ts';
@@ -43,6 +44,14 @@ const duration = z
   .string()
   .refine((value) => (parseDurationMillis(value) ?? 0) > 0, 'a duration such as 30s, 10m, 1h or 1d')
   .refine((value) => (parseDurationMillis(value) ?? 0) <= maxTimerMillis, 'at most 24d (use cron for rarer schedules)');
+
+/** Field name -> source, each checked as `--reference` checks them: a bad one is named in the error. */
+const referenceFieldsSchema = z.record(z.string(), z.string()).superRefine((fields, context) => {
+  for (const [name, source] of Object.entries(fields)) {
+    const problem = referenceFieldNameProblem(name) ?? referenceSourceProblem(source);
+    if (problem) context.addIssue({ code: 'custom', message: problem });
+  }
+});
 
 const jobSchema = z
   .strictObject({
@@ -71,14 +80,14 @@ const jobSchema = z
         margin: z.number().optional(),
         label_threshold: z.number().optional(),
         weight_threshold: z.number().optional(),
-        reference: z.record(z.string(), z.string()).optional(),
+        reference: referenceFieldsSchema.optional(),
       })
       .default({}),
     lookback: duration.default('1h'),
     abandon_after: duration.default('24h'),
     max_trajectories_per_run: z.number().int().positive().default(10_000),
   })
-  .refine((job) => (job.interval === undefined) !== (job.cron === undefined), { message: 'give exactly one of interval or cron', path: ['interval'] });
+  .refine((job) => (job.interval === undefined) !== (job.cron === undefined), { error: 'give exactly one of interval or cron', path: ['interval'] });
 
 const jobsFileSchema = z.strictObject({ jobs: z.array(z.unknown()) });
 
@@ -104,7 +113,7 @@ export function parseJobs(text: string, origin: string, baseDirectory: string): 
   const jobs: ExportJob[] = [];
   const names = new Set<string>();
   document.data.jobs.forEach((raw, index) => {
-    const label = typeof raw === 'object' && raw !== null && 'name' in raw ? `job ${JSON.stringify((raw as { name: unknown }).name)}` : `job #${index + 1}`;
+    const label = typeof raw === 'object' && raw !== null && 'name' in raw ? `job ${JSON.stringify(raw.name)}` : `job #${index + 1}`;
     const parsed = jobSchema.safeParse(raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
