@@ -4,21 +4,32 @@
  * `encodeURLComponent` did: a missing or mistyped value is '' or 0 rather than an error.
  */
 
-/** JSONExtractString: a string as is, a number as its text, anything else ''. */
+/**
+ * JSONExtractString: a string as is, null or a missing key '', any other value as its JSON text (ClickHouse returns
+ * the raw text; the stored JSON is minified, so that is JSON.stringify's text).
+ */
 export function jsonString(value: unknown): string {
   if (typeof value === 'string') return value;
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  return '';
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
+  return JSON.stringify(value);
 }
 
-/** JSONExtractFloat: a number, a numeric string parsed, anything else 0. */
+const decimalText = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+const nonFiniteText = /^([+-]?)(inf|infinity|nan)$/i;
+
+/**
+ * JSONExtractFloat: a number; a string that is exactly a decimal float (no spaces, no hex, as ClickHouse reads
+ * it), or inf / infinity / nan in any case; anything else 0.
+ */
 export function jsonFloat(value: unknown): number {
   if (typeof value === 'number') return value;
-  if (typeof value === 'string') {
-    const parsed = Number(value.trim());
-    return value.trim() !== '' && Number.isFinite(parsed) ? parsed : 0;
-  }
-  return 0;
+  if (typeof value !== 'string') return 0;
+  if (decimalText.test(value)) return Number(value);
+  const nonFinite = nonFiniteText.exec(value);
+  if (!nonFinite) return 0;
+  if (nonFinite[2]!.toLowerCase() === 'nan') return Number.NaN;
+  return nonFinite[1] === '-' ? -Infinity : Infinity;
 }
 
 /** `JSONType(x, 'content') = 'String' ? JSONExtractString : JSONExtractRaw` (minified raw JSON, '' when absent). */
@@ -37,9 +48,13 @@ export function arrayField(value: unknown, key: string): unknown[] {
   return Array.isArray(found) ? found : [];
 }
 
-/** toUInt64OrZero of a decimal string. */
+const uint64Max = 2n ** 64n - 1n;
+
+/** toUInt64OrZero of a decimal string: an optional '+', digits, within UInt64; anything else 0. */
 export function uint64OrZero(text: string): bigint {
-  return /^\d{1,20}$/.test(text) ? BigInt(text) : 0n;
+  if (!/^\+?\d{1,20}$/.test(text)) return 0n;
+  const value = BigInt(text.startsWith('+') ? text.slice(1) : text);
+  return value <= uint64Max ? value : 0n;
 }
 
 /**

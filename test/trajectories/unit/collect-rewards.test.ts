@@ -214,13 +214,12 @@ describe('collectRewards: scores read as the rewards view reads them (ClickHouse
     ]);
   });
 
-  // Bug: jsonFloat (src/trajectories/clickhouse-json.ts) trims the text; JSONExtractFloat in chdb 26.7 reads ' 0.5' as 0.
-  it.fails('reads a score string with surrounding spaces as 0', () => {
+  // As JSONExtractFloat reads them (test/trajectories/clickhouse-json.test.ts checks against the engine).
+  it('reads a score string with surrounding spaces as 0', () => {
     expect(scoreOf(' 0.5')).toBe(0);
   });
 
-  // Bug: jsonFloat parses with Number(), which accepts hex; JSONExtractFloat in chdb 26.7 reads '0x1A' as 0.
-  it.fails('reads a hexadecimal score string as 0', () => {
+  it('reads a hexadecimal score string as 0', () => {
     expect(scoreOf('0x1A')).toBe(0);
   });
 });
