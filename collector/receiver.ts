@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Server as GrpcServer } from '@grpc/grpc-js';
 import type { Store } from '../src/store/client.ts';
 import { openMigratedStore } from '../src/store/migrate.ts';
+import { StoreError } from '../src/store/store-error.ts';
 import { createEmbeddingClient } from '../src/trajectories/embedding-client.ts';
 import { addTraceRoutes } from './api/trace-routes.ts';
 import { addTrajectoryRoutes } from './api/trajectory-routes.ts';
@@ -58,21 +59,25 @@ function urlHost(host: string): string {
 export async function startReceiver(options: ReceiverOptions = {}, environment: NodeJS.ProcessEnv = {}): Promise<Receiver> {
   const config = resolveReceiverConfig(options, environment);
   const tokens = loadTokens(config);
+  const log = (message: string) => console.error(`[trajectories] ${message}`);
   const store = await openMigratedStore({
     dataDir: config.dataDir,
     clickhouseUrl: config.clickhouseUrl,
     database: config.database,
     cluster: config.cluster,
+    log,
   });
-  const log = (message: string) => console.error(`[trajectories] ${message}`);
   let lastLoggedError = '';
   const wal = await WriteAheadLog.open(join(config.dataDir, 'wal'), { sync: config.walSync });
   for (const warning of wal.recoveryWarnings) log(warning);
   const writer = new StoreWriter(store, wal, config.dataDir, {
     lingerMillis: config.batchLingerMillis,
     onError: (error) => {
-      if (error.message !== lastLoggedError) log(`ClickHouse insert failed (will retry): ${error.message}`);
+      if (error.message === lastLoggedError) return;
       lastLoggedError = error.message;
+      if (!(error instanceof StoreError)) log(`store writer: ${error.message}`);
+      else if (error.kind === 'unavailable') log(`ClickHouse insert failed (will retry): ${error.message}`);
+      else log(`ClickHouse refused rows as bad data (isolating them; bad rows go to the dead-letter file): ${error.message}`);
     },
   });
   writer.start();
@@ -83,7 +88,7 @@ export async function startReceiver(options: ReceiverOptions = {}, environment: 
   const decodeLimits = { maxAttributeBytes: config.maxAttributeBytes };
 
   const router = new Router();
-  router.add('GET', '/healthz', async (context) => {
+  router.add('GET', '/healthz', (context) => {
     const failure = wal.failure;
     sendJson(context.response, failure ? 503 : 200, {
       status: failure ? 'unavailable' : 'ok',

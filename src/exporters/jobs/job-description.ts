@@ -50,7 +50,9 @@ export function describeJobListing(entry: { job: ExportJob; running: boolean; la
 }
 
 export function describeRunResult(result: JobRunResult) {
-  if (result.status === 'nothing-to-export') return { status: result.status, reconciled: result.reconciled };
+  if (result.status === 'nothing-to-export') {
+    return { status: result.status, reconciled: result.reconciled, skippedByReason: result.skippedByReason };
+  }
   const { exportedIds: _ids, skipped: _skipped, ...summary } = result.summary;
   return { status: result.status, run_id: result.runId, reconciled: result.reconciled, ...summary };
 }
