@@ -17,7 +17,7 @@ export interface RequestContext {
   tenant: string;
 }
 
-export type Handler = (context: RequestContext) => Promise<void>;
+export type Handler = (context: RequestContext) => void | Promise<void>;
 
 export interface RouteOptions {
   /** Answers without a token (health checks); the handler sees the default tenant. @default false */

@@ -73,7 +73,6 @@ describe('trajectory()', () => {
   });
 
   it('records a throwing tool as an error span and rethrows the same error', async () => {
-    // eslint-disable-next-line @typescript-eslint/require-await -- async turns the tool's throw into the rejection under test
     const error = await trajectory('bad input', async () => calculate({ expression: 'rm -rf /' }, { id: 'call_x' })).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(RangeError);
     const toolSpan = onlySpan(fixture.exporter, 'execute_tool calculator');

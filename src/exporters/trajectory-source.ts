@@ -72,7 +72,7 @@ export function apiTrajectorySource(options: ApiSourceOptions): TrajectorySource
       return pageSchema.parse(body);
     },
     async getMany(ids) {
-      const results: Array<Trajectory | undefined> = new Array(ids.length);
+      const results = new Array<Trajectory | undefined>(ids.length);
       let next = 0;
       const worker = async () => {
         while (next < ids.length) {

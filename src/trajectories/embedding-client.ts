@@ -59,7 +59,7 @@ export function createEmbeddingClient(options: EmbeddingOptions): EmbeddingClien
     }
     const parsed = responseSchema.safeParse(body);
     if (!parsed.success) throw new EmbeddingEndpointError(`embeddings endpoint ${endpoint} sent an unexpected body: ${parsed.error.issues[0]?.message ?? ''}`);
-    const vectors: number[][] = new Array(texts.length);
+    const vectors = new Array<number[]>(texts.length);
     for (const item of parsed.data.data) vectors[item.index] = item.embedding;
     if (vectors.some((vector) => vector === undefined) || vectors.length !== texts.length) {
       throw new EmbeddingEndpointError(`embeddings endpoint ${endpoint} returned ${parsed.data.data.length} embeddings for ${texts.length} inputs`);

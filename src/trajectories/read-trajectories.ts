@@ -140,7 +140,7 @@ export async function getTrajectories(
   options: Partial<TrajectorySettings> = {},
 ): Promise<Array<Trajectory | undefined>> {
   const settings = resolveTrajectorySettings(options);
-  const traceIdLists = await Promise.all(ids.map((id) => (parseTrajectoryId(id) ? traceIdsForTrajectory(client, tenant, id) : [])));
+  const traceIdLists = await Promise.all(ids.map((id) => (parseTrajectoryId(id) ? traceIdsForTrajectory(client, tenant, id) : Promise.resolve([]))));
   const traceIds = [...new Set(traceIdLists.flat())];
   if (traceIds.length === 0) return ids.map(() => undefined);
   // The group query guesses the task ids from the stored summaries of these traces, so it runs beside the reads.

@@ -2,7 +2,7 @@
  * Rows of the trajectory views as JSONEachRow returns them, turned into the API shapes of
  * src/model/trajectory.ts: JSON text columns become structured again, UInt64 strings become numbers.
  */
-import type { Message, ToolDefinition } from '../model/message.ts';
+import type { Message } from '../model/message.ts';
 import type { Reward, ToolExecution, TrajectorySummary, Turn, TurnCredit } from '../model/trajectory.ts';
 import { parseJsonText } from '../store/json-text.ts';
 

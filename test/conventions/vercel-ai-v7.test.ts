@@ -45,12 +45,12 @@ async function runAgent(): Promise<Array<{ name: string; mapping: SpanMapping }>
   });
   await generateText({
     model,
-    system: 'You are a weather assistant.',
+    instructions: 'You are a weather assistant.',
     prompt: 'Weather in Paris?',
     tools: { weather },
     stopWhen: stepCountIs(3),
     telemetry: { integrations: new OpenTelemetry({ tracer: provider.getTracer('ai') }) },
-  } as Parameters<typeof generateText>[0]);
+  });
   await provider.forceFlush();
   return exporter.getFinishedSpans().map((span) => ({ name: span.name, mapping: mapSpan(readableSpanToOtlp(span)) }));
 }

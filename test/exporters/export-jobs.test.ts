@@ -152,7 +152,8 @@ describe('scheduled export jobs: exactly once per trajectory', () => {
     rewarded.push(await sendRun(hourAgo + 400_000, 'task-4', 0.3));
     await waitQuiet();
     const job = jobs.find((candidate) => candidate.name === 'grpo')!;
-    const failing = { list: apiTrajectorySource({ url: receiver.httpUrl }).list, getMany: async () => { throw new Error('killed mid-run'); } };
+    const api = apiTrajectorySource({ url: receiver.httpUrl });
+    const failing = { list: (...page: Parameters<typeof api.list>) => api.list(...page), getMany: async () => { throw new Error('killed mid-run'); } };
     await expect(runExportJob(job, { client: receiver.store.client, settings: { quietSeconds }, source: failing })).rejects.toThrow('killed mid-run');
     expect(readdirSync(destination).filter((name) => name.includes('.tmp-'))).toEqual([]);
     expect(await runThroughApi('grpo')).toMatchObject({ status: 'exported', records: 1 });

@@ -33,7 +33,7 @@ function decodeError(decode: () => unknown): OtlpDecodeError {
     decode();
   } catch (error) {
     if (error instanceof OtlpDecodeError) return error;
-    throw new Error(`expected an OtlpDecodeError, got ${String(error)}`);
+    throw new Error(`expected an OtlpDecodeError, got ${String(error)}`, { cause: error });
   }
   throw new Error('expected an OtlpDecodeError, decoding succeeded');
 }

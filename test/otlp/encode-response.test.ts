@@ -29,7 +29,7 @@ const { root } = protobuf.parse(`
 
 function decode(type: string, bytes: Uint8Array): Record<string, unknown> {
   const messageType = root.lookupType(`test.${type}`);
-  return messageType.toObject(messageType.decode(bytes), { longs: String, defaults: false }) as Record<string, unknown>;
+  return messageType.toObject(messageType.decode(bytes), { longs: String, defaults: false });
 }
 
 describe('export responses', () => {

@@ -25,8 +25,8 @@ function startChild(dataDir: string): Promise<{ process: ChildProcess; url: stri
       const match = /OTLP\/HTTP\s+(http:\/\/\S+)/.exec(output);
       if (match) resolve({ process: processHandle, url: match[1]! });
     };
-    processHandle.stdout!.on('data', onData);
-    processHandle.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    processHandle.stdout.on('data', onData);
+    processHandle.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     processHandle.once('exit', (code) => reject(new Error(`receiver exited with ${code} before it was ready:\n${output}`)));
   });
 }

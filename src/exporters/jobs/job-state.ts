@@ -37,7 +37,7 @@ export class JobState {
     return result.json<T>();
   }
 
-  private static toRun(row: Record<string, unknown>): JobRun {
+  private static toRun(this: void, row: Record<string, unknown>): JobRun {
     return { ...(row as unknown as JobRun), sequence: Number(row['sequence']), records: Number(row['records']), bytes: Number(row['bytes']) };
   }
 
