@@ -17,7 +17,6 @@ import { startReceiver } from '../collector/receiver.ts';
 import { selectSummaries } from '../src/exporters/run-export.ts';
 import type { BenchResult } from './report.ts';
 
-
 const traceCount = Number(process.env['BENCH_EXPORT_TRACES'] ?? 1_000);
 const turns = 3;
 
@@ -32,33 +31,90 @@ function agentRun(trace: number, baseNanos: bigint): Array<Record<string, unknow
   const rows: Array<Record<string, unknown>> = [];
   const span = (index: number, fields: Record<string, unknown>, from: bigint, to: bigint) =>
     rows.push({
-      tenant: 'default', trace_id: traceId, span_id: spanIdOf(trace, index), parent_span_id: index === 0 ? '' : spanIdOf(trace, 0),
-      status: 'ok', start_time_unix_nano: from.toString(), end_time_unix_nano: to.toString(), service_name: 'bench-agent', ...fields,
+      tenant: 'default',
+      trace_id: traceId,
+      span_id: spanIdOf(trace, index),
+      parent_span_id: index === 0 ? '' : spanIdOf(trace, 0),
+      status: 'ok',
+      start_time_unix_nano: from.toString(),
+      end_time_unix_nano: to.toString(),
+      service_name: 'bench-agent',
+      ...fields,
     });
   const task = `Task ${trace % 500}: book the cheapest hotel in city ${trace % 37}`;
-  span(0, { name: 'invoke_agent booker', kind: 'agent', operation: 'invoke_agent', agent_name: 'booker', task, task_id: `task-${trace % 500}` }, start, start + 15n * second);
-  const conversation: unknown[] = [{ role: 'system', content: 'You book hotels. '.repeat(20) }, { role: 'user', content: task }];
+  span(
+    0,
+    {
+      name: 'invoke_agent booker',
+      kind: 'agent',
+      operation: 'invoke_agent',
+      agent_name: 'booker',
+      task,
+      task_id: `task-${trace % 500}`,
+    },
+    start,
+    start + 15n * second,
+  );
+  const conversation: unknown[] = [
+    { role: 'system', content: 'You book hotels. '.repeat(20) },
+    { role: 'user', content: task },
+  ];
   let index = 1;
   for (let turn = 0; turn < turns; turn++) {
     const at = start + BigInt(turn * 4 + 1) * second;
     const last = turn === turns - 1;
-    const calls = last ? [] : [0, 1].map((k) => ({ id: `call_${turn}_${k}`, type: 'function', function: { name: k ? 'prices' : 'search', arguments: `{"q":"${turn}-${k}"}` } }));
-    const output = last ? { role: 'assistant', content: `Booked hotel ${trace % 13}.` } : { role: 'assistant', content: null, tool_calls: calls };
-    span(index++, {
-      name: 'chat gpt-4o', kind: 'llm', operation: 'chat', provider: 'openai', model: 'gpt-4o', input_tokens: 400, output_tokens: 40,
-      input_messages: JSON.stringify(conversation), output_messages: JSON.stringify([output]),
-    }, at, at + second);
+    const calls = last
+      ? []
+      : [0, 1].map((k) => ({
+          id: `call_${turn}_${k}`,
+          type: 'function',
+          function: { name: k ? 'prices' : 'search', arguments: `{"q":"${turn}-${k}"}` },
+        }));
+    const output = last
+      ? { role: 'assistant', content: `Booked hotel ${trace % 13}.` }
+      : { role: 'assistant', content: null, tool_calls: calls };
+    span(
+      index++,
+      {
+        name: 'chat gpt-4o',
+        kind: 'llm',
+        operation: 'chat',
+        provider: 'openai',
+        model: 'gpt-4o',
+        input_tokens: 400,
+        output_tokens: 40,
+        input_messages: JSON.stringify(conversation),
+        output_messages: JSON.stringify([output]),
+      },
+      at,
+      at + second,
+    );
     conversation.push(output);
     for (const [k, toolCall] of calls.entries()) {
       const result = `result ${turn}-${k}: ${'hotel option; '.repeat(10)}`;
-      span(index++, {
-        name: 'execute_tool', kind: 'tool', operation: 'execute_tool', tool_name: toolCall.function.name, tool_call_id: toolCall.id,
-        tool_arguments: toolCall.function.arguments, tool_result: result,
-      }, at + second, at + 2n * second);
+      span(
+        index++,
+        {
+          name: 'execute_tool',
+          kind: 'tool',
+          operation: 'execute_tool',
+          tool_name: toolCall.function.name,
+          tool_call_id: toolCall.id,
+          tool_arguments: toolCall.function.arguments,
+          tool_result: result,
+        },
+        at + second,
+        at + 2n * second,
+      );
       conversation.push({ role: 'tool', content: result, tool_call_id: toolCall.id });
     }
   }
-  span(index, { name: 'agentlightning.annotation', kind: 'reward', rewards: [{ name: 'primary', value: (trace % 10) / 10 }] }, start + 14n * second, start + 14n * second);
+  span(
+    index,
+    { name: 'agentlightning.annotation', kind: 'reward', rewards: [{ name: 'primary', value: (trace % 10) / 10 }] },
+    start + 14n * second,
+    start + 14n * second,
+  );
   return rows;
 }
 
@@ -71,13 +127,20 @@ async function seconds(run: () => Promise<unknown>): Promise<number> {
 export async function benchExportThroughput(): Promise<BenchResult[]> {
   const directory = mkdtempSync(join(tmpdir(), 'trajectories-export-bench-'));
   // A receiver, not a bare store: it maintains what the trajectory reads need (indexes, summaries).
-  const receiver = await startReceiver({ httpPort: 0, grpcPort: -1, dataDir: join(directory, 'data'), quietSeconds: 0, walSync: 'none' });
+  const receiver = await startReceiver({
+    httpPort: 0,
+    grpcPort: -1,
+    dataDir: join(directory, 'data'),
+    quietSeconds: 0,
+    walSync: 'none',
+  });
   const store = receiver.store;
   try {
     const baseNanos = BigInt(Date.now() - 86_400_000 * 3) * 1_000_000n;
     for (let first = 0; first < traceCount; first += 1_000) {
       const values: Array<Record<string, unknown>> = [];
-      for (let trace = first; trace < Math.min(traceCount, first + 1_000); trace++) values.push(...agentRun(trace, baseNanos));
+      for (let trace = first; trace < Math.min(traceCount, first + 1_000); trace++)
+        values.push(...agentRun(trace, baseNanos));
       await store.client.insert({ table: 'spans', values, format: 'JSONEachRow' });
     }
     const source = storeTrajectorySource(store.client, 'default', { quietSeconds: 0 });
@@ -89,14 +152,22 @@ export async function benchExportThroughput(): Promise<BenchResult[]> {
     const format = getExportFormat('openai-sft');
     const run = (encoding: 'jsonl' | 'parquet') =>
       exportTrajectories({
-        source, format, options: defaultFormatOptions, filters: {}, out: join(directory, `sft.${encoding}`), encoding,
+        source,
+        format,
+        options: defaultFormatOptions,
+        filters: {},
+        out: join(directory, `sft.${encoding}`),
+        encoding,
         parquetConverter: storeParquetConverter(store.client),
       });
 
     // Baseline: the same span rows, read raw.
     let rawBytes = 0;
     const rawSeconds = await seconds(async () => {
-      const result = await store.client.query({ query: "SELECT * FROM spans FINAL WHERE tenant = 'default'", format: 'JSONEachRow' });
+      const result = await store.client.query({
+        query: "SELECT * FROM spans FINAL WHERE tenant = 'default'",
+        format: 'JSONEachRow',
+      });
       rawBytes = (await result.text()).length;
     });
     if (rawBytes === 0) throw new Error('the raw read returned nothing');
@@ -112,10 +183,22 @@ export async function benchExportThroughput(): Promise<BenchResult[]> {
       throw new Error(`expected ${traceCount} records, got ${jsonlRecords} (JSONL) and ${parquetRecords} (Parquet)`);
     }
     const rawRate = traceCount / rawSeconds;
-    const result = (name: string, value: number): BenchResult => ({ name, value, unit: 'trajectories/s', baseline: rawRate, ratio: value / rawRate });
+    const result = (name: string, value: number): BenchResult => ({
+      name,
+      value,
+      unit: 'trajectories/s',
+      baseline: rawRate,
+      ratio: value / rawRate,
+    });
     return [
-      result(`export openai-sft JSONL, ${traceCount} trajectories (vs raw SELECT FORMAT JSONEachRow of their spans)`, traceCount / jsonlSeconds),
-      result(`export openai-sft Parquet, ${traceCount} trajectories (vs raw SELECT FORMAT JSONEachRow of their spans)`, traceCount / parquetSeconds),
+      result(
+        `export openai-sft JSONL, ${traceCount} trajectories (vs raw SELECT FORMAT JSONEachRow of their spans)`,
+        traceCount / jsonlSeconds,
+      ),
+      result(
+        `export openai-sft Parquet, ${traceCount} trajectories (vs raw SELECT FORMAT JSONEachRow of their spans)`,
+        traceCount / parquetSeconds,
+      ),
     ];
   } finally {
     await receiver.close();

@@ -6,7 +6,12 @@
 import { ROOT_CONTEXT, SpanKind, trace, type Tracer } from '@opentelemetry/api';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+} from '@opentelemetry/sdk-trace-base';
 
 /**
  * `full`: a 600-character system prompt, 400-character answers and 600-character tool results (about 1.5 KB of
@@ -20,44 +25,86 @@ let resultLength = 0;
 
 function useContent(content: SpanContent): void {
   const full = content === 'full';
-  systemPrompt = 'You are a meticulous research agent. Use the tools to find facts, cite them, and answer concisely. '.repeat(full ? 6 : 1);
+  systemPrompt =
+    'You are a meticulous research agent. Use the tools to find facts, cite them, and answer concisely. '.repeat(
+      full ? 6 : 1,
+    );
   answerLength = full ? 400 : 40;
   resultLength = full ? 600 : 40;
 }
 
 function produceTrace(tracer: Tracer, index: number): void {
   const agent = tracer.startSpan('invoke_agent researcher', {
-    attributes: { 'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'researcher', 'trajectory.task.id': `task-${index % 50}` },
+    attributes: {
+      'gen_ai.operation.name': 'invoke_agent',
+      'gen_ai.agent.name': 'researcher',
+      'trajectory.task.id': `task-${index % 50}`,
+    },
   });
   const context = trace.setSpan(ROOT_CONTEXT, agent);
-  const conversation: unknown[] = [{ role: 'user', parts: [{ type: 'text', content: `Question ${index}: what happened in year ${1900 + (index % 120)}?` }] }];
+  const conversation: unknown[] = [
+    {
+      role: 'user',
+      parts: [{ type: 'text', content: `Question ${index}: what happened in year ${1900 + (index % 120)}?` }],
+    },
+  ];
   for (let turn = 0; turn < 3; turn++) {
     const callId = `call_${index}_${turn}`;
-    const output = turn < 2
-      ? [{ role: 'assistant', parts: [{ type: 'tool_call', id: callId, name: 'search', arguments: { query: `events ${index} ${turn}` } }], finish_reason: 'tool_call' }]
-      : [{ role: 'assistant', parts: [{ type: 'text', content: `Final answer for ${index}: `.padEnd(answerLength, 'lorem ipsum ') }], finish_reason: 'stop' }];
-    const chat = tracer.startSpan('chat gpt-4o-mini', {
-      kind: SpanKind.CLIENT,
-      attributes: {
-        'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o-mini',
-        'gen_ai.response.model': 'gpt-4o-mini-2024-07-18', 'gen_ai.response.id': `chatcmpl-${index}-${turn}`,
-        'gen_ai.response.finish_reasons': [turn < 2 ? 'tool_call' : 'stop'],
-        'gen_ai.usage.input_tokens': 800 + turn * 300, 'gen_ai.usage.output_tokens': 60,
-        'gen_ai.system_instructions': JSON.stringify([{ type: 'text', content: systemPrompt }]),
-        'gen_ai.input.messages': JSON.stringify(conversation),
-        'gen_ai.output.messages': JSON.stringify(output),
+    const output =
+      turn < 2
+        ? [
+            {
+              role: 'assistant',
+              parts: [
+                { type: 'tool_call', id: callId, name: 'search', arguments: { query: `events ${index} ${turn}` } },
+              ],
+              finish_reason: 'tool_call',
+            },
+          ]
+        : [
+            {
+              role: 'assistant',
+              parts: [{ type: 'text', content: `Final answer for ${index}: `.padEnd(answerLength, 'lorem ipsum ') }],
+              finish_reason: 'stop',
+            },
+          ];
+    const chat = tracer.startSpan(
+      'chat gpt-4o-mini',
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'gen_ai.operation.name': 'chat',
+          'gen_ai.provider.name': 'openai',
+          'gen_ai.request.model': 'gpt-4o-mini',
+          'gen_ai.response.model': 'gpt-4o-mini-2024-07-18',
+          'gen_ai.response.id': `chatcmpl-${index}-${turn}`,
+          'gen_ai.response.finish_reasons': [turn < 2 ? 'tool_call' : 'stop'],
+          'gen_ai.usage.input_tokens': 800 + turn * 300,
+          'gen_ai.usage.output_tokens': 60,
+          'gen_ai.system_instructions': JSON.stringify([{ type: 'text', content: systemPrompt }]),
+          'gen_ai.input.messages': JSON.stringify(conversation),
+          'gen_ai.output.messages': JSON.stringify(output),
+        },
       },
-    }, context);
+      context,
+    );
     chat.end();
     conversation.push(output[0]);
     if (turn < 2) {
       const result = `Result ${turn} for ${index}: `.padEnd(resultLength, 'fact ');
-      const tool = tracer.startSpan('execute_tool search', {
-        attributes: {
-          'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'search', 'gen_ai.tool.call.id': callId,
-          'gen_ai.tool.call.arguments': JSON.stringify({ query: `events ${index} ${turn}` }), 'gen_ai.tool.call.result': result,
+      const tool = tracer.startSpan(
+        'execute_tool search',
+        {
+          attributes: {
+            'gen_ai.operation.name': 'execute_tool',
+            'gen_ai.tool.name': 'search',
+            'gen_ai.tool.call.id': callId,
+            'gen_ai.tool.call.arguments': JSON.stringify({ query: `events ${index} ${turn}` }),
+            'gen_ai.tool.call.result': result,
+          },
         },
-      }, context);
+        context,
+      );
       tool.end();
       conversation.push({ role: 'tool', parts: [{ type: 'tool_call_response', id: callId, response: result }] });
     }
@@ -66,7 +113,11 @@ function produceTrace(tracer: Tracer, index: number): void {
 }
 
 /** Encoded ExportTraceServiceRequest bodies, each with `tracesPerRequest` traces of 6 spans. */
-export async function encodedAgentRequests(requests: number, tracesPerRequest: number, content: SpanContent = 'full'): Promise<{ bodies: Uint8Array[]; spans: number }> {
+export async function encodedAgentRequests(
+  requests: number,
+  tracesPerRequest: number,
+  content: SpanContent = 'full',
+): Promise<{ bodies: Uint8Array[]; spans: number }> {
   useContent(content);
   const bodies: Uint8Array[] = [];
   let spans = 0;

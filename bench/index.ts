@@ -21,7 +21,10 @@ const childSuite = process.env['TRAJECTORIES_BENCH_SUITE'];
 
 if (childSuite) {
   const suite = suites[childSuite]!;
-  const module = (await import(new URL(suite.file, import.meta.url).href)) as Record<string, () => Promise<BenchResult[]>>;
+  const module = (await import(new URL(suite.file, import.meta.url).href)) as Record<
+    string,
+    () => Promise<BenchResult[]>
+  >;
   const results = await module[suite.exportName]!();
   process.stdout.write(`${resultMarker}${JSON.stringify(results)}\n`);
   process.exit(0);

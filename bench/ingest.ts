@@ -29,7 +29,11 @@ interface Options {
 
 function startReceiverProcess(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, 'serve', '--data-dir', dataDir, '--http-port', '0', '--grpc-port', '-1'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      [bin, 'serve', '--data-dir', dataDir, '--http-port', '0', '--grpc-port', '-1'],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
@@ -52,10 +56,18 @@ function currentRssMegabytes(pid: number): number {
 
 function post(agent: Agent, url: URL, body: Uint8Array): Promise<number> {
   return new Promise((resolve, reject) => {
-    const outgoing = request(url, { method: 'POST', agent, headers: { 'Content-Type': 'application/x-protobuf', 'Content-Length': body.byteLength } }, (response) => {
-      response.resume();
-      response.on('end', () => resolve(response.statusCode ?? 0));
-    });
+    const outgoing = request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: { 'Content-Type': 'application/x-protobuf', 'Content-Length': body.byteLength },
+      },
+      (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode ?? 0));
+      },
+    );
     outgoing.on('error', reject);
     outgoing.end(body);
   });
@@ -70,7 +82,9 @@ async function pendingBytes(url: string): Promise<number> {
 function rowsOf(bodies: Uint8Array[]): Buffer[] {
   return bodies.map((body) => {
     const decoded = decodeTracesProtobuf(body, { maxAttributeBytes: 4 * 1024 * 1024 });
-    return Buffer.from(decoded.spans.map((span) => JSON.stringify(spanRow('default', span, mapSpan(span)))).join('\n') + '\n');
+    return Buffer.from(
+      decoded.spans.map((span) => JSON.stringify(spanRow('default', span, mapSpan(span)))).join('\n') + '\n',
+    );
   });
 }
 
@@ -87,9 +101,16 @@ async function rawInsertRate(rowBatches: Buffer[], spans: number, requestsPerIns
 
 export async function benchIngest(options: Partial<Options> = {}): Promise<BenchResult[]> {
   const { content, requests, tracesPerRequest, concurrency, overloadSeconds } = {
-    content: (process.env['BENCH_INGEST_CONTENT'] ?? 'full') as SpanContent, requests: 400, tracesPerRequest: 50, concurrency: 8, overloadSeconds: 6, ...options,
+    content: (process.env['BENCH_INGEST_CONTENT'] ?? 'full') as SpanContent,
+    requests: 400,
+    tracesPerRequest: 50,
+    concurrency: 8,
+    overloadSeconds: 6,
+    ...options,
   };
-  process.stderr.write(`ingest: generating ${requests} requests of ${tracesPerRequest * 6} GenAI spans (${content} content) with the OTel SDK...\n`);
+  process.stderr.write(
+    `ingest: generating ${requests} requests of ${tracesPerRequest * 6} GenAI spans (${content} content) with the OTel SDK...\n`,
+  );
   const { bodies, spans } = await encodedAgentRequests(requests, tracesPerRequest, content);
   const megabytes = bodies.reduce((sum, body) => sum + body.byteLength, 0) / 1024 / 1024;
 
@@ -98,7 +119,9 @@ export async function benchIngest(options: Partial<Options> = {}): Promise<Bench
   const requestsPerInsert = 20;
   const raw = await rawInsertRate(rowBatches, spans, requestsPerInsert);
 
-  process.stderr.write(`ingest: ${spans} spans (${megabytes.toFixed(0)} MB protobuf) through OTLP/HTTP into a receiver process...\n`);
+  process.stderr.write(
+    `ingest: ${spans} spans (${megabytes.toFixed(0)} MB protobuf) through OTLP/HTTP into a receiver process...\n`,
+  );
   const { child, url } = await startReceiverProcess(temporaryDirectory('bench-ingest-'));
   const endpoint = new URL(`${url}/v1/traces`);
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
@@ -106,22 +129,24 @@ export async function benchIngest(options: Partial<Options> = {}): Promise<Bench
   let next = 0;
   let refusals = 0;
   const started = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < bodies.length) {
-      const body = bodies[next++]!;
-      for (;;) {
-        const sent = performance.now();
-        const status = await post(agent, endpoint, body);
-        if (status === 200) {
-          latencies.push(performance.now() - sent);
-          break;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < bodies.length) {
+        const body = bodies[next++]!;
+        for (;;) {
+          const sent = performance.now();
+          const status = await post(agent, endpoint, body);
+          if (status === 200) {
+            latencies.push(performance.now() - sent);
+            break;
+          }
+          if (status !== 429 && status !== 503) throw new Error(`unexpected status ${status}`);
+          refusals++;
+          await new Promise((resolve) => setTimeout(resolve, 50));
         }
-        if (status !== 429 && status !== 503) throw new Error(`unexpected status ${status}`);
-        refusals++;
-        await new Promise((resolve) => setTimeout(resolve, 50));
       }
-    }
-  }));
+    }),
+  );
   const acknowledgedAt = performance.now();
   while ((await pendingBytes(url)) > 0) await new Promise((resolve) => setTimeout(resolve, 20));
   const stored = performance.now();
@@ -129,21 +154,25 @@ export async function benchIngest(options: Partial<Options> = {}): Promise<Bench
   const ackRate = spans / ((acknowledgedAt - started) / 1000);
   const rssAfterLoad = peakRssMegabytes(child.pid!);
 
-  process.stderr.write(`ingest: overload for ${overloadSeconds}s with ${concurrency * 8} concurrent senders and no pacing...\n`);
+  process.stderr.write(
+    `ingest: overload for ${overloadSeconds}s with ${concurrency * 8} concurrent senders and no pacing...\n`,
+  );
   const overloadAgent = new Agent({ keepAlive: true, maxSockets: concurrency * 8 });
   let offered = 0;
   let accepted = 0;
   let overloadRefusals = 0;
   const overloadEnd = performance.now() + overloadSeconds * 1000;
-  await Promise.all(Array.from({ length: concurrency * 8 }, async (_, sender) => {
-    let index = sender;
-    while (performance.now() < overloadEnd) {
-      const status = await post(overloadAgent, endpoint, bodies[index++ % bodies.length]!);
-      offered++;
-      if (status === 200) accepted++;
-      else overloadRefusals++;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency * 8 }, async (_, sender) => {
+      let index = sender;
+      while (performance.now() < overloadEnd) {
+        const status = await post(overloadAgent, endpoint, bodies[index++ % bodies.length]!);
+        offered++;
+        if (status === 200) accepted++;
+        else overloadRefusals++;
+      }
+    }),
+  );
   const rssUnderOverload = peakRssMegabytes(child.pid!);
   const rssNow = currentRssMegabytes(child.pid!);
   child.kill('SIGTERM');
@@ -152,14 +181,45 @@ export async function benchIngest(options: Partial<Options> = {}): Promise<Bench
   const offeredSpanRate = (offered * spans) / bodies.length / overloadSeconds;
 
   return [
-    { name: `ingest end-to-end (OTLP/HTTP protobuf -> stored), ${content} spans`, value: Math.round(ingestRate), unit: 'spans/s', baseline: Math.round(raw), ratio: ingestRate / raw, note: `baseline: raw INSERT of the same rows; ${Math.round((megabytes * 1024 * 1024) / spans)} B protobuf/span` },
+    {
+      name: `ingest end-to-end (OTLP/HTTP protobuf -> stored), ${content} spans`,
+      value: Math.round(ingestRate),
+      unit: 'spans/s',
+      baseline: Math.round(raw),
+      ratio: ingestRate / raw,
+      note: `baseline: raw INSERT of the same rows; ${Math.round((megabytes * 1024 * 1024) / spans)} B protobuf/span`,
+    },
     { name: 'ingest acknowledged (durable in WAL)', value: Math.round(ackRate), unit: 'spans/s' },
     { name: 'raw ClickHouse insert, same rows', value: Math.round(raw), unit: 'spans/s' },
-    { name: 'ack latency p50', value: percentile(latencies, 0.5), unit: 'ms', note: `${tracesPerRequest * 6} spans/request, ${concurrency} concurrent` },
+    {
+      name: 'ack latency p50',
+      value: percentile(latencies, 0.5),
+      unit: 'ms',
+      note: `${tracesPerRequest * 6} spans/request, ${concurrency} concurrent`,
+    },
     { name: 'ack latency p99', value: percentile(latencies, 0.99), unit: 'ms' },
     { name: 'receiver peak RSS after load', value: Math.round(rssAfterLoad), unit: 'MB', note: `${refusals} retries` },
-    { name: 'overload: offered load', value: Math.round(offeredSpanRate), unit: 'spans/s', baseline: Math.round(ingestRate), ratio: offeredSpanRate / ingestRate, note: 'ratio = offered / capacity' },
-    { name: 'overload: refused with 429/503', value: overloadRefusals, unit: 'requests', note: `${accepted} accepted of ${offered}` },
-    { name: 'overload: receiver peak RSS', value: Math.round(rssUnderOverload), unit: 'MB', baseline: Math.round(rssAfterLoad), ratio: rssUnderOverload / rssAfterLoad, note: `RSS at end ${Math.round(rssNow)} MB` },
+    {
+      name: 'overload: offered load',
+      value: Math.round(offeredSpanRate),
+      unit: 'spans/s',
+      baseline: Math.round(ingestRate),
+      ratio: offeredSpanRate / ingestRate,
+      note: 'ratio = offered / capacity',
+    },
+    {
+      name: 'overload: refused with 429/503',
+      value: overloadRefusals,
+      unit: 'requests',
+      note: `${accepted} accepted of ${offered}`,
+    },
+    {
+      name: 'overload: receiver peak RSS',
+      value: Math.round(rssUnderOverload),
+      unit: 'MB',
+      baseline: Math.round(rssAfterLoad),
+      ratio: rssUnderOverload / rssAfterLoad,
+      note: `RSS at end ${Math.round(rssNow)} MB`,
+    },
   ];
 }

@@ -38,23 +38,52 @@ class DiscardingExporter implements SpanExporter {
 const messages: OpenAI.ChatCompletionMessageParam[] = [
   { role: 'system', content: 'You are a careful assistant that uses tools for arithmetic and lookups.' },
   { role: 'user', content: 'What is the capital of France, and what is 12 * 12?' },
-  { role: 'assistant', content: null, tool_calls: [{ id: 'call_a', type: 'function', function: { name: 'capital', arguments: '{"country":"France"}' } }] },
+  {
+    role: 'assistant',
+    content: null,
+    tool_calls: [{ id: 'call_a', type: 'function', function: { name: 'capital', arguments: '{"country":"France"}' } }],
+  },
   { role: 'tool', tool_call_id: 'call_a', content: 'Paris' },
   { role: 'user', content: 'Now summarize both answers in one sentence, please.' },
 ];
 const tools: OpenAI.ChatCompletionTool[] = [
-  { type: 'function', function: { name: 'capital', description: 'Capital city of a country', parameters: { type: 'object', properties: { country: { type: 'string' } } } } },
-  { type: 'function', function: { name: 'calculator', description: 'Evaluates arithmetic', parameters: { type: 'object', properties: { expression: { type: 'string' } } } } },
+  {
+    type: 'function',
+    function: {
+      name: 'capital',
+      description: 'Capital city of a country',
+      parameters: { type: 'object', properties: { country: { type: 'string' } } },
+    },
+  },
+  {
+    type: 'function',
+    function: {
+      name: 'calculator',
+      description: 'Evaluates arithmetic',
+      parameters: { type: 'object', properties: { expression: { type: 'string' } } },
+    },
+  },
 ];
 
-async function measure(transport: string, client: OpenAI, rounds: number, callsPerRound: number): Promise<InstrumentationBenchResult[]> {
+async function measure(
+  transport: string,
+  client: OpenAI,
+  rounds: number,
+  callsPerRound: number,
+): Promise<InstrumentationBenchResult[]> {
   let handle: InstrumentationHandle | undefined;
   const setVariant = async (variant: Variant): Promise<void> => {
     await handle?.shutdown();
     handle = undefined;
     if (variant !== 'uninstrumented') {
       handle = register({
-        spanProcessors: [new BatchSpanProcessor(new DiscardingExporter(), { maxQueueSize: 100_000, maxExportBatchSize: 2048, scheduledDelayMillis: 200 })],
+        spanProcessors: [
+          new BatchSpanProcessor(new DiscardingExporter(), {
+            maxQueueSize: 100_000,
+            maxExportBatchSize: 2048,
+            scheduledDelayMillis: 200,
+          }),
+        ],
         modules: { openai: OpenAI },
         autoInstrument: false,
         captureMessageContent: variant === 'content on',
@@ -100,16 +129,33 @@ export async function benchInstrumentationOverhead(): Promise<InstrumentationBen
       object: 'chat.completion',
       created: 1_700_000_000,
       model: 'bench-model',
-      choices: [{ index: 0, message: { role: 'assistant', content: 'Paris is the capital of France, and 12 * 12 is 144.' }, finish_reason: 'stop', logprobs: null }],
-      usage: { prompt_tokens: 80, completion_tokens: 14, total_tokens: 94, prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 } },
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: 'Paris is the capital of France, and 12 * 12 is 144.' },
+          finish_reason: 'stop',
+          logprobs: null,
+        },
+      ],
+      usage: {
+        prompt_tokens: 80,
+        completion_tokens: 14,
+        total_tokens: 94,
+        prompt_tokens_details: { cached_tokens: 0 },
+        completion_tokens_details: { reasoning_tokens: 0 },
+      },
     });
     const inProcessClient = new OpenAI({
       baseURL: 'http://in-process.invalid/v1',
       apiKey: 'bench',
       maxRetries: 0,
-      fetch: () => Promise.resolve(new Response(canned, { status: 200, headers: { 'content-type': 'application/json' } })),
+      fetch: () =>
+        Promise.resolve(new Response(canned, { status: 200, headers: { 'content-type': 'application/json' } })),
     });
-    return [...(await measure('local HTTP model server', httpClient, 6, 250)), ...(await measure('in-process fetch', inProcessClient, 6, 1500))];
+    return [
+      ...(await measure('local HTTP model server', httpClient, 6, 250)),
+      ...(await measure('in-process fetch', inProcessClient, 6, 1500)),
+    ];
   } finally {
     await server.close();
   }
@@ -124,6 +170,10 @@ function round2(value: number): number {
   return Math.round(value * 100) / 100;
 }
 
-if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop() ?? '\0') && !process.env['TRAJECTORIES_BENCH_SUITE']) {
+if (
+  process.argv[1] &&
+  import.meta.url.endsWith(process.argv[1].split('/').pop() ?? '\0') &&
+  !process.env['TRAJECTORIES_BENCH_SUITE']
+) {
   for (const result of await benchInstrumentationOverhead()) console.log(JSON.stringify(result));
 }

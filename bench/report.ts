@@ -19,9 +19,14 @@ export function formatResults(title: string, results: BenchResult[]): string {
   const lines = [`\n## ${title}`];
   for (const result of results) {
     const value = Number.isInteger(result.value) ? result.value.toString() : result.value.toFixed(2);
-    const baseline = result.baseline === undefined ? '' : `  baseline ${Number.isInteger(result.baseline) ? result.baseline : result.baseline.toFixed(2)} ${result.unit}`;
+    const baseline =
+      result.baseline === undefined
+        ? ''
+        : `  baseline ${Number.isInteger(result.baseline) ? result.baseline : result.baseline.toFixed(2)} ${result.unit}`;
     const ratio = result.ratio === undefined ? '' : `  ratio ${result.ratio.toFixed(2)}`;
-    lines.push(`${result.name.padEnd(48)} ${value} ${result.unit}${baseline}${ratio}${result.note ? `  (${result.note})` : ''}`);
+    lines.push(
+      `${result.name.padEnd(48)} ${value} ${result.unit}${baseline}${ratio}${result.note ? `  (${result.note})` : ''}`,
+    );
   }
   return lines.join('\n');
 }

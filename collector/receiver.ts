@@ -56,7 +56,10 @@ function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-export async function startReceiver(options: ReceiverOptions = {}, environment: NodeJS.ProcessEnv = {}): Promise<Receiver> {
+export async function startReceiver(
+  options: ReceiverOptions = {},
+  environment: NodeJS.ProcessEnv = {},
+): Promise<Receiver> {
   const config = resolveReceiverConfig(options, environment);
   const tokens = loadTokens(config);
   const log = (message: string) => console.error(`[trajectories] ${message}`);
@@ -77,32 +80,51 @@ export async function startReceiver(options: ReceiverOptions = {}, environment: 
       lastLoggedError = error.message;
       if (!(error instanceof StoreError)) log(`store writer: ${error.message}`);
       else if (error.kind === 'unavailable') log(`ClickHouse insert failed (will retry): ${error.message}`);
-      else log(`ClickHouse refused rows as bad data (isolating them; bad rows go to the dead-letter file): ${error.message}`);
+      else
+        log(
+          `ClickHouse refused rows as bad data (isolating them; bad rows go to the dead-letter file): ${error.message}`,
+        );
     },
   });
   writer.start();
   // Summaries are derived data: while the log has a backlog for ClickHouse, storing spans goes first.
   const summaries = createSummarizer(store.client, { log, deferWhile: () => wal.pendingBytes > 8 * 1024 * 1024 });
   summaries.start();
-  const ingestor = new Ingestor(wal, writer, { maxPendingBytes: config.maxPendingBytes, maxLogBytes: config.maxLogBytes });
+  const ingestor = new Ingestor(wal, writer, {
+    maxPendingBytes: config.maxPendingBytes,
+    maxLogBytes: config.maxLogBytes,
+  });
   const decodeLimits = { maxAttributeBytes: config.maxAttributeBytes };
 
   const router = new Router();
-  router.add('GET', '/healthz', (context) => {
-    const failure = wal.failure;
-    sendJson(context.response, failure ? 503 : 200, {
-      status: failure ? 'unavailable' : 'ok',
-      store: store.embedded ? 'embedded' : 'server',
-      store_failing: writer.storeFailing,
-      pending_bytes: wal.pendingBytes,
-    });
-  }, { public: true });
+  router.add(
+    'GET',
+    '/healthz',
+    (context) => {
+      const failure = wal.failure;
+      sendJson(context.response, failure ? 503 : 200, {
+        status: failure ? 'unavailable' : 'ok',
+        store: store.embedded ? 'embedded' : 'server',
+        store_failing: writer.storeFailing,
+        pending_bytes: wal.pendingBytes,
+      });
+    },
+    { public: true },
+  );
   // One export path for both transports: the same admission, memory budget, decoding and ingest.
-  const exportPath = createOtlpExportPath({ ingestor, inflight: new InflightBudget(config.maxInflightBytes), decodeLimits });
+  const exportPath = createOtlpExportPath({
+    ingestor,
+    inflight: new InflightBudget(config.maxInflightBytes),
+    decodeLimits,
+  });
   addOtlpRoutes(router, { exportPath, maxRequestBytes: config.maxRequestBytes });
   addTraceRoutes(router, store.client);
   const embeddings = config.embeddingsUrl
-    ? createEmbeddingClient({ url: config.embeddingsUrl, model: config.embeddingsModel, apiKey: config.embeddingsApiKey })
+    ? createEmbeddingClient({
+        url: config.embeddingsUrl,
+        model: config.embeddingsModel,
+        apiKey: config.embeddingsApiKey,
+      })
     : undefined;
   addTrajectoryRoutes(router, store.client, { quietSeconds: config.quietSeconds, gamma: config.gamma, embeddings });
 
@@ -112,10 +134,18 @@ export async function startReceiver(options: ReceiverOptions = {}, environment: 
   let grpcPort = -1;
   let exportJobs: ReturnType<typeof startExportJobs> | undefined;
   try {
-    if (config.jobsFile) exportJobs = startExportJobs({ jobsFile: config.jobsFile, store, router, settings: { quietSeconds: config.quietSeconds, gamma: config.gamma }, log });
+    if (config.jobsFile)
+      exportJobs = startExportJobs({
+        jobsFile: config.jobsFile,
+        store,
+        router,
+        settings: { quietSeconds: config.quietSeconds, gamma: config.gamma },
+        log,
+      });
     await new Promise<void>((resolve, reject) => {
       httpServer.once('error', (error: NodeJS.ErrnoException) => {
-        const hint = error.code === 'EADDRINUSE' ? ' (is another receiver running? choose another port with --http-port)' : '';
+        const hint =
+          error.code === 'EADDRINUSE' ? ' (is another receiver running? choose another port with --http-port)' : '';
         reject(new Error(`cannot listen for OTLP/HTTP on ${config.host}:${config.httpPort}: ${error.message}${hint}`));
       });
       httpServer.listen(config.httpPort, config.host, resolve);
@@ -138,7 +168,8 @@ export async function startReceiver(options: ReceiverOptions = {}, environment: 
   const flush = async (timeoutMillis = 30_000) => {
     const deadline = Date.now() + timeoutMillis;
     while (wal.pendingBytes > 0) {
-      if (Date.now() > deadline) throw new Error(`flush timed out with ${wal.pendingBytes} bytes not yet in ClickHouse`);
+      if (Date.now() > deadline)
+        throw new Error(`flush timed out with ${wal.pendingBytes} bytes not yet in ClickHouse`);
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     await summaries.flush(Math.max(1, deadline - Date.now()));

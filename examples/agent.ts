@@ -46,15 +46,30 @@ const capital = tool(
 );
 
 const toolDefinitions: OpenAI.ChatCompletionTool[] = [
-  { type: 'function', function: { name: 'calculator', description: 'Evaluates an arithmetic expression', parameters: { type: 'object', properties: { expression: { type: 'string' } }, required: ['expression'] } } },
-  { type: 'function', function: { name: 'capital', description: 'Capital city of a country', parameters: { type: 'object', properties: { country: { type: 'string' } }, required: ['country'] } } },
+  {
+    type: 'function',
+    function: {
+      name: 'calculator',
+      description: 'Evaluates an arithmetic expression',
+      parameters: { type: 'object', properties: { expression: { type: 'string' } }, required: ['expression'] },
+    },
+  },
+  {
+    type: 'function',
+    function: {
+      name: 'capital',
+      description: 'Capital city of a country',
+      parameters: { type: 'object', properties: { country: { type: 'string' } }, required: ['country'] },
+    },
+  },
 ];
 
 function runTool(call: OpenAI.ChatCompletionMessageToolCall): string {
   if (call.type !== 'function') return 'unsupported tool type';
   const args = JSON.parse(call.function.arguments) as Record<string, string>;
   try {
-    if (call.function.name === 'calculator') return String(calculator({ expression: args['expression'] ?? '' }, { id: call.id }));
+    if (call.function.name === 'calculator')
+      return String(calculator({ expression: args['expression'] ?? '' }, { id: call.id }));
     if (call.function.name === 'capital') return String(capital({ country: args['country'] ?? '' }, { id: call.id }));
     return `unknown tool ${call.function.name}`;
   } catch (error) {
@@ -63,17 +78,28 @@ function runTool(call: OpenAI.ChatCompletionMessageToolCall): string {
 }
 
 /** One agent run on `task`: the tool loop, then a reward of 1 when the answer contains the expected text. */
-export async function runAgent(openai: OpenAI, task: AgentTask, options: { model?: string; attempt?: number } = {}): Promise<AgentRun> {
+export async function runAgent(
+  openai: OpenAI,
+  task: AgentTask,
+  options: { model?: string; attempt?: number } = {},
+): Promise<AgentRun> {
   return trajectory(
     task.question,
     async (span) => {
       const messages: OpenAI.ChatCompletionMessageParam[] = [
-        { role: 'system', content: 'Answer the question. Use the calculator for arithmetic and the capital tool for capitals.' },
+        {
+          role: 'system',
+          content: 'Answer the question. Use the calculator for arithmetic and the capital tool for capitals.',
+        },
         { role: 'user', content: task.question },
       ];
       let answer = '';
       for (let step = 0; step < 5; step++) {
-        const completion = await openai.chat.completions.create({ model: options.model ?? 'local-agent-model', messages, tools: toolDefinitions });
+        const completion = await openai.chat.completions.create({
+          model: options.model ?? 'local-agent-model',
+          messages,
+          tools: toolDefinitions,
+        });
         const message = completion.choices[0]?.message;
         if (!message) break;
         messages.push(message);
@@ -81,13 +107,19 @@ export async function runAgent(openai: OpenAI, task: AgentTask, options: { model
           answer = message.content ?? '';
           break;
         }
-        for (const call of message.tool_calls) messages.push({ role: 'tool', tool_call_id: call.id, content: runTool(call) });
+        for (const call of message.tool_calls)
+          messages.push({ role: 'tool', tool_call_id: call.id, content: runTool(call) });
       }
       const value = answer.includes(task.expected) ? 1 : 0;
       reward(value, { comment: value === 1 ? `answer contains ${task.expected}` : `expected ${task.expected}` });
       return { taskId: task.id, answer, reward: value, traceId: span.spanContext().traceId };
     },
-    { agentName: 'example-agent', taskId: task.id, rolloutId: `rollout-${task.id}-${options.attempt ?? 0}`, attemptId: `attempt-${options.attempt ?? 0}` },
+    {
+      agentName: 'example-agent',
+      taskId: task.id,
+      rolloutId: `rollout-${task.id}-${options.attempt ?? 0}`,
+      attemptId: `attempt-${options.attempt ?? 0}`,
+    },
   );
 }
 
@@ -97,7 +129,11 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   // `modules`: this file imported openai before register() ran (with `node --import …/register` it is not needed).
   const instrumentation = register({ serviceName: 'example-agent', modules: { openai: OpenAI } });
   const openai = new OpenAI({ baseURL: server.openaiBaseUrl, apiKey: 'local' });
-  const run = await runAgent(openai, { id: 'capital-france', question: 'Use the capital tool: what is the capital of France?', expected: 'Paris' });
+  const run = await runAgent(openai, {
+    id: 'capital-france',
+    question: 'Use the capital tool: what is the capital of France?',
+    expected: 'Paris',
+  });
   console.log(JSON.stringify(run));
   await instrumentation.shutdown();
   await server.close();

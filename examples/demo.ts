@@ -22,7 +22,11 @@ try {
 const tasks: AgentTask[] = [
   { id: 'capital-france', question: 'Use the capital tool: what is the capital of France?', expected: 'Paris' },
   { id: 'arithmetic', question: 'Use the calculator: what is 17 * 23?', expected: '391' },
-  { id: 'capital-atlantis', question: 'Use the capital tool: what is the capital of Atlantis?', expected: 'Poseidonis' },
+  {
+    id: 'capital-atlantis',
+    question: 'Use the capital tool: what is the capital of Atlantis?',
+    expected: 'Poseidonis',
+  },
 ];
 
 const server = await startModelServer();
@@ -36,7 +40,8 @@ await instrumentation.shutdown();
 await server.close();
 
 console.log(`\n${runs.length} agent runs exported to ${endpoint}:\n`);
-for (const run of runs) console.log(`  trace ${run.traceId}  task ${run.taskId.padEnd(17)} reward ${run.reward}  answer: ${run.answer}`);
+for (const run of runs)
+  console.log(`  trace ${run.traceId}  task ${run.taskId.padEnd(17)} reward ${run.reward}  answer: ${run.answer}`);
 const first = runs[0];
 if (first) {
   console.log('\nLook at them:');

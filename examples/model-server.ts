@@ -63,15 +63,35 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
     requests.push({ path, body });
     const model = typeof body['model'] === 'string' ? body['model'] : 'test-model';
     if (path === '/v1/chat/completions') {
-      if (model.includes('error-400')) return sendJson(response, 400, { error: { message: `The model '${model}' does not exist`, type: 'invalid_request_error', param: 'model', code: 'model_not_found' } });
+      if (model.includes('error-400'))
+        return sendJson(response, 400, {
+          error: {
+            message: `The model '${model}' does not exist`,
+            type: 'invalid_request_error',
+            param: 'model',
+            code: 'model_not_found',
+          },
+        });
       return chatCompletions(body, model, response, nextId());
     }
     if (path === '/v1/responses') {
-      if (model.includes('error-400')) return sendJson(response, 400, { error: { message: `The model '${model}' does not exist`, type: 'invalid_request_error', param: 'model', code: 'model_not_found' } });
+      if (model.includes('error-400'))
+        return sendJson(response, 400, {
+          error: {
+            message: `The model '${model}' does not exist`,
+            type: 'invalid_request_error',
+            param: 'model',
+            code: 'model_not_found',
+          },
+        });
       return responses(body, model, response, nextId());
     }
     if (path === '/v1/messages') {
-      if (model.includes('error-400')) return sendJson(response, 400, { type: 'error', error: { type: 'invalid_request_error', message: `model: ${model} not found` } });
+      if (model.includes('error-400'))
+        return sendJson(response, 400, {
+          type: 'error',
+          error: { type: 'invalid_request_error', message: `model: ${model} not found` },
+        });
       return anthropicMessages(body, model, response, nextId());
     }
     sendJson(response, 404, { error: { message: `no route ${path}`, type: 'not_found' } });
@@ -97,13 +117,26 @@ export async function startModelServer(options: ModelServerOptions = {}): Promis
 function chatCompletions(body: Json, model: string, response: ServerResponse, id: number): void {
   const messages = asArray(body['messages']).filter(isJson);
   const last = messages[messages.length - 1];
-  const userText = lastText(messages.filter((message) => message['role'] === 'user').map((message) => message['content']));
-  const toolResults = last?.['role'] === 'tool' ? trailing(messages, (message) => message['role'] === 'tool').map((message) => textOf(message['content'])) : [];
-  const tools = asArray(body['tools']).filter(isJson).map((tool) => {
-    const fn = isJson(tool['function']) ? tool['function'] : {};
-    return { name: stringOf(fn['name']), parameters: isJson(fn['parameters']) ? fn['parameters'] : {} };
-  });
-  const plan = decide(userText, toolResults, tools, countWords(messages.map((message) => textOf(message['content']))), id);
+  const userText = lastText(
+    messages.filter((message) => message['role'] === 'user').map((message) => message['content']),
+  );
+  const toolResults =
+    last?.['role'] === 'tool'
+      ? trailing(messages, (message) => message['role'] === 'tool').map((message) => textOf(message['content']))
+      : [];
+  const tools = asArray(body['tools'])
+    .filter(isJson)
+    .map((tool) => {
+      const fn = isJson(tool['function']) ? tool['function'] : {};
+      return { name: stringOf(fn['name']), parameters: isJson(fn['parameters']) ? fn['parameters'] : {} };
+    });
+  const plan = decide(
+    userText,
+    toolResults,
+    tools,
+    countWords(messages.map((message) => textOf(message['content']))),
+    id,
+  );
   const responseId = `chatcmpl-${id}`;
   const created = 1_700_000_000 + id;
   const finishReason = plan.toolCalls.length > 0 ? 'tool_calls' : 'stop';
@@ -112,11 +145,26 @@ function chatCompletions(body: Json, model: string, response: ServerResponse, id
     completion_tokens: plan.outputTokens,
     total_tokens: plan.inputTokens + plan.outputTokens,
     prompt_tokens_details: { cached_tokens: Math.min(4, plan.inputTokens), audio_tokens: 0 },
-    completion_tokens_details: { reasoning_tokens: 2, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+    completion_tokens_details: {
+      reasoning_tokens: 2,
+      audio_tokens: 0,
+      accepted_prediction_tokens: 0,
+      rejected_prediction_tokens: 0,
+    },
   };
   if (body['stream'] !== true) {
-    const message: Json = { role: 'assistant', content: plan.toolCalls.length > 0 ? null : plan.text, refusal: null, annotations: [] };
-    if (plan.toolCalls.length > 0) message['tool_calls'] = plan.toolCalls.map((call) => ({ id: call.id, type: 'function', function: { name: call.name, arguments: call.arguments } }));
+    const message: Json = {
+      role: 'assistant',
+      content: plan.toolCalls.length > 0 ? null : plan.text,
+      refusal: null,
+      annotations: [],
+    };
+    if (plan.toolCalls.length > 0)
+      message['tool_calls'] = plan.toolCalls.map((call) => ({
+        id: call.id,
+        type: 'function',
+        function: { name: call.name, arguments: call.arguments },
+      }));
     return sendJson(response, 200, {
       id: responseId,
       object: 'chat.completion',
@@ -139,19 +187,59 @@ function chatCompletions(body: Json, model: string, response: ServerResponse, id
     ...extra,
   });
   const events: string[] = [];
-  events.push(sseData(chunk([{ index: 0, delta: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: null }])));
+  events.push(
+    sseData(
+      chunk([
+        { index: 0, delta: { role: 'assistant', content: '', refusal: null }, logprobs: null, finish_reason: null },
+      ]),
+    ),
+  );
   if (model.includes('fail-mid-stream')) {
     events.push(sseData(chunk([{ index: 0, delta: { content: 'Partial ' }, logprobs: null, finish_reason: null }])));
-    events.push(sseData({ error: { message: 'The server had an error while processing your request.', type: 'server_error', param: null, code: null } }));
+    events.push(
+      sseData({
+        error: {
+          message: 'The server had an error while processing your request.',
+          type: 'server_error',
+          param: null,
+          code: null,
+        },
+      }),
+    );
     return sendSse(response, events);
   }
   if (plan.toolCalls.length === 0) {
-    for (const piece of splitText(plan.text)) events.push(sseData(chunk([{ index: 0, delta: { content: piece }, logprobs: null, finish_reason: null }])));
+    for (const piece of splitText(plan.text))
+      events.push(sseData(chunk([{ index: 0, delta: { content: piece }, logprobs: null, finish_reason: null }])));
   }
   plan.toolCalls.forEach((call, index) => {
-    events.push(sseData(chunk([{ index: 0, delta: { tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.name, arguments: '' } }] }, logprobs: null, finish_reason: null }])));
+    events.push(
+      sseData(
+        chunk([
+          {
+            index: 0,
+            delta: {
+              tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.name, arguments: '' } }],
+            },
+            logprobs: null,
+            finish_reason: null,
+          },
+        ]),
+      ),
+    );
     for (const piece of splitArguments(call.arguments)) {
-      events.push(sseData(chunk([{ index: 0, delta: { tool_calls: [{ index, function: { arguments: piece } }] }, logprobs: null, finish_reason: null }])));
+      events.push(
+        sseData(
+          chunk([
+            {
+              index: 0,
+              delta: { tool_calls: [{ index, function: { arguments: piece } }] },
+              logprobs: null,
+              finish_reason: null,
+            },
+          ]),
+        ),
+      );
     }
   });
   events.push(sseData(chunk([{ index: 0, delta: {}, logprobs: null, finish_reason: finishReason }])));
@@ -163,18 +251,47 @@ function chatCompletions(body: Json, model: string, response: ServerResponse, id
 // ---------------------------------------------------------------- OpenAI Responses
 
 function responses(body: Json, model: string, response: ServerResponse, id: number): void {
-  const input = typeof body['input'] === 'string' ? [{ role: 'user', content: body['input'] }] : asArray(body['input']).filter(isJson);
+  const input =
+    typeof body['input'] === 'string'
+      ? [{ role: 'user', content: body['input'] }]
+      : asArray(body['input']).filter(isJson);
   const userTexts = input.filter((item) => item['role'] === 'user').map((item) => item['content']);
   const last = input[input.length - 1];
-  const toolResults = last?.['type'] === 'function_call_output' ? trailing(input, (item) => item['type'] === 'function_call_output').map((item) => textOf(item['output'])) : [];
+  const toolResults =
+    last?.['type'] === 'function_call_output'
+      ? trailing(input, (item) => item['type'] === 'function_call_output').map((item) => textOf(item['output']))
+      : [];
   const tools = asArray(body['tools'])
     .filter(isJson)
     .filter((tool) => tool['type'] === 'function')
-    .map((tool) => ({ name: stringOf(tool['name']), parameters: isJson(tool['parameters']) ? tool['parameters'] : {} }));
-  const plan = decide(lastText(userTexts), toolResults, tools, countWords(input.map((item) => textOf(item['content'] ?? item['output']))) + wordCount(stringOf(body['instructions'])), id);
+    .map((tool) => ({
+      name: stringOf(tool['name']),
+      parameters: isJson(tool['parameters']) ? tool['parameters'] : {},
+    }));
+  const plan = decide(
+    lastText(userTexts),
+    toolResults,
+    tools,
+    countWords(input.map((item) => textOf(item['content'] ?? item['output']))) +
+      wordCount(stringOf(body['instructions'])),
+    id,
+  );
   const responseId = `resp_${id}`;
-  const messageItem = { id: `msg_${id}`, type: 'message', status: 'completed', role: 'assistant', content: [{ type: 'output_text', text: plan.text, annotations: [], logprobs: [] }] };
-  const functionItems = plan.toolCalls.map((call, index) => ({ id: `fc_${id}_${index}`, type: 'function_call', status: 'completed', call_id: call.id, name: call.name, arguments: call.arguments }));
+  const messageItem = {
+    id: `msg_${id}`,
+    type: 'message',
+    status: 'completed',
+    role: 'assistant',
+    content: [{ type: 'output_text', text: plan.text, annotations: [], logprobs: [] }],
+  };
+  const functionItems = plan.toolCalls.map((call, index) => ({
+    id: `fc_${id}_${index}`,
+    type: 'function_call',
+    status: 'completed',
+    call_id: call.id,
+    name: call.name,
+    arguments: call.arguments,
+  }));
   const output = plan.toolCalls.length > 0 ? functionItems : [messageItem];
   const base = {
     id: responseId,
@@ -217,24 +334,66 @@ function responses(body: Json, model: string, response: ServerResponse, id: numb
   emit('response.in_progress', { response: inProgress });
   if (plan.toolCalls.length === 0) {
     const itemId = messageItem.id;
-    emit('response.output_item.added', { output_index: 0, item: { ...messageItem, status: 'in_progress', content: [] } });
-    emit('response.content_part.added', { item_id: itemId, output_index: 0, content_index: 0, part: { type: 'output_text', text: '', annotations: [], logprobs: [] } });
+    emit('response.output_item.added', {
+      output_index: 0,
+      item: { ...messageItem, status: 'in_progress', content: [] },
+    });
+    emit('response.content_part.added', {
+      item_id: itemId,
+      output_index: 0,
+      content_index: 0,
+      part: { type: 'output_text', text: '', annotations: [], logprobs: [] },
+    });
     const pieces = splitText(plan.text);
     for (const [index, piece] of pieces.entries()) {
-      emit('response.output_text.delta', { item_id: itemId, output_index: 0, content_index: 0, delta: piece, logprobs: [] });
+      emit('response.output_text.delta', {
+        item_id: itemId,
+        output_index: 0,
+        content_index: 0,
+        delta: piece,
+        logprobs: [],
+      });
       if (index === 0 && model.includes('fail-mid-stream')) {
-        events.push(sseEvent('error', { type: 'error', sequence_number: sequence++, code: 'server_error', message: 'The server had an error while processing your request.', param: null }));
+        events.push(
+          sseEvent('error', {
+            type: 'error',
+            sequence_number: sequence++,
+            code: 'server_error',
+            message: 'The server had an error while processing your request.',
+            param: null,
+          }),
+        );
         return sendSse(response, events);
       }
     }
-    emit('response.output_text.done', { item_id: itemId, output_index: 0, content_index: 0, text: plan.text, logprobs: [] });
-    emit('response.content_part.done', { item_id: itemId, output_index: 0, content_index: 0, part: messageItem.content[0] });
+    emit('response.output_text.done', {
+      item_id: itemId,
+      output_index: 0,
+      content_index: 0,
+      text: plan.text,
+      logprobs: [],
+    });
+    emit('response.content_part.done', {
+      item_id: itemId,
+      output_index: 0,
+      content_index: 0,
+      part: messageItem.content[0],
+    });
     emit('response.output_item.done', { output_index: 0, item: messageItem });
   }
   functionItems.forEach((item, outputIndex) => {
-    emit('response.output_item.added', { output_index: outputIndex, item: { ...item, status: 'in_progress', arguments: '' } });
-    for (const piece of splitArguments(item.arguments)) emit('response.function_call_arguments.delta', { item_id: item.id, output_index: outputIndex, delta: piece });
-    emit('response.function_call_arguments.done', { item_id: item.id, output_index: outputIndex, name: item.name, arguments: item.arguments });
+    emit('response.output_item.added', {
+      output_index: outputIndex,
+      item: { ...item, status: 'in_progress', arguments: '' },
+    });
+    for (const piece of splitArguments(item.arguments))
+      emit('response.function_call_arguments.delta', { item_id: item.id, output_index: outputIndex, delta: piece });
+    emit('response.function_call_arguments.done', {
+      item_id: item.id,
+      output_index: outputIndex,
+      name: item.name,
+      arguments: item.arguments,
+    });
     emit('response.output_item.done', { output_index: outputIndex, item });
   });
   emit('response.completed', { response: completed });
@@ -246,36 +405,71 @@ function responses(body: Json, model: string, response: ServerResponse, id: numb
 function anthropicMessages(body: Json, model: string, response: ServerResponse, id: number): void {
   const messages = asArray(body['messages']).filter(isJson);
   const last = messages[messages.length - 1];
-  const blocksOf = (message: Json | undefined): Json[] => (message && Array.isArray(message['content']) ? message['content'].filter(isJson) : []);
+  const blocksOf = (message: Json | undefined): Json[] =>
+    message && Array.isArray(message['content']) ? message['content'].filter(isJson) : [];
   const toolResults = blocksOf(last)
     .filter((block) => block['type'] === 'tool_result')
     .map((block) => textOf(block['content']));
   const userTexts = messages
     .filter((message) => message['role'] === 'user')
-    .map((message) => (typeof message['content'] === 'string' ? message['content'] : blocksOf(message).filter((block) => block['type'] === 'text').map((block) => stringOf(block['text'])).join(' ')))
+    .map((message) =>
+      typeof message['content'] === 'string'
+        ? message['content']
+        : blocksOf(message)
+            .filter((block) => block['type'] === 'text')
+            .map((block) => stringOf(block['text']))
+            .join(' '),
+    )
     .filter((text) => text !== '');
   const tools = asArray(body['tools'])
     .filter(isJson)
-    .map((tool) => ({ name: stringOf(tool['name']), parameters: isJson(tool['input_schema']) ? tool['input_schema'] : {} }));
+    .map((tool) => ({
+      name: stringOf(tool['name']),
+      parameters: isJson(tool['input_schema']) ? tool['input_schema'] : {},
+    }));
   const systemWords = typeof body['system'] === 'string' ? wordCount(body['system']) : 0;
-  const plan = decide(lastText(userTexts), toolResults, tools, countWords(messages.map((message) => textOf(message['content']))) + systemWords, id, 'toolu');
+  const plan = decide(
+    lastText(userTexts),
+    toolResults,
+    tools,
+    countWords(messages.map((message) => textOf(message['content']))) + systemWords,
+    id,
+    'toolu',
+  );
   const content: Json[] = [];
   if (plan.toolCalls.length > 0) {
     content.push({ type: 'text', text: 'Let me use a tool.' });
-    for (const call of plan.toolCalls) content.push({ type: 'tool_use', id: call.id, name: call.name, input: JSON.parse(call.arguments) as unknown });
+    for (const call of plan.toolCalls)
+      content.push({ type: 'tool_use', id: call.id, name: call.name, input: JSON.parse(call.arguments) as unknown });
   } else {
     content.push({ type: 'text', text: plan.text });
   }
   const stopReason = plan.toolCalls.length > 0 ? 'tool_use' : 'end_turn';
-  const usage = { input_tokens: plan.inputTokens, cache_creation_input_tokens: 2, cache_read_input_tokens: 3, output_tokens: plan.outputTokens };
-  const message = { id: `msg_${id}`, type: 'message', role: 'assistant', model, content, stop_reason: stopReason, stop_sequence: null, usage };
+  const usage = {
+    input_tokens: plan.inputTokens,
+    cache_creation_input_tokens: 2,
+    cache_read_input_tokens: 3,
+    output_tokens: plan.outputTokens,
+  };
+  const message = {
+    id: `msg_${id}`,
+    type: 'message',
+    role: 'assistant',
+    model,
+    content,
+    stop_reason: stopReason,
+    stop_sequence: null,
+    usage,
+  };
   if (body['stream'] !== true) return sendJson(response, 200, message);
 
   const events: string[] = [];
   const emit = (type: string, data: Json): void => {
     events.push(sseEvent(type, { type, ...data }));
   };
-  emit('message_start', { message: { ...message, content: [], stop_reason: null, usage: { ...usage, output_tokens: 1 } } });
+  emit('message_start', {
+    message: { ...message, content: [], stop_reason: null, usage: { ...usage, output_tokens: 1 } },
+  });
   events.push(sseEvent('ping', { type: 'ping' }));
   for (const [index, block] of content.entries()) {
     if (block['type'] === 'text') {
@@ -288,19 +482,33 @@ function anthropicMessages(body: Json, model: string, response: ServerResponse, 
         }
       }
     } else {
-      emit('content_block_start', { index, content_block: { type: 'tool_use', id: block['id'], name: block['name'], input: {} } });
-      for (const piece of splitArguments(JSON.stringify(block['input']))) emit('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: piece } });
+      emit('content_block_start', {
+        index,
+        content_block: { type: 'tool_use', id: block['id'], name: block['name'], input: {} },
+      });
+      for (const piece of splitArguments(JSON.stringify(block['input'])))
+        emit('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: piece } });
     }
     emit('content_block_stop', { index });
   }
-  emit('message_delta', { delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: plan.outputTokens } });
+  emit('message_delta', {
+    delta: { stop_reason: stopReason, stop_sequence: null },
+    usage: { output_tokens: plan.outputTokens },
+  });
   emit('message_stop', {});
   sendSse(response, events);
 }
 
 // ---------------------------------------------------------------- policy and helpers
 
-function decide(userText: string, toolResults: string[], tools: ToolSpec[], inputWords: number, id: number, idPrefix = 'call'): Plan {
+function decide(
+  userText: string,
+  toolResults: string[],
+  tools: ToolSpec[],
+  inputWords: number,
+  id: number,
+  idPrefix = 'call',
+): Plan {
   const inputTokens = inputWords + 10;
   if (toolResults.length > 0) {
     const text = `The answer is ${toolResults.join(' and ')}.`;
@@ -309,7 +517,11 @@ function decide(userText: string, toolResults: string[], tools: ToolSpec[], inpu
   if (tools.length > 0) {
     const named = tools.filter((tool) => userText.toLowerCase().includes(tool.name.toLowerCase()));
     const chosen = named.length > 0 ? named : tools.slice(0, 1);
-    const toolCalls = chosen.map((tool, index) => ({ id: `${idPrefix}_${id}_${index}`, name: tool.name, arguments: JSON.stringify(argumentsFor(tool, userText)) }));
+    const toolCalls = chosen.map((tool, index) => ({
+      id: `${idPrefix}_${id}_${index}`,
+      name: tool.name,
+      arguments: JSON.stringify(argumentsFor(tool, userText)),
+    }));
     return { text: '', toolCalls, inputTokens, outputTokens: 5 * toolCalls.length };
   }
   const text = userText ? `You said: ${userText}` : 'Hello!';
@@ -342,12 +554,20 @@ function readJson(request: IncomingMessage): Promise<unknown> {
 
 function sendJson(response: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), 'x-request-id': `req_${Date.now()}` });
+  response.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+    'x-request-id': `req_${Date.now()}`,
+  });
   response.end(text);
 }
 
 function sendSse(response: ServerResponse, events: string[]): void {
-  response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  response.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+  });
   for (const event of events) response.write(event);
   response.end();
 }
@@ -378,7 +598,8 @@ function asArray(value: unknown): unknown[] {
 
 function trailing<T>(items: T[], matches: (item: T) => boolean): T[] {
   const result: T[] = [];
-  for (let index = items.length - 1; index >= 0 && matches(items[index] as T); index--) result.unshift(items[index] as T);
+  for (let index = items.length - 1; index >= 0 && matches(items[index] as T); index--)
+    result.unshift(items[index] as T);
   return result;
 }
 
@@ -390,7 +611,8 @@ function stringOf(value: unknown): string {
 /** The text of a message's content: a string, or the text of each part of a content array. */
 function textOf(content: unknown): string {
   if (typeof content === 'string') return content;
-  if (Array.isArray(content)) return content.map((part) => (isJson(part) ? textOf(part['text'] ?? part['content']) : '')).join(' ');
+  if (Array.isArray(content))
+    return content.map((part) => (isJson(part) ? textOf(part['text'] ?? part['content']) : '')).join(' ');
   return '';
 }
 

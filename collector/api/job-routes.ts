@@ -16,7 +16,13 @@ import { HttpError } from '../http/http-error.ts';
 import type { Router } from '../http/router.ts';
 import { sendJson } from '../http/send.ts';
 
-export function startExportJobs(options: { jobsFile: string; store: Store; router: Router; settings: Partial<TrajectorySettings>; log: (message: string) => void }): JobScheduler {
+export function startExportJobs(options: {
+  jobsFile: string;
+  store: Store;
+  router: Router;
+  settings: Partial<TrajectorySettings>;
+  log: (message: string) => void;
+}): JobScheduler {
   const jobs = loadJobsFile(options.jobsFile);
   const scheduler = startJobScheduler(jobs, {
     client: options.store.client,

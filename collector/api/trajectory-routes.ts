@@ -53,7 +53,11 @@ export function addTrajectoryRoutes(
   router.add('GET', '/v1/trajectories', async (context) => {
     const { limit, cursor, ...filters } = parseQuery(pageSchema, context.url);
     try {
-      sendJson(context.response, 200, await listTrajectories(client, context.tenant, filters, { limit, cursor }, settings));
+      sendJson(
+        context.response,
+        200,
+        await listTrajectories(client, context.tenant, filters, { limit, cursor }, settings),
+      );
     } catch (error) {
       if (error instanceof InvalidCursorError) throw new HttpError(400, error.message);
       throw error;
@@ -63,7 +67,12 @@ export function addTrajectoryRoutes(
   router.add('GET', '/v1/trajectories/search', async (context) => {
     const query = parseQuery(searchSchema, context.url);
     try {
-      sendJson(context.response, 200, { trajectories: await searchTrajectories(client, context.tenant, query, { ...settings, embeddings: options.embeddings }) });
+      sendJson(context.response, 200, {
+        trajectories: await searchTrajectories(client, context.tenant, query, {
+          ...settings,
+          embeddings: options.embeddings,
+        }),
+      });
     } catch (error) {
       if (error instanceof EmbeddingEndpointError) throw new HttpError(502, error.message);
       throw error;

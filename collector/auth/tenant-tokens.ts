@@ -30,7 +30,9 @@ function digest(token: string): string {
 export function tenantTokens(mapping: Record<string, string>): TenantTokens {
   const parsed = tokensFileSchema.safeParse(mapping);
   if (!parsed.success) {
-    throw new Error(`invalid auth tokens: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || 'tokens'}: ${issue.message}`).join('; ')}`);
+    throw new Error(
+      `invalid auth tokens: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || 'tokens'}: ${issue.message}`).join('; ')}`,
+    );
   }
   const byDigest = new Map(Object.entries(parsed.data).map(([token, tenant]) => [digest(token), tenant]));
   return {
@@ -56,7 +58,10 @@ export function loadTenantTokensFile(path: string): TenantTokens {
 
 export function parseInlineTenantTokens(value: string): TenantTokens {
   const mapping: Record<string, string> = {};
-  for (const pair of value.split(',').map((item) => item.trim()).filter(Boolean)) {
+  for (const pair of value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)) {
     const separator = pair.lastIndexOf('=');
     if (separator <= 0) throw new Error(`auth token entry ${JSON.stringify(pair)} must be token=tenant`);
     mapping[pair.slice(0, separator)] = pair.slice(separator + 1);

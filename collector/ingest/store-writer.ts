@@ -47,7 +47,11 @@ function combine(first: StoreWriteOutcome, second: StoreWriteOutcome): StoreWrit
   if (second.status === 'retry') return second;
   const rows = first.rows + second.rows;
   if (first.status === 'dead_lettered') {
-    return { ...first, rows, deadLetteredRows: first.deadLetteredRows + (second.status === 'dead_lettered' ? second.deadLetteredRows : 0) };
+    return {
+      ...first,
+      rows,
+      deadLetteredRows: first.deadLetteredRows + (second.status === 'dead_lettered' ? second.deadLetteredRows : 0),
+    };
   }
   return second.status === 'dead_lettered' ? { ...second, rows } : { status: 'stored', rows };
 }
@@ -184,7 +188,10 @@ export class StoreWriter {
     if (error.kind === 'unavailable') return this.retry(error);
     let outcome: StoreWriteOutcome = { status: 'stored', rows: 0 };
     for (const record of records) {
-      const lines = record.payload.toString('utf8').split('\n').filter((line) => line.length > 0);
+      const lines = record.payload
+        .toString('utf8')
+        .split('\n')
+        .filter((line) => line.length > 0);
       outcome = combine(outcome, await this.isolateBadRows(record.table, lines, range));
       if (outcome.status === 'retry') return outcome;
     }
@@ -201,7 +208,8 @@ export class StoreWriter {
    * store became unavailable meanwhile (the whole batch is retried; rows already inserted dedupe).
    */
   private async isolateBadRows(table: WalTable, rows: string[], range: string): Promise<StoreWriteOutcome> {
-    const attempt = () => this.insertRecords([{ table, rows: rows.length, payload: Buffer.from(rows.join('\n') + '\n') }]);
+    const attempt = () =>
+      this.insertRecords([{ table, rows: rows.length, payload: Buffer.from(rows.join('\n') + '\n') }]);
     const first = await attempt();
     if (first === undefined) return { status: 'stored', rows: rows.length };
     if (first.kind === 'unavailable') return this.retry(first);
@@ -214,7 +222,10 @@ export class StoreWriter {
     const second = await attempt();
     if (second === undefined) return { status: 'stored', rows: 1 };
     if (second.kind === 'unavailable') return this.retry(second);
-    await appendFile(this.deadLetterFile, JSON.stringify({ range, table, error: second.message, rows: rows[0] }) + '\n');
+    await appendFile(
+      this.deadLetterFile,
+      JSON.stringify({ range, table, error: second.message, rows: rows[0] }) + '\n',
+    );
     this.onError(new Error(`moved a ${table} row ClickHouse rejected to ${this.deadLetterFile}: ${second.message}`));
     return { status: 'dead_lettered', rows: 0, deadLetteredRows: 1, reason: second.message };
   }

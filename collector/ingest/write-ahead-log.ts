@@ -149,7 +149,8 @@ export class WriteAheadLog {
     this.writer = await open(join(this.directory, segmentName(this.writeSegment)), 'a');
     if (this.sync === 'fsync') await this.syncDirectory();
     for (const [segment, size] of this.segmentSizes) {
-      if (segment === this.checkpointPosition.segment) this.unstoredBytes += Math.max(0, size - this.checkpointPosition.offset);
+      if (segment === this.checkpointPosition.segment)
+        this.unstoredBytes += Math.max(0, size - this.checkpointPosition.offset);
       else if (segment > this.checkpointPosition.segment) this.unstoredBytes += size;
     }
   }
@@ -165,7 +166,8 @@ export class WriteAheadLog {
       const end = offset + headerBytes + length;
       if (end > size) break;
       const header = content.subarray(offset, offset + headerBytes);
-      if (recordChecksum(header, content.subarray(offset + headerBytes, end)) !== content.readUInt32LE(offset + 4)) break;
+      if (recordChecksum(header, content.subarray(offset + headerBytes, end)) !== content.readUInt32LE(offset + 4))
+        break;
       offset = end;
     }
     return offset;
@@ -362,7 +364,9 @@ function takeOwnership(directory: string): void {
     }
     const owner = Number(readFileSync(path, 'utf8').trim());
     if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && processIsAlive(owner)) {
-      throw new Error(`the write-ahead log in ${directory} belongs to another running receiver (pid ${owner}): stop it or pass another --data-dir`);
+      throw new Error(
+        `the write-ahead log in ${directory} belongs to another running receiver (pid ${owner}): stop it or pass another --data-dir`,
+      );
     }
     rmSync(path, { force: true });
   }

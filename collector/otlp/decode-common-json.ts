@@ -54,7 +54,11 @@ export function validateJson<Schema extends z.ZodType>(schema: Schema, json: unk
  * Builds the attributes of one item. With a size `check`, values over the per-attribute limit are recorded
  * there (the item will be rejected) and left out.
  */
-export function toAttributes(keyValues: readonly JsonKeyValue[], check: ItemSizeCheck | undefined, what: string): Attributes {
+export function toAttributes(
+  keyValues: readonly JsonKeyValue[],
+  check: ItemSizeCheck | undefined,
+  what: string,
+): Attributes {
   if (check === undefined) return keyValuesToObject(keyValues);
   let kept: JsonKeyValue[] | undefined;
   for (let index = 0; index < keyValues.length; index++) {

@@ -7,13 +7,7 @@
 import type { AttributeValue, Attributes, OtlpResource, OtlpScope } from '../../src/model/otlp.ts';
 import { rethrowWithin } from './decode-error.ts';
 import type { ItemSizeCheck } from './item-validation.ts';
-import {
-  WIRE_FIXED64,
-  WIRE_LENGTH_DELIMITED,
-  WIRE_VARINT,
-  tagOf,
-  type ProtobufReader,
-} from './protobuf-reader.ts';
+import { WIRE_FIXED64, WIRE_LENGTH_DELIMITED, WIRE_VARINT, tagOf, type ProtobufReader } from './protobuf-reader.ts';
 
 // AnyValue (oneof value).
 const ANY_STRING = tagOf(1, WIRE_LENGTH_DELIMITED);
@@ -226,7 +220,8 @@ export function decodeScopeInto(r: ProtobufReader, scope: OtlpScope): void {
     const tag = r.readTag();
     if (tag === SCOPE_NAME) scope.name = r.readString();
     else if (tag === SCOPE_VERSION) scope.version = r.readString();
-    else if (tag === SCOPE_ATTRIBUTES) decodeAttribute(r, scope.attributes, attributeIndex++, undefined, 'scope attribute');
+    else if (tag === SCOPE_ATTRIBUTES)
+      decodeAttribute(r, scope.attributes, attributeIndex++, undefined, 'scope attribute');
     else r.skipField(tag);
   }
 }

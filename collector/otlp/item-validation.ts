@@ -93,7 +93,8 @@ export class ItemSizeCheck {
 
   problem(): string | undefined {
     if (this.oversizedWhat === undefined) return undefined;
-    const subject = this.oversizedKey === undefined ? this.oversizedWhat : `${this.oversizedWhat} "${this.oversizedKey}"`;
+    const subject =
+      this.oversizedKey === undefined ? this.oversizedWhat : `${this.oversizedWhat} "${this.oversizedKey}"`;
     return `${subject} is ${this.oversizedBytes} bytes, over the ${this.limit}-byte per-attribute limit (--max-attribute-bytes)`;
   }
 }

@@ -7,7 +7,14 @@
 import type { OtlpSpanKind, OtlpStatusCode } from '../../src/model/otlp.ts';
 
 /** `opentelemetry.proto.trace.v1.Span.SpanKind`, indexed by value. */
-export const SPAN_KINDS: readonly OtlpSpanKind[] = ['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'];
+export const SPAN_KINDS: readonly OtlpSpanKind[] = [
+  'unspecified',
+  'internal',
+  'server',
+  'client',
+  'producer',
+  'consumer',
+];
 export const SPAN_KIND_NAMES: readonly string[] = [
   'SPAN_KIND_UNSPECIFIED',
   'SPAN_KIND_INTERNAL',

@@ -154,7 +154,9 @@ export function hexIdField(byteLength: number) {
 const BASE64_TEXT = /^[A-Za-z0-9+/_-]*={0,2}$/;
 
 function parseBase64(value: unknown): Uint8Array | undefined {
-  return typeof value === 'string' && BASE64_TEXT.test(value) ? new Uint8Array(Buffer.from(value, 'base64')) : undefined;
+  return typeof value === 'string' && BASE64_TEXT.test(value)
+    ? new Uint8Array(Buffer.from(value, 'base64'))
+    : undefined;
 }
 
 export interface JsonKeyValue {
@@ -180,16 +182,18 @@ export const anyValueSchema: z.ZodType<AttributeValue> = z.lazy(() =>
     if (value.intValue !== undefined) return value.intValue;
     if (value.doubleValue !== undefined) return value.doubleValue;
     if (value.arrayValue !== undefined && value.arrayValue !== null) return value.arrayValue.values;
-    if (value.kvlistValue !== undefined && value.kvlistValue !== null) return keyValuesToObject(value.kvlistValue.values);
+    if (value.kvlistValue !== undefined && value.kvlistValue !== null)
+      return keyValuesToObject(value.kvlistValue.values);
     if (value.bytesValue !== undefined) return value.bytesValue;
     return null;
   }),
 );
 
 export const keyValueSchema: z.ZodType<JsonKeyValue> = z.lazy(() =>
-  message({ key: stringField, value: anyValueSchema }).transform(
-    (keyValue): JsonKeyValue => ({ key: keyValue?.key ?? '', value: keyValue?.value ?? null }),
-  ),
+  message({ key: stringField, value: anyValueSchema }).transform((keyValue): JsonKeyValue => ({
+    key: keyValue?.key ?? '',
+    value: keyValue?.value ?? null,
+  })),
 );
 
 /** kvlist values become a plain object; `__proto__` is defined, never assigned, so it cannot swap the prototype. */

@@ -260,7 +260,8 @@ export class ProtobufReader {
         for (;;) {
           const tag = this.readTag();
           if ((tag & 7) === WIRE_END_GROUP) {
-            if (tag >>> 3 !== field) throw this.error(`end of group ${tag >>> 3} does not match start of group ${field}`);
+            if (tag >>> 3 !== field)
+              throw this.error(`end of group ${tag >>> 3} does not match start of group ${field}`);
             return;
           }
           this.skipValue(tag & 7, tag >>> 3, depth + 1);

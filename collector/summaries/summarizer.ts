@@ -75,20 +75,26 @@ export function createSummarizer(client: ClickHouseClient, options: SummarizerOp
   const keyOf = (row: DirtyTrace) => `${row.tenant}\u0000${row.trace_id}`;
 
   async function loadWatermark(): Promise<number> {
-    const [row] = await queryRows<{ watermark_ms: number | string }>(client, 'queries/summarizer-watermark.sql', { name });
+    const [row] = await queryRows<{ watermark_ms: number | string }>(client, 'queries/summarizer-watermark.sql', {
+      name,
+    });
     return Number(row?.watermark_ms ?? 0);
   }
 
   async function dirtySince(sinceMillis: number, untilMillis: number, limit: number): Promise<DirtyTrace[]> {
     return queryRows<DirtyTrace>(client, 'queries/dirty-traces-since.sql', {
-      since_ms: Math.max(0, sinceMillis), until_ms: untilMillis, limit,
+      since_ms: Math.max(0, sinceMillis),
+      until_ms: untilMillis,
+      limit,
     });
   }
 
   async function poll(): Promise<number> {
     const from = watermark ?? (watermark = await loadWatermark());
     const unprocessed = (row: DirtyTrace) => (processed.get(keyOf(row)) ?? -1) < Number(row.ingested_ms);
-    const late = (await dirtySince(from - overlapMillis, from, maxOverlapTraces)).filter(unprocessed).slice(0, batchTraces);
+    const late = (await dirtySince(from - overlapMillis, from, maxOverlapTraces))
+      .filter(unprocessed)
+      .slice(0, batchTraces);
     const fresh = late.length < batchTraces ? await dirtySince(from, farFutureMillis, batchTraces - late.length) : [];
     const work = [...late, ...fresh];
     if (work.length === 0) return 0;
@@ -98,11 +104,16 @@ export function createSummarizer(client: ClickHouseClient, options: SummarizerOp
     const airRules = await readAirRules(client);
     for (const [tenant, traceIds] of byTenant) await summarizeTraces(client, tenant, traceIds, { airRules });
 
-    for (const row of work) processed.set(keyOf(row), Math.max(processed.get(keyOf(row)) ?? -1, Number(row.ingested_ms)));
+    for (const row of work)
+      processed.set(keyOf(row), Math.max(processed.get(keyOf(row)) ?? -1, Number(row.ingested_ms)));
     const last = fresh[fresh.length - 1];
     if (last && Number(last.ingested_ms) > from) {
       watermark = Number(last.ingested_ms);
-      await client.insert({ table: 'summarizer_state', values: [{ name, watermark_ms: watermark }], format: 'JSONEachRow' });
+      await client.insert({
+        table: 'summarizer_state',
+        values: [{ name, watermark_ms: watermark }],
+        format: 'JSONEachRow',
+      });
     }
     for (const [key, mark] of processed) if (mark < watermark - overlapMillis) processed.delete(key);
     return work.length;

@@ -72,7 +72,9 @@ export function resolveConfiguration(options: RegisterOptions): ResolvedConfigur
     try {
       new URL(options.endpoint);
     } catch {
-      throw new TypeError(`register(): endpoint must be an absolute URL such as http://127.0.0.1:4318, got ${JSON.stringify(options.endpoint)}`);
+      throw new TypeError(
+        `register(): endpoint must be an absolute URL such as http://127.0.0.1:4318, got ${JSON.stringify(options.endpoint)}`,
+      );
     }
   }
   return {

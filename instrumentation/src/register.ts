@@ -52,7 +52,12 @@ export function register(options: RegisterOptions = {}, internals: RegisterInter
   } else {
     const resource = defaultResource()
       .merge(detectResources({ detectors: [envDetector] }))
-      .merge(resourceFromAttributes({ ...options.resourceAttributes, ...(options.serviceName !== undefined ? { 'service.name': options.serviceName } : {}) }));
+      .merge(
+        resourceFromAttributes({
+          ...options.resourceAttributes,
+          ...(options.serviceName !== undefined ? { 'service.name': options.serviceName } : {}),
+        }),
+      );
     const spanProcessors: SpanProcessor[] = [
       new TrajectorySpanProcessor(),
       ...(options.spanProcessors ?? [
@@ -116,7 +121,9 @@ export function register(options: RegisterOptions = {}, internals: RegisterInter
         context.disable();
         propagation.disable();
       }
-      shutdownPromise = ownProvider ? ownProvider.shutdown().catch((error: unknown) => reportOnce('shutting down the tracer provider', error)) : Promise.resolve();
+      shutdownPromise = ownProvider
+        ? ownProvider.shutdown().catch((error: unknown) => reportOnce('shutting down the tracer provider', error))
+        : Promise.resolve();
       return shutdownPromise;
     },
   };

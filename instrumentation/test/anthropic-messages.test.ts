@@ -22,7 +22,13 @@ const calculator: Anthropic.Tool = {
 
 describe('anthropic messages.create', () => {
   it('records the system prompt, messages, output and usage with cache tokens added to input tokens', async () => {
-    const message = await fixture.anthropic.messages.create({ model: 'claude-test', max_tokens: 256, stop_sequences: ['END'], system: 'You are terse.', messages: [{ role: 'user', content: 'Say hi' }] });
+    const message = await fixture.anthropic.messages.create({
+      model: 'claude-test',
+      max_tokens: 256,
+      stop_sequences: ['END'],
+      system: 'You are terse.',
+      messages: [{ role: 'user', content: 'Say hi' }],
+    });
     expect(message.content[0]).toEqual({ type: 'text', text: 'You said: Say hi' });
     const span = onlySpan(fixture.exporter, 'chat claude-test');
     expect(span.kind).toBe(SpanKind.CLIENT);
@@ -41,24 +47,51 @@ describe('anthropic messages.create', () => {
       'gen_ai.usage.cache_creation.input_tokens': 2,
     });
     expect(jsonAttribute(span, 'gen_ai.system_instructions')).toEqual([{ type: 'text', content: 'You are terse.' }]);
-    expect(jsonAttribute(span, 'gen_ai.input.messages')).toEqual([{ role: 'user', parts: [{ type: 'text', content: 'Say hi' }] }]);
-    expect(jsonAttribute(span, 'gen_ai.output.messages')).toEqual([{ role: 'assistant', parts: [{ type: 'text', content: 'You said: Say hi' }], finish_reason: 'stop' }]);
+    expect(jsonAttribute(span, 'gen_ai.input.messages')).toEqual([
+      { role: 'user', parts: [{ type: 'text', content: 'Say hi' }] },
+    ]);
+    expect(jsonAttribute(span, 'gen_ai.output.messages')).toEqual([
+      { role: 'assistant', parts: [{ type: 'text', content: 'You said: Say hi' }], finish_reason: 'stop' },
+    ]);
   });
 
   it('records tool_use blocks and turns tool_result blocks into tool messages', async () => {
     const messages: Anthropic.MessageParam[] = [{ role: 'user', content: 'calculator 4 * 4' }];
-    const first = await fixture.anthropic.messages.create({ model: 'claude-test', max_tokens: 256, messages, tools: [calculator] });
+    const first = await fixture.anthropic.messages.create({
+      model: 'claude-test',
+      max_tokens: 256,
+      messages,
+      tools: [calculator],
+    });
     const toolUse = first.content.find((block) => block.type === 'tool_use');
     expect(toolUse?.type).toBe('tool_use');
     if (toolUse?.type !== 'tool_use') return;
     messages.push({ role: 'assistant', content: first.content });
-    messages.push({ role: 'user', content: [{ type: 'tool_result', tool_use_id: toolUse.id, content: '16' }, { type: 'text', text: 'Thanks' }] });
-    const second = await fixture.anthropic.messages.create({ model: 'claude-test', max_tokens: 256, messages, tools: [calculator] });
+    messages.push({
+      role: 'user',
+      content: [
+        { type: 'tool_result', tool_use_id: toolUse.id, content: '16' },
+        { type: 'text', text: 'Thanks' },
+      ],
+    });
+    const second = await fixture.anthropic.messages.create({
+      model: 'claude-test',
+      max_tokens: 256,
+      messages,
+      tools: [calculator],
+    });
     expect(second.content[0]).toEqual({ type: 'text', text: 'The answer is 16.' });
 
     const [firstSpan, secondSpan] = fixture.exporter.getFinishedSpans();
     expect(firstSpan?.attributes['gen_ai.response.finish_reasons']).toEqual(['tool_use']);
-    expect(jsonAttribute(firstSpan!, 'gen_ai.tool.definitions')).toEqual([{ type: 'function', name: 'calculator', description: 'Evaluates an arithmetic expression', parameters: calculator.input_schema }]);
+    expect(jsonAttribute(firstSpan!, 'gen_ai.tool.definitions')).toEqual([
+      {
+        type: 'function',
+        name: 'calculator',
+        description: 'Evaluates an arithmetic expression',
+        parameters: calculator.input_schema,
+      },
+    ]);
     expect(jsonAttribute(firstSpan!, 'gen_ai.output.messages')).toEqual([
       {
         role: 'assistant',
@@ -71,14 +104,26 @@ describe('anthropic messages.create', () => {
     ]);
     expect(jsonAttribute(secondSpan!, 'gen_ai.input.messages')).toEqual([
       { role: 'user', parts: [{ type: 'text', content: 'calculator 4 * 4' }] },
-      { role: 'assistant', parts: [{ type: 'text', content: 'Let me use a tool.' }, { type: 'tool_call', id: toolUse.id, name: 'calculator', arguments: { expression: '4 * 4' } }] },
+      {
+        role: 'assistant',
+        parts: [
+          { type: 'text', content: 'Let me use a tool.' },
+          { type: 'tool_call', id: toolUse.id, name: 'calculator', arguments: { expression: '4 * 4' } },
+        ],
+      },
       { role: 'tool', parts: [{ type: 'tool_call_response', id: toolUse.id, response: '16' }] },
       { role: 'user', parts: [{ type: 'text', content: 'Thanks' }] },
     ]);
   });
 
   it('assembles a streamed message with tool_use input from input_json_delta fragments', async () => {
-    const stream = await fixture.anthropic.messages.create({ model: 'claude-test', max_tokens: 256, stream: true, messages: [{ role: 'user', content: 'calculator 9 - 2' }], tools: [calculator] });
+    const stream = await fixture.anthropic.messages.create({
+      model: 'claude-test',
+      max_tokens: 256,
+      stream: true,
+      messages: [{ role: 'user', content: 'calculator 9 - 2' }],
+      tools: [calculator],
+    });
     const types: string[] = [];
     for await (const event of stream) types.push(event.type);
     expect(types[0]).toBe('message_start');
@@ -92,7 +137,12 @@ describe('anthropic messages.create', () => {
         role: 'assistant',
         parts: [
           { type: 'text', content: 'Let me use a tool.' },
-          { type: 'tool_call', id: expect.stringMatching(/^toolu_/) as unknown, name: 'calculator', arguments: { expression: '9 - 2' } },
+          {
+            type: 'tool_call',
+            id: expect.stringMatching(/^toolu_/) as unknown,
+            name: 'calculator',
+            arguments: { expression: '9 - 2' },
+          },
         ],
         finish_reason: 'tool_call',
       },
@@ -100,13 +150,20 @@ describe('anthropic messages.create', () => {
   });
 
   it('works through the SDK stream helper (messages.stream) and keeps its final message', async () => {
-    const final = await fixture.anthropic.messages.stream({ model: 'claude-test', max_tokens: 64, messages: [{ role: 'user', content: 'helper please' }] }).finalMessage();
+    const final = await fixture.anthropic.messages
+      .stream({ model: 'claude-test', max_tokens: 64, messages: [{ role: 'user', content: 'helper please' }] })
+      .finalMessage();
     expect(final.content[0]).toMatchObject({ type: 'text', text: 'You said: helper please' });
     expect(onlySpan(fixture.exporter, 'chat claude-test').attributes['gen_ai.response.id']).toBe(final.id);
   });
 
   it('marks the span as an error on an error event mid-stream and propagates the SDK error', async () => {
-    const stream = await fixture.anthropic.messages.create({ model: 'claude-fail-mid-stream', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'a b c' }] });
+    const stream = await fixture.anthropic.messages.create({
+      model: 'claude-fail-mid-stream',
+      max_tokens: 64,
+      stream: true,
+      messages: [{ role: 'user', content: 'a b c' }],
+    });
     const consume = async (): Promise<void> => {
       for await (const event of stream) void event;
     };
@@ -116,7 +173,9 @@ describe('anthropic messages.create', () => {
   });
 
   it('propagates a 400 as BadRequestError and marks the span as an error', async () => {
-    const error = await fixture.anthropic.messages.create({ model: 'claude-error-400', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }).catch((caught: unknown) => caught);
+    const error = await fixture.anthropic.messages
+      .create({ model: 'claude-error-400', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] })
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(Anthropic.BadRequestError);
     const span = onlySpan(fixture.exporter, 'chat claude-error-400');
     expect(span.status.code).toBe(SpanStatusCode.ERROR);
@@ -124,16 +183,35 @@ describe('anthropic messages.create', () => {
   });
 
   it('does not also record the SDK built-in anthropic.messages.create span', async () => {
-    await fixture.anthropic.messages.create({ model: 'claude-test', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] });
+    await fixture.anthropic.messages.create({
+      model: 'claude-test',
+      max_tokens: 10,
+      messages: [{ role: 'user', content: 'x' }],
+    });
     expect(fixture.exporter.getFinishedSpans().map((span) => span.name)).toEqual(['chat claude-test']);
   });
 
   it('gives the redaction hook a copy: scrubbing in place changes neither the returned message nor the tools schema', async () => {
     fixture.reregister({ redactContent: scrubInPlace });
-    const tools: Anthropic.Tool[] = [{ name: 'vault', input_schema: { type: 'object', properties: { query: { type: 'string', description: 'the secret to look up' } } } }];
+    const tools: Anthropic.Tool[] = [
+      {
+        name: 'vault',
+        input_schema: {
+          type: 'object',
+          properties: { query: { type: 'string', description: 'the secret to look up' } },
+        },
+      },
+    ];
     const toolsBefore = structuredClone(tools);
-    const message = await fixture.anthropic.messages.create({ model: 'claude-test', max_tokens: 256, messages: [{ role: 'user', content: 'vault: my secret' }], tools });
-    expect(message.content.find((block) => block.type === 'tool_use')).toMatchObject({ input: { query: 'vault: my secret' } });
+    const message = await fixture.anthropic.messages.create({
+      model: 'claude-test',
+      max_tokens: 256,
+      messages: [{ role: 'user', content: 'vault: my secret' }],
+      tools,
+    });
+    expect(message.content.find((block) => block.type === 'tool_use')).toMatchObject({
+      input: { query: 'vault: my secret' },
+    });
     expect(tools).toEqual(toolsBefore);
     const span = onlySpan(fixture.exporter, 'chat claude-test');
     expect(JSON.stringify(jsonAttribute(span, 'gen_ai.output.messages'))).not.toContain('secret');

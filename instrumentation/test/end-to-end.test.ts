@@ -40,7 +40,12 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'instrumentation-e2e-'));
   receiver = await startReceiver({ host: '127.0.0.1', httpPort: 0, grpcPort: 0, dataDir });
   modelServer = await startModelServer();
-  instrumentation = register({ serviceName: 'e2e-agent', endpoint: receiver.httpUrl, modules: { openai: OpenAI, anthropic: Anthropic }, autoInstrument: false });
+  instrumentation = register({
+    serviceName: 'e2e-agent',
+    endpoint: receiver.httpUrl,
+    modules: { openai: OpenAI, anthropic: Anthropic },
+    autoInstrument: false,
+  });
 });
 
 afterAll(async () => {
@@ -62,7 +67,11 @@ async function storedTrace(traceId: string): Promise<StoredSpan[]> {
 describe('instrumented agent -> receiver', () => {
   it('stores the agent, LLM, tool and reward spans of a tool-using run with messages, tokens and call ids', async () => {
     const openai = new OpenAI({ baseURL: modelServer.openaiBaseUrl, apiKey: 'local', maxRetries: 0 });
-    const run = await runAgent(openai, { id: 'arithmetic', question: 'Use the calculator: what is 17 * 23?', expected: '391' });
+    const run = await runAgent(openai, {
+      id: 'arithmetic',
+      question: 'Use the calculator: what is 17 * 23?',
+      expected: '391',
+    });
     expect(run).toMatchObject({ answer: 'The answer is 391.', reward: 1 });
 
     const spans = await storedTrace(run.traceId);
@@ -73,13 +82,20 @@ describe('instrumented agent -> receiver', () => {
     expect(byKind('reward')).toHaveLength(1);
 
     const agent = byKind('agent')[0]!;
-    for (const span of spans.filter((candidate) => candidate !== agent)) expect(span.parent_span_id).toBe(agent.span_id);
+    for (const span of spans.filter((candidate) => candidate !== agent))
+      expect(span.parent_span_id).toBe(agent.span_id);
 
     const [first, second] = byKind('llm');
-    expect(first).toMatchObject({ model: 'local-agent-model', status: expect.stringMatching(/^(ok|unset)$/) as unknown });
+    expect(first).toMatchObject({
+      model: 'local-agent-model',
+      status: expect.stringMatching(/^(ok|unset)$/) as unknown,
+    });
     expect(first?.input_tokens).toBeGreaterThan(0);
     expect(first?.output_tokens).toBeGreaterThan(0);
-    const toolCall = (first?.output_messages?.[0]?.['tool_calls'] as Array<{ id: string; function: { name: string; arguments: string } }> | undefined)?.[0];
+    const toolCall = (
+      first?.output_messages?.[0]?.['tool_calls'] as
+        Array<{ id: string; function: { name: string; arguments: string } }> | undefined
+    )?.[0];
     expect(toolCall?.function.name).toBe('calculator');
     expect(JSON.parse(toolCall?.function.arguments ?? '{}')).toEqual({ expression: '17 * 23' });
 
@@ -97,7 +113,13 @@ describe('instrumented agent -> receiver', () => {
     const traceId = await trajectory(
       'greet',
       async (span) => {
-        const stream = await anthropic.messages.create({ model: 'claude-e2e', max_tokens: 64, stream: true, system: 'Be kind.', messages: [{ role: 'user', content: 'hello receiver' }] });
+        const stream = await anthropic.messages.create({
+          model: 'claude-e2e',
+          max_tokens: 64,
+          stream: true,
+          system: 'Be kind.',
+          messages: [{ role: 'user', content: 'hello receiver' }],
+        });
         for await (const event of stream) void event;
         return span.spanContext().traceId;
       },
@@ -106,7 +128,11 @@ describe('instrumented agent -> receiver', () => {
     const spans = await storedTrace(traceId);
     const llm = spans.find((span) => span.kind === 'llm');
     expect(llm).toMatchObject({ model: 'claude-e2e', output_tokens: 4 });
-    expect(llm?.input_messages?.some((message) => message['role'] === 'user' && JSON.stringify(message).includes('hello receiver'))).toBe(true);
+    expect(
+      llm?.input_messages?.some(
+        (message) => message['role'] === 'user' && JSON.stringify(message).includes('hello receiver'),
+      ),
+    ).toBe(true);
     expect(llm?.output_messages?.[0]).toMatchObject({ role: 'assistant', content: 'You said: hello receiver' });
   });
 });

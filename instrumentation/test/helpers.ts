@@ -58,7 +58,12 @@ export function spansNamed(exporter: InMemorySpanExporter, name: string): Readab
 export function onlySpan(exporter: InMemorySpanExporter, name: string): ReadableSpan {
   const spans = spansNamed(exporter, name);
   if (spans.length !== 1) {
-    throw new Error(`expected one span named ${name}, got ${spans.length}: ${exporter.getFinishedSpans().map((span) => span.name).join(', ')}`);
+    throw new Error(
+      `expected one span named ${name}, got ${spans.length}: ${exporter
+        .getFinishedSpans()
+        .map((span) => span.name)
+        .join(', ')}`,
+    );
   }
   return spans[0] as ReadableSpan;
 }

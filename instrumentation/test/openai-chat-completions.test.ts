@@ -5,7 +5,15 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { calculatorTool, jsonAttribute, onlySpan, spansNamed, startFixture, weatherTool, type Fixture } from './helpers.ts';
+import {
+  calculatorTool,
+  jsonAttribute,
+  onlySpan,
+  spansNamed,
+  startFixture,
+  weatherTool,
+  type Fixture,
+} from './helpers.ts';
 
 let fixture: Fixture;
 beforeAll(async () => {
@@ -68,31 +76,56 @@ describe('openai chat.completions.create', () => {
   });
 
   it('records parallel tool calls, tool definitions and the tool results of the next turn', async () => {
-    const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'Use calculator on 6 * 7 and check the weather' }];
-    const first = await fixture.openai.chat.completions.create({ model: 'gpt-test', messages, tools: [calculatorTool, weatherTool] });
+    const messages: OpenAI.ChatCompletionMessageParam[] = [
+      { role: 'user', content: 'Use calculator on 6 * 7 and check the weather' },
+    ];
+    const first = await fixture.openai.chat.completions.create({
+      model: 'gpt-test',
+      messages,
+      tools: [calculatorTool, weatherTool],
+    });
     const toolCalls = first.choices[0]?.message.tool_calls ?? [];
     expect(toolCalls).toHaveLength(2);
     messages.push(first.choices[0]!.message);
-    for (const call of toolCalls) messages.push({ role: 'tool', tool_call_id: call.id, content: call.id === toolCalls[0]?.id ? '42' : 'sunny' });
+    for (const call of toolCalls)
+      messages.push({ role: 'tool', tool_call_id: call.id, content: call.id === toolCalls[0]?.id ? '42' : 'sunny' });
     await fixture.openai.chat.completions.create({ model: 'gpt-test', messages, tools: [calculatorTool, weatherTool] });
 
     const [firstSpan, secondSpan] = fixture.exporter.getFinishedSpans();
     expect(firstSpan?.attributes['gen_ai.response.finish_reasons']).toEqual(['tool_calls']);
     expect(jsonAttribute(firstSpan!, 'gen_ai.tool.definitions')).toEqual([
-      { type: 'function', name: 'calculator', description: 'Evaluates an arithmetic expression', parameters: calculatorTool.function.parameters },
-      { type: 'function', name: 'weather', description: 'Current weather in a city', parameters: weatherTool.function.parameters },
+      {
+        type: 'function',
+        name: 'calculator',
+        description: 'Evaluates an arithmetic expression',
+        parameters: calculatorTool.function.parameters,
+      },
+      {
+        type: 'function',
+        name: 'weather',
+        description: 'Current weather in a city',
+        parameters: weatherTool.function.parameters,
+      },
     ]);
     expect(jsonAttribute(firstSpan!, 'gen_ai.output.messages')).toEqual([
       {
         role: 'assistant',
         parts: [
           { type: 'tool_call', id: toolCalls[0]?.id, name: 'calculator', arguments: { expression: '6 * 7' } },
-          { type: 'tool_call', id: toolCalls[1]?.id, name: 'weather', arguments: { city: 'Use calculator on 6 * 7 and check the weather' } },
+          {
+            type: 'tool_call',
+            id: toolCalls[1]?.id,
+            name: 'weather',
+            arguments: { city: 'Use calculator on 6 * 7 and check the weather' },
+          },
         ],
         finish_reason: 'tool_call',
       },
     ]);
-    const secondInput = jsonAttribute(secondSpan!, 'gen_ai.input.messages') as Array<{ role: string; parts: unknown[] }>;
+    const secondInput = jsonAttribute(secondSpan!, 'gen_ai.input.messages') as Array<{
+      role: string;
+      parts: unknown[];
+    }>;
     expect(secondInput.map((message) => message.role)).toEqual(['user', 'assistant', 'tool', 'tool']);
     expect(secondInput[1]?.parts).toHaveLength(2);
     expect(secondInput[2]?.parts).toEqual([{ type: 'tool_call_response', id: toolCalls[0]?.id, response: '42' }]);
@@ -116,7 +149,9 @@ describe('openai chat.completions.create', () => {
     expect(span.attributes['gen_ai.usage.output_tokens']).toBe(7);
     expect(span.attributes['gen_ai.usage.cache_read.input_tokens']).toBe(4);
     expect(span.attributes['gen_ai.response.time_to_first_chunk']).toBeGreaterThan(0);
-    expect(jsonAttribute(span, 'gen_ai.output.messages')).toEqual([{ role: 'assistant', parts: [{ type: 'text', content: text }], finish_reason: 'stop' }]);
+    expect(jsonAttribute(span, 'gen_ai.output.messages')).toEqual([
+      { role: 'assistant', parts: [{ type: 'text', content: text }], finish_reason: 'stop' },
+    ]);
   });
 
   it('assembles streamed parallel tool call fragments by index', async () => {
@@ -137,7 +172,11 @@ describe('openai chat.completions.create', () => {
   });
 
   it('ends the span with what arrived when the caller breaks out of the stream', async () => {
-    const stream = await fixture.openai.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'one two three four five six' }], stream: true });
+    const stream = await fixture.openai.chat.completions.create({
+      model: 'gpt-test',
+      messages: [{ role: 'user', content: 'one two three four five six' }],
+      stream: true,
+    });
     let chunks = 0;
     for await (const chunk of stream) {
       void chunk;
@@ -151,7 +190,11 @@ describe('openai chat.completions.create', () => {
 
   it('ends the span with what arrived once a stream abandoned by a break out of one tee() branch is collected', async () => {
     const controller = await (async () => {
-      const stream = await fixture.openai.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'one two three four five six' }], stream: true });
+      const stream = await fixture.openai.chat.completions.create({
+        model: 'gpt-test',
+        messages: [{ role: 'user', content: 'one two three four five six' }],
+        stream: true,
+      });
       const [left] = stream.tee();
       let chunks = 0;
       for await (const chunk of left) {
@@ -164,12 +207,18 @@ describe('openai chat.completions.create', () => {
     controller.abort();
     const span = onlySpan(fixture.exporter, 'chat gpt-test');
     expect(span.status.code).toBe(SpanStatusCode.UNSET);
-    expect(jsonAttribute(span, 'gen_ai.output.messages')).toEqual([{ role: 'assistant', parts: [{ type: 'text', content: 'You said: one ' }], finish_reason: 'stop' }]);
+    expect(jsonAttribute(span, 'gen_ai.output.messages')).toEqual([
+      { role: 'assistant', parts: [{ type: 'text', content: 'You said: one ' }], finish_reason: 'stop' },
+    ]);
   });
 
   it('ends the span once an iterator dropped without return() is collected', async () => {
     const controller = await (async () => {
-      const stream = await fixture.openai.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'one two three four five six' }], stream: true });
+      const stream = await fixture.openai.chat.completions.create({
+        model: 'gpt-test',
+        messages: [{ role: 'user', content: 'one two three four five six' }],
+        stream: true,
+      });
       const iterator = stream[Symbol.asyncIterator]();
       await iterator.next();
       await iterator.next();
@@ -179,11 +228,17 @@ describe('openai chat.completions.create', () => {
     controller.abort();
     const span = onlySpan(fixture.exporter, 'chat gpt-test');
     expect(span.status.code).toBe(SpanStatusCode.UNSET);
-    expect(jsonAttribute(span, 'gen_ai.output.messages')).toEqual([{ role: 'assistant', parts: [{ type: 'text', content: 'You said: one ' }], finish_reason: 'stop' }]);
+    expect(jsonAttribute(span, 'gen_ai.output.messages')).toEqual([
+      { role: 'assistant', parts: [{ type: 'text', content: 'You said: one ' }], finish_reason: 'stop' },
+    ]);
   });
 
   it('marks the span as an error when the stream fails mid-way, and the caller sees the SDK error', async () => {
-    const stream = await fixture.openai.chat.completions.create({ model: 'gpt-fail-mid-stream', messages: [{ role: 'user', content: 'hi' }], stream: true });
+    const stream = await fixture.openai.chat.completions.create({
+      model: 'gpt-fail-mid-stream',
+      messages: [{ role: 'user', content: 'hi' }],
+      stream: true,
+    });
     const consume = async (): Promise<void> => {
       for await (const chunk of stream) void chunk;
     };
@@ -191,11 +246,15 @@ describe('openai chat.completions.create', () => {
     const span = onlySpan(fixture.exporter, 'chat gpt-fail-mid-stream');
     expect(span.status.code).toBe(SpanStatusCode.ERROR);
     expect(span.attributes['error.type']).toBe('APIError');
-    expect(jsonAttribute(span, 'gen_ai.output.messages')).toEqual([{ role: 'assistant', parts: [{ type: 'text', content: 'Partial ' }], finish_reason: 'stop' }]);
+    expect(jsonAttribute(span, 'gen_ai.output.messages')).toEqual([
+      { role: 'assistant', parts: [{ type: 'text', content: 'Partial ' }], finish_reason: 'stop' },
+    ]);
   });
 
   it('propagates a 400 as the SDK BadRequestError, unchanged, and marks the span as an error', async () => {
-    const error = await fixture.openai.chat.completions.create({ model: 'gpt-error-400', messages: [{ role: 'user', content: 'hi' }] }).catch((caught: unknown) => caught);
+    const error = await fixture.openai.chat.completions
+      .create({ model: 'gpt-error-400', messages: [{ role: 'user', content: 'hi' }] })
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(OpenAI.BadRequestError);
     expect((error as InstanceType<typeof OpenAI.BadRequestError>).status).toBe(400);
     const span = onlySpan(fixture.exporter, 'chat gpt-error-400');
@@ -231,13 +290,23 @@ describe('openai chat.completions.create', () => {
     expect(bytes).toBeGreaterThan(0);
 
     const spans = fixture.exporter.getFinishedSpans();
-    expect(spans.map((span) => span.name)).toEqual(['chat gpt-test', 'chat gpt-test', 'chat gpt-test', 'chat gpt-test']);
+    expect(spans.map((span) => span.name)).toEqual([
+      'chat gpt-test',
+      'chat gpt-test',
+      'chat gpt-test',
+      'chat gpt-test',
+    ]);
     expect(spans[1]?.attributes['gen_ai.response.id']).toBeUndefined();
-    expect(jsonAttribute(spans[2]!, 'gen_ai.output.messages')).toEqual([{ role: 'assistant', parts: [{ type: 'text', content: 'You said: tee this stream' }], finish_reason: 'stop' }]);
+    expect(jsonAttribute(spans[2]!, 'gen_ai.output.messages')).toEqual([
+      { role: 'assistant', parts: [{ type: 'text', content: 'You said: tee this stream' }], finish_reason: 'stop' },
+    ]);
   });
 
   it('works through SDK helpers built on create (chat.completions.stream)', async () => {
-    const runner = fixture.openai.chat.completions.stream({ model: 'gpt-test', messages: [{ role: 'user', content: 'helper' }] });
+    const runner = fixture.openai.chat.completions.stream({
+      model: 'gpt-test',
+      messages: [{ role: 'user', content: 'helper' }],
+    });
     const completion = await runner.finalChatCompletion();
     expect(completion.choices[0]?.message.content).toBe('You said: helper');
     expect(onlySpan(fixture.exporter, 'chat gpt-test').attributes['gen_ai.request.stream']).toBe(true);
@@ -247,17 +316,25 @@ describe('openai chat.completions.create', () => {
 describe('content capture', () => {
   it('records no content when captureMessageContent is false', async () => {
     fixture.reregister({ captureMessageContent: false });
-    await fixture.openai.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'secret' }], tools: [calculatorTool] });
+    await fixture.openai.chat.completions.create({
+      model: 'gpt-test',
+      messages: [{ role: 'user', content: 'secret' }],
+      tools: [calculatorTool],
+    });
     const span = onlySpan(fixture.exporter, 'chat gpt-test');
     expect(span.attributes['gen_ai.usage.input_tokens']).toBeGreaterThan(0);
-    for (const key of ['gen_ai.input.messages', 'gen_ai.output.messages', 'gen_ai.tool.definitions']) expect(span.attributes[key]).toBeUndefined();
+    for (const key of ['gen_ai.input.messages', 'gen_ai.output.messages', 'gen_ai.tool.definitions'])
+      expect(span.attributes[key]).toBeUndefined();
   });
 
   it('honours OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=false', async () => {
     process.env['OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT'] = 'false';
     try {
       fixture.reregister();
-      await fixture.openai.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'secret' }] });
+      await fixture.openai.chat.completions.create({
+        model: 'gpt-test',
+        messages: [{ role: 'user', content: 'secret' }],
+      });
       expect(onlySpan(fixture.exporter, 'chat gpt-test').attributes['gen_ai.input.messages']).toBeUndefined();
     } finally {
       delete process.env['OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT'];
@@ -272,10 +349,17 @@ describe('content capture', () => {
         return JSON.parse(JSON.stringify(value).replaceAll(/[\w.]+@[\w.]+/g, '<email>')) as unknown;
       },
     });
-    await fixture.openai.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'mail bob@example.com' }] });
+    await fixture.openai.chat.completions.create({
+      model: 'gpt-test',
+      messages: [{ role: 'user', content: 'mail bob@example.com' }],
+    });
     const span = onlySpan(fixture.exporter, 'chat gpt-test');
-    expect(jsonAttribute(span, 'gen_ai.input.messages')).toEqual([{ role: 'user', parts: [{ type: 'text', content: 'mail <email>' }] }]);
-    expect(jsonAttribute(span, 'gen_ai.output.messages')).toEqual([{ role: 'assistant', parts: [{ type: 'text', content: 'You said: mail <email>' }], finish_reason: 'stop' }]);
+    expect(jsonAttribute(span, 'gen_ai.input.messages')).toEqual([
+      { role: 'user', parts: [{ type: 'text', content: 'mail <email>' }] },
+    ]);
+    expect(jsonAttribute(span, 'gen_ai.output.messages')).toEqual([
+      { role: 'assistant', parts: [{ type: 'text', content: 'You said: mail <email>' }], finish_reason: 'stop' },
+    ]);
     expect(seen).toEqual(['gen_ai.input.messages', 'gen_ai.output.messages']);
   });
 
@@ -285,7 +369,10 @@ describe('content capture', () => {
         throw new Error('hook bug');
       },
     });
-    const completion = await fixture.openai.chat.completions.create({ model: 'gpt-test', messages: [{ role: 'user', content: 'hi' }] });
+    const completion = await fixture.openai.chat.completions.create({
+      model: 'gpt-test',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
     expect(completion.choices[0]?.message.content).toBe('You said: hi');
     const span = onlySpan(fixture.exporter, 'chat gpt-test');
     expect(span.attributes['gen_ai.input.messages']).toBeUndefined();
@@ -297,9 +384,29 @@ describe('Azure OpenAI streams', () => {
   it('takes the response id and model from the first chunk that has them, not the empty content-filter chunk', async () => {
     // Azure opens every stream with the prompt's content-filter results, under an empty id and model.
     const chunks = [
-      { id: '', object: '', created: 0, model: '', choices: [], prompt_filter_results: [{ prompt_index: 0, content_filter_results: {} }] },
-      { id: 'chatcmpl-azure-1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-2024-08-06', system_fingerprint: 'fp_azure', choices: [{ index: 0, delta: { role: 'assistant', content: 'Hi' }, finish_reason: null }] },
-      { id: 'chatcmpl-azure-1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-2024-08-06', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] },
+      {
+        id: '',
+        object: '',
+        created: 0,
+        model: '',
+        choices: [],
+        prompt_filter_results: [{ prompt_index: 0, content_filter_results: {} }],
+      },
+      {
+        id: 'chatcmpl-azure-1',
+        object: 'chat.completion.chunk',
+        created: 1,
+        model: 'gpt-4o-2024-08-06',
+        system_fingerprint: 'fp_azure',
+        choices: [{ index: 0, delta: { role: 'assistant', content: 'Hi' }, finish_reason: null }],
+      },
+      {
+        id: 'chatcmpl-azure-1',
+        object: 'chat.completion.chunk',
+        created: 1,
+        model: 'gpt-4o-2024-08-06',
+        choices: [{ index: 0, delta: {}, finish_reason: 'stop' }],
+      },
     ];
     const server = createServer((request, response) => {
       request.resume();
@@ -311,8 +418,16 @@ describe('Azure OpenAI streams', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
-      const azure = new OpenAI({ baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/openai/v1`, apiKey: 'test-key', maxRetries: 0 });
-      const stream = await azure.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'hi' }], stream: true });
+      const azure = new OpenAI({
+        baseURL: `http://127.0.0.1:${(server.address() as AddressInfo).port}/openai/v1`,
+        apiKey: 'test-key',
+        maxRetries: 0,
+      });
+      const stream = await azure.chat.completions.create({
+        model: 'gpt-4o',
+        messages: [{ role: 'user', content: 'hi' }],
+        stream: true,
+      });
       for await (const chunk of stream) void chunk;
     } finally {
       await new Promise((resolve) => server.close(resolve));
@@ -323,7 +438,9 @@ describe('Azure OpenAI streams', () => {
       'gen_ai.response.model': 'gpt-4o-2024-08-06',
       'openai.response.system_fingerprint': 'fp_azure',
     });
-    expect(jsonAttribute(span, 'gen_ai.output.messages')).toEqual([{ role: 'assistant', parts: [{ type: 'text', content: 'Hi' }], finish_reason: 'stop' }]);
+    expect(jsonAttribute(span, 'gen_ai.output.messages')).toEqual([
+      { role: 'assistant', parts: [{ type: 'text', content: 'Hi' }], finish_reason: 'stop' },
+    ]);
   });
 });
 

@@ -15,11 +15,15 @@ beforeEach(() => {
   fixture.reregister();
 });
 
-const calculate = tool('calculator', (args: { expression: string }) => {
-  if (!/^[\d\s+\-*/().]+$/.test(args.expression)) throw new RangeError(`not arithmetic: ${args.expression}`);
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the pattern above admits only digits and operators
-  return { value: Function(`return (${args.expression})`)() as number };
-}, { description: 'Evaluates an arithmetic expression' });
+const calculate = tool(
+  'calculator',
+  (args: { expression: string }) => {
+    if (!/^[\d\s+\-*/().]+$/.test(args.expression)) throw new RangeError(`not arithmetic: ${args.expression}`);
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval -- the pattern above admits only digits and operators
+    return { value: Function(`return (${args.expression})`)() as number };
+  },
+  { description: 'Evaluates an arithmetic expression' },
+);
 
 describe('trajectory()', () => {
   it('wraps an agent run in an invoke_agent span that parents its LLM, tool and reward spans', async () => {
@@ -27,11 +31,19 @@ describe('trajectory()', () => {
       'What is 6 * 7?',
       async () => {
         const messages: OpenAI.ChatCompletionMessageParam[] = [{ role: 'user', content: 'calculator: What is 6 * 7?' }];
-        const first = await fixture.openai.chat.completions.create({ model: 'gpt-agent', messages, tools: [calculatorTool] });
+        const first = await fixture.openai.chat.completions.create({
+          model: 'gpt-agent',
+          messages,
+          tools: [calculatorTool],
+        });
         const call = first.choices[0]?.message.tool_calls?.[0];
         if (call?.type !== 'function') throw new Error('expected a tool call');
         const result = calculate(JSON.parse(call.function.arguments) as { expression: string }, { id: call.id });
-        messages.push(first.choices[0]!.message, { role: 'tool', tool_call_id: call.id, content: JSON.stringify(result) });
+        messages.push(first.choices[0]!.message, {
+          role: 'tool',
+          tool_call_id: call.id,
+          content: JSON.stringify(result),
+        });
         const final = await fixture.openai.chat.completions.create({ model: 'gpt-agent', messages });
         reward(1, { comment: 'correct' });
         return final.choices[0]?.message.content;
@@ -52,7 +64,8 @@ describe('trajectory()', () => {
     });
     const spans = fixture.exporter.getFinishedSpans();
     expect(new Set(spans.map((span) => span.spanContext().traceId)).size).toBe(1);
-    for (const span of spans.filter((candidate) => candidate !== agent)) expect(span.parentSpanContext?.spanId).toBe(agent.spanContext().spanId);
+    for (const span of spans.filter((candidate) => candidate !== agent))
+      expect(span.parentSpanContext?.spanId).toBe(agent.spanContext().spanId);
     const llmSpans = spans.filter((span) => span.name === 'chat gpt-agent');
     expect(llmSpans).toHaveLength(2);
     expect(llmSpans[0]?.attributes['gen_ai.conversation.id']).toBe('conv-1');
@@ -69,11 +82,18 @@ describe('trajectory()', () => {
       'gen_ai.tool.call.result': '{"value":42}',
     });
     const rewardSpan = onlySpan(fixture.exporter, 'agentlightning.annotation');
-    expect(rewardSpan.attributes).toEqual({ 'agentlightning.reward.0.name': 'primary', 'agentlightning.reward.0.value': 1, 'trajectory.reward.comment': 'correct', 'gen_ai.conversation.id': 'conv-1' });
+    expect(rewardSpan.attributes).toEqual({
+      'agentlightning.reward.0.name': 'primary',
+      'agentlightning.reward.0.value': 1,
+      'trajectory.reward.comment': 'correct',
+      'gen_ai.conversation.id': 'conv-1',
+    });
   });
 
   it('records a throwing tool as an error span and rethrows the same error', async () => {
-    const error = await trajectory('bad input', async () => calculate({ expression: 'rm -rf /' }, { id: 'call_x' })).catch((caught: unknown) => caught);
+    const error = await trajectory('bad input', async () =>
+      calculate({ expression: 'rm -rf /' }, { id: 'call_x' }),
+    ).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(RangeError);
     const toolSpan = onlySpan(fixture.exporter, 'execute_tool calculator');
     expect(toolSpan.status.code).toBe(SpanStatusCode.ERROR);
@@ -94,7 +114,9 @@ describe('trajectory()', () => {
     await trajectory(
       'plan a trip',
       async () => {
-        await trajectory('find flights', () => Promise.resolve(reward(0.5, { name: 'subtask' })), { agentName: 'flight-agent' });
+        await trajectory('find flights', () => Promise.resolve(reward(0.5, { name: 'subtask' })), {
+          agentName: 'flight-agent',
+        });
         calculate({ expression: '1 + 1' });
         reward(0.8);
       },
@@ -104,7 +126,13 @@ describe('trajectory()', () => {
     const flights = onlySpan(fixture.exporter, 'invoke_agent flight-agent');
     expect(flights.parentSpanContext?.spanId).toBe(planner.spanContext().spanId);
     const rewards = fixture.exporter.getFinishedSpans().filter((span) => span.name === 'agentlightning.annotation');
-    expect(rewards.map((span) => [span.parentSpanContext?.spanId, span.attributes['agentlightning.reward.0.name'], span.attributes['agentlightning.reward.0.value']])).toEqual([
+    expect(
+      rewards.map((span) => [
+        span.parentSpanContext?.spanId,
+        span.attributes['agentlightning.reward.0.name'],
+        span.attributes['agentlightning.reward.0.value'],
+      ]),
+    ).toEqual([
       [flights.spanContext().spanId, 'subtask', 0.5],
       [planner.spanContext().spanId, 'primary', 0.8],
     ]);
@@ -121,15 +149,24 @@ describe('trajectory()', () => {
     });
     await trajectory('judged', async () => judge(undefined));
     const agent = onlySpan(fixture.exporter, 'invoke_agent agent');
-    expect(onlySpan(fixture.exporter, 'agentlightning.annotation').parentSpanContext?.spanId).toBe(agent.spanContext().spanId);
+    expect(onlySpan(fixture.exporter, 'agentlightning.annotation').parentSpanContext?.spanId).toBe(
+      agent.spanContext().spanId,
+    );
   });
 
   it('stamps Agent Lightning ids on spans of other instrumentations started inside the trajectory', async () => {
-    await trajectory('with foreign span', () => {
-      trace.getTracer('some-http-instrumentation').startSpan('GET /weather').end();
-      return Promise.resolve();
-    }, { rolloutId: 'ro-1', attemptId: 'at-1' });
-    expect(onlySpan(fixture.exporter, 'GET /weather').attributes).toMatchObject({ 'agentlightning.rollout_id': 'ro-1', 'agentlightning.attempt_id': 'at-1' });
+    await trajectory(
+      'with foreign span',
+      () => {
+        trace.getTracer('some-http-instrumentation').startSpan('GET /weather').end();
+        return Promise.resolve();
+      },
+      { rolloutId: 'ro-1', attemptId: 'at-1' },
+    );
+    expect(onlySpan(fixture.exporter, 'GET /weather').attributes).toMatchObject({
+      'agentlightning.rollout_id': 'ro-1',
+      'agentlightning.attempt_id': 'at-1',
+    });
   });
 
   it('does not record a non-finite reward and does not throw', async () => {
@@ -140,7 +177,8 @@ describe('trajectory()', () => {
   it('gives the redaction hook a copy of tool arguments: the tool gets them unchanged', () => {
     fixture.reregister({
       redactContent: (value) => {
-        if (typeof value === 'object' && value !== null && 'password' in value) (value as { password: string }).password = '<redacted>';
+        if (typeof value === 'object' && value !== null && 'password' in value)
+          (value as { password: string }).password = '<redacted>';
         return value;
       },
     });
@@ -153,18 +191,32 @@ describe('trajectory()', () => {
     login(args);
     expect(received).toEqual({ user: 'ada', password: 'hunter2' });
     expect(args).toEqual({ user: 'ada', password: 'hunter2' });
-    expect(onlySpan(fixture.exporter, 'execute_tool login').attributes['gen_ai.tool.call.arguments']).toBe('{"user":"ada","password":"<redacted>"}');
+    expect(onlySpan(fixture.exporter, 'execute_tool login').attributes['gen_ai.tool.call.arguments']).toBe(
+      '{"user":"ada","password":"<redacted>"}',
+    );
   });
 
   it('records the task description and reward comment as content: off with capture off, through the redaction hook', async () => {
     fixture.reregister({ captureMessageContent: false });
-    await trajectory('email bob@example.com the report', () => Promise.resolve(reward(1, { comment: 'sent to bob@example.com' })));
+    await trajectory('email bob@example.com the report', () =>
+      Promise.resolve(reward(1, { comment: 'sent to bob@example.com' })),
+    );
     expect(onlySpan(fixture.exporter, 'invoke_agent agent').attributes['trajectory.task.description']).toBeUndefined();
-    expect(onlySpan(fixture.exporter, 'agentlightning.annotation').attributes['trajectory.reward.comment']).toBeUndefined();
+    expect(
+      onlySpan(fixture.exporter, 'agentlightning.annotation').attributes['trajectory.reward.comment'],
+    ).toBeUndefined();
 
-    fixture.reregister({ redactContent: (value) => (typeof value === 'string' ? value.replaceAll(/[\w.]+@[\w.]+/g, '<email>') : value) });
-    await trajectory('email bob@example.com the report', () => Promise.resolve(reward(1, { comment: 'sent to bob@example.com' })));
-    expect(onlySpan(fixture.exporter, 'invoke_agent agent').attributes['trajectory.task.description']).toBe('email <email> the report');
-    expect(onlySpan(fixture.exporter, 'agentlightning.annotation').attributes['trajectory.reward.comment']).toBe('sent to <email>');
+    fixture.reregister({
+      redactContent: (value) => (typeof value === 'string' ? value.replaceAll(/[\w.]+@[\w.]+/g, '<email>') : value),
+    });
+    await trajectory('email bob@example.com the report', () =>
+      Promise.resolve(reward(1, { comment: 'sent to bob@example.com' })),
+    );
+    expect(onlySpan(fixture.exporter, 'invoke_agent agent').attributes['trajectory.task.description']).toBe(
+      'email <email> the report',
+    );
+    expect(onlySpan(fixture.exporter, 'agentlightning.annotation').attributes['trajectory.reward.comment']).toBe(
+      'sent to <email>',
+    );
   });
 });

@@ -35,7 +35,8 @@ function attributeMap(list: unknown): Record<string, unknown> {
   const result: Record<string, unknown> = {};
   for (const entry of (list ?? []) as Array<{ key: string; value: Record<string, unknown> }>) {
     const value = entry.value;
-    result[entry.key] = value['stringValue'] ?? value['intValue'] ?? value['doubleValue'] ?? value['boolValue'] ?? value['arrayValue'];
+    result[entry.key] =
+      value['stringValue'] ?? value['intValue'] ?? value['doubleValue'] ?? value['boolValue'] ?? value['arrayValue'];
   }
   return result;
 }
@@ -61,12 +62,24 @@ beforeAll(async () => {
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     capturedHeaders.push(request.headers);
     request.on('end', () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { resourceSpans: Array<{ resource: { attributes: unknown }; scopeSpans: Array<{ spans: Array<Record<string, unknown>> }> }> };
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+        resourceSpans: Array<{
+          resource: { attributes: unknown };
+          scopeSpans: Array<{ spans: Array<Record<string, unknown>> }>;
+        }>;
+      };
       for (const resourceSpans of body.resourceSpans) {
         const resource = attributeMap(resourceSpans.resource.attributes);
         for (const scopeSpans of resourceSpans.scopeSpans) {
           for (const span of scopeSpans.spans) {
-            captured.push({ name: String(span['name']), spanId: String(span['spanId']), traceId: String(span['traceId']), parentSpanId: typeof span['parentSpanId'] === 'string' ? span['parentSpanId'] : '', attributes: attributeMap(span['attributes']), resource });
+            captured.push({
+              name: String(span['name']),
+              spanId: String(span['spanId']),
+              traceId: String(span['traceId']),
+              parentSpanId: typeof span['parentSpanId'] === 'string' ? span['parentSpanId'] : '',
+              attributes: attributeMap(span['attributes']),
+              resource,
+            });
           }
         }
       }
@@ -83,7 +96,11 @@ afterAll(async () => {
   await new Promise<void>((resolve) => captureServer.close(() => resolve()));
 });
 
-function runAgent(flag: '--import' | '--require', script: string, env: Record<string, string> = {}): Promise<{ stdout: string; stderr: string }> {
+function runAgent(
+  flag: '--import' | '--require',
+  script: string,
+  env: Record<string, string> = {},
+): Promise<{ stdout: string; stderr: string }> {
   captured = [];
   capturedHeaders = [];
   return new Promise((resolve, reject) => {
@@ -103,7 +120,8 @@ function runAgent(flag: '--import' | '--require', script: string, env: Record<st
           ...env,
         },
       },
-      (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve({ stdout, stderr })),
+      (error, stdout, stderr) =>
+        error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve({ stdout, stderr }),
     );
   });
 }
@@ -112,12 +130,27 @@ describe('zero-code register entry', () => {
   it('instruments an ESM app (import OpenAI from "openai") run with --import', async () => {
     const { stdout } = await runAgent('--import', 'esm-agent.mjs', { USE_TRAJECTORY_API: '1' });
     expect(JSON.parse(stdout)).toEqual({ text: 'You said: hello from esm', claude: 'You said: hi' });
-    expect(captured.map((span) => span.name).sort()).toEqual(['agentlightning.annotation', 'chat esm-claude', 'chat esm-inner', 'chat esm-model', 'invoke_agent esm-agent']);
+    expect(captured.map((span) => span.name).sort()).toEqual([
+      'agentlightning.annotation',
+      'chat esm-claude',
+      'chat esm-inner',
+      'chat esm-model',
+      'invoke_agent esm-agent',
+    ]);
     const chat = captured.find((span) => span.name === 'chat esm-model');
-    expect(chat?.attributes).toMatchObject({ 'gen_ai.provider.name': 'openai', 'gen_ai.response.id': expect.stringMatching(/^chatcmpl-/) as unknown });
-    expect(JSON.parse(String(chat?.attributes['gen_ai.input.messages']))).toEqual([{ role: 'user', parts: [{ type: 'text', content: 'hello from esm' }] }]);
+    expect(chat?.attributes).toMatchObject({
+      'gen_ai.provider.name': 'openai',
+      'gen_ai.response.id': expect.stringMatching(/^chatcmpl-/) as unknown,
+    });
+    expect(JSON.parse(String(chat?.attributes['gen_ai.input.messages']))).toEqual([
+      { role: 'user', parts: [{ type: 'text', content: 'hello from esm' }] },
+    ]);
     expect(capturedHeaders[0]?.['x-tenant']).toBe('zero-code');
-    expect(chat?.resource).toMatchObject({ 'service.name': 'zero-code-agent', 'agentlightning.rollout_id': 'ro-zero', 'agentlightning.attempt_id': 'at-zero' });
+    expect(chat?.resource).toMatchObject({
+      'service.name': 'zero-code-agent',
+      'agentlightning.rollout_id': 'ro-zero',
+      'agentlightning.attempt_id': 'at-zero',
+    });
     const agent = captured.find((span) => span.name === 'invoke_agent esm-agent');
     expect(captured.find((span) => span.name === 'chat esm-inner')?.parentSpanId).toBe(agent?.spanId);
   });
@@ -125,10 +158,19 @@ describe('zero-code register entry', () => {
   it('instruments a CommonJS app (require("openai")) run with --require, with the trajectory API from require()', async () => {
     const { stdout } = await runAgent('--require', 'cjs-agent.cjs');
     expect(JSON.parse(stdout)).toEqual({ text: 'You said: hello from cjs' });
-    expect(captured.map((span) => span.name).sort()).toEqual(['agentlightning.annotation', 'chat cjs-claude', 'chat cjs-model', 'invoke_agent cjs-agent']);
+    expect(captured.map((span) => span.name).sort()).toEqual([
+      'agentlightning.annotation',
+      'chat cjs-claude',
+      'chat cjs-model',
+      'invoke_agent cjs-agent',
+    ]);
     expect(new Set(captured.map((span) => span.traceId)).size).toBe(1);
     const claude = captured.find((span) => span.name === 'chat cjs-claude');
-    expect(claude?.attributes).toMatchObject({ 'gen_ai.provider.name': 'anthropic', 'gen_ai.request.stream': true, 'gen_ai.usage.output_tokens': 3 });
+    expect(claude?.attributes).toMatchObject({
+      'gen_ai.provider.name': 'anthropic',
+      'gen_ai.request.stream': true,
+      'gen_ai.usage.output_tokens': 3,
+    });
   });
 
   it('instruments an ESM app run with --require (CommonJS entry, ESM loader hook)', async () => {

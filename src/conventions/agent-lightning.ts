@@ -21,9 +21,11 @@ export const agentLightningMapper: ConventionMapper = {
     const mapping: SpanMapping = {};
     const resource = span.resource.attributes;
     // Agent Lightning resets these to '' between rollouts, so empty strings count as absent.
-    const rolloutId = readString(span.attributes['agentlightning.rollout_id']) ?? readString(resource['agentlightning.rollout_id']);
+    const rolloutId =
+      readString(span.attributes['agentlightning.rollout_id']) ?? readString(resource['agentlightning.rollout_id']);
     if (rolloutId !== undefined) mapping.rollout_id = rolloutId;
-    const attemptId = readString(span.attributes['agentlightning.attempt_id']) ?? readString(resource['agentlightning.attempt_id']);
+    const attemptId =
+      readString(span.attributes['agentlightning.attempt_id']) ?? readString(resource['agentlightning.attempt_id']);
     if (attemptId !== undefined) mapping.attempt_id = attemptId;
 
     const rewards = readRewards(span.name, span.attributes);
@@ -42,7 +44,8 @@ function readRewards(spanName: string, attributes: Attributes): RewardValue[] {
   if (attributes['agentlightning.reward.0.value'] !== undefined) {
     const root: IndexedNode = {};
     for (const key in attributes) {
-      if (key.startsWith(REWARD_PREFIX)) addIndexedKey(root, key.slice(REWARD_PREFIX.length), attributes[key] as Attributes[string]);
+      if (key.startsWith(REWARD_PREFIX))
+        addIndexedKey(root, key.slice(REWARD_PREFIX.length), attributes[key] as Attributes[string]);
     }
     const rewards: RewardValue[] = [];
     for (const node of indexedChildren(root)) {

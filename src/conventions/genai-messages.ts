@@ -70,7 +70,9 @@ function appendGenAiMessage(out: Message[], item: unknown): void {
       default:
         // uri / blob / file / server tool calls / custom parts: kept whole as content parts.
         mixed = true;
-        parts.push(typeof part.type === 'string' ? (part as ContentPart) : { type: 'unknown', value: toJsonText(part) });
+        parts.push(
+          typeof part.type === 'string' ? (part as ContentPart) : { type: 'unknown', value: toJsonText(part) },
+        );
     }
   }
   const hasOwnMessage = hasText || mixed || calls.length > 0 || reasoning !== undefined || toolResults.length === 0;

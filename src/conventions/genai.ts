@@ -48,7 +48,9 @@ export const genAiMapper: ConventionMapper = {
     // Not a GenAI span (most spans are not): contribute our own trajectory.* attributes, if any, without claiming it.
     const taskOnly: SpanMapping = {};
     readTask(attributes, taskOnly);
-    return taskOnly.task_id === undefined && taskOnly.task === undefined ? undefined : { mapping: taskOnly, primary: false };
+    return taskOnly.task_id === undefined && taskOnly.task === undefined
+      ? undefined
+      : { mapping: taskOnly, primary: false };
   },
 };
 
@@ -70,14 +72,38 @@ export function mapGenAiAttributes(attributes: Attributes, events: readonly Otlp
   if (finishReasons !== undefined) mapping.finish_reasons = finishReasons;
 
   // Current names first, then the names they replaced (older semconv, and OpenLLMetry's flat cache names).
-  setTokenCount(mapping, 'input_tokens', readNumber(attributes['gen_ai.usage.input_tokens']) ?? readNumber(attributes['gen_ai.usage.prompt_tokens']));
-  setTokenCount(mapping, 'output_tokens', readNumber(attributes['gen_ai.usage.output_tokens']) ?? readNumber(attributes['gen_ai.usage.completion_tokens']));
-  setTokenCount(mapping, 'cache_read_tokens', readNumber(attributes['gen_ai.usage.cache_read.input_tokens']) ?? readNumber(attributes['gen_ai.usage.cache_read_input_tokens']));
-  setTokenCount(mapping, 'cache_creation_tokens', readNumber(attributes['gen_ai.usage.cache_creation.input_tokens']) ?? readNumber(attributes['gen_ai.usage.cache_creation_input_tokens']));
-  setTokenCount(mapping, 'reasoning_tokens', readNumber(attributes['gen_ai.usage.reasoning.output_tokens']) ?? readNumber(attributes['gen_ai.usage.reasoning_tokens']));
+  setTokenCount(
+    mapping,
+    'input_tokens',
+    readNumber(attributes['gen_ai.usage.input_tokens']) ?? readNumber(attributes['gen_ai.usage.prompt_tokens']),
+  );
+  setTokenCount(
+    mapping,
+    'output_tokens',
+    readNumber(attributes['gen_ai.usage.output_tokens']) ?? readNumber(attributes['gen_ai.usage.completion_tokens']),
+  );
+  setTokenCount(
+    mapping,
+    'cache_read_tokens',
+    readNumber(attributes['gen_ai.usage.cache_read.input_tokens']) ??
+      readNumber(attributes['gen_ai.usage.cache_read_input_tokens']),
+  );
+  setTokenCount(
+    mapping,
+    'cache_creation_tokens',
+    readNumber(attributes['gen_ai.usage.cache_creation.input_tokens']) ??
+      readNumber(attributes['gen_ai.usage.cache_creation_input_tokens']),
+  );
+  setTokenCount(
+    mapping,
+    'reasoning_tokens',
+    readNumber(attributes['gen_ai.usage.reasoning.output_tokens']) ??
+      readNumber(attributes['gen_ai.usage.reasoning_tokens']),
+  );
 
   const inputMessages = readInputMessages(attributes);
-  let outputMessages = attributes['gen_ai.output.messages'] === undefined ? [] : fromGenAiMessages(attributes['gen_ai.output.messages']);
+  let outputMessages =
+    attributes['gen_ai.output.messages'] === undefined ? [] : fromGenAiMessages(attributes['gen_ai.output.messages']);
   if (inputMessages.length === 0 && outputMessages.length === 0 && events.length > 0) {
     const legacy = readLegacyEvents(events);
     inputMessages.push(...legacy.input);
@@ -121,8 +147,12 @@ function readTask(attributes: Attributes, mapping: SpanMapping): void {
 }
 
 function readInputMessages(attributes: Attributes): Message[] {
-  const messages = attributes['gen_ai.input.messages'] === undefined ? [] : fromGenAiMessages(attributes['gen_ai.input.messages']);
-  const system = attributes['gen_ai.system_instructions'] === undefined ? undefined : fromSystemInstructions(attributes['gen_ai.system_instructions']);
+  const messages =
+    attributes['gen_ai.input.messages'] === undefined ? [] : fromGenAiMessages(attributes['gen_ai.input.messages']);
+  const system =
+    attributes['gen_ai.system_instructions'] === undefined
+      ? undefined
+      : fromSystemInstructions(attributes['gen_ai.system_instructions']);
   // Some emitters record the system prompt both ways; the history must hold it once.
   if (system !== undefined && !isSameSystemMessage(messages[0], system)) messages.unshift(system);
   return messages;
@@ -136,7 +166,12 @@ function inferKind(operation: string | undefined, mapping: SpanMapping): SpanKin
   if (operation !== undefined) return ownEntry(OPERATION_KINDS, operation) ?? 'other';
   // No operation name (older instrumentations): infer from what the span carries.
   if (mapping.tool_call_id !== undefined || mapping.tool_arguments !== undefined) return 'tool';
-  if (mapping.input_messages !== undefined || mapping.output_messages !== undefined || mapping.input_tokens !== undefined) return 'llm';
+  if (
+    mapping.input_messages !== undefined ||
+    mapping.output_messages !== undefined ||
+    mapping.input_tokens !== undefined
+  )
+    return 'llm';
   return undefined;
 }
 

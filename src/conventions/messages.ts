@@ -73,7 +73,11 @@ export function normaliseContent(content: unknown): string | ContentPart[] | nul
         parts.push({ type: 'text', text: partText });
       } else {
         allText = false;
-        parts.push(part !== undefined && typeof part.type === 'string' ? (part as ContentPart) : { type: 'unknown', value: item });
+        parts.push(
+          part !== undefined && typeof part.type === 'string'
+            ? (part as ContentPart)
+            : { type: 'unknown', value: item },
+        );
       }
     }
     return allText ? text : parts;

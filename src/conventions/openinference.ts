@@ -49,7 +49,8 @@ function mapOpenInference(attributes: Attributes, spanKind: string): SpanMapping
   const provider = readString(attributes['llm.provider']) ?? readString(attributes['llm.system']);
   if (provider !== undefined) mapping.provider = provider;
   const responseModel = readString(attributes['llm.response.model_name']);
-  const model = readString(attributes['llm.model_name']) ?? readString(attributes['llm.request.model_name']) ?? responseModel;
+  const model =
+    readString(attributes['llm.model_name']) ?? readString(attributes['llm.request.model_name']) ?? responseModel;
   if (model !== undefined) mapping.model = model;
   if (responseModel !== undefined) mapping.response_model = responseModel;
   setTokenCount(mapping, 'input_tokens', readNumber(attributes['llm.token_count.prompt']));
@@ -111,10 +112,17 @@ function readMessage(node: IndexedNode): Message {
   const calls: ToolCall[] = [];
   for (const call of indexedChildren(childAt(node, 'message.tool_calls'))) {
     // The arguments are JSON text as the model sent it; re-serialising would round big integers.
-    calls.push(toolCall(valueAt(call, 'tool_call.id'), valueAt(call, 'tool_call.function.name'), valueAt(call, 'tool_call.function.arguments')));
+    calls.push(
+      toolCall(
+        valueAt(call, 'tool_call.id'),
+        valueAt(call, 'tool_call.function.name'),
+        valueAt(call, 'tool_call.function.arguments'),
+      ),
+    );
   }
   const functionName = valueAt(node, 'message.function_call_name');
-  if (functionName !== undefined) calls.push(toolCall('', functionName, valueAt(node, 'message.function_call_arguments_json')));
+  if (functionName !== undefined)
+    calls.push(toolCall('', functionName, valueAt(node, 'message.function_call_arguments_json')));
   if (calls.length > 0) {
     message.tool_calls = calls;
     if (message.content === '') message.content = null;
@@ -141,7 +149,10 @@ function readContent(node: IndexedNode): string | ContentPart[] {
       parts.push({ type: 'text', text: partText });
     } else if (type === 'image') {
       allText = false;
-      parts.push({ type: 'image_url', image_url: { url: readString(valueAt(part, 'message_content.image.image.url')) ?? '' } });
+      parts.push({
+        type: 'image_url',
+        image_url: { url: readString(valueAt(part, 'message_content.image.image.url')) ?? '' },
+      });
     } else {
       allText = false;
       parts.push({ type, value: toJsonText(flatten(childAt(part, 'message_content'))) });

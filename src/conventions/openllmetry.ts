@@ -15,7 +15,12 @@ import { isContentPartList, normaliseContent, normaliseRole, toolCall } from './
 import { setTokenCount } from './usage.ts';
 
 const SPAN_KINDS: Record<string, SpanKind> = { workflow: 'other', task: 'other', agent: 'agent', tool: 'tool' };
-const REQUEST_TYPES: Record<string, string> = { chat: 'chat', completion: 'text_completion', rerank: 'rerank', embedding: 'embeddings' };
+const REQUEST_TYPES: Record<string, string> = {
+  chat: 'chat',
+  completion: 'text_completion',
+  rerank: 'rerank',
+  embedding: 'embeddings',
+};
 
 /** Keys whose presence identifies an OpenLLMetry span without scanning the attribute map. */
 const MARKERS = [
@@ -36,7 +41,9 @@ export const openLlmetryMapper: ConventionMapper = {
     const mapping = mapOpenLlmetry(attributes);
     // An embedding call's prompt tokens are not chat tokens: keep them (here and in the GenAI mapping of the same
     // span) out of the token columns.
-    return mapping.operation === 'embeddings' ? { mapping, primary: true, withoutTokenCounts: true } : { mapping, primary: true };
+    return mapping.operation === 'embeddings'
+      ? { mapping, primary: true, withoutTokenCounts: true }
+      : { mapping, primary: true };
   },
 };
 
@@ -47,8 +54,10 @@ function mapOpenLlmetry(attributes: Attributes): SpanMapping {
   const functions: IndexedNode = {};
   for (const key in attributes) {
     if (key.startsWith('gen_ai.prompt.')) addIndexedKey(prompts, key.slice(14), attributes[key] as Attributes[string]);
-    else if (key.startsWith('gen_ai.completion.')) addIndexedKey(completions, key.slice(18), attributes[key] as Attributes[string]);
-    else if (key.startsWith('llm.request.functions.')) addIndexedKey(functions, key.slice(22), attributes[key] as Attributes[string]);
+    else if (key.startsWith('gen_ai.completion.'))
+      addIndexedKey(completions, key.slice(18), attributes[key] as Attributes[string]);
+    else if (key.startsWith('llm.request.functions.'))
+      addIndexedKey(functions, key.slice(22), attributes[key] as Attributes[string]);
   }
 
   const spanKind = readString(attributes['traceloop.span.kind']);
@@ -71,8 +80,16 @@ function mapOpenLlmetry(attributes: Attributes): SpanMapping {
   const model = readString(attributes['gen_ai.request.model']) ?? responseModel;
   if (model !== undefined) mapping.model = model;
   if (responseModel !== undefined) mapping.response_model = responseModel;
-  setTokenCount(mapping, 'input_tokens', readNumber(attributes['gen_ai.usage.prompt_tokens']) ?? readNumber(attributes['gen_ai.usage.input_tokens']));
-  setTokenCount(mapping, 'output_tokens', readNumber(attributes['gen_ai.usage.completion_tokens']) ?? readNumber(attributes['gen_ai.usage.output_tokens']));
+  setTokenCount(
+    mapping,
+    'input_tokens',
+    readNumber(attributes['gen_ai.usage.prompt_tokens']) ?? readNumber(attributes['gen_ai.usage.input_tokens']),
+  );
+  setTokenCount(
+    mapping,
+    'output_tokens',
+    readNumber(attributes['gen_ai.usage.completion_tokens']) ?? readNumber(attributes['gen_ai.usage.output_tokens']),
+  );
   setTokenCount(mapping, 'cache_read_tokens', readNumber(attributes['gen_ai.usage.cache_read_input_tokens']));
   setTokenCount(mapping, 'cache_creation_tokens', readNumber(attributes['gen_ai.usage.cache_creation_input_tokens']));
   setTokenCount(mapping, 'reasoning_tokens', readNumber(attributes['gen_ai.usage.reasoning_tokens']));
@@ -83,7 +100,9 @@ function mapOpenLlmetry(attributes: Attributes): SpanMapping {
     const reasons = output.map((message) => message.finish_reason).filter((reason) => reason !== undefined);
     if (reasons.length > 0) mapping.finish_reasons = reasons;
   }
-  const tools = indexedChildren(functions).map(readFunction).filter((tool) => tool !== undefined);
+  const tools = indexedChildren(functions)
+    .map(readFunction)
+    .filter((tool) => tool !== undefined);
   if (tools.length > 0) mapping.tool_definitions = tools;
 
   const entityName = readString(attributes['traceloop.entity.name']);
@@ -151,6 +170,11 @@ function callArguments(raw: unknown): unknown {
   const args = Array.isArray(record.args) ? record.args : [];
   const kwargs = asRecord(record.kwargs);
   if (args.length === 0 && kwargs !== undefined) return kwargs;
-  if (args.length === 1 && asRecord(args[0]) !== undefined && (kwargs === undefined || Object.keys(kwargs).length === 0)) return args[0];
+  if (
+    args.length === 1 &&
+    asRecord(args[0]) !== undefined &&
+    (kwargs === undefined || Object.keys(kwargs).length === 0)
+  )
+    return args[0];
   return raw;
 }

@@ -20,7 +20,10 @@ const METADATA_PREFIX = 'ai.telemetry.metadata.';
  * Metadata is the only way AI SDK users can attach attributes to these spans, so metadata keys spelled like the
  * attributes we understand are honoured as if they were set directly.
  */
-const METADATA_FIELDS: Record<string, 'task_id' | 'task' | 'conversation_id' | 'agent_name' | 'rollout_id' | 'attempt_id'> = {
+const METADATA_FIELDS: Record<
+  string,
+  'task_id' | 'task' | 'conversation_id' | 'agent_name' | 'rollout_id' | 'attempt_id'
+> = {
   'trajectory.task.id': 'task_id',
   'trajectory.task.description': 'task',
   'gen_ai.conversation.id': 'conversation_id',
@@ -92,11 +95,33 @@ function mapProviderCall(attributes: Attributes, mapping: SpanMapping): void {
   const finishReason = readString(attributes['ai.response.finishReason']);
   if (finishReason !== undefined) mapping.finish_reasons = [finishReason];
 
-  setTokenCount(mapping, 'input_tokens', readNumber(attributes['ai.usage.inputTokens']) ?? readNumber(attributes['ai.usage.promptTokens']));
-  setTokenCount(mapping, 'output_tokens', readNumber(attributes['ai.usage.outputTokens']) ?? readNumber(attributes['ai.usage.completionTokens']));
-  setTokenCount(mapping, 'cache_read_tokens', readNumber(attributes['ai.usage.inputTokenDetails.cacheReadTokens']) ?? readNumber(attributes['ai.usage.cachedInputTokens']));
-  setTokenCount(mapping, 'cache_creation_tokens', readNumber(attributes['ai.usage.inputTokenDetails.cacheWriteTokens']));
-  setTokenCount(mapping, 'reasoning_tokens', readNumber(attributes['ai.usage.outputTokenDetails.reasoningTokens']) ?? readNumber(attributes['ai.usage.reasoningTokens']));
+  setTokenCount(
+    mapping,
+    'input_tokens',
+    readNumber(attributes['ai.usage.inputTokens']) ?? readNumber(attributes['ai.usage.promptTokens']),
+  );
+  setTokenCount(
+    mapping,
+    'output_tokens',
+    readNumber(attributes['ai.usage.outputTokens']) ?? readNumber(attributes['ai.usage.completionTokens']),
+  );
+  setTokenCount(
+    mapping,
+    'cache_read_tokens',
+    readNumber(attributes['ai.usage.inputTokenDetails.cacheReadTokens']) ??
+      readNumber(attributes['ai.usage.cachedInputTokens']),
+  );
+  setTokenCount(
+    mapping,
+    'cache_creation_tokens',
+    readNumber(attributes['ai.usage.inputTokenDetails.cacheWriteTokens']),
+  );
+  setTokenCount(
+    mapping,
+    'reasoning_tokens',
+    readNumber(attributes['ai.usage.outputTokenDetails.reasoningTokens']) ??
+      readNumber(attributes['ai.usage.reasoningTokens']),
+  );
 
   const input = readPromptMessages(attributes['ai.prompt.messages']);
   if (input.length > 0) mapping.input_messages = input;
@@ -161,12 +186,18 @@ function readPromptMessages(raw: unknown): Message[] {
           calls.push(toolCall(part.toolCallId, part.toolName, part.input ?? part.args));
           break;
         case 'tool-result':
-          toolResults.push({ role: 'tool', tool_call_id: asString(part.toolCallId) ?? '', content: toolResultText(part.output ?? part.result) });
+          toolResults.push({
+            role: 'tool',
+            tool_call_id: asString(part.toolCallId) ?? '',
+            content: toolResultText(part.output ?? part.result),
+          });
           break;
         default:
           // image / file / provider-specific parts are kept whole.
           allText = false;
-          parts.push(typeof part.type === 'string' ? (part as ContentPart) : { type: 'unknown', value: toJsonText(part) });
+          parts.push(
+            typeof part.type === 'string' ? (part as ContentPart) : { type: 'unknown', value: toJsonText(part) },
+          );
       }
     }
     if (role !== 'tool' || parts.length > 0) {
@@ -187,7 +218,8 @@ function readPromptMessages(raw: unknown): Message[] {
 function toolResultText(output: unknown): string {
   const record = asRecord(output);
   if (record !== undefined && typeof record.type === 'string' && 'value' in record && Object.keys(record).length <= 3) {
-    if (record.type === 'text' || record.type === 'error-text') return asString(record.value) ?? toJsonText(record.value);
+    if (record.type === 'text' || record.type === 'error-text')
+      return asString(record.value) ?? toJsonText(record.value);
     if (record.type === 'content') return contentToText(record.value);
     return toJsonText(record.value);
   }

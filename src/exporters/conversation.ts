@@ -30,7 +30,8 @@ function messageKey(message: Message): string {
 /** The messages of `turn`'s prompt that the conversation (`keys`: its messages as logged) does not have yet. */
 function newInputMessages(keys: string[], turn: Turn): Message[] {
   const input = turn.input_messages;
-  const prefixMatches = input.length >= keys.length && keys.every((key, index) => key === messageKey(input[index] as Message));
+  const prefixMatches =
+    input.length >= keys.length && keys.every((key, index) => key === messageKey(input[index] as Message));
   if (prefixMatches) return input.slice(keys.length);
   // The prompt was trimmed or rewritten (context management): trust the assembler's new_messages, minus a replay
   // of the conversation's end (the longest suffix of the conversation that new_messages starts with). Only a
@@ -38,7 +39,8 @@ function newInputMessages(keys: string[], turn: Turn): Message[] {
   const fresh = turn.new_messages;
   for (let length = Math.min(keys.length, fresh.length); length > 0; length--) {
     const offset = keys.length - length;
-    if (fresh.slice(0, length).every((message, index) => messageKey(message) === keys[offset + index])) return fresh.slice(length);
+    if (fresh.slice(0, length).every((message, index) => messageKey(message) === keys[offset + index]))
+      return fresh.slice(length);
   }
   return fresh;
 }
@@ -49,7 +51,12 @@ function newInputMessages(keys: string[], turn: Turn): Message[] {
  */
 function withCallIds(message: Message, scope: string): Message {
   if (!message.tool_calls?.some((call) => call.id === '')) return message;
-  return { ...message, tool_calls: message.tool_calls.map((call, position) => (call.id === '' ? { ...call, id: `call_${scope}_${position}` } : call)) };
+  return {
+    ...message,
+    tool_calls: message.tool_calls.map((call, position) =>
+      call.id === '' ? { ...call, id: `call_${scope}_${position}` } : call,
+    ),
+  };
 }
 
 /**
@@ -57,7 +64,7 @@ function withCallIds(message: Message, scope: string): Message {
  * Executions pair with the output's calls by position, so the k-th id-less execution answers the k-th id-less call.
  */
 function toolResultMessages(turn: Turn): Array<{ message: Message; logged: Message }> {
-  const calls = turn.output_message ? withCallIds(turn.output_message, String(turn.index)).tool_calls ?? [] : [];
+  const calls = turn.output_message ? (withCallIds(turn.output_message, String(turn.index)).tool_calls ?? []) : [];
   const idLessCalls = calls.filter((_call, position) => turn.output_message?.tool_calls?.[position]?.id === '');
   let idLessSeen = 0;
   return turn.tool_calls.flatMap((execution) => {
@@ -95,7 +102,10 @@ export function buildConversation(trajectory: Trajectory, options: ConversationO
       openCalls.delete(id);
       message = { ...message, tool_call_id: id };
     } else if (message.role === 'assistant') {
-      message = withCallIds(message, details.turnIndex === undefined ? `h${conversation.length}` : String(details.turnIndex));
+      message = withCallIds(
+        message,
+        details.turnIndex === undefined ? `h${conversation.length}` : String(details.turnIndex),
+      );
       const calls = message.tool_calls ?? [];
       openCalls = new Set(calls.map((call) => call.id));
       idLessCalls = calls.filter((_call, position) => logged.tool_calls?.[position]?.id === '').map((call) => call.id);
@@ -156,9 +166,7 @@ export function endAtLastGenerated(conversation: ConversationMessage[]): Convers
 export function contentText(content: Message['content']): string {
   if (content === null) return '';
   if (typeof content === 'string') return content;
-  return content
-    .map((part) => (part.type === 'text' && typeof part['text'] === 'string' ? part['text'] : ''))
-    .join('');
+  return content.map((part) => (part.type === 'text' && typeof part['text'] === 'string' ? part['text'] : '')).join('');
 }
 
 /** The last assistant text the model produced, the trajectory's answer. */

@@ -45,7 +45,11 @@ export function exported(trajectoryId: string): TrajectoryOutcome {
 }
 
 export function skippedTrajectory(trajectoryId: string, reason: Skip | string): TrajectoryOutcome {
-  return { trajectory_id: trajectoryId, status: 'skipped', reason: typeof reason === 'string' ? reason : reason.reason };
+  return {
+    trajectory_id: trajectoryId,
+    status: 'skipped',
+    reason: typeof reason === 'string' ? reason : reason.reason,
+  };
 }
 
 /** Maps every item, or stops at the first one that cannot be mapped. */

@@ -17,12 +17,20 @@ export interface BatchConversion<R> {
 }
 
 /** Checks a task conversion named each trajectory of its task once, and no other: a format bug otherwise. */
-function outcomesById(format: string, group: Trajectory[], outcomes: TrajectoryOutcome[]): Map<string, TrajectoryOutcome> {
+function outcomesById(
+  format: string,
+  group: Trajectory[],
+  outcomes: TrajectoryOutcome[],
+): Map<string, TrajectoryOutcome> {
   const byId = new Map<string, TrajectoryOutcome>();
   const members = new Set(group.map((trajectory) => trajectory.id));
   for (const outcome of outcomes) {
-    if (!members.has(outcome.trajectory_id)) throw new Error(`format ${format} gave an outcome for ${JSON.stringify(outcome.trajectory_id)}, which is not in its task`);
-    if (byId.has(outcome.trajectory_id)) throw new Error(`format ${format} gave trajectory ${JSON.stringify(outcome.trajectory_id)} two outcomes`);
+    if (!members.has(outcome.trajectory_id))
+      throw new Error(
+        `format ${format} gave an outcome for ${JSON.stringify(outcome.trajectory_id)}, which is not in its task`,
+      );
+    if (byId.has(outcome.trajectory_id))
+      throw new Error(`format ${format} gave trajectory ${JSON.stringify(outcome.trajectory_id)} two outcomes`);
     byId.set(outcome.trajectory_id, outcome);
   }
   const missing = group.find((trajectory) => !byId.has(trajectory.id));
@@ -30,7 +38,11 @@ function outcomesById(format: string, group: Trajectory[], outcomes: TrajectoryO
   return byId;
 }
 
-export function convertBatch<R>(format: ExportFormat<R>, trajectories: Trajectory[], options: FormatOptions): BatchConversion<R> {
+export function convertBatch<R>(
+  format: ExportFormat<R>,
+  trajectories: Trajectory[],
+  options: FormatOptions,
+): BatchConversion<R> {
   const result: BatchConversion<R> = { records: [], exportedIds: [], skipped: [] };
   if (format.grouping === 'trajectory') {
     for (const trajectory of trajectories) {
@@ -49,8 +61,11 @@ export function convertBatch<R>(format: ExportFormat<R>, trajectories: Trajector
     const byId = outcomesById(format.name, group, outcomes);
     result.records.push(...records);
     // Skips in the order the format reported them (its reasons read best that way), exports in batch order.
-    for (const outcome of outcomes) if (outcome.status === 'skipped') result.skipped.push({ trajectory_id: outcome.trajectory_id, reason: outcome.reason });
-    for (const trajectory of group) if (byId.get(trajectory.id)?.status === 'exported') result.exportedIds.push(trajectory.id);
+    for (const outcome of outcomes)
+      if (outcome.status === 'skipped')
+        result.skipped.push({ trajectory_id: outcome.trajectory_id, reason: outcome.reason });
+    for (const trajectory of group)
+      if (byId.get(trajectory.id)?.status === 'exported') result.exportedIds.push(trajectory.id);
   }
   return result;
 }

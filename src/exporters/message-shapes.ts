@@ -17,7 +17,11 @@ export const openAIToolCallSchema = z.object({
   function: z.object({ name: z.string(), arguments: z.string() }),
 });
 
-const systemMessageSchema = z.object({ role: z.literal('system'), content: contentSchema, name: z.string().optional() });
+const systemMessageSchema = z.object({
+  role: z.literal('system'),
+  content: contentSchema,
+  name: z.string().optional(),
+});
 const userMessageSchema = z.object({ role: z.literal('user'), content: contentSchema, name: z.string().optional() });
 export const openAIAssistantMessageSchema = z.object({
   role: z.literal('assistant'),
@@ -31,7 +35,12 @@ const toolMessageSchema = z.object({ role: z.literal('tool'), content: contentSc
 const openAIMessageFields = ['role', 'content', 'tool_calls', 'tool_call_id', 'name'] as const;
 
 export const openAIMessageSchema = withParquetFieldOrder(
-  z.discriminatedUnion('role', [systemMessageSchema, userMessageSchema, openAIAssistantMessageSchema, toolMessageSchema]),
+  z.discriminatedUnion('role', [
+    systemMessageSchema,
+    userMessageSchema,
+    openAIAssistantMessageSchema,
+    toolMessageSchema,
+  ]),
   openAIMessageFields,
 );
 export type OpenAIMessage = z.infer<typeof openAIMessageSchema>;
@@ -75,7 +84,13 @@ export function toOpenAIMessage(message: Message): Mapped<OpenAIMessage> {
         role: 'assistant',
         content: message.content === '' && calls.length > 0 ? null : message.content,
         ...(calls.length > 0
-          ? { tool_calls: calls.map((call) => ({ id: call.id, type: 'function' as const, function: { name: call.function.name, arguments: call.function.arguments } })) }
+          ? {
+              tool_calls: calls.map((call) => ({
+                id: call.id,
+                type: 'function' as const,
+                function: { name: call.function.name, arguments: call.function.arguments },
+              })),
+            }
           : {}),
       });
     }
@@ -104,7 +119,12 @@ export const trlMessageSchema = z.object({
   role: z.enum(['system', 'user', 'assistant', 'tool']),
   content: z.union([z.string(), z.array(contentPartSchema)]),
   tool_calls: z
-    .array(z.object({ type: z.literal('function'), function: z.object({ name: z.string(), arguments: z.record(z.string(), z.unknown()) }) }))
+    .array(
+      z.object({
+        type: z.literal('function'),
+        function: z.object({ name: z.string(), arguments: z.record(z.string(), z.unknown()) }),
+      }),
+    )
     .min(1)
     .optional(),
   /** Tool messages name the tool they answer, as TRL's tool-calling examples do. */
@@ -137,7 +157,9 @@ export function toTrlMessage(message: Message, toolNames: Map<string, string>): 
     for (const call of message.tool_calls) toolNames.set(call.id, call.function.name);
     const calls = mapAll(message.tool_calls, (call) => {
       const parsed = parseArguments(call.function.arguments, call.function.name);
-      return parsed.status === 'skipped' ? parsed : mapped({ type: 'function' as const, function: { name: call.function.name, arguments: parsed.value } });
+      return parsed.status === 'skipped'
+        ? parsed
+        : mapped({ type: 'function' as const, function: { name: call.function.name, arguments: parsed.value } });
     });
     if (calls.status === 'skipped') return calls;
     return mapped({ role, content, tool_calls: calls.value });
@@ -149,6 +171,9 @@ export function toTrlMessage(message: Message, toolNames: Map<string, string>): 
   return mapped({ role, content });
 }
 
-export function toTrlMessages(messages: readonly Message[], toolNames = new Map<string, string>()): Mapped<TrlMessage[]> {
+export function toTrlMessages(
+  messages: readonly Message[],
+  toolNames = new Map<string, string>(),
+): Mapped<TrlMessage[]> {
   return mapAll(messages, (message) => toTrlMessage(message, toolNames));
 }

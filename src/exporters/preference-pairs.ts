@@ -7,7 +7,13 @@
  * messages the format cannot write.
  */
 import type { Trajectory } from '../model/trajectory.ts';
-import { exported, skippedTrajectory, type Mapped, type TaskConversion, type TrajectoryOutcome } from './conversion-outcome.ts';
+import {
+  exported,
+  skippedTrajectory,
+  type Mapped,
+  type TaskConversion,
+  type TrajectoryOutcome,
+} from './conversion-outcome.ts';
 import { buildConversation, endAtLastGenerated, type ConversationMessage } from './conversation.ts';
 import { missingRewardReason, trajectoryReward } from './credit.ts';
 import type { FormatOptions } from './export-format.ts';
@@ -29,13 +35,17 @@ function sameMessage(a: ConversationMessage, b: ConversationMessage): boolean {
 }
 
 /** The pairs among one task's trajectories, and the trajectories left out of every pair (skipped, with why). */
-export function preferencePairs(group: Trajectory[], options: FormatOptions): { pairs: PreferencePair[]; unpaired: TrajectoryOutcome[] } {
+export function preferencePairs(
+  group: Trajectory[],
+  options: FormatOptions,
+): { pairs: PreferencePair[]; unpaired: TrajectoryOutcome[] } {
   const pairs: PreferencePair[] = [];
   const unpaired: TrajectoryOutcome[] = [];
   const scored: Array<{ trajectory: Trajectory; reward: number }> = [];
   for (const trajectory of group) {
     const reward = trajectoryReward(trajectory, options.credit);
-    if (reward === null) unpaired.push(skippedTrajectory(trajectory.id, missingRewardReason(trajectory, options.credit)));
+    if (reward === null)
+      unpaired.push(skippedTrajectory(trajectory.id, missingRewardReason(trajectory, options.credit)));
     else scored.push({ trajectory, reward });
   }
   scored.sort((a, b) => b.reward - a.reward || a.trajectory.id.localeCompare(b.trajectory.id));
@@ -52,7 +62,10 @@ export function preferencePairs(group: Trajectory[], options: FormatOptions): { 
     while (
       common < preferredConversation.length &&
       common < rejectedConversation.length &&
-      sameMessage(preferredConversation[common] as ConversationMessage, rejectedConversation[common] as ConversationMessage)
+      sameMessage(
+        preferredConversation[common] as ConversationMessage,
+        rejectedConversation[common] as ConversationMessage,
+      )
     ) {
       common++;
     }
@@ -64,7 +77,15 @@ export function preferencePairs(group: Trajectory[], options: FormatOptions): { 
       preferredContinuation[0]?.turnIndex !== undefined &&
       rejectedContinuation[0]?.turnIndex !== undefined;
     if (divergesAtModel) {
-      pairs.push({ preferred: best.trajectory, rejected: worst.trajectory, preferredReward: best.reward, rejectedReward: worst.reward, prompt, preferredContinuation, rejectedContinuation });
+      pairs.push({
+        preferred: best.trajectory,
+        rejected: worst.trajectory,
+        preferredReward: best.reward,
+        rejectedReward: worst.reward,
+        prompt,
+        preferredContinuation,
+        rejectedContinuation,
+      });
       paired.add(best.trajectory.id);
       paired.add(worst.trajectory.id);
     }
@@ -73,14 +94,23 @@ export function preferencePairs(group: Trajectory[], options: FormatOptions): { 
   }
   for (const { trajectory } of scored) {
     if (!paired.has(trajectory.id)) {
-      unpaired.push(skippedTrajectory(trajectory.id, `no pair in its task with a reward difference >= ${options.preferenceMargin} and a shared prompt`));
+      unpaired.push(
+        skippedTrajectory(
+          trajectory.id,
+          `no pair in its task with a reward difference >= ${options.preferenceMargin} and a shared prompt`,
+        ),
+      );
     }
   }
   return { pairs, unpaired };
 }
 
 /** One task of a preference format: a record per pair the format can write, an outcome for every trajectory. */
-export function pairRecords<R>(group: Trajectory[], options: FormatOptions, toRecord: (pair: PreferencePair) => Mapped<R>): TaskConversion<R> {
+export function pairRecords<R>(
+  group: Trajectory[],
+  options: FormatOptions,
+  toRecord: (pair: PreferencePair) => Mapped<R>,
+): TaskConversion<R> {
   const { pairs, unpaired } = preferencePairs(group, options);
   const records: R[] = [];
   const outcomes = [...unpaired];

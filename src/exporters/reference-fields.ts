@@ -35,8 +35,10 @@ export function referenceValue(trajectory: Trajectory, source: string): string |
 
 /** Why `name` cannot name a reference field, or undefined when it can. */
 export function referenceFieldNameProblem(name: string): string | undefined {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) return `reference field name ${JSON.stringify(name)} is not letters, digits and _`;
-  if (name === 'messages' || name === 'tools') return `reference field name ${JSON.stringify(name)} would replace the record's ${name}`;
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+    return `reference field name ${JSON.stringify(name)} is not letters, digits and _`;
+  if (name === 'messages' || name === 'tools')
+    return `reference field name ${JSON.stringify(name)} would replace the record's ${name}`;
   return undefined;
 }
 
@@ -50,7 +52,10 @@ export function referenceSourceProblem(source: string): string | undefined {
 /** Parses `name=source,name=source` (command line) into a field map. */
 export function parseReferenceFields(text: string): Record<string, string> {
   const fields: Record<string, string> = {};
-  for (const item of text.split(',').map((part) => part.trim()).filter(Boolean)) {
+  for (const item of text
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
     const [name, source] = item.split('=', 2);
     if (!name || !source) throw new Error(`invalid reference field ${JSON.stringify(item)}: expected name=source`);
     const problem = referenceFieldNameProblem(name) ?? referenceSourceProblem(source);

@@ -31,7 +31,8 @@ export interface WriteRequest {
   /** Replace an existing file at `out` (one-off exports); jobs pass false so a run never overwrites another's. @default true */
   replaceExisting?: boolean | undefined;
   /** Runs once every record is written and durable, before the file appears under its final name (jobs). */
-  beforeCommit?: ((written: { exportedIds: string[]; records: number; skipped: SkippedTrajectory[] }) => Promise<void>) | undefined;
+  beforeCommit?:
+    ((written: { exportedIds: string[]; records: number; skipped: SkippedTrajectory[] }) => Promise<void>) | undefined;
 }
 
 /** Skip reasons with their counts, most frequent first (first seen first among equals). */
@@ -62,7 +63,11 @@ export function parquetStructureFor(format: ExportFormat<unknown>, options: Form
 }
 
 /** Pages through the summaries matching `filters` (complete only unless `complete` is given), up to `limit`. */
-export async function selectSummaries(source: TrajectorySource, filters: TrajectoryFiltersInput, limit?: number): Promise<TrajectorySummary[]> {
+export async function selectSummaries(
+  source: TrajectorySource,
+  filters: TrajectoryFiltersInput,
+  limit?: number,
+): Promise<TrajectorySummary[]> {
   const selected: TrajectorySummary[] = [];
   let cursor: string | undefined;
   for (;;) {
@@ -112,7 +117,11 @@ export async function writeTrajectories(summaries: TrajectorySummary[], request:
       const trajectories: Trajectory[] = [];
       fetched.forEach((trajectory, index) => {
         if (trajectory) trajectories.push(trajectory);
-        else skipped.push({ trajectory_id: (batch[index] as TrajectorySummary).id, reason: 'not found (deleted or not visible to this tenant)' });
+        else
+          skipped.push({
+            trajectory_id: (batch[index] as TrajectorySummary).id,
+            reason: 'not found (deleted or not visible to this tenant)',
+          });
       });
       const result = convertBatch(format, trajectories, request.options);
       for (const record of result.records) await writer.write(record);

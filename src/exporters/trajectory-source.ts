@@ -6,7 +6,12 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { z } from 'zod';
-import { trajectorySchema, trajectorySummarySchema, type Trajectory, type TrajectorySummary } from '../model/trajectory.ts';
+import {
+  trajectorySchema,
+  trajectorySummarySchema,
+  type Trajectory,
+  type TrajectorySummary,
+} from '../model/trajectory.ts';
 import { trajectoryFiltersSchema, type TrajectoryFiltersInput } from '../trajectories/filters.ts';
 import { getTrajectories, listTrajectories } from '../trajectories/read-trajectories.ts';
 import type { TrajectorySettings } from '../trajectories/settings.ts';
@@ -22,7 +27,11 @@ export interface TrajectorySource {
   getMany(ids: string[]): Promise<Array<Trajectory | undefined>>;
 }
 
-export function storeTrajectorySource(client: ClickHouseClient, tenant: string, settings: Partial<TrajectorySettings> = {}): TrajectorySource {
+export function storeTrajectorySource(
+  client: ClickHouseClient,
+  tenant: string,
+  settings: Partial<TrajectorySettings> = {},
+): TrajectorySource {
   return {
     list: (filters, page) => listTrajectories(client, tenant, trajectoryFiltersSchema.parse(filters), page, settings),
     getMany: (ids) => getTrajectories(client, tenant, ids, settings),
@@ -50,9 +59,15 @@ export function apiTrajectorySource(options: ApiSourceOptions): TrajectorySource
   const request = async (path: string): Promise<unknown> => {
     let response: Response;
     try {
-      response = await fetch(`${base}${path}`, { headers, signal: AbortSignal.timeout(options.timeoutMillis ?? 60_000) });
+      response = await fetch(`${base}${path}`, {
+        headers,
+        signal: AbortSignal.timeout(options.timeoutMillis ?? 60_000),
+      });
     } catch (error) {
-      throw new Error(`cannot reach the receiver at ${base}: ${(error as Error).message}. Start it (trajectories serve) or pass --receiver / --clickhouse-url / --data-dir`, { cause: error });
+      throw new Error(
+        `cannot reach the receiver at ${base}: ${(error as Error).message}. Start it (trajectories serve) or pass --receiver / --clickhouse-url / --data-dir`,
+        { cause: error },
+      );
     }
     if (response.status === 404) return undefined;
     if (!response.ok) {
@@ -68,7 +83,8 @@ export function apiTrajectorySource(options: ApiSourceOptions): TrajectorySource
       query.set('limit', String(page.limit));
       if (page.cursor) query.set('cursor', page.cursor);
       const body = await request(`/v1/trajectories?${query.toString()}`);
-      if (body === undefined) throw new Error(`the receiver at ${base} has no /v1/trajectories API (an older version?)`);
+      if (body === undefined)
+        throw new Error(`the receiver at ${base} has no /v1/trajectories API (an older version?)`);
       return pageSchema.parse(body);
     },
     async getMany(ids) {
@@ -93,7 +109,9 @@ export function parseHeaderList(text: string | undefined): Record<string, string
   for (const item of (text ?? '').split(',')) {
     const index = item.indexOf('=');
     if (index <= 0) continue;
-    headers[decodeURIComponent(item.slice(0, index).trim()).toLowerCase()] = decodeURIComponent(item.slice(index + 1).trim());
+    headers[decodeURIComponent(item.slice(0, index).trim()).toLowerCase()] = decodeURIComponent(
+      item.slice(index + 1).trim(),
+    );
   }
   return headers;
 }

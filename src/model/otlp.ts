@@ -8,14 +8,7 @@
  */
 
 export type AttributeValue =
-  | string
-  | number
-  | bigint
-  | boolean
-  | Uint8Array
-  | null
-  | AttributeValue[]
-  | { [key: string]: AttributeValue };
+  string | number | bigint | boolean | Uint8Array | null | AttributeValue[] | { [key: string]: AttributeValue };
 
 export type Attributes = Record<string, AttributeValue>;
 

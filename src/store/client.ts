@@ -41,7 +41,10 @@ export interface Store {
  * Rows carry their JSON text columns (attributes, messages, events) as JSON objects and arrays; these settings
  * (defaults in current ClickHouse, set explicitly for older servers) store their raw text in String columns.
  */
-const jsonTextColumnSettings = { input_format_json_read_objects_as_strings: 1, input_format_json_read_arrays_as_strings: 1 };
+const jsonTextColumnSettings = {
+  input_format_json_read_objects_as_strings: 1,
+  input_format_json_read_arrays_as_strings: 1,
+};
 
 export async function openStore(options: StoreOptions): Promise<Store> {
   return options.clickhouseUrl ? openServerStore(options, options.clickhouseUrl) : openEmbeddedStore(options);
@@ -76,7 +79,12 @@ async function openEmbeddedStore(options: StoreOptions): Promise<Store> {
     insertJsonEachRow: async (table, rows) => {
       try {
         const qualifiedTable = `${database}.${assertIdentifier(table, 'table name')}`;
-        await connection.chdb.rawInsert({ table: qualifiedTable, values: rows, format: 'JSONEachRow', settings: jsonTextColumnSettings });
+        await connection.chdb.rawInsert({
+          table: qualifiedTable,
+          values: rows,
+          format: 'JSONEachRow',
+          settings: jsonTextColumnSettings,
+        });
       } catch (error) {
         throw toStoreError(error);
       }

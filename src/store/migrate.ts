@@ -124,7 +124,12 @@ export async function applyDerivedDefinitions(
 ): Promise<void> {
   for (const definition of definitions) {
     const where = relative(projectDirectory, fileURLToPath(definition.file));
-    await run(store, loadSqlFile(definition.file), { cluster: store.cluster }, `derived definition ${definition.name} (${where})`);
+    await run(
+      store,
+      loadSqlFile(definition.file),
+      { cluster: store.cluster },
+      `derived definition ${definition.name} (${where})`,
+    );
   }
 }
 

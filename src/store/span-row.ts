@@ -90,15 +90,55 @@ export type SpanColumns<Column extends keyof SpanRow, Type> = { [Name in Column]
 
 /** `satisfies` ties the runtime list to the type both ways: a column missing here, or one too many, fails to compile. */
 const spanColumnSet = {
-  tenant: true, trace_id: true, span_id: true, parent_span_id: true, name: true, kind: true, span_kind: true,
-  status: true, status_message: true, start_time_unix_nano: true, end_time_unix_nano: true, service_name: true,
-  scope_name: true, scope_version: true, convention: true, operation: true, provider: true, model: true,
-  response_model: true, response_id: true, finish_reasons: true, input_tokens: true, output_tokens: true,
-  cache_read_tokens: true, cache_creation_tokens: true, reasoning_tokens: true, input_messages: true,
-  output_messages: true, tool_definitions: true, tool_name: true, tool_call_id: true, tool_arguments: true,
-  tool_result: true, agent_name: true, agent_id: true, conversation_id: true, task_id: true, task: true,
-  first_user_text: true, rollout_id: true, attempt_id: true, rewards: true, error_type: true, attributes: true,
-  resource_attributes: true, events: true, links: true, trace_state: true, flags: true,
+  tenant: true,
+  trace_id: true,
+  span_id: true,
+  parent_span_id: true,
+  name: true,
+  kind: true,
+  span_kind: true,
+  status: true,
+  status_message: true,
+  start_time_unix_nano: true,
+  end_time_unix_nano: true,
+  service_name: true,
+  scope_name: true,
+  scope_version: true,
+  convention: true,
+  operation: true,
+  provider: true,
+  model: true,
+  response_model: true,
+  response_id: true,
+  finish_reasons: true,
+  input_tokens: true,
+  output_tokens: true,
+  cache_read_tokens: true,
+  cache_creation_tokens: true,
+  reasoning_tokens: true,
+  input_messages: true,
+  output_messages: true,
+  tool_definitions: true,
+  tool_name: true,
+  tool_call_id: true,
+  tool_arguments: true,
+  tool_result: true,
+  agent_name: true,
+  agent_id: true,
+  conversation_id: true,
+  task_id: true,
+  task: true,
+  first_user_text: true,
+  rollout_id: true,
+  attempt_id: true,
+  rewards: true,
+  error_type: true,
+  attributes: true,
+  resource_attributes: true,
+  events: true,
+  links: true,
+  trace_state: true,
+  flags: true,
 } satisfies Record<keyof SpanRow, true>;
 
 /** The columns every inserted span row fills, as a runtime list. */
@@ -188,21 +228,29 @@ export function spanRow(tenant: string, span: OtlpSpan, mapping: SpanMapping): S
     attempt_id: mapping.attempt_id ?? '',
     // Named tuples are objects in JSONEachRow (input_format_json_named_tuples_as_objects); arrays fail to parse.
     // A non-finite reward has no JSON form a Float64 column accepts; it would cost the whole request its rows.
-    rewards: (mapping.rewards ?? []).filter((reward) => Number.isFinite(reward.value)).map((reward) => ({ name: reward.name, value: reward.value })),
+    rewards: (mapping.rewards ?? [])
+      .filter((reward) => Number.isFinite(reward.value))
+      .map((reward) => ({ name: reward.name, value: reward.value })),
     error_type: mapping.error_type ?? '',
     attributes: attributesToJson(span.attributes),
     resource_attributes: resourceAttributes,
-    events: span.events.length === 0 ? noItems : span.events.map((event) => ({
-      time_unix_nano: event.timeUnixNano.toString(),
-      name: event.name,
-      attributes: attributesToJson(event.attributes),
-    })),
-    links: span.links.length === 0 ? noItems : span.links.map((link) => ({
-      trace_id: link.traceId,
-      span_id: link.spanId,
-      trace_state: link.traceState,
-      attributes: attributesToJson(link.attributes),
-    })),
+    events:
+      span.events.length === 0
+        ? noItems
+        : span.events.map((event) => ({
+            time_unix_nano: event.timeUnixNano.toString(),
+            name: event.name,
+            attributes: attributesToJson(event.attributes),
+          })),
+    links:
+      span.links.length === 0
+        ? noItems
+        : span.links.map((link) => ({
+            trace_id: link.traceId,
+            span_id: link.spanId,
+            trace_state: link.traceState,
+            attributes: attributesToJson(link.attributes),
+          })),
     trace_state: span.traceState,
     flags: span.flags,
   };

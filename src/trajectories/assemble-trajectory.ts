@@ -39,7 +39,11 @@ function taskHash(task: string): string {
 }
 
 /** argMinIf(value, (NOT is_root_span, start), value != ''): the root span's value, else the earliest. */
-function preferRoot(spans: readonly AssemblySpan[], isRoot: (span: AssemblySpan) => boolean, pick: (span: AssemblySpan) => string): string {
+function preferRoot(
+  spans: readonly AssemblySpan[],
+  isRoot: (span: AssemblySpan) => boolean,
+  pick: (span: AssemblySpan) => string,
+): string {
   let best: AssemblySpan | undefined;
   let bestRank = 2;
   for (const span of spans) {
@@ -72,8 +76,10 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
 /** Every trajectory of the input's traces, in (start, id) order. */
 export function assembleTrajectories(input: AssemblyInput, clock: Clock): AssembledTrajectory[] {
   const assignments = new Map<string, TraceAssignment>();
-  for (const [traceId, spans] of groupBy(input.spans, (span) => span.trace_id)) assignments.set(traceId, assignTraceSpans(traceId, spans));
-  const assignmentOf = (span: AssemblySpan) => assignments.get(span.trace_id)?.spans.get(span.span_id) as SpanAssignment;
+  for (const [traceId, spans] of groupBy(input.spans, (span) => span.trace_id))
+    assignments.set(traceId, assignTraceSpans(traceId, spans));
+  const assignmentOf = (span: AssemblySpan) =>
+    assignments.get(span.trace_id)?.spans.get(span.span_id) as SpanAssignment;
 
   const rewards = collectRewards(input.spans, assignments, input.evaluations, input.feedback);
   const rewardTotals = rewardTotalsByTrajectory(rewards);
@@ -85,12 +91,17 @@ export function assembleTrajectories(input: AssemblyInput, clock: Clock): Assemb
     const first = spans[0] as AssemblySpan;
     const assigned = assignmentOf(first);
     const agentSpanId = assigned.agent_span_id;
-    const isRoot = (span: AssemblySpan) => span.span_id === agentSpanId || (agentSpanId === '' && span.parent_span_id === '');
+    const isRoot = (span: AssemblySpan) =>
+      span.span_id === agentSpanId || (agentSpanId === '' && span.parent_span_id === '');
     const parentless = spans.filter((span) => span.parent_span_id === '');
     const rootSpanId = agentSpanId !== '' ? agentSpanId : (parentless[0]?.span_id ?? '');
     const hasRoot = agentSpanId !== '' || parentless.length > 0;
 
-    const turns = assembleTurns(spans.filter((span) => span.kind === 'llm'), spans.filter((span) => span.kind === 'tool'), input.airRules);
+    const turns = assembleTurns(
+      spans.filter((span) => span.kind === 'llm'),
+      spans.filter((span) => span.kind === 'tool'),
+      input.airRules,
+    );
 
     let startNs = first.start;
     let endNs = first.end;
@@ -111,7 +122,8 @@ export function assembleTrajectories(input: AssemblyInput, clock: Clock): Assemb
     const task = preferRoot(spans, isRoot, (span) => span.task);
     const explicitTaskId = preferRoot(spans, isRoot, (span) => span.task_id);
     const firstUserHash = turns[0]?.first_user_hash ?? '';
-    const taskId = explicitTaskId !== '' ? explicitTaskId : firstUserHash !== '' ? firstUserHash : task !== '' ? taskHash(task) : '';
+    const taskId =
+      explicitTaskId !== '' ? explicitTaskId : firstUserHash !== '' ? firstUserHash : task !== '' ? taskHash(task) : '';
     const rolloutSpan = earliest(spans, (span) => span.rollout_id !== '');
     const rootStatus = spans.find(isRoot)?.status ?? '';
     const reward = finalReward(rewardTotals.get(id), rewardTotals.get(assigned.root_trajectory_id));
@@ -153,18 +165,28 @@ export function assembleTrajectories(input: AssemblyInput, clock: Clock): Assemb
       rewards: (rewardsByTrajectory.get(id) ?? []).sort(compareRewards),
     });
   }
-  return trajectories.sort((a, b) => (a.start_ns !== b.start_ns ? (a.start_ns < b.start_ns ? -1 : 1) : a.summary.id < b.summary.id ? -1 : 1));
+  return trajectories.sort((a, b) =>
+    a.start_ns !== b.start_ns ? (a.start_ns < b.start_ns ? -1 : 1) : a.summary.id < b.summary.id ? -1 : 1,
+  );
 }
 
 /** The API shape of one assembled trajectory, with credit over its GRPO group. */
-export function toTrajectory(assembled: AssembledTrajectory, group: GroupStats, gamma: number): Trajectory & { credit: AssembledCredit[] } {
+export function toTrajectory(
+  assembled: AssembledTrajectory,
+  group: GroupStats,
+  gamma: number,
+): Trajectory & { credit: AssembledCredit[] } {
   const { summary, turns } = assembled;
   return {
     ...summary,
     tools: unionTurnTools(turns),
     turns: turns.map(({ tool_definitions: _tools, first_user_hash: _hash, ...turn }) => turn),
     rewards: assembled.rewards.map((reward) => ({
-      name: reward.name, value: reward.value, source: reward.source, comment: reward.comment, span_id: reward.span_id,
+      name: reward.name,
+      value: reward.value,
+      source: reward.source,
+      comment: reward.comment,
+      span_id: reward.span_id,
       time_unix_nano: reward.time.toString(),
     })),
     credit: computeCredit(turns, summary.final_reward, summary.complete, group, gamma),

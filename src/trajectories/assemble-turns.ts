@@ -28,7 +28,9 @@ const uint64Range = 18_446_744_073_709_551_616n;
 function messageKey(message: unknown): string {
   const content = field(message, 'content');
   const contentKey = typeof content === 'string' ? content : Array.isArray(content) ? JSON.stringify(content) : '';
-  const callIds = arrayField(message, 'tool_calls').map((call) => jsonString(field(call, 'id'))).join(',');
+  const callIds = arrayField(message, 'tool_calls')
+    .map((call) => jsonString(field(call, 'id')))
+    .join(',');
   return `${jsonString(field(message, 'role'))}\x1f${contentKey}\x1f${callIds}\x1f${jsonString(field(message, 'tool_call_id'))}`;
 }
 
@@ -41,7 +43,10 @@ function outputMessageOf(outputs: unknown[]): unknown {
 export function firstUserHash(inputs: unknown[]): string {
   const user = inputs.find((message) => jsonString(field(message, 'role')) === 'user');
   if (user === undefined) return '';
-  return `msg:${createHash('sha256').update(stringOrRaw(field(user, 'content')), 'utf8').digest('hex').slice(0, 16)}`;
+  return `msg:${createHash('sha256')
+    .update(stringOrRaw(field(user, 'content')), 'utf8')
+    .digest('hex')
+    .slice(0, 16)}`;
 }
 
 function sharedPrefix(inputKeys: string[], shown: string[]): number {
@@ -65,14 +70,19 @@ interface ToolCallRequest {
 /**
  * @param llmSpans the trajectory's `llm` spans, @param toolSpans its `tool` spans, both in (start, span id) order.
  */
-export function assembleTurns(llmSpans: readonly AssemblySpan[], toolSpans: readonly AssemblySpan[], rules: AirRuleValues): AssembledTurn[] {
+export function assembleTurns(
+  llmSpans: readonly AssemblySpan[],
+  toolSpans: readonly AssemblySpan[],
+  rules: AirRuleValues,
+): AssembledTurn[] {
   const outputs = llmSpans.map((span) => outputMessageOf(span.output_messages));
   const calls: ToolCallRequest[][] = outputs.map((output) =>
     arrayField(output, 'tool_calls').map((call) => ({
       id: jsonString(field(call, 'id')),
       name: jsonString(field(field(call, 'function'), 'name')),
       arguments: jsonString(field(field(call, 'function'), 'arguments')),
-    })));
+    })),
+  );
   const trajectoryCallIds = new Set(calls.flat().map((call) => call.id));
   const shownBefore: string[][] = [];
 
@@ -92,8 +102,12 @@ export function assembleTurns(llmSpans: readonly AssemblySpan[], toolSpans: read
       const after = toolSpans.findIndex((tool) => tool.tool_call_id === call.id && tool.start >= span.start);
       return after >= 0 ? after : toolSpans.findIndex((tool) => tool.tool_call_id === call.id);
     });
-    const pool = toolSpans.filter((tool) => tool.start >= span.start && tool.start < nextStart
-      && (tool.tool_call_id === '' || !trajectoryCallIds.has(tool.tool_call_id)));
+    const pool = toolSpans.filter(
+      (tool) =>
+        tool.start >= span.start &&
+        tool.start < nextStart &&
+        (tool.tool_call_id === '' || !trajectoryCallIds.has(tool.tool_call_id)),
+    );
     let rank = 0;
     const executions: AssembledToolExecution[] = turnCalls.map((call, position) => {
       let answer: AssemblySpan | undefined;
@@ -102,15 +116,24 @@ export function assembleTurns(llmSpans: readonly AssemblySpan[], toolSpans: read
       else answer = pool[rank++];
       const status = answer ? answer.status : 'missing';
       return {
-        name: call.name, call_id: call.id, arguments: call.arguments,
-        result: answer ? answer.tool_result : null, status, span_id: answer ? answer.span_id : '',
+        name: call.name,
+        call_id: call.id,
+        arguments: call.arguments,
+        result: answer ? answer.tool_result : null,
+        status,
+        span_id: answer ? answer.span_id : '',
         ...toolExecutionReward(rules, status),
       };
     });
     for (const tool of pool.slice(rank)) {
       executions.push({
-        name: tool.tool_name, call_id: tool.tool_call_id, arguments: tool.tool_arguments, result: tool.tool_result,
-        status: tool.status, span_id: tool.span_id, ...toolExecutionReward(rules, tool.status),
+        name: tool.tool_name,
+        call_id: tool.tool_call_id,
+        arguments: tool.tool_arguments,
+        result: tool.tool_result,
+        status: tool.status,
+        span_id: tool.span_id,
+        ...toolExecutionReward(rules, tool.status),
       });
     }
     let executionRewards = 0;

@@ -13,17 +13,35 @@ import type { SpanColumns, SpanRow } from '../store/span-row.ts';
  * decimal strings (as the API serves them). Picked from the span row type, so a renamed column fails to compile.
  */
 type AssemblyTextColumn =
-  | 'trace_id' | 'span_id' | 'parent_span_id' | 'kind' | 'status' | 'start_time_unix_nano' | 'end_time_unix_nano'
-  | 'provider' | 'model' | 'tool_name' | 'tool_call_id' | 'tool_arguments' | 'tool_result' | 'agent_name'
-  | 'agent_id' | 'conversation_id' | 'task_id' | 'task' | 'rollout_id' | 'attempt_id';
+  | 'trace_id'
+  | 'span_id'
+  | 'parent_span_id'
+  | 'kind'
+  | 'status'
+  | 'start_time_unix_nano'
+  | 'end_time_unix_nano'
+  | 'provider'
+  | 'model'
+  | 'tool_name'
+  | 'tool_call_id'
+  | 'tool_arguments'
+  | 'tool_result'
+  | 'agent_name'
+  | 'agent_id'
+  | 'conversation_id'
+  | 'task_id'
+  | 'task'
+  | 'rollout_id'
+  | 'attempt_id';
 
 /** JSON text columns assembly parses; events are shipped only when they may hold an evaluation result. */
 type AssemblyJsonColumn = 'input_messages' | 'output_messages' | 'tool_definitions' | 'events';
 
-export interface AssemblySpan extends
-  Pick<SpanRow, AssemblyTextColumn | 'input_tokens' | 'output_tokens' | 'tool_definitions' | 'rewards'>,
-  // Messages stay raw JSON (the views treat them so too); events are [] unless they may hold an evaluation result.
-  SpanColumns<'input_messages' | 'output_messages' | 'events', unknown[]> {
+export interface AssemblySpan
+  extends
+    Pick<SpanRow, AssemblyTextColumn | 'input_tokens' | 'output_tokens' | 'tool_definitions' | 'rewards'>,
+    // Messages stay raw JSON (the views treat them so too); events are [] unless they may hold an evaluation result.
+    SpanColumns<'input_messages' | 'output_messages' | 'events', unknown[]> {
   start: bigint;
   end: bigint;
   /** When the store received the span (`ingested_at`, filled by the store), in milliseconds. */
@@ -63,12 +81,13 @@ export interface AssemblyInput {
 type Numeric = number | string;
 
 /** A row of queries/assembly-spans.sql as JSONEachRow returns it. */
-export interface AssemblySpanRow extends
-  Pick<SpanRow, AssemblyTextColumn>,
-  SpanColumns<'input_tokens' | 'output_tokens', Numeric | null>,
-  SpanColumns<AssemblyJsonColumn, string>,
-  // The query turns each (name, value) tuple into (name, toString(value)); a named tuple may arrive as an object.
-  SpanColumns<'rewards', Array<[string, string] | { name: string; value: string }>> {
+export interface AssemblySpanRow
+  extends
+    Pick<SpanRow, AssemblyTextColumn>,
+    SpanColumns<'input_tokens' | 'output_tokens', Numeric | null>,
+    SpanColumns<AssemblyJsonColumn, string>,
+    // The query turns each (name, value) tuple into (name, toString(value)); a named tuple may arrive as an object.
+    SpanColumns<'rewards', Array<[string, string] | { name: string; value: string }>> {
   /** toUnixTimestamp64Milli(ingested_at). */
   ingested_ms: Numeric;
 }
@@ -112,7 +131,10 @@ export function toAssemblySpan(row: AssemblySpanRow): AssemblySpan {
     rollout_id: row.rollout_id,
     attempt_id: row.attempt_id,
     rewards: row.rewards.map((reward) =>
-      Array.isArray(reward) ? { name: reward[0], value: Number(reward[1]) } : { name: reward.name, value: Number(reward.value) }),
+      Array.isArray(reward)
+        ? { name: reward[0], value: Number(reward[1]) }
+        : { name: reward.name, value: Number(reward.value) },
+    ),
     events: parseArray(row.events),
   };
 }
@@ -128,8 +150,12 @@ export interface EvaluationRow {
 
 export function toEvaluationRecord(row: EvaluationRow): EvaluationRecord {
   return {
-    trace_id: row.trace_id, span_id: row.span_id, name: row.evaluation_name, value: Number(row.evaluation_score),
-    comment: row.evaluation_explanation, time: BigInt(row.time_unix_nano),
+    trace_id: row.trace_id,
+    span_id: row.span_id,
+    name: row.evaluation_name,
+    value: Number(row.evaluation_score),
+    comment: row.evaluation_explanation,
+    time: BigInt(row.time_unix_nano),
   };
 }
 
@@ -144,8 +170,12 @@ export interface FeedbackRow {
 
 export function toFeedbackRecord(row: FeedbackRow): FeedbackRecord {
   return {
-    trace_id: row.trace_id, trajectory_id: row.trajectory_id, name: row.name, value: Number(row.value),
-    comment: row.comment, time: BigInt(row.time_unix_nano),
+    trace_id: row.trace_id,
+    trajectory_id: row.trajectory_id,
+    name: row.name,
+    value: Number(row.value),
+    comment: row.comment,
+    time: BigInt(row.time_unix_nano),
   };
 }
 

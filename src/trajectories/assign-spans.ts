@@ -61,7 +61,10 @@ export function assignTraceSpans(traceId: string, spans: readonly AssemblySpan[]
       if (parent === undefined || parent === '' || !parentOf.has(parent) || chain.includes(parent)) break;
       chain.push(parent);
     }
-    agentAncestorsOf.set(span.span_id, chain.filter((ancestor) => kindOf.get(ancestor) === 'agent'));
+    agentAncestorsOf.set(
+      span.span_id,
+      chain.filter((ancestor) => kindOf.get(ancestor) === 'agent'),
+    );
   }
 
   let firstOuterAgent: AssemblySpan | undefined;
@@ -77,19 +80,26 @@ export function assignTraceSpans(traceId: string, spans: readonly AssemblySpan[]
     const ownRolloutId = span.rollout_id !== '' ? span.rollout_id : traceRolloutId;
     const ownAttemptId = span.rollout_id !== '' ? span.attempt_id : traceAttemptId;
     const trajectoryAgent = agents[0] ?? firstOuterAgentId;
-    const trajectoryId = ownRolloutId !== ''
-      ? agentLightningTrajectoryId(ownRolloutId, ownAttemptId)
-      : trajectoryAgent !== '' ? `${traceId}-${trajectoryAgent}` : traceId;
+    const trajectoryId =
+      ownRolloutId !== ''
+        ? agentLightningTrajectoryId(ownRolloutId, ownAttemptId)
+        : trajectoryAgent !== ''
+          ? `${traceId}-${trajectoryAgent}`
+          : traceId;
     const outermost = agents[agents.length - 1];
     assigned.set(span.span_id, {
       trajectory_id: trajectoryId,
       parent_trajectory_id: ownRolloutId === '' && agents.length >= 2 ? `${traceId}-${agents[1]}` : '',
-      root_trajectory_id: ownRolloutId !== '' ? trajectoryId : outermost !== undefined ? `${traceId}-${outermost}` : trajectoryId,
+      root_trajectory_id:
+        ownRolloutId !== '' ? trajectoryId : outermost !== undefined ? `${traceId}-${outermost}` : trajectoryId,
       agent_span_id: ownRolloutId === '' ? trajectoryAgent : '',
     });
   }
-  const defaultTrajectoryId = traceRolloutId !== ''
-    ? agentLightningTrajectoryId(traceRolloutId, traceAttemptId)
-    : firstOuterAgentId !== '' ? `${traceId}-${firstOuterAgentId}` : traceId;
+  const defaultTrajectoryId =
+    traceRolloutId !== ''
+      ? agentLightningTrajectoryId(traceRolloutId, traceAttemptId)
+      : firstOuterAgentId !== ''
+        ? `${traceId}-${firstOuterAgentId}`
+        : traceId;
   return { spans: assigned, default_trajectory_id: defaultTrajectoryId };
 }

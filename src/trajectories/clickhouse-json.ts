@@ -40,7 +40,9 @@ export function stringOrRaw(value: unknown): string {
 }
 
 export function field(value: unknown, key: string): unknown {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>)[key] : undefined;
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)[key]
+    : undefined;
 }
 
 export function arrayField(value: unknown, key: string): unknown[] {
@@ -66,7 +68,9 @@ export function encodeUrlComponent(text: string): string {
   try {
     encoded = encodeURIComponent(text);
   } catch {
-    encoded = [...Buffer.from(text, 'utf8')].map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+    encoded = [...Buffer.from(text, 'utf8')]
+      .map((byte) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`)
+      .join('');
   }
   return encoded.replace(/[!'()*]/g, (character) => `%${character.charCodeAt(0).toString(16).toUpperCase()}`);
 }

@@ -35,11 +35,23 @@ export function collectRewards(
   for (const span of spans) {
     const assigned = assignments.get(span.trace_id)?.spans.get(span.span_id);
     if (!assigned) continue;
-    const base = { trajectory_id: assigned.trajectory_id, root_trajectory_id: assigned.root_trajectory_id, span_id: span.span_id };
+    const base = {
+      trajectory_id: assigned.trajectory_id,
+      root_trajectory_id: assigned.root_trajectory_id,
+      span_id: span.span_id,
+    };
     if (span.kind === 'reward') {
-      span.rewards.forEach((reward, position) => rewards.push({
-        ...base, name: reward.name, value: reward.value, source: 'span', comment: '', time: span.end, dimension: position,
-      }));
+      span.rewards.forEach((reward, position) =>
+        rewards.push({
+          ...base,
+          name: reward.name,
+          value: reward.value,
+          source: 'span',
+          comment: '',
+          time: span.end,
+          dimension: position,
+        }),
+      );
     }
     for (const event of span.events) {
       const attributes = field(event, 'attributes');
@@ -63,14 +75,26 @@ export function collectRewards(
     rewards.push({
       trajectory_id: assigned?.trajectory_id ?? trace.default_trajectory_id,
       root_trajectory_id: assigned?.root_trajectory_id ?? trace.default_trajectory_id,
-      name: evaluation.name, value: evaluation.value, source: 'evaluation', comment: evaluation.comment,
-      span_id: evaluation.span_id, time: evaluation.time, dimension: 0,
+      name: evaluation.name,
+      value: evaluation.value,
+      source: 'evaluation',
+      comment: evaluation.comment,
+      span_id: evaluation.span_id,
+      time: evaluation.time,
+      dimension: 0,
     });
   }
   for (const entry of feedback) {
     rewards.push({
-      trajectory_id: entry.trajectory_id, root_trajectory_id: '', name: entry.name, value: entry.value,
-      source: 'feedback', comment: entry.comment, span_id: '', time: entry.time, dimension: 0,
+      trajectory_id: entry.trajectory_id,
+      root_trajectory_id: '',
+      name: entry.name,
+      value: entry.value,
+      source: 'feedback',
+      comment: entry.comment,
+      span_id: '',
+      time: entry.time,
+      dimension: 0,
     });
   }
   return rewards;

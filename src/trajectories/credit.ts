@@ -48,9 +48,8 @@ export function computeCredit(
     airReturns[index] = running;
   }
   const std = Math.sqrt(group.variance);
-  const advantage = complete && reward !== null
-    ? group.members <= 1 || std < 1e-12 ? 0 : (reward - group.mean) / std
-    : null;
+  const advantage =
+    complete && reward !== null ? (group.members <= 1 || std < 1e-12 ? 0 : (reward - group.mean) / std) : null;
   return turns.map((turn, index) => {
     const discounted = reward === null ? null : gamma ** (count - 1 - index) * reward;
     return {

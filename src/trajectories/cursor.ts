@@ -13,7 +13,10 @@ export interface TrajectoryCursor {
 }
 
 const cursorSchema = z.strictObject({
-  start: z.string().regex(/^\d{1,20}$/).refine((value) => BigInt(value) < 2n ** 64n, 'out of range'),
+  start: z
+    .string()
+    .regex(/^\d{1,20}$/)
+    .refine((value) => BigInt(value) < 2n ** 64n, 'out of range'),
   id: z.string().min(1).max(2000),
 });
 

@@ -46,10 +46,15 @@ export function createEmbeddingClient(options: EmbeddingOptions): EmbeddingClien
         signal: AbortSignal.timeout(options.timeoutMillis ?? 30_000),
       });
     } catch (error) {
-      throw new EmbeddingEndpointError(`embeddings endpoint ${endpoint} unreachable: ${(error as Error).message} (check --embeddings-url)`, { cause: error });
+      throw new EmbeddingEndpointError(
+        `embeddings endpoint ${endpoint} unreachable: ${(error as Error).message} (check --embeddings-url)`,
+        { cause: error },
+      );
     }
     if (!response.ok) {
-      throw new EmbeddingEndpointError(`embeddings endpoint ${endpoint} answered ${response.status}: ${(await response.text()).slice(0, 300)}`);
+      throw new EmbeddingEndpointError(
+        `embeddings endpoint ${endpoint} answered ${response.status}: ${(await response.text()).slice(0, 300)}`,
+      );
     }
     let body: unknown;
     try {
@@ -58,11 +63,16 @@ export function createEmbeddingClient(options: EmbeddingOptions): EmbeddingClien
       throw new EmbeddingEndpointError(`embeddings endpoint ${endpoint} did not answer JSON`);
     }
     const parsed = responseSchema.safeParse(body);
-    if (!parsed.success) throw new EmbeddingEndpointError(`embeddings endpoint ${endpoint} sent an unexpected body: ${parsed.error.issues[0]?.message ?? ''}`);
+    if (!parsed.success)
+      throw new EmbeddingEndpointError(
+        `embeddings endpoint ${endpoint} sent an unexpected body: ${parsed.error.issues[0]?.message ?? ''}`,
+      );
     const vectors = new Array<number[]>(texts.length);
     for (const item of parsed.data.data) vectors[item.index] = item.embedding;
     if (vectors.some((vector) => vector === undefined) || vectors.length !== texts.length) {
-      throw new EmbeddingEndpointError(`embeddings endpoint ${endpoint} returned ${parsed.data.data.length} embeddings for ${texts.length} inputs`);
+      throw new EmbeddingEndpointError(
+        `embeddings endpoint ${endpoint} returned ${parsed.data.data.length} embeddings for ${texts.length} inputs`,
+      );
     }
     return vectors;
   }
@@ -71,7 +81,8 @@ export function createEmbeddingClient(options: EmbeddingOptions): EmbeddingClien
     model: options.model,
     async embed(texts) {
       const vectors: number[][] = [];
-      for (let start = 0; start < texts.length; start += maxBatch) vectors.push(...(await embedBatch(texts.slice(start, start + maxBatch))));
+      for (let start = 0; start < texts.length; start += maxBatch)
+        vectors.push(...(await embedBatch(texts.slice(start, start + maxBatch))));
       return vectors;
     },
   };

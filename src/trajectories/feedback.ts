@@ -28,15 +28,32 @@ export async function storeFeedback(
   trajectory: { id: string; trace_id: string },
   body: FeedbackBody,
 ): Promise<Reward & { feedback_id: string }> {
-  const time = body.time_unix_nano === undefined ? (BigInt(Date.now()) * 1_000_000n).toString() : String(body.time_unix_nano);
+  const time =
+    body.time_unix_nano === undefined ? (BigInt(Date.now()) * 1_000_000n).toString() : String(body.time_unix_nano);
   const feedbackId = body.feedback_id ?? randomUUID();
   await client.insert({
     table: 'feedback',
-    values: [{
-      tenant, trace_id: trajectory.trace_id, trajectory_id: trajectory.id, feedback_id: feedbackId,
-      name: body.name, value: body.value, comment: body.comment, time_unix_nano: time,
-    }],
+    values: [
+      {
+        tenant,
+        trace_id: trajectory.trace_id,
+        trajectory_id: trajectory.id,
+        feedback_id: feedbackId,
+        name: body.name,
+        value: body.value,
+        comment: body.comment,
+        time_unix_nano: time,
+      },
+    ],
     format: 'JSONEachRow',
   });
-  return { name: body.name, value: body.value, source: 'feedback', comment: body.comment, span_id: '', time_unix_nano: time, feedback_id: feedbackId };
+  return {
+    name: body.name,
+    value: body.value,
+    source: 'feedback',
+    comment: body.comment,
+    span_id: '',
+    time_unix_nano: time,
+    feedback_id: feedbackId,
+  };
 }

@@ -33,18 +33,30 @@ export function parseTimeToNanoseconds(value: string | number | bigint): bigint 
 const time = z.union([z.string(), z.number(), z.bigint()]).transform((value, context) => {
   const parsed = parseTimeToNanoseconds(value);
   if (parsed === undefined) {
-    context.addIssue({ code: 'custom', message: `${JSON.stringify(String(value))} is not an RFC 3339 time or unix ms/ns` });
+    context.addIssue({
+      code: 'custom',
+      message: `${JSON.stringify(String(value))} is not an RFC 3339 time or unix ms/ns`,
+    });
     return z.NEVER;
   }
   return parsed;
 });
 
-const reward = z.union([z.number(), z.string().trim().min(1)]).pipe(z.coerce.number()).refine(Number.isFinite, 'must be a finite number');
+const reward = z
+  .union([z.number(), z.string().trim().min(1)])
+  .pipe(z.coerce.number())
+  .refine(Number.isFinite, 'must be a finite number');
 
-const booleanText = z.union([z.boolean(), z.enum(['true', 'false', '1', '0'])]).transform((value) => value === true || value === 'true' || value === '1');
+const booleanText = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0'])])
+  .transform((value) => value === true || value === 'true' || value === '1');
 
 export const trajectoryFiltersSchema = z.strictObject({
-  trace_id: z.string().regex(/^[0-9a-fA-F]{32}$/, 'must be 32 hexadecimal characters').transform((value) => value.toLowerCase()).optional(),
+  trace_id: z
+    .string()
+    .regex(/^[0-9a-fA-F]{32}$/, 'must be 32 hexadecimal characters')
+    .transform((value) => value.toLowerCase())
+    .optional(),
   agent: z.string().min(1).max(1000).optional(),
   /** Task id (explicit, `msg:...` or `task:...` hash) or the exact task description. */
   task: z.string().min(1).max(10_000).optional(),
@@ -63,6 +75,7 @@ export function describeIssue(error: z.ZodError): string {
   const issue = error.issues[0];
   if (!issue) return 'invalid request';
   const field = issue.path.map(String).join('.') || 'request';
-  if (issue.code === 'unrecognized_keys') return `unknown parameter ${issue.keys.map((key) => JSON.stringify(key)).join(', ')}`;
+  if (issue.code === 'unrecognized_keys')
+    return `unknown parameter ${issue.keys.map((key) => JSON.stringify(key)).join(', ')}`;
   return `${field}: ${issue.message}`;
 }

@@ -43,7 +43,11 @@ export function rewardTotalsByTrajectory(rewards: readonly RewardEntry[]): Map<s
 
 export function finalReward(own: RewardTotals | undefined, root: RewardTotals | undefined): FinalReward {
   const chosen: Array<[RewardEntry | undefined, FinalRewardSource]> = [
-    [own?.feedback, 'feedback'], [own?.span, 'span'], [root?.span, 'span'], [own?.evaluation, 'evaluation'], [root?.evaluation, 'evaluation'],
+    [own?.feedback, 'feedback'],
+    [own?.span, 'span'],
+    [root?.span, 'span'],
+    [own?.evaluation, 'evaluation'],
+    [root?.evaluation, 'evaluation'],
   ];
   for (const [reward, source] of chosen) {
     if (reward) return { final_reward: reward.value, final_reward_source: source };

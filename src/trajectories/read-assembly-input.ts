@@ -7,11 +7,21 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { loadSql } from '../store/sql-files.ts';
 import { airRuleValues } from './air-rewards.ts';
 import {
-  toAssemblySpan, toEvaluationRecord, toFeedbackRecord,
-  type AirRuleValues, type AssemblyInput, type AssemblySpanRow, type EvaluationRow, type FeedbackRow,
+  toAssemblySpan,
+  toEvaluationRecord,
+  toFeedbackRecord,
+  type AirRuleValues,
+  type AssemblyInput,
+  type AssemblySpanRow,
+  type EvaluationRow,
+  type FeedbackRow,
 } from './assembly-input.ts';
 
-export async function queryRows<T>(client: ClickHouseClient, file: string, params: Record<string, unknown>): Promise<T[]> {
+export async function queryRows<T>(
+  client: ClickHouseClient,
+  file: string,
+  params: Record<string, unknown>,
+): Promise<T[]> {
   const result = await client.query({ query: loadSql(file), query_params: params, format: 'JSONEachRow' });
   return result.json<T>();
 }
@@ -26,7 +36,8 @@ export async function readAssemblyInput(
   traceIds: string[],
   airRules?: AirRuleValues,
 ): Promise<AssemblyInput> {
-  if (traceIds.length === 0) return { tenant, spans: [], evaluations: [], feedback: [], airRules: airRules ?? new Map() };
+  if (traceIds.length === 0)
+    return { tenant, spans: [], evaluations: [], feedback: [], airRules: airRules ?? new Map() };
   const params = { tenant, trace_ids: traceIds };
   const [spans, evaluations, feedback, rules] = await Promise.all([
     queryRows<AssemblySpanRow>(client, 'queries/assembly-spans.sql', params),

@@ -11,7 +11,12 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Trajectory, TrajectorySummary } from '../model/trajectory.ts';
-import { assembleTrajectories, toTrajectory, type AssembledSummary, type AssembledTrajectory } from './assemble-trajectory.ts';
+import {
+  assembleTrajectories,
+  toTrajectory,
+  type AssembledSummary,
+  type AssembledTrajectory,
+} from './assemble-trajectory.ts';
 import { addToGroup, emptyGroup, type GroupStats } from './credit.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { TrajectoryFilters } from './filters.ts';
@@ -61,7 +66,9 @@ export async function readSummaries(
   // An empty list would mean "every trace" to the query.
   if (traceIds.length === 0) return [];
   const rows = await queryRows<SummaryRow>(client, 'queries/trajectory-summary-page.sql', {
-    ...summaryPageParams(tenant, filters, settings), trace_ids: traceIds, limit: maxSummariesOfTraces,
+    ...summaryPageParams(tenant, filters, settings),
+    trace_ids: traceIds,
+    limit: maxSummariesOfTraces,
   });
   return rows.map(toSummary);
 }
@@ -104,16 +111,26 @@ function toGroupStats(row: GroupStatsRow | undefined): GroupStats {
 }
 
 async function readGroupStats(
-  client: ClickHouseClient, tenant: string, traceIds: string[], taskIds: string[], settings: TrajectorySettings,
+  client: ClickHouseClient,
+  tenant: string,
+  traceIds: string[],
+  taskIds: string[],
+  settings: TrajectorySettings,
 ): Promise<GroupStatsRow[]> {
   return queryRows<GroupStatsRow>(client, 'queries/trajectory-group-stats.sql', {
-    tenant, trace_ids: traceIds, task_ids: taskIds, quiet_seconds: settings.quietSeconds,
+    tenant,
+    trace_ids: traceIds,
+    task_ids: taskIds,
+    quiet_seconds: settings.quietSeconds,
   });
 }
 
 /** Every trajectory of `traceIds`, assembled live, with the clock of this call. */
 async function assembleLive(
-  client: ClickHouseClient, tenant: string, traceIds: string[], settings: TrajectorySettings,
+  client: ClickHouseClient,
+  tenant: string,
+  traceIds: string[],
+  settings: TrajectorySettings,
 ): Promise<AssembledTrajectory[]> {
   const input = await readAssemblyInput(client, tenant, traceIds);
   return assembleTrajectories(input, { nowMillis: Date.now(), quietSeconds: settings.quietSeconds });
@@ -121,7 +138,10 @@ async function assembleLive(
 
 /** The live summary of one trajectory (feedback resolves its trace through this), undefined when unknown. */
 export async function findTrajectorySummary(
-  client: ClickHouseClient, tenant: string, id: string, options: Partial<TrajectorySettings> = {},
+  client: ClickHouseClient,
+  tenant: string,
+  id: string,
+  options: Partial<TrajectorySettings> = {},
 ): Promise<AssembledSummary | undefined> {
   if (!parseTrajectoryId(id)) return undefined;
   const traceIds = await traceIdsForTrajectory(client, tenant, id);
@@ -140,7 +160,9 @@ export async function getTrajectories(
   options: Partial<TrajectorySettings> = {},
 ): Promise<Array<Trajectory | undefined>> {
   const settings = resolveTrajectorySettings(options);
-  const traceIdLists = await Promise.all(ids.map((id) => (parseTrajectoryId(id) ? traceIdsForTrajectory(client, tenant, id) : Promise.resolve([]))));
+  const traceIdLists = await Promise.all(
+    ids.map((id) => (parseTrajectoryId(id) ? traceIdsForTrajectory(client, tenant, id) : Promise.resolve([]))),
+  );
   const traceIds = [...new Set(traceIdLists.flat())];
   if (traceIds.length === 0) return ids.map(() => undefined);
   // The group query guesses the task ids from the stored summaries of these traces, so it runs beside the reads.
@@ -149,25 +171,31 @@ export async function getTrajectories(
     readGroupStats(client, tenant, traceIds, [], settings),
   ]);
   const byId = new Map(trajectories.map((trajectory) => [trajectory.summary.id, trajectory]));
-  const requestedTasks = new Set(ids.map((id) => byId.get(id)?.summary.task_id ?? '').filter((taskId) => taskId !== ''));
+  const requestedTasks = new Set(
+    ids.map((id) => byId.get(id)?.summary.task_id ?? '').filter((taskId) => taskId !== ''),
+  );
   const storedByTask = new Map(stats.map((row) => [row.task_id, row]));
   // Stored summaries had other task ids (not summarized yet, or stale): ask for the missing ones.
   const missing = [...requestedTasks].filter((taskId) => !storedByTask.has(taskId));
   if (missing.length > 0) {
-    for (const row of await readGroupStats(client, tenant, traceIds, missing, settings)) storedByTask.set(row.task_id, row);
+    for (const row of await readGroupStats(client, tenant, traceIds, missing, settings))
+      storedByTask.set(row.task_id, row);
   }
   const groups = new Map<string, GroupStats>();
   for (const taskId of requestedTasks) {
     let group = toGroupStats(storedByTask.get(taskId));
     // The assembled traces' own members count with their live values; their stored summaries were excluded.
     for (const { summary } of trajectories) {
-      if (summary.task_id === taskId && summary.final_reward !== null && summary.complete) group = addToGroup(group, summary.final_reward);
+      if (summary.task_id === taskId && summary.final_reward !== null && summary.complete)
+        group = addToGroup(group, summary.final_reward);
     }
     groups.set(taskId, group);
   }
   return ids.map((id) => {
     const trajectory = byId.get(id);
-    return trajectory ? toTrajectory(trajectory, groups.get(trajectory.summary.task_id) ?? emptyGroup, settings.gamma) : undefined;
+    return trajectory
+      ? toTrajectory(trajectory, groups.get(trajectory.summary.task_id) ?? emptyGroup, settings.gamma)
+      : undefined;
   });
 }
 

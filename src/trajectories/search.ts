@@ -37,10 +37,17 @@ function textHash(text: string): string {
 }
 
 /** Embeddings of `texts`, from the cache where present; missing ones are embedded and stored. */
-async function cachedEmbeddings(client: ClickHouseClient, tenant: string, embeddings: EmbeddingClient, texts: string[]): Promise<Map<string, number[]>> {
+async function cachedEmbeddings(
+  client: ClickHouseClient,
+  tenant: string,
+  embeddings: EmbeddingClient,
+  texts: string[],
+): Promise<Map<string, number[]>> {
   const byHash = new Map(texts.map((text) => [textHash(text), text]));
   const cached = await queryRows<{ text_hash: string; embedding: number[] }>(client, 'queries/text-embeddings.sql', {
-    tenant, model: embeddings.model, hashes: [...byHash.keys()],
+    tenant,
+    model: embeddings.model,
+    hashes: [...byHash.keys()],
   });
   const vectors = new Map(cached.map((row) => [row.text_hash, row.embedding]));
   const missing = [...byHash.keys()].filter((hash) => !vectors.has(hash));
@@ -49,7 +56,12 @@ async function cachedEmbeddings(client: ClickHouseClient, tenant: string, embedd
     missing.forEach((hash, index) => vectors.set(hash, computed[index] as number[]));
     await client.insert({
       table: 'text_embeddings',
-      values: missing.map((hash, index) => ({ tenant, model: embeddings.model, text_hash: hash, embedding: computed[index] })),
+      values: missing.map((hash, index) => ({
+        tenant,
+        model: embeddings.model,
+        text_hash: hash,
+        embedding: computed[index],
+      })),
       format: 'JSONEachRow',
     });
   }
@@ -86,7 +98,10 @@ export async function searchTrajectories(
       return candidate?.task_text || candidate?.user_text || '';
     };
     const texts = [...new Set(summaries.map((summary) => textOf(summary.trace_id)).filter((text) => text !== ''))];
-    const [[queryVector], vectors] = await Promise.all([embeddings.embed([query.q]), cachedEmbeddings(client, tenant, embeddings, texts)]);
+    const [[queryVector], vectors] = await Promise.all([
+      embeddings.embed([query.q]),
+      cachedEmbeddings(client, tenant, embeddings, texts),
+    ]);
     similarityOf = (traceId: string) => {
       const vector = vectors.get(textOf(traceId));
       return vector && queryVector ? cosineSimilarity(queryVector, vector) : 0;

@@ -17,7 +17,8 @@ function numberFromEnvironment(name: string, environment: NodeJS.ProcessEnv): nu
   const text = environment[name];
   if (text === undefined || text === '') return undefined;
   const value = Number(text);
-  if (!Number.isFinite(value)) throw new Error(`environment variable ${name} = ${JSON.stringify(text)} is not a number`);
+  if (!Number.isFinite(value))
+    throw new Error(`environment variable ${name} = ${JSON.stringify(text)} is not a number`);
   return value;
 }
 
@@ -25,7 +26,8 @@ export function resolveTrajectorySettings(
   options: Partial<TrajectorySettings> = {},
   environment: NodeJS.ProcessEnv = process.env,
 ): TrajectorySettings {
-  const quietSeconds = options.quietSeconds ?? numberFromEnvironment('TRAJECTORIES_QUIET_SECONDS', environment) ?? defaultQuietSeconds;
+  const quietSeconds =
+    options.quietSeconds ?? numberFromEnvironment('TRAJECTORIES_QUIET_SECONDS', environment) ?? defaultQuietSeconds;
   const gamma = options.gamma ?? numberFromEnvironment('TRAJECTORIES_GAMMA', environment) ?? defaultGamma;
   if (!(quietSeconds >= 0)) throw new Error(`quietSeconds = ${quietSeconds}: must be >= 0`);
   if (!(gamma >= 0 && gamma <= 1)) throw new Error(`gamma = ${gamma}: must be between 0 and 1`);

@@ -19,7 +19,11 @@ export function nextSummaryVersion(): bigint {
   return lastVersion;
 }
 
-export function toSummaryRow(tenant: string, trajectory: AssembledTrajectory, version: bigint): Record<string, unknown> {
+export function toSummaryRow(
+  tenant: string,
+  trajectory: AssembledTrajectory,
+  version: bigint,
+): Record<string, unknown> {
   const { summary } = trajectory;
   return {
     tenant,
@@ -54,10 +58,16 @@ export function toSummaryRow(tenant: string, trajectory: AssembledTrajectory, ve
 }
 
 async function rolloutTraceIds(client: ClickHouseClient, tenant: string, pairs: Set<string>): Promise<string[]> {
-  const found = await Promise.all([...pairs].map(async (pair) => {
-    const [rolloutId, attemptId] = JSON.parse(pair) as [string, string];
-    return queryRows<{ trace_id: string }>(client, 'queries/rollout-traces.sql', { tenant, rollout_id: rolloutId, attempt_id: attemptId });
-  }));
+  const found = await Promise.all(
+    [...pairs].map(async (pair) => {
+      const [rolloutId, attemptId] = JSON.parse(pair) as [string, string];
+      return queryRows<{ trace_id: string }>(client, 'queries/rollout-traces.sql', {
+        tenant,
+        rollout_id: rolloutId,
+        attempt_id: attemptId,
+      });
+    }),
+  );
   return found.flat().map((row) => row.trace_id);
 }
 
@@ -75,7 +85,11 @@ export async function summarizeTraces(
   if (traceIds.length === 0) return { trajectories: 0, tombstones: 0 };
   let traces = [...new Set(traceIds)];
   let input = await readAssemblyInput(client, tenant, traces, options.airRules);
-  const rollouts = new Set(input.spans.filter((span) => span.rollout_id !== '').map((span) => JSON.stringify([span.rollout_id, span.attempt_id])));
+  const rollouts = new Set(
+    input.spans
+      .filter((span) => span.rollout_id !== '')
+      .map((span) => JSON.stringify([span.rollout_id, span.attempt_id])),
+  );
   if (rollouts.size > 0) {
     const wider = [...new Set([...traces, ...(await rolloutTraceIds(client, tenant, rollouts))])];
     if (wider.length > traces.length) {
@@ -86,7 +100,10 @@ export async function summarizeTraces(
   // `complete` is not stored, so the clock does not matter here.
   const trajectories = assembleTrajectories(input, { nowMillis: 0, quietSeconds: 0 });
   const existing = await queryRows<{ start_ns: string; id: string; trace_id: string }>(
-    client, 'queries/summary-keys-of-traces.sql', { tenant, trace_ids: traces });
+    client,
+    'queries/summary-keys-of-traces.sql',
+    { tenant, trace_ids: traces },
+  );
   const version = nextSummaryVersion();
   const keep = new Set(trajectories.map((trajectory) => `${trajectory.start_ns}/${trajectory.summary.id}`));
   const rows = trajectories.map((trajectory) => toSummaryRow(tenant, trajectory, version));
@@ -94,7 +111,14 @@ export async function summarizeTraces(
   for (const key of existing) {
     if (keep.has(`${key.start_ns}/${key.id}`)) continue;
     tombstones++;
-    rows.push({ tenant, start_ns: key.start_ns, id: key.id, trace_id: key.trace_id, version: version.toString(), is_deleted: 1 });
+    rows.push({
+      tenant,
+      start_ns: key.start_ns,
+      id: key.id,
+      trace_id: key.trace_id,
+      version: version.toString(),
+      is_deleted: 1,
+    });
   }
   if (rows.length > 0) await client.insert({ table: 'trajectory_summaries', values: rows, format: 'JSONEachRow' });
   return { trajectories: trajectories.length, tombstones };

@@ -22,7 +22,11 @@ export function parseTrajectoryId(id: string): TrajectoryIdParts | undefined {
     const [rollout, attempt, extra] = id.slice(3).split('.');
     if (!rollout || extra !== undefined) return undefined;
     try {
-      return { kind: 'agent-lightning', rolloutId: decodeURIComponent(rollout), attemptId: attempt === undefined ? '' : decodeURIComponent(attempt) };
+      return {
+        kind: 'agent-lightning',
+        rolloutId: decodeURIComponent(rollout),
+        attemptId: attempt === undefined ? '' : decodeURIComponent(attempt),
+      };
     } catch {
       return undefined;
     }

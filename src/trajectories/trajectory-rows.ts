@@ -8,7 +8,17 @@ import { parseJsonText } from '../store/json-text.ts';
 
 type Numeric = number | string;
 
-export interface SummaryRow extends Omit<TrajectorySummary, 'duration_ms' | 'turn_count' | 'tool_call_count' | 'error_count' | 'input_tokens' | 'output_tokens' | 'final_reward' | 'complete'> {
+export interface SummaryRow extends Omit<
+  TrajectorySummary,
+  | 'duration_ms'
+  | 'turn_count'
+  | 'tool_call_count'
+  | 'error_count'
+  | 'input_tokens'
+  | 'output_tokens'
+  | 'final_reward'
+  | 'complete'
+> {
   duration_ms: Numeric;
   turn_count: Numeric;
   tool_call_count: Numeric;
@@ -31,7 +41,9 @@ export interface TurnRow {
   new_messages: string;
   output_message: string;
   finish_reason: string;
-  tool_calls: Array<Omit<ToolExecution, 'air_reward' | 'status'> & { status: string; air_rule: string; air_reward: Numeric }>;
+  tool_calls: Array<
+    Omit<ToolExecution, 'air_reward' | 'status'> & { status: string; air_rule: string; air_reward: Numeric }
+  >;
   input_tokens: Numeric | null;
   output_tokens: Numeric | null;
   latency_ms: Numeric;
@@ -56,10 +68,11 @@ export interface CreditRow {
   group_std: Numeric | null;
 }
 
-
 const optionalNumber = (value: Numeric | null): number | null => (value === null ? null : Number(value));
 
-export function toSummary(row: SummaryRow): TrajectorySummary & { final_reward_source: string; root_trajectory_id: string } {
+export function toSummary(
+  row: SummaryRow,
+): TrajectorySummary & { final_reward_source: string; root_trajectory_id: string } {
   return {
     ...row,
     duration_ms: Number(row.duration_ms),
@@ -106,7 +119,9 @@ export function toReward(row: RewardRow): Reward {
   return { ...row, value: Number(row.value) };
 }
 
-export function toCredit(row: CreditRow): TurnCredit & { group_size: number | null; group_mean: number | null; group_std: number | null } {
+export function toCredit(
+  row: CreditRow,
+): TurnCredit & { group_size: number | null; group_mean: number | null; group_std: number | null } {
   return {
     turn_index: Number(row.turn_index),
     span_id: row.span_id,

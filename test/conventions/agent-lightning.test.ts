@@ -7,7 +7,11 @@ import { describe, expect, test } from 'vitest';
 import { mapSpan } from '../../src/conventions/index.ts';
 import { fixtureSpan } from './fixture-span.ts';
 
-const ROLLOUT_RESOURCE = { 'service.name': 'agent', 'agentlightning.rollout_id': 'ro-1', 'agentlightning.attempt_id': 'at-1' };
+const ROLLOUT_RESOURCE = {
+  'service.name': 'agent',
+  'agentlightning.rollout_id': 'ro-1',
+  'agentlightning.attempt_id': 'at-1',
+};
 
 describe('Agent Lightning spans', () => {
   test('maps a multi-dimensional reward annotation span to a reward span, primary dimension first', () => {
@@ -48,10 +52,21 @@ describe('Agent Lightning spans', () => {
     const mapping = mapSpan(
       fixtureSpan({
         resourceAttributes: ROLLOUT_RESOURCE,
-        attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'qwen2.5', 'gen_ai.usage.input_tokens': 12 },
+        attributes: {
+          'gen_ai.operation.name': 'chat',
+          'gen_ai.request.model': 'qwen2.5',
+          'gen_ai.usage.input_tokens': 12,
+        },
       }),
     );
-    expect(mapping).toMatchObject({ kind: 'llm', convention: 'genai', model: 'qwen2.5', input_tokens: 12, rollout_id: 'ro-1', attempt_id: 'at-1' });
+    expect(mapping).toMatchObject({
+      kind: 'llm',
+      convention: 'genai',
+      model: 'qwen2.5',
+      input_tokens: 12,
+      rollout_id: 'ro-1',
+      attempt_id: 'at-1',
+    });
   });
 
   test('prefers span-level ids over the resource and ignores the empty ids set between rollouts', () => {

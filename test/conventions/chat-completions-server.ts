@@ -62,7 +62,9 @@ export const CONVERSATION = [
   {
     role: 'assistant' as const,
     content: null,
-    tool_calls: [{ id: 'call_oslo', type: 'function' as const, function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } }],
+    tool_calls: [
+      { id: 'call_oslo', type: 'function' as const, function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } },
+    ],
   },
   { role: 'tool' as const, tool_call_id: 'call_oslo', content: '{"temperature":3}' },
 ];

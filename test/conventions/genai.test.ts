@@ -19,7 +19,10 @@ const PARALLEL_CALLS = [
 
 describe('GenAI semconv spans', () => {
   test('maps JSON-string messages from the real Traceloop OpenAI instrumentation', async () => {
-    const spans = await spansFromInstrumentedChatCall(new OpenAIInstrumentation({ traceContent: true }), 'client-class');
+    const spans = await spansFromInstrumentedChatCall(
+      new OpenAIInstrumentation({ traceContent: true }),
+      'client-class',
+    );
     expect(spans).toHaveLength(1);
     const mapping = mapSpan(spans[0]!);
     expect(mapping).toMatchObject({
@@ -32,15 +35,25 @@ describe('GenAI semconv spans', () => {
       response_id: 'chatcmpl-test-1',
       input_tokens: 50,
       output_tokens: 20,
-      tool_definitions: [{ type: 'function', function: { name: 'get_weather', description: 'Current weather for a city' } }],
+      tool_definitions: [
+        { type: 'function', function: { name: 'get_weather', description: 'Current weather for a city' } },
+      ],
     });
     expect(mapping.input_messages).toEqual([
       { role: 'system', content: 'You are a weather assistant.' },
       { role: 'user', content: 'Weather in Oslo, Paris and Rome?' },
-      { role: 'assistant', content: null, tool_calls: [{ id: 'call_oslo', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } }] },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [
+          { id: 'call_oslo', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } },
+        ],
+      },
       { role: 'tool', tool_call_id: 'call_oslo', content: '{"temperature":3}' },
     ]);
-    expect(mapping.output_messages).toEqual([{ role: 'assistant', content: null, tool_calls: PARALLEL_CALLS, finish_reason: 'tool_call' }]);
+    expect(mapping.output_messages).toEqual([
+      { role: 'assistant', content: null, tool_calls: PARALLEL_CALLS, finish_reason: 'tool_call' },
+    ]);
     expect(mapping.finish_reasons).toEqual(['tool_call']);
   });
 
@@ -54,12 +67,25 @@ describe('GenAI semconv spans', () => {
           'gen_ai.request.model': 'gemini-2.5-pro',
           'gen_ai.system_instructions': [{ type: 'text', content: 'You are terse.' }],
           'gen_ai.input.messages': [
-            { role: 'user', parts: [{ type: 'text', content: 'Describe it' }, { type: 'uri', modality: 'image', uri: 'gs://bucket/cat.png' }] },
+            {
+              role: 'user',
+              parts: [
+                { type: 'text', content: 'Describe it' },
+                { type: 'uri', modality: 'image', uri: 'gs://bucket/cat.png' },
+              ],
+            },
             { role: 'model', parts: [{ type: 'tool_call', id: 'call_1', name: 'lookup', arguments: { q: 'cat' } }] },
             { role: 'tool', parts: [{ type: 'tool_call_response', id: 'call_1', result: { found: true } }] },
           ],
           'gen_ai.output.messages': [
-            { role: 'model', parts: [{ type: 'reasoning', content: 'It is a cat.' }, { type: 'text', content: 'A cat.' }], finish_reason: 'stop' },
+            {
+              role: 'model',
+              parts: [
+                { type: 'reasoning', content: 'It is a cat.' },
+                { type: 'text', content: 'A cat.' },
+              ],
+              finish_reason: 'stop',
+            },
           ],
           'gen_ai.usage.input_tokens': 100n,
           'gen_ai.usage.output_tokens': 30,
@@ -89,11 +115,23 @@ describe('GenAI semconv spans', () => {
     });
     expect(mapping.input_messages).toEqual([
       { role: 'system', content: 'You are terse.' },
-      { role: 'user', content: [{ type: 'text', text: 'Describe it' }, { type: 'uri', modality: 'image', uri: 'gs://bucket/cat.png' }] },
-      { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'lookup', arguments: '{"q":"cat"}' } }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'Describe it' },
+          { type: 'uri', modality: 'image', uri: 'gs://bucket/cat.png' },
+        ],
+      },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'lookup', arguments: '{"q":"cat"}' } }],
+      },
       { role: 'tool', tool_call_id: 'call_1', content: '{"found":true}' },
     ]);
-    expect(mapping.output_messages).toEqual([{ role: 'assistant', content: 'A cat.', reasoning: 'It is a cat.', finish_reason: 'stop' }]);
+    expect(mapping.output_messages).toEqual([
+      { role: 'assistant', content: 'A cat.', reasoning: 'It is a cat.', finish_reason: 'stop' },
+    ]);
   });
 
   test('reads the replaced names: gen_ai.system and prompt/completion token counts', () => {
@@ -108,7 +146,13 @@ describe('GenAI semconv spans', () => {
         },
       }),
     );
-    expect(mapping).toMatchObject({ kind: 'llm', provider: 'openai', model: 'gpt-3.5-turbo-instruct', input_tokens: 11, output_tokens: 7 });
+    expect(mapping).toMatchObject({
+      kind: 'llm',
+      provider: 'openai',
+      model: 'gpt-3.5-turbo-instruct',
+      input_tokens: 11,
+      output_tokens: 7,
+    });
   });
 
   test('falls back to legacy per-message span events when the message attributes are absent', () => {
@@ -120,17 +164,30 @@ describe('GenAI semconv spans', () => {
           { name: 'gen_ai.user.message', attributes: { content: 'Weather?' } },
           {
             name: 'gen_ai.assistant.message',
-            attributes: { tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: { city: 'Paris' } } }] },
+            attributes: {
+              tool_calls: [
+                { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: { city: 'Paris' } } },
+              ],
+            },
           },
           { name: 'gen_ai.tool.message', attributes: { id: 'call_1', content: 'rainy' } },
-          { name: 'gen_ai.choice', attributes: { index: 0, finish_reason: 'stop', message: { role: 'assistant', content: 'It is rainy.' } } },
+          {
+            name: 'gen_ai.choice',
+            attributes: { index: 0, finish_reason: 'stop', message: { role: 'assistant', content: 'It is rainy.' } },
+          },
         ],
       }),
     );
     expect(mapping.input_messages).toEqual([
       { role: 'system', content: 'Be brief.' },
       { role: 'user', content: 'Weather?' },
-      { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [
+          { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+        ],
+      },
       { role: 'tool', tool_call_id: 'call_1', content: 'rainy' },
     ]);
     expect(mapping.output_messages).toEqual([{ role: 'assistant', content: 'It is rainy.', finish_reason: 'stop' }]);
@@ -174,24 +231,42 @@ describe('GenAI semconv spans', () => {
         },
       }),
     );
-    expect(invoke).toMatchObject({ kind: 'agent', convention: 'genai', agent_name: 'Weather agent', agent_id: 'asst_1', conversation_id: 'conv-2' });
+    expect(invoke).toMatchObject({
+      kind: 'agent',
+      convention: 'genai',
+      agent_name: 'Weather agent',
+      agent_id: 'asst_1',
+      conversation_id: 'conv-2',
+    });
     expect(invoke.input_tokens).toBeUndefined();
     expect(invoke.output_tokens).toBeUndefined();
     expect(mapSpan(fixtureSpan({ attributes: { 'gen_ai.operation.name': 'create_agent' } })).kind).toBe('agent');
   });
 
   test('maps embeddings spans to other', () => {
-    const mapping = mapSpan(fixtureSpan({ attributes: { 'gen_ai.operation.name': 'embeddings', 'gen_ai.request.model': 'text-embedding-3-small' } }));
+    const mapping = mapSpan(
+      fixtureSpan({
+        attributes: { 'gen_ai.operation.name': 'embeddings', 'gen_ai.request.model': 'text-embedding-3-small' },
+      }),
+    );
     expect(mapping).toMatchObject({ kind: 'other', operation: 'embeddings', model: 'text-embedding-3-small' });
   });
 
   test('maps a span without any known convention to kind other and convention none', () => {
-    expect(mapSpan(fixtureSpan({ attributes: { 'http.method': 'GET' } }))).toEqual({ kind: 'other', convention: 'none' });
+    expect(mapSpan(fixtureSpan({ attributes: { 'http.method': 'GET' } }))).toEqual({
+      kind: 'other',
+      convention: 'none',
+    });
   });
 
   test('keeps the text of messages that are not in the parts shape', () => {
     const mapping = mapSpan(
-      fixtureSpan({ attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.input.messages': '[{"role":"human","content":"hello"}]' } }),
+      fixtureSpan({
+        attributes: {
+          'gen_ai.operation.name': 'chat',
+          'gen_ai.input.messages': '[{"role":"human","content":"hello"}]',
+        },
+      }),
     );
     expect(mapping.input_messages).toEqual([{ role: 'user', content: 'hello' }]);
   });
@@ -221,7 +296,14 @@ describe('GenAI semconv spans', () => {
                 { type: 'tool_call_response', id: 'call_1', response: { content: 'ok', status: 200 } },
                 { type: 'tool_call_response', id: 'call_2', response: ['doc1', 'doc2'] },
                 { type: 'tool_call_response', id: 'call_3', response: 'plain text' },
-                { type: 'tool_call_response', id: 'call_4', response: [{ type: 'text', text: 'from ' }, { type: 'text', text: 'parts' }] },
+                {
+                  type: 'tool_call_response',
+                  id: 'call_4',
+                  response: [
+                    { type: 'text', text: 'from ' },
+                    { type: 'text', text: 'parts' },
+                  ],
+                },
               ],
             },
           ],
@@ -267,9 +349,16 @@ describe('GenAI semconv spans', () => {
       },
     );
     expect(genAiMapper.map(fixtureSpan({ attributes }))).toBeUndefined();
-    expect([...read].filter((key) => !key.startsWith('trajectory.')).sort()).toEqual(
-      ['gen_ai.agent.name', 'gen_ai.input.messages', 'gen_ai.operation.name', 'gen_ai.output.messages', 'gen_ai.provider.name', 'gen_ai.request.model', 'gen_ai.system', 'gen_ai.tool.name'],
-    );
+    expect([...read].filter((key) => !key.startsWith('trajectory.')).sort()).toEqual([
+      'gen_ai.agent.name',
+      'gen_ai.input.messages',
+      'gen_ai.operation.name',
+      'gen_ai.output.messages',
+      'gen_ai.provider.name',
+      'gen_ai.request.model',
+      'gen_ai.system',
+      'gen_ai.tool.name',
+    ]);
   });
 
   test('loses only the depth of an attribute nested thousands of levels deep, not the span mapping', () => {
@@ -286,7 +375,13 @@ describe('GenAI semconv spans', () => {
         },
       }),
     );
-    expect(mapping).toMatchObject({ kind: 'tool', convention: 'genai', tool_name: 'explode', tool_call_id: 'call_deep', tool_result: 'done' });
+    expect(mapping).toMatchObject({
+      kind: 'tool',
+      convention: 'genai',
+      tool_name: 'explode',
+      tool_call_id: 'call_deep',
+      tool_result: 'done',
+    });
     expect(mapping.tool_arguments).toMatch(/^\{"nested":\{"nested":.*"\[nested too deep\]"\}+$/);
   });
 });

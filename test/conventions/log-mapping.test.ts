@@ -41,7 +41,13 @@ describe('GenAI log events', () => {
   });
 
   test('keeps an evaluation without a score as a null score', () => {
-    const mapping = mapLogRecord(logRecord('', null, { 'event.name': 'gen_ai.evaluation.result', 'gen_ai.evaluation.name': 'Toxicity', 'gen_ai.evaluation.score.label': 'pass' }));
+    const mapping = mapLogRecord(
+      logRecord('', null, {
+        'event.name': 'gen_ai.evaluation.result',
+        'gen_ai.evaluation.name': 'Toxicity',
+        'gen_ai.evaluation.score.label': 'pass',
+      }),
+    );
     expect(mapping.evaluation).toEqual({ name: 'Toxicity', score: null, label: 'pass', explanation: '' });
   });
 
@@ -51,11 +57,23 @@ describe('GenAI log events', () => {
     [
       'gen_ai.assistant.message',
       { tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'lookup', arguments: '{"q":1}' } }] },
-      { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'lookup', arguments: '{"q":1}' } }] },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'lookup', arguments: '{"q":1}' } }],
+      },
     ],
-    ['gen_ai.tool.message', { id: 'call_1', content: { rows: 3 } }, { role: 'tool', tool_call_id: 'call_1', content: '{"rows":3}' }],
+    [
+      'gen_ai.tool.message',
+      { id: 'call_1', content: { rows: 3 } },
+      { role: 'tool', tool_call_id: 'call_1', content: '{"rows":3}' },
+    ],
   ] as const)('maps %s to an input message', (eventName, body, message) => {
-    expect(mapLogRecord(logRecord(eventName, body as AttributeValue))).toEqual({ event_name: eventName, message, message_direction: 'input' });
+    expect(mapLogRecord(logRecord(eventName, body as AttributeValue))).toEqual({
+      event_name: eventName,
+      message,
+      message_direction: 'input',
+    });
   });
 
   test('maps gen_ai.choice to an output message with its index and finish reason', () => {
@@ -63,7 +81,10 @@ describe('GenAI log events', () => {
       logRecord('gen_ai.choice', {
         index: 1,
         finish_reason: 'tool_calls',
-        message: { content: null, tool_calls: [{ id: 'call_2', type: 'function', function: { name: 'lookup', arguments: { q: 2 } } }] },
+        message: {
+          content: null,
+          tool_calls: [{ id: 'call_2', type: 'function', function: { name: 'lookup', arguments: { q: 2 } } }],
+        },
       }),
     );
     expect(mapping).toEqual({
@@ -87,7 +108,8 @@ describe('GenAI log events', () => {
         'gen_ai.usage.input_tokens': 9,
         'gen_ai.system_instructions': '[{"type":"text","content":"Be brief."}]',
         'gen_ai.input.messages': '[{"role":"user","parts":[{"type":"text","content":"Hi"}]}]',
-        'gen_ai.output.messages': '[{"role":"assistant","parts":[{"type":"text","content":"Hello"}],"finish_reason":"stop"}]',
+        'gen_ai.output.messages':
+          '[{"role":"assistant","parts":[{"type":"text","content":"Hello"}],"finish_reason":"stop"}]',
       }),
     );
     expect(mapping.event_name).toBe('gen_ai.client.inference.operation.details');

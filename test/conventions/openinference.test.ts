@@ -24,7 +24,9 @@ describe('OpenInference spans', () => {
       cache_read_tokens: 10,
       reasoning_tokens: 5,
       finish_reasons: ['tool_calls'],
-      tool_definitions: [{ type: 'function', function: { name: 'get_weather', description: 'Current weather for a city' } }],
+      tool_definitions: [
+        { type: 'function', function: { name: 'get_weather', description: 'Current weather for a city' } },
+      ],
     });
     expect(mapping.input_messages).toEqual([
       { role: 'system', content: 'You are a weather assistant.' },
@@ -32,7 +34,9 @@ describe('OpenInference spans', () => {
       {
         role: 'assistant',
         content: null,
-        tool_calls: [{ id: 'call_oslo', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } }],
+        tool_calls: [
+          { id: 'call_oslo', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } },
+        ],
       },
       { role: 'tool', content: '{"temperature":3}', tool_call_id: 'call_oslo' },
     ]);
@@ -124,7 +128,9 @@ describe('OpenInference spans', () => {
   });
 
   test('maps CHAIN spans to other', () => {
-    expect(mapSpan(fixtureSpan({ attributes: { 'openinference.span.kind': 'CHAIN', 'input.value': 'x' } }))).toMatchObject({
+    expect(
+      mapSpan(fixtureSpan({ attributes: { 'openinference.span.kind': 'CHAIN', 'input.value': 'x' } })),
+    ).toMatchObject({
       kind: 'other',
       convention: 'openinference',
       operation: 'chain',
@@ -139,12 +145,17 @@ describe('OpenInference spans', () => {
           'llm.output_messages.0.message.role': 'assistant',
           'llm.output_messages.0.message.tool_calls.0.tool_call.id': 'call_1',
           'llm.output_messages.0.message.tool_calls.0.tool_call.function.name': 'get_order',
-          'llm.output_messages.0.message.tool_calls.0.tool_call.function.arguments': '{"order_id": 12345678901234567890, "note": "a\\u00e9"}',
+          'llm.output_messages.0.message.tool_calls.0.tool_call.function.arguments':
+            '{"order_id": 12345678901234567890, "note": "a\\u00e9"}',
         },
       }),
     );
     expect(mapping.output_messages?.[0]?.tool_calls).toEqual([
-      { id: 'call_1', type: 'function', function: { name: 'get_order', arguments: '{"order_id": 12345678901234567890, "note": "a\\u00e9"}' } },
+      {
+        id: 'call_1',
+        type: 'function',
+        function: { name: 'get_order', arguments: '{"order_id": 12345678901234567890, "note": "a\\u00e9"}' },
+      },
     ]);
   });
 

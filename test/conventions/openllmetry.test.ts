@@ -59,13 +59,26 @@ describe('OpenLLMetry spans', () => {
       cache_read_tokens: 30,
       finish_reasons: ['tool_calls'],
       tool_definitions: [
-        { type: 'function', function: { name: 'get_weather', description: 'Current weather for a city', parameters: { type: 'object', properties: { city: { type: 'string' } } } } },
+        {
+          type: 'function',
+          function: {
+            name: 'get_weather',
+            description: 'Current weather for a city',
+            parameters: { type: 'object', properties: { city: { type: 'string' } } },
+          },
+        },
       ],
     });
     expect(mapping.input_messages).toEqual([
       { role: 'system', content: 'You are a weather assistant.' },
       { role: 'user', content: 'Weather in Oslo?' },
-      { role: 'assistant', content: null, tool_calls: [{ id: 'call_oslo', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } }] },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [
+          { id: 'call_oslo', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } },
+        ],
+      },
       { role: 'tool', content: '{"temperature":3}', tool_call_id: 'call_oslo' },
     ]);
     expect(mapping.output_messages).toEqual([
@@ -103,11 +116,15 @@ describe('OpenLLMetry spans', () => {
   });
 
   test('maps agent spans with their entity name and workflow spans as other', () => {
-    expect(mapSpan(fixtureSpan({ attributes: { 'traceloop.span.kind': 'agent', 'traceloop.entity.name': 'planner' } }))).toMatchObject({
+    expect(
+      mapSpan(fixtureSpan({ attributes: { 'traceloop.span.kind': 'agent', 'traceloop.entity.name': 'planner' } })),
+    ).toMatchObject({
       kind: 'agent',
       agent_name: 'planner',
     });
-    expect(mapSpan(fixtureSpan({ attributes: { 'traceloop.span.kind': 'workflow', 'traceloop.entity.name': 'trip' } }))).toMatchObject({
+    expect(
+      mapSpan(fixtureSpan({ attributes: { 'traceloop.span.kind': 'workflow', 'traceloop.entity.name': 'trip' } })),
+    ).toMatchObject({
       kind: 'other',
       convention: 'openllmetry',
       operation: 'workflow',
@@ -116,7 +133,13 @@ describe('OpenLLMetry spans', () => {
 
   test('maps completion requests to text_completion', () => {
     const mapping = mapSpan(
-      fixtureSpan({ attributes: { 'llm.request.type': 'completion', 'gen_ai.prompt.0.content': 'Once upon', 'gen_ai.completion.0.content': ' a time' } }),
+      fixtureSpan({
+        attributes: {
+          'llm.request.type': 'completion',
+          'gen_ai.prompt.0.content': 'Once upon',
+          'gen_ai.completion.0.content': ' a time',
+        },
+      }),
     );
     expect(mapping).toMatchObject({
       kind: 'llm',
@@ -127,8 +150,13 @@ describe('OpenLLMetry spans', () => {
   });
 
   test('never reads Object.prototype members for untrusted span kinds and request types', () => {
-    expect(mapSpan(fixtureSpan({ attributes: { 'traceloop.span.kind': 'constructor' } }))).toMatchObject({ kind: 'other', operation: 'constructor' });
-    const mapping = mapSpan(fixtureSpan({ attributes: { 'llm.request.type': 'toString', 'gen_ai.prompt.0.content': 'hi' } }));
+    expect(mapSpan(fixtureSpan({ attributes: { 'traceloop.span.kind': 'constructor' } }))).toMatchObject({
+      kind: 'other',
+      operation: 'constructor',
+    });
+    const mapping = mapSpan(
+      fixtureSpan({ attributes: { 'llm.request.type': 'toString', 'gen_ai.prompt.0.content': 'hi' } }),
+    );
     expect(mapping).toMatchObject({ kind: 'llm', operation: 'chat' });
   });
 
@@ -162,7 +190,12 @@ describe('OpenLLMetry spans', () => {
         },
       }),
     );
-    expect(mapping).toMatchObject({ kind: 'other', convention: 'openllmetry', operation: 'embeddings', model: 'text-embedding-3-small' });
+    expect(mapping).toMatchObject({
+      kind: 'other',
+      convention: 'openllmetry',
+      operation: 'embeddings',
+      model: 'text-embedding-3-small',
+    });
     expect(mapping.input_messages).toBeUndefined();
     expect(mapping.input_tokens).toBeUndefined();
     expect(mapping.output_tokens).toBeUndefined();

@@ -26,7 +26,10 @@ function toAttributes(attributes: OtelAttributes | undefined): Attributes {
 export function readableSpanToOtlp(span: ReadableSpan, resourceAttributes: Attributes = {}): OtlpSpan {
   const context = span.spanContext();
   return {
-    resource: { attributes: { ...toAttributes(span.resource.attributes), ...resourceAttributes }, droppedAttributesCount: 0 },
+    resource: {
+      attributes: { ...toAttributes(span.resource.attributes), ...resourceAttributes },
+      droppedAttributesCount: 0,
+    },
     scope: { name: span.instrumentationScope.name, version: span.instrumentationScope.version ?? '', attributes: {} },
     traceId: context.traceId,
     spanId: context.spanId,

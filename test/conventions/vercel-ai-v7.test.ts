@@ -40,7 +40,12 @@ async function runAgent(): Promise<Array<{ name: string; mapping: SpanMapping }>
           warnings: [],
         };
       }
-      return { content: [{ type: 'text', text: 'Sunny.' }], finishReason: { unified: 'stop', raw: 'stop' }, usage: usage(20, 3), warnings: [] };
+      return {
+        content: [{ type: 'text', text: 'Sunny.' }],
+        finishReason: { unified: 'stop', raw: 'stop' },
+        usage: usage(20, 3),
+        warnings: [],
+      };
     },
   });
   await generateText({
@@ -60,7 +65,10 @@ describe('AI SDK v7 GenAI spans', () => {
     const spans = await runAgent();
     const llm = spans.filter((span) => span.mapping.kind === 'llm').map((span) => span.mapping);
     expect(llm).toHaveLength(2);
-    expect(llm.map((mapping) => [mapping.input_tokens, mapping.output_tokens])).toEqual([[10, 5], [20, 3]]);
+    expect(llm.map((mapping) => [mapping.input_tokens, mapping.output_tokens])).toEqual([
+      [10, 5],
+      [20, 3],
+    ]);
     expect(llm[0]).toMatchObject({ convention: 'genai', operation: 'chat', model: 'mock-model-id' });
     expect(llm[0]?.input_messages?.[0]).toEqual({ role: 'system', content: 'You are a weather assistant.' });
     expect(llm[0]?.input_messages).toContainEqual({ role: 'user', content: 'Weather in Paris?' });
@@ -70,7 +78,9 @@ describe('AI SDK v7 GenAI spans', () => {
     expect(llm[1]?.output_messages?.[0]).toMatchObject({ role: 'assistant', content: 'Sunny.' });
 
     const tools = spans.filter((span) => span.mapping.kind === 'tool').map((span) => span.mapping);
-    expect(tools).toEqual([expect.objectContaining({ tool_name: 'weather', tool_call_id: 'call_paris', tool_arguments: '{"city":"Paris"}' })]);
+    expect(tools).toEqual([
+      expect.objectContaining({ tool_name: 'weather', tool_call_id: 'call_paris', tool_arguments: '{"city":"Paris"}' }),
+    ]);
     expect(JSON.parse(tools[0]!.tool_result ?? 'null')).toEqual({ city: 'Paris', temperature: 20 });
 
     const agents = spans.filter((span) => span.mapping.kind === 'agent').map((span) => span.mapping);

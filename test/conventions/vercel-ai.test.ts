@@ -40,7 +40,12 @@ function twoStepModel() {
           warnings: [],
         };
       }
-      return { content: [{ type: 'text', text: 'Sunny in both.' }], finishReason: { unified: 'stop', raw: 'stop' }, usage: usage(20, 0, 4, 0), warnings: [] };
+      return {
+        content: [{ type: 'text', text: 'Sunny in both.' }],
+        finishReason: { unified: 'stop', raw: 'stop' },
+        usage: usage(20, 0, 4, 0),
+        warnings: [],
+      };
     },
   });
 }
@@ -54,7 +59,11 @@ async function runGenerateText(): Promise<Array<{ name: string; mapping: SpanMap
     prompt: 'Weather in Paris and Rome?',
     tools: { weather },
     stopWhen: stepCountIs(3),
-    experimental_telemetry: { isEnabled: true, tracer: provider.getTracer('ai'), metadata: { 'trajectory.task.id': 'task-7' } },
+    experimental_telemetry: {
+      isEnabled: true,
+      tracer: provider.getTracer('ai'),
+      metadata: { 'trajectory.task.id': 'task-7' },
+    },
   });
   return exporter.getFinishedSpans().map((span) => ({ name: span.name, mapping: mapSpan(readableSpanToOtlp(span)) }));
 }
@@ -90,7 +99,9 @@ describe('Vercel AI SDK spans', () => {
           ],
         },
       ],
-      tool_definitions: [{ type: 'function', function: { name: 'weather', description: 'Current weather for a city' } }],
+      tool_definitions: [
+        { type: 'function', function: { name: 'weather', description: 'Current weather for a city' } },
+      ],
     });
     // The second step sees the tool results as one canonical tool message per call, matched by id.
     expect(second?.input_messages?.slice(2)).toEqual([
@@ -128,11 +139,18 @@ describe('Vercel AI SDK spans', () => {
   test('keeps token counts off the outer ai.generateText span so usage is not counted twice', async () => {
     const spans = await runGenerateText();
     const outer = spans.find((span) => span.name === 'ai.generateText')?.mapping;
-    expect(outer).toMatchObject({ kind: 'other', convention: 'vercel-ai', operation: 'ai.generateText', model: 'mock-model-id' });
+    expect(outer).toMatchObject({
+      kind: 'other',
+      convention: 'vercel-ai',
+      operation: 'ai.generateText',
+      model: 'mock-model-id',
+    });
     expect(outer?.input_tokens).toBeUndefined();
     expect(outer?.output_tokens).toBeUndefined();
     expect(outer?.reasoning_tokens).toBeUndefined();
-    const llmInput = spans.filter((span) => span.mapping.kind === 'llm').reduce((sum, span) => sum + (span.mapping.input_tokens ?? 0), 0);
+    const llmInput = spans
+      .filter((span) => span.mapping.kind === 'llm')
+      .reduce((sum, span) => sum + (span.mapping.input_tokens ?? 0), 0);
     expect(llmInput).toBe(30);
   });
 
@@ -151,9 +169,15 @@ describe('Vercel AI SDK spans', () => {
         ]),
       }),
     });
-    const result = streamText({ model, prompt: 'Hi', experimental_telemetry: { isEnabled: true, tracer: provider.getTracer('ai') } });
+    const result = streamText({
+      model,
+      prompt: 'Hi',
+      experimental_telemetry: { isEnabled: true, tracer: provider.getTracer('ai') },
+    });
     await result.consumeStream();
-    const mapped = exporter.getFinishedSpans().map((span) => ({ name: span.name, mapping: mapSpan(readableSpanToOtlp(span)) }));
+    const mapped = exporter
+      .getFinishedSpans()
+      .map((span) => ({ name: span.name, mapping: mapSpan(readableSpanToOtlp(span)) }));
     const doStream = mapped.find((span) => span.name === 'ai.streamText.doStream')?.mapping;
     expect(doStream).toMatchObject({
       kind: 'llm',
@@ -178,6 +202,11 @@ describe('Vercel AI SDK spans', () => {
         },
       }),
     );
-    expect(mapping).toEqual({ kind: 'other', convention: 'vercel-ai', operation: 'ai.generateText', task_id: 'task-1' });
+    expect(mapping).toEqual({
+      kind: 'other',
+      convention: 'vercel-ai',
+      operation: 'ai.generateText',
+      task_id: 'task-1',
+    });
   });
 });

@@ -14,7 +14,18 @@ import { exportTrajectories } from '../../src/exporters/run-export.ts';
 import { apiTrajectorySource } from '../../src/exporters/trajectory-source.ts';
 import { createTraceExporter, exportSpans, exportSucceeded, recordSpans } from '../helpers/export-spans.ts';
 import { startTestReceiver, temporaryDirectory } from '../helpers/test-receiver.ts';
-import { agentSpan, call, chat, clock, inside, message, response, rewardSpan, text, tool } from '../trajectories/golden-traces.ts';
+import {
+  agentSpan,
+  call,
+  chat,
+  clock,
+  inside,
+  message,
+  response,
+  rewardSpan,
+  text,
+  tool,
+} from '../trajectories/golden-traces.ts';
 import type { Trajectory, TrajectorySummary } from '../../src/model/trajectory.ts';
 import type { TrajectorySource } from '../../src/exporters/trajectory-source.ts';
 import { weatherToolCall } from './golden-trajectories.ts';
@@ -57,9 +68,21 @@ const waitQuiet = () => new Promise((resolve) => setTimeout(resolve, quietSecond
 async function sendRun(base: number, task: string, reward: number | null): Promise<string> {
   const spans: ReadableSpan[] = await recordSpans((tracer) => {
     const time = clock(base);
-    const agent = agentSpan(tracer, time, 0, { 'gen_ai.agent.name': 'solver', 'trajectory.task.id': task, 'trajectory.task.description': task });
+    const agent = agentSpan(tracer, time, 0, {
+      'gen_ai.agent.name': 'solver',
+      'trajectory.task.id': task,
+      'trajectory.task.description': task,
+    });
     const context = inside(agent);
-    chat(tracer, time, context, 1, 2, [message('system', text('Be brief.')), message('user', text(`Solve ${task}`))], [message('assistant', text(`Answer to ${task}`))]);
+    chat(
+      tracer,
+      time,
+      context,
+      1,
+      2,
+      [message('system', text('Be brief.')), message('user', text(`Solve ${task}`))],
+      [message('assistant', text(`Answer to ${task}`))],
+    );
     if (reward !== null) rewardSpan(tracer, time, context, 3, reward);
     agent.end(time.at(4));
   });
@@ -81,13 +104,25 @@ async function runThroughApi(name: string): Promise<Record<string, any>> {
 async function sendToolRun(base: number, task: string, argumentsText: string): Promise<void> {
   const spans: ReadableSpan[] = await recordSpans((tracer) => {
     const time = clock(base);
-    const agent = agentSpan(tracer, time, 0, { 'gen_ai.agent.name': 'solver', 'trajectory.task.id': task, 'trajectory.task.description': task });
+    const agent = agentSpan(tracer, time, 0, {
+      'gen_ai.agent.name': 'solver',
+      'trajectory.task.id': task,
+      'trajectory.task.description': task,
+    });
     const context = inside(agent);
     const ask = message('user', text('Weather in Paris?'));
     const lookup = message('assistant', call('call_1', 'get_weather', argumentsText));
     chat(tracer, time, context, 1, 2, [ask], [lookup]);
     tool(tracer, time, context, 2, 3, 'get_weather', 'call_1', argumentsText, '18C');
-    chat(tracer, time, context, 3, 4, [ask, lookup, message('tool', response('call_1', '18C'))], [message('assistant', text('18C in Paris.'))]);
+    chat(
+      tracer,
+      time,
+      context,
+      3,
+      4,
+      [ask, lookup, message('tool', response('call_1', '18C'))],
+      [message('assistant', text('18C in Paris.'))],
+    );
     rewardSpan(tracer, time, context, 5, 1);
     agent.end(time.at(6));
   });
@@ -110,7 +145,8 @@ describe('scheduled export jobs: exactly once per trajectory', () => {
   let unrewardedId: string;
 
   it('first run exports every complete rewarded trajectory and skips the unrewarded one', async () => {
-    for (const [index, reward] of [1, 0, 0.5].entries()) rewarded.push(await sendRun(hourAgo + index * 60_000, `task-${index}`, reward));
+    for (const [index, reward] of [1, 0, 0.5].entries())
+      rewarded.push(await sendRun(hourAgo + index * 60_000, `task-${index}`, reward));
     unrewardedId = await sendRun(hourAgo + 200_000, 'task-unrewarded', null);
     await waitQuiet();
     const result = await runThroughApi('grpo');
@@ -130,7 +166,9 @@ describe('scheduled export jobs: exactly once per trajectory', () => {
     const job = jobs.find((candidate) => candidate.name === 'grpo')!;
     const result = await runExportJob(job, { client: receiver.store.client, settings: { quietSeconds } });
     expect(result).toMatchObject({ status: 'nothing-to-export', skippedByReason: [{ reason: 'no reward', count: 1 }] });
-    expect(result.status === 'nothing-to-export' && result.skipped).toEqual([{ trajectory_id: unrewardedId, reason: 'no reward' }]);
+    expect(result.status === 'nothing-to-export' && result.skipped).toEqual([
+      { trajectory_id: unrewardedId, reason: 'no reward' },
+    ]);
     expect(exportedIds()).toHaveLength(3);
   });
 
@@ -139,7 +177,13 @@ describe('scheduled export jobs: exactly once per trajectory', () => {
     await waitQuiet();
     const job = jobs.find((candidate) => candidate.name === 'grpo')!;
     await expect(
-      runExportJob(job, { client: receiver.store.client, settings: { quietSeconds }, afterRename: () => { throw new Error('simulated crash'); } }),
+      runExportJob(job, {
+        client: receiver.store.client,
+        settings: { quietSeconds },
+        afterRename: () => {
+          throw new Error('simulated crash');
+        },
+      }),
     ).rejects.toThrow('simulated crash');
     const [pending] = await new JobState(receiver.store.client, 'default', 'grpo').pendingRuns();
     expect(pending).toMatchObject({ run_id: 'grpo-000002', status: 'pending' });
@@ -153,8 +197,15 @@ describe('scheduled export jobs: exactly once per trajectory', () => {
     await waitQuiet();
     const job = jobs.find((candidate) => candidate.name === 'grpo')!;
     const api = apiTrajectorySource({ url: receiver.httpUrl });
-    const failing = { list: (...page: Parameters<typeof api.list>) => api.list(...page), getMany: async () => { throw new Error('killed mid-run'); } };
-    await expect(runExportJob(job, { client: receiver.store.client, settings: { quietSeconds }, source: failing })).rejects.toThrow('killed mid-run');
+    const failing = {
+      list: (...page: Parameters<typeof api.list>) => api.list(...page),
+      getMany: async () => {
+        throw new Error('killed mid-run');
+      },
+    };
+    await expect(
+      runExportJob(job, { client: receiver.store.client, settings: { quietSeconds }, source: failing }),
+    ).rejects.toThrow('killed mid-run');
     expect(readdirSync(destination).filter((name) => name.includes('.tmp-'))).toEqual([]);
     expect(await runThroughApi('grpo')).toMatchObject({ status: 'exported', records: 1 });
     expect(exportedIds().sort()).toEqual([...rewarded].sort());
@@ -164,8 +215,17 @@ describe('scheduled export jobs: exactly once per trajectory', () => {
     const state = new JobState(receiver.store.client, 'default', 'grpo');
     const { lastSequence } = await state.position();
     await state.recordRun({
-      run_id: `grpo-${String(lastSequence + 1).padStart(6, '0')}`, sequence: lastSequence + 1, status: 'pending', file: join(destination, 'never-written.jsonl'),
-      format: 'trl-grpo', trajectory_ids: [], watermark_ns: '0', records: 0, bytes: 0, error: '', started_at: new Date().toISOString(),
+      run_id: `grpo-${String(lastSequence + 1).padStart(6, '0')}`,
+      sequence: lastSequence + 1,
+      status: 'pending',
+      file: join(destination, 'never-written.jsonl'),
+      format: 'trl-grpo',
+      trajectory_ids: [],
+      watermark_ns: '0',
+      records: 0,
+      bytes: 0,
+      error: '',
+      started_at: new Date().toISOString(),
     });
     expect(await runThroughApi('grpo')).toMatchObject({ reconciled: 1 });
     const runs = await state.runs(10);
@@ -192,11 +252,16 @@ describe('scheduled export jobs: exactly once per trajectory', () => {
     expect(body.jobs[1]!.schedule).toEqual({ cron: '0 3 * * *' });
   });
 
-  it('a Parquet job is written by the receiver\'s own embedded ClickHouse and reads back', async () => {
+  it("a Parquet job is written by the receiver's own embedded ClickHouse and reads back", async () => {
     const result = await runThroughApi('sft-parquet');
     expect(result).toMatchObject({ status: 'exported', encoding: 'parquet', records: rewarded.length });
-    const rows = await receiver.store.client.query({ query: `SELECT messages FROM file('${result.path}', Parquet)`, format: 'JSONEachRow' });
-    const messages = (await rows.json<{ messages: Array<{ role: string; content: string }> }>()).map((row) => row.messages);
+    const rows = await receiver.store.client.query({
+      query: `SELECT messages FROM file('${result.path}', Parquet)`,
+      format: 'JSONEachRow',
+    });
+    const messages = (await rows.json<{ messages: Array<{ role: string; content: string }> }>()).map(
+      (row) => row.messages,
+    );
     expect(messages).toHaveLength(rewarded.length);
     expect(messages[0]!.map((item) => item.role)).toEqual(['system', 'user', 'assistant']);
   });
@@ -206,18 +271,39 @@ describe('job runs on a stub source', () => {
   const msAsNs = (ms: number) => String(BigInt(ms) * 1_000_000n);
   /** A copy of a golden trajectory with its own id, start and last activity (ms), complete or not. */
   function at(id: string, startMs: number, lastActivityMs: number, complete: boolean): Trajectory {
-    return { ...weatherToolCall, id, task_id: id, complete, start_time_unix_nano: msAsNs(startMs), end_time_unix_nano: msAsNs(lastActivityMs) };
+    return {
+      ...weatherToolCall,
+      id,
+      task_id: id,
+      complete,
+      start_time_unix_nano: msAsNs(startMs),
+      end_time_unix_nano: msAsNs(lastActivityMs),
+    };
   }
   /** A source serving exactly `trajectories` (the job's own `since` filter is irrelevant here). */
   function sourceOf(trajectories: Trajectory[]): TrajectorySource {
     return {
-      list: async () => ({ trajectories: trajectories.map(({ tools: _t, turns: _u, rewards: _r, credit: _c, ...summary }): TrajectorySummary => summary), next_cursor: null }),
+      list: async () => ({
+        trajectories: trajectories.map(
+          ({ tools: _t, turns: _u, rewards: _r, credit: _c, ...summary }): TrajectorySummary => summary,
+        ),
+        next_cursor: null,
+      }),
       getMany: async (ids) => ids.map((id) => trajectories.find((trajectory) => trajectory.id === id)),
     };
   }
   const job: ExportJob = {
-    name: 'watermark', format: 'trl-grpo', destination: join(directory, 'watermark'), schedule: { interval: 86_400_000 }, encoding: 'jsonl', tenant: 'default',
-    filters: {}, formatOptions: defaultFormatOptions, lookbackMillis: 2 * 3_600_000, abandonAfterMillis: 24 * 3_600_000, maxTrajectoriesPerRun: 100,
+    name: 'watermark',
+    format: 'trl-grpo',
+    destination: join(directory, 'watermark'),
+    schedule: { interval: 86_400_000 },
+    encoding: 'jsonl',
+    tenant: 'default',
+    filters: {},
+    formatOptions: defaultFormatOptions,
+    lookbackMillis: 2 * 3_600_000,
+    abandonAfterMillis: 24 * 3_600_000,
+    maxTrajectoriesPerRun: 100,
   };
   const now = Date.now();
 
@@ -225,14 +311,18 @@ describe('job runs on a stub source', () => {
     const state = new JobState(receiver.store.client, 'default', job.name);
     const stuck = at('traj-stuck', now - 3 * 86_400_000, now - 3 * 86_400_000, false);
     const done = at('traj-done', now - 3_600_000, now - 3_500_000, true);
-    const run = (trajectories: Trajectory[]) => runExportJob(job, { client: receiver.store.client, source: sourceOf(trajectories) });
+    const run = (trajectories: Trajectory[]) =>
+      runExportJob(job, { client: receiver.store.client, source: sourceOf(trajectories) });
     expect(await run([stuck, done])).toMatchObject({ status: 'exported' });
     expect((await state.position()).watermarkNs).toBe(BigInt(done.start_time_unix_nano));
     // Still active, started before the watermark (inside the lookback): it is picked up later, the watermark stays.
     const active = at('traj-active', now - 90 * 60_000, now, false);
     expect(await run([stuck, done, active])).toMatchObject({ status: 'nothing-to-export' });
     expect((await state.position()).watermarkNs).toBe(BigInt(done.start_time_unix_nano));
-    expect(await run([stuck, done, { ...active, complete: true }])).toMatchObject({ status: 'exported', summary: { exportedIds: [active.id] } });
+    expect(await run([stuck, done, { ...active, complete: true }])).toMatchObject({
+      status: 'exported',
+      summary: { exportedIds: [active.id] },
+    });
   });
 
   it('a run whose file another process already wrote (same sequence) fails without replacing it or marking its trajectories', async () => {
@@ -242,10 +332,14 @@ describe('job runs on a stub source', () => {
     writeFileSync(other, '{"written":"by the other process"}\n');
     const trajectory = at('traj-collision', now - 3_600_000, now - 3_500_000, true);
     const source = sourceOf([trajectory]);
-    await expect(runExportJob(colliding, { client: receiver.store.client, source })).rejects.toThrow(/already exists.*run a job from one place at a time/);
+    await expect(runExportJob(colliding, { client: receiver.store.client, source })).rejects.toThrow(
+      /already exists.*run a job from one place at a time/,
+    );
     expect(readFileSync(other, 'utf8')).toBe('{"written":"by the other process"}\n');
     expect(readdirSync(colliding.destination)).toEqual([runFileName(colliding, 1)]);
-    expect(await new JobState(receiver.store.client, 'default', colliding.name).exportedAmong([trajectory.id])).toEqual(new Set());
+    expect(await new JobState(receiver.store.client, 'default', colliding.name).exportedAmong([trajectory.id])).toEqual(
+      new Set(),
+    );
   });
 });
 
@@ -268,10 +362,28 @@ describe('one-off export through the receiver API', () => {
     const run = promisify(execFile);
     const out = join(temporaryDirectory(), 'art.jsonl.gz');
     const cli = join(import.meta.dirname, '../../bin/trajectories.mjs');
-    const { stdout } = await run('node', [cli, 'export', '--format', 'art', '--out', out, '--receiver', receiver.httpUrl]);
+    const { stdout } = await run('node', [
+      cli,
+      'export',
+      '--format',
+      'art',
+      '--out',
+      out,
+      '--receiver',
+      receiver.httpUrl,
+    ]);
     expect(stdout).toMatch(/records\s+\d+/);
     expect(stdout).toMatch(/skipped\s+1:\n\s+1\s+no reward/);
-    const failure = await run('node', [cli, 'export', '--format', 'nope', '--out', out, '--receiver', receiver.httpUrl]).catch((error: { code: number; stderr: string }) => error);
+    const failure = await run('node', [
+      cli,
+      'export',
+      '--format',
+      'nope',
+      '--out',
+      out,
+      '--receiver',
+      receiver.httpUrl,
+    ]).catch((error: { code: number; stderr: string }) => error);
     expect((failure as { code: number }).code).toBe(1);
     expect((failure as { stderr: string }).stderr).toContain('unknown export format "nope"');
   });
@@ -282,7 +394,19 @@ describe('one-off export through the receiver API', () => {
     await waitQuiet();
     const run = promisify(execFile);
     const cli = join(import.meta.dirname, '../../bin/trajectories.mjs');
-    const exportTask = (task: string) => run('node', [cli, 'export', '--format', 'trl-sft', '--task', task, '--out', join(temporaryDirectory(), 'sft.jsonl'), '--receiver', receiver.httpUrl]);
+    const exportTask = (task: string) =>
+      run('node', [
+        cli,
+        'export',
+        '--format',
+        'trl-sft',
+        '--task',
+        task,
+        '--out',
+        join(temporaryDirectory(), 'sft.jsonl'),
+        '--receiver',
+        receiver.httpUrl,
+      ]);
     const skipped = await exportTask('task-unparsable-arguments');
     expect(skipped.stdout).toMatch(/records\s+0\n/);
     expect(skipped.stdout).toMatch(/skipped\s+1:\n\s+1\s+arguments of a get_weather call are not JSON/);

@@ -9,7 +9,15 @@ import type { TrajectorySource } from '../../src/exporters/trajectory-source.ts'
 import type { Trajectory } from '../../src/model/trajectory.ts';
 import { temporaryDirectory } from '../helpers/test-receiver.ts';
 import { goldenFile, optionVariants } from './golden-exports.ts';
-import { goldenTrajectories, multiTurn, parallelToolCalls, unrewarded, weatherNoTool, weatherTool, weatherToolCall } from './golden-trajectories.ts';
+import {
+  goldenTrajectories,
+  multiTurn,
+  parallelToolCalls,
+  unrewarded,
+  weatherNoTool,
+  weatherTool,
+  weatherToolCall,
+} from './golden-trajectories.ts';
 
 function convert(name: string, trajectories = goldenTrajectories, options: Partial<FormatOptions> = {}) {
   const format = getExportFormat(name);
@@ -19,15 +27,25 @@ function convert(name: string, trajectories = goldenTrajectories, options: Parti
   return { ...result, records: JSON.parse(JSON.stringify(result.records)) as Array<Record<string, any>> };
 }
 
-const weatherToolJson = { type: 'function', function: { name: 'get_weather', description: 'Current weather of a city', parameters: weatherTool.function.parameters } };
+const weatherToolJson = {
+  type: 'function',
+  function: {
+    name: 'get_weather',
+    description: 'Current weather of a city',
+    parameters: weatherTool.function.parameters,
+  },
+};
 
 describe('every format', () => {
-  it.each(exportFormats.map((format) => format.name))('%s skips the unrewarded trajectory with "no reward" and validates its records', (name) => {
-    const result = convert(name);
-    expect(result.skipped).toContainEqual({ trajectory_id: unrewarded.id, reason: 'no reward' });
-    expect(result.records.length).toBeGreaterThan(0);
-    expect(JSON.stringify(result.records)).not.toContain('Probably rainy');
-  });
+  it.each(exportFormats.map((format) => format.name))(
+    '%s skips the unrewarded trajectory with "no reward" and validates its records',
+    (name) => {
+      const result = convert(name);
+      expect(result.skipped).toContainEqual({ trajectory_id: unrewarded.id, reason: 'no reward' });
+      expect(result.records.length).toBeGreaterThan(0);
+      expect(JSON.stringify(result.records)).not.toContain('Probably rainy');
+    },
+  );
 });
 
 describe('art', () => {
@@ -48,17 +66,34 @@ describe('art', () => {
         finish_reason: 'tool_calls',
         index: 0,
         logprobs: null,
-        message: { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+        message: {
+          role: 'assistant',
+          content: null,
+          tool_calls: [
+            { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+          ],
+        },
       },
       { role: 'tool', content: '18C, sunny', tool_call_id: 'call_1' },
-      { finish_reason: 'stop', index: 0, logprobs: null, message: { role: 'assistant', content: 'It is 18C and sunny in Paris.' } },
+      {
+        finish_reason: 'stop',
+        index: 0,
+        logprobs: null,
+        message: { role: 'assistant', content: 'It is 18C and sunny in Paris.' },
+      },
     ]);
   });
 
   it('keeps replayed assistant history of a multi-turn conversation as a Choice only when this run generated it', () => {
     const { records } = convert('art', [multiTurn]);
     const items = records[0]!.trajectories[0].messages_and_choices;
-    expect(items.map((item: any) => ('finish_reason' in item ? 'choice' : item.role))).toEqual(['system', 'user', 'choice', 'user', 'choice']);
+    expect(items.map((item: any) => ('finish_reason' in item ? 'choice' : item.role))).toEqual([
+      'system',
+      'user',
+      'choice',
+      'user',
+      'choice',
+    ]);
     expect(items[4].message.content).toBe('42');
   });
 
@@ -75,9 +110,19 @@ describe('agent-lightning', () => {
     expect(records).toHaveLength(2);
     expect(records[0]).toEqual({
       prompt: { token_ids: [1, 2, 3], raw_content: multiTurn.turns[0]!.input_messages, image_urls: [] },
-      response: { token_ids: [4, 5], raw_content: [{ role: 'assistant', content: 'Hello! How can I help?' }], logprobs: [-0.1, -0.2] },
+      response: {
+        token_ids: [4, 5],
+        raw_content: [{ role: 'assistant', content: 'Hello! How can I help?' }],
+        logprobs: [-0.1, -0.2],
+      },
       reward: 1,
-      metadata: expect.objectContaining({ trajectory_id: multiTurn.id, rollout_id: 'rollout-traj-multi-turn', turn_index: 0, model: 'gpt-4o-mini', reward_column: 'final' }),
+      metadata: expect.objectContaining({
+        trajectory_id: multiTurn.id,
+        rollout_id: 'rollout-traj-multi-turn',
+        turn_index: 0,
+        model: 'gpt-4o-mini',
+        reward_column: 'final',
+      }),
     });
     expect(records[1]!.prompt).not.toHaveProperty('token_ids');
     expect(records[1]!.response).not.toHaveProperty('logprobs');
@@ -87,7 +132,9 @@ describe('agent-lightning', () => {
     const { records } = convert('agent-lightning', [weatherToolCall], { credit: 'discounted' });
     expect(records.map((record) => record.reward)).toEqual([0.9, 1]);
     expect(records[0]!.response.raw_content[0].tool_calls[0].function.arguments).toBe('{"city":"Paris"}');
-    expect(records[0]!.metadata.tool_calls).toEqual([{ name: 'get_weather', call_id: 'call_1', status: 'ok', air_reward: 0.1 }]);
+    expect(records[0]!.metadata.tool_calls).toEqual([
+      { name: 'get_weather', call_id: 'call_1', status: 'ok', air_reward: 0.1 },
+    ]);
   });
 });
 
@@ -98,7 +145,13 @@ describe('openai-sft', () => {
       messages: [
         { role: 'system', content: 'You are a weather bot.' },
         { role: 'user', content: 'What is the weather in Paris?' },
-        { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [
+            { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+          ],
+        },
         { role: 'tool', content: '18C, sunny', tool_call_id: 'call_1' },
         { role: 'assistant', content: 'It is 18C and sunny in Paris.' },
       ],
@@ -116,14 +169,23 @@ describe('openai-sft', () => {
       { role: 'tool', content: '18C', tool_call_id: 'call_a' },
       { role: 'tool', content: '12C', tool_call_id: 'call_b' },
     ]);
-    const callIds = new Set(messages.flatMap((message: any) => (message.tool_calls ?? []).map((toolCall: any) => toolCall.id)));
-    for (const message of messages.filter((item: any) => item.role === 'tool')) expect(callIds.has(message.tool_call_id)).toBe(true);
+    const callIds = new Set(
+      messages.flatMap((message: any) => (message.tool_calls ?? []).map((toolCall: any) => toolCall.id)),
+    );
+    for (const message of messages.filter((item: any) => item.role === 'tool'))
+      expect(callIds.has(message.tool_call_id)).toBe(true);
   });
 
   it('adds 0/1 weights from credit on generated assistant messages', () => {
     const { records } = convert('openai-sft', [multiTurn, weatherNoTool], { weightThreshold: 0 });
-    expect(records[0]!.messages.filter((message: any) => message.role === 'assistant').map((message: any) => message.weight)).toEqual([1, 1]);
-    expect(records[1]!.messages.at(-1)).toEqual({ role: 'assistant', content: 'I cannot know the weather.', weight: 0 });
+    expect(
+      records[0]!.messages.filter((message: any) => message.role === 'assistant').map((message: any) => message.weight),
+    ).toEqual([1, 1]);
+    expect(records[1]!.messages.at(-1)).toEqual({
+      role: 'assistant',
+      content: 'I cannot know the weather.',
+      weight: 0,
+    });
   });
 
   it('exports unrewarded trajectories only when asked, without weights', () => {
@@ -149,7 +211,15 @@ describe('openai-dpo', () => {
         tools: [weatherToolJson],
         parallel_tool_calls: false,
       },
-      preferred_output: [{ role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }] }],
+      preferred_output: [
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [
+            { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
+          ],
+        },
+      ],
       non_preferred_output: [{ role: 'assistant', content: 'I cannot know the weather.' }],
     });
     expect(skipped.find((item) => item.trajectory_id === multiTurn.id)?.reason).toMatch(/no pair/);
@@ -163,46 +233,64 @@ describe('openai-dpo', () => {
 });
 
 describe('openai-rft and fireworks', () => {
-  it.each(['openai-rft', 'fireworks'])('%s writes one row per task ending with the user message plus ground_truth', (name) => {
-    const { records, skipped } = convert(name);
-    const weather = records.find((record) => record.messages.at(-1).content === 'What is the weather in Paris?')!;
-    expect(weather).toEqual({
-      messages: [
-        { role: 'system', content: 'You are a weather bot.' },
-        { role: 'user', content: 'What is the weather in Paris?' },
-      ],
-      tools: [weatherToolJson],
-      ground_truth: 'It is 18C and sunny in Paris.',
-    });
-    expect(skipped.map((item) => item.trajectory_id)).not.toContain(weatherNoTool.id);
-  });
+  it.each(['openai-rft', 'fireworks'])(
+    '%s writes one row per task ending with the user message plus ground_truth',
+    (name) => {
+      const { records, skipped } = convert(name);
+      const weather = records.find((record) => record.messages.at(-1).content === 'What is the weather in Paris?')!;
+      expect(weather).toEqual({
+        messages: [
+          { role: 'system', content: 'You are a weather bot.' },
+          { role: 'user', content: 'What is the weather in Paris?' },
+        ],
+        tools: [weatherToolJson],
+        ground_truth: 'It is 18C and sunny in Paris.',
+      });
+      expect(skipped.map((item) => item.trajectory_id)).not.toContain(weatherNoTool.id);
+    },
+  );
 
-  it.each(['openai-rft', 'fireworks'])('%s counts every rewarded trajectory of an exported task as exported, so no later run re-exports the task', async (name) => {
-    const source: TrajectorySource = {
-      list: () => Promise.resolve({ trajectories: [], next_cursor: null }),
-      getMany: (ids) => Promise.resolve(ids.map((id) => goldenTrajectories.find((candidate) => candidate.id === id))),
-    };
-    const summary = await writeTrajectories([weatherToolCall, weatherNoTool], {
-      source, format: getExportFormat(name), options: defaultFormatOptions, out: join(temporaryDirectory(), 'rft.jsonl'), encoding: 'jsonl',
-    });
-    expect(summary.records).toBe(1);
-    expect(summary.exportedIds.sort()).toEqual([weatherNoTool.id, weatherToolCall.id].sort());
-    expect(summary.skipped).toEqual([]);
-  });
+  it.each(['openai-rft', 'fireworks'])(
+    '%s counts every rewarded trajectory of an exported task as exported, so no later run re-exports the task',
+    async (name) => {
+      const source: TrajectorySource = {
+        list: () => Promise.resolve({ trajectories: [], next_cursor: null }),
+        getMany: (ids) => Promise.resolve(ids.map((id) => goldenTrajectories.find((candidate) => candidate.id === id))),
+      };
+      const summary = await writeTrajectories([weatherToolCall, weatherNoTool], {
+        source,
+        format: getExportFormat(name),
+        options: defaultFormatOptions,
+        out: join(temporaryDirectory(), 'rft.jsonl'),
+        encoding: 'jsonl',
+      });
+      expect(summary.records).toBe(1);
+      expect(summary.exportedIds.sort()).toEqual([weatherNoTool.id, weatherToolCall.id].sort());
+      expect(summary.skipped).toEqual([]);
+    },
+  );
 
   it('are one implementation under two names, writing the same bytes', () => {
     const [openAI, fireworks] = [getExportFormat('openai-rft'), getExportFormat('fireworks')];
-    expect(openAI.grouping === 'task' && fireworks.grouping === 'task' && openAI.convertTask === fireworks.convertTask).toBe(true);
+    expect(
+      openAI.grouping === 'task' && fireworks.grouping === 'task' && openAI.convertTask === fireworks.convertTask,
+    ).toBe(true);
     expect(openAI.recordSchema).toBe(fireworks.recordSchema);
     for (const variant of Object.keys(optionVariants)) {
-      expect(readFileSync(goldenFile('fireworks', variant, 'jsonl'), 'utf8')).toBe(readFileSync(goldenFile('openai-rft', variant, 'jsonl'), 'utf8'));
+      expect(readFileSync(goldenFile('fireworks', variant, 'jsonl'), 'utf8')).toBe(
+        readFileSync(goldenFile('openai-rft', variant, 'jsonl'), 'utf8'),
+      );
     }
   });
 
   it('takes reference fields from a configurable source and skips trajectories without it', () => {
-    const { records, skipped } = convert('openai-rft', [weatherToolCall, multiTurn], { referenceFields: { reference_answer: 'tool:get_weather' } });
+    const { records, skipped } = convert('openai-rft', [weatherToolCall, multiTurn], {
+      referenceFields: { reference_answer: 'tool:get_weather' },
+    });
     expect(records).toEqual([expect.objectContaining({ reference_answer: '18C, sunny' })]);
-    expect(skipped).toEqual([{ trajectory_id: multiTurn.id, reason: 'no value for reference field reference_answer (tool:get_weather)' }]);
+    expect(skipped).toEqual([
+      { trajectory_id: multiTurn.id, reason: 'no value for reference field reference_answer (tool:get_weather)' },
+    ]);
   });
 });
 
@@ -213,7 +301,11 @@ describe('trl', () => {
       messages: [
         { role: 'system', content: 'You are a weather bot.' },
         { role: 'user', content: 'What is the weather in Paris?' },
-        { role: 'assistant', content: '', tool_calls: [{ type: 'function', function: { name: 'get_weather', arguments: { city: 'Paris' } } }] },
+        {
+          role: 'assistant',
+          content: '',
+          tool_calls: [{ type: 'function', function: { name: 'get_weather', arguments: { city: 'Paris' } } }],
+        },
         { role: 'tool', content: '18C, sunny', name: 'get_weather', tool_call_id: 'call_1' },
         { role: 'assistant', content: 'It is 18C and sunny in Paris.' },
       ],
@@ -224,8 +316,14 @@ describe('trl', () => {
   it('trl-sft keeps both parallel calls and both named results', () => {
     const { records } = convert('trl-sft', [parallelToolCalls]);
     const messages = records[0]!.messages;
-    expect(messages[1].tool_calls.map((toolCall: any) => toolCall.function.arguments)).toEqual([{ city: 'Paris' }, { city: 'London' }]);
-    expect(messages.filter((message: any) => message.role === 'tool').map((message: any) => message.name)).toEqual(['get_weather', 'get_weather']);
+    expect(messages[1].tool_calls.map((toolCall: any) => toolCall.function.arguments)).toEqual([
+      { city: 'Paris' },
+      { city: 'London' },
+    ]);
+    expect(messages.filter((message: any) => message.role === 'tool').map((message: any) => message.name)).toEqual([
+      'get_weather',
+      'get_weather',
+    ]);
   });
 
   it('trl-dpo writes prompt, chosen and rejected continuations', () => {
@@ -233,7 +331,12 @@ describe('trl', () => {
     expect(records).toHaveLength(1);
     expect(records[0]!.prompt.map((message: any) => message.role)).toEqual(['system', 'user']);
     expect(records[0]!.chosen.map((message: any) => message.role)).toEqual(['assistant', 'tool', 'assistant']);
-    expect(records[0]!.chosen[1]).toEqual({ role: 'tool', content: '18C, sunny', name: 'get_weather', tool_call_id: 'call_1' });
+    expect(records[0]!.chosen[1]).toEqual({
+      role: 'tool',
+      content: '18C, sunny',
+      name: 'get_weather',
+      tool_call_id: 'call_1',
+    });
     expect(records[0]!.rejected).toEqual([{ role: 'assistant', content: 'I cannot know the weather.' }]);
   });
 
@@ -245,7 +348,13 @@ describe('trl', () => {
       turns: value.turns.map((turn) => ({
         ...turn,
         output_message: turn.output_message?.tool_calls
-          ? { ...turn.output_message, tool_calls: turn.output_message.tool_calls.map((call) => ({ ...call, function: { ...call.function, arguments: '{city: Paris' } })) }
+          ? {
+              ...turn.output_message,
+              tool_calls: turn.output_message.tool_calls.map((call) => ({
+                ...call,
+                function: { ...call.function, arguments: '{city: Paris' },
+              })),
+            }
           : turn.output_message,
       })),
     })) as [Trajectory, Trajectory];
@@ -264,7 +373,11 @@ describe('trl', () => {
       { role: 'system', content: 'Answer briefly.' },
       { role: 'user', content: 'Hi!' },
     ]);
-    expect(records[2]!.completion.map((message: any) => message.content)).toEqual(['Hello! How can I help?', 'What is 6*7?', '42']);
+    expect(records[2]!.completion.map((message: any) => message.content)).toEqual([
+      'Hello! How can I help?',
+      'What is 6*7?',
+      '42',
+    ]);
   });
 
   it('trl-grpo writes the prompt with reward and advantage columns', () => {

@@ -19,8 +19,29 @@ const lookup = { role: 'user' as const, content: 'Look up the weather, then tell
 
 /** Arguments that are not JSON: TRL formats cannot parse them into an object and skip the trajectory. */
 const unparsableArguments = trajectory('traj-bad-arguments', 'task-bad-arguments', 1, [
-  { input: [lookup], output: { role: 'assistant', content: null, tool_calls: [{ ...call('call_x', 'get_weather', {}), function: { name: 'get_weather', arguments: '{city: Paris' } }] } },
-  { input: [lookup, { role: 'assistant', content: null, tool_calls: [{ ...call('call_x', 'get_weather', {}), function: { name: 'get_weather', arguments: '{city: Paris' } }] }], output: { role: 'assistant', content: 'Sunny.' } },
+  {
+    input: [lookup],
+    output: {
+      role: 'assistant',
+      content: null,
+      tool_calls: [
+        { ...call('call_x', 'get_weather', {}), function: { name: 'get_weather', arguments: '{city: Paris' } },
+      ],
+    },
+  },
+  {
+    input: [
+      lookup,
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [
+          { ...call('call_x', 'get_weather', {}), function: { name: 'get_weather', arguments: '{city: Paris' } },
+        ],
+      },
+    ],
+    output: { role: 'assistant', content: 'Sunny.' },
+  },
 ]);
 
 /** A logged prompt with a tool message that names no call: RFT cannot express it. */
@@ -37,9 +58,16 @@ const idLessToolInPrompt = trajectory('traj-id-less-tool', 'task-id-less-tool', 
 ]);
 
 /** Rewarded, but its only call failed without output. */
-const failedCall = trajectory('traj-failed-call', 'task-failed-call', 0.2, [{ input: [{ role: 'user', content: 'Weather in Oslo?' }], output: null }]);
+const failedCall = trajectory('traj-failed-call', 'task-failed-call', 0.2, [
+  { input: [{ role: 'user', content: 'Weather in Oslo?' }], output: null },
+]);
 
-export const bytePinnedTrajectories: Trajectory[] = [...goldenTrajectories, unparsableArguments, idLessToolInPrompt, failedCall];
+export const bytePinnedTrajectories: Trajectory[] = [
+  ...goldenTrajectories,
+  unparsableArguments,
+  idLessToolInPrompt,
+  failedCall,
+];
 
 export const optionVariants: Record<string, FormatOptions> = {
   default: defaultFormatOptions,
@@ -58,7 +86,12 @@ export const goldenDirectory = join(import.meta.dirname, 'golden-exports');
 
 export interface GoldenExport {
   bytes: string;
-  summary: { records: number; trajectories: number; exportedIds: string[]; skipped: Array<{ trajectory_id: string; reason: string }> };
+  summary: {
+    records: number;
+    trajectories: number;
+    exportedIds: string[];
+    skipped: Array<{ trajectory_id: string; reason: string }>;
+  };
 }
 
 /** Exports `bytePinnedTrajectories` in `format` with the `variant` options to a JSONL file and reads it back. */
@@ -69,11 +102,20 @@ export async function goldenExport(format: string, variant: string): Promise<Gol
   };
   const out = join(temporaryDirectory('golden-export-'), `${format}.jsonl`);
   const summary = await writeTrajectories(bytePinnedTrajectories, {
-    source, format: getExportFormat(format), options: optionVariants[variant] as FormatOptions, out, encoding: 'jsonl',
+    source,
+    format: getExportFormat(format),
+    options: optionVariants[variant] as FormatOptions,
+    out,
+    encoding: 'jsonl',
   });
   return {
     bytes: readFileSync(out, 'utf8'),
-    summary: { records: summary.records, trajectories: summary.trajectories, exportedIds: summary.exportedIds, skipped: summary.skipped },
+    summary: {
+      records: summary.records,
+      trajectories: summary.trajectories,
+      exportedIds: summary.exportedIds,
+      skipped: summary.skipped,
+    },
   };
 }
 

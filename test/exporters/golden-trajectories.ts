@@ -21,8 +21,22 @@ export function call(id: string, name: string, args: Record<string, unknown>) {
   return { id, type: 'function' as const, function: { name, arguments: JSON.stringify(args) } };
 }
 
-export function execution(id: string, name: string, args: Record<string, unknown>, result: string | null, status: ToolExecution['status'] = 'ok'): ToolExecution {
-  return { name, call_id: id, arguments: JSON.stringify(args), result, status, span_id: result === null ? '' : `tool-${id}`, air_reward: status === 'ok' ? 0.1 : -0.1 };
+export function execution(
+  id: string,
+  name: string,
+  args: Record<string, unknown>,
+  result: string | null,
+  status: ToolExecution['status'] = 'ok',
+): ToolExecution {
+  return {
+    name,
+    call_id: id,
+    arguments: JSON.stringify(args),
+    result,
+    status,
+    span_id: result === null ? '' : `tool-${id}`,
+    air_reward: status === 'ok' ? 0.1 : -0.1,
+  };
 }
 
 export interface TurnSpec {
@@ -34,7 +48,13 @@ export interface TurnSpec {
 }
 
 /** A trajectory from per-turn prompts; `new_messages` is what the previous prompt did not show (override in `extra`). */
-export function trajectory(id: string, taskId: string, finalReward: number | null, turns: TurnSpec[], extra: Partial<Trajectory> = {}): Trajectory {
+export function trajectory(
+  id: string,
+  taskId: string,
+  finalReward: number | null,
+  turns: TurnSpec[],
+  extra: Partial<Trajectory> = {},
+): Trajectory {
   const builtTurns: Turn[] = turns.map((spec, index) => {
     const previousInput = index === 0 ? [] : (turns[index - 1]?.input ?? []);
     return {
@@ -83,7 +103,19 @@ export function trajectory(id: string, taskId: string, finalReward: number | nul
     complete: true,
     tools: [weatherTool],
     turns: builtTurns,
-    rewards: finalReward === null ? [] : [{ name: 'correct', value: finalReward, source: 'span', comment: '', span_id: `${id}-reward`, time_unix_nano: '1700000005000000000' }],
+    rewards:
+      finalReward === null
+        ? []
+        : [
+            {
+              name: 'correct',
+              value: finalReward,
+              source: 'span',
+              comment: '',
+              span_id: `${id}-reward`,
+              time_unix_nano: '1700000005000000000',
+            },
+          ],
     credit: builtTurns.map((turn) => ({
       turn_index: turn.index,
       span_id: turn.span_id,
@@ -102,9 +134,18 @@ const parisCall = call('call_1', 'get_weather', { city: 'Paris' });
 
 /** System prompt, one tool call, final answer; reward 1. */
 export const weatherToolCall = trajectory('traj-weather-good', 'task-weather', 1, [
-  { input: [system, askParis], output: { role: 'assistant', content: null, tool_calls: [parisCall] }, tools: [execution('call_1', 'get_weather', { city: 'Paris' }, '18C, sunny')] },
   {
-    input: [system, askParis, { role: 'assistant', content: null, tool_calls: [parisCall] }, { role: 'tool', content: '18C, sunny', tool_call_id: 'call_1' }],
+    input: [system, askParis],
+    output: { role: 'assistant', content: null, tool_calls: [parisCall] },
+    tools: [execution('call_1', 'get_weather', { city: 'Paris' }, '18C, sunny')],
+  },
+  {
+    input: [
+      system,
+      askParis,
+      { role: 'assistant', content: null, tool_calls: [parisCall] },
+      { role: 'tool', content: '18C, sunny', tool_call_id: 'call_1' },
+    ],
     output: { role: 'assistant', content: 'It is 18C and sunny in Paris.' },
   },
 ]);
@@ -114,7 +155,10 @@ export const weatherNoTool = trajectory('traj-weather-bad', 'task-weather', 0, [
   { input: [system, askParis], output: { role: 'assistant', content: 'I cannot know the weather.' } },
 ]);
 
-const parallelCalls = [call('call_a', 'get_weather', { city: 'Paris' }), call('call_b', 'get_weather', { city: 'London' })];
+const parallelCalls = [
+  call('call_a', 'get_weather', { city: 'Paris' }),
+  call('call_b', 'get_weather', { city: 'London' }),
+];
 
 /**
  * Two parallel tool calls in one assistant message. The convention did not log tool messages as input of the
@@ -124,10 +168,16 @@ export const parallelToolCalls = trajectory('traj-parallel', 'task-compare', 0.8
   {
     input: [{ role: 'user', content: 'Is it warmer in Paris or London?' }],
     output: { role: 'assistant', content: null, tool_calls: parallelCalls },
-    tools: [execution('call_a', 'get_weather', { city: 'Paris' }, '18C'), execution('call_b', 'get_weather', { city: 'London' }, '12C')],
+    tools: [
+      execution('call_a', 'get_weather', { city: 'Paris' }, '18C'),
+      execution('call_b', 'get_weather', { city: 'London' }, '12C'),
+    ],
   },
   {
-    input: [{ role: 'user', content: 'Is it warmer in Paris or London?' }, { role: 'assistant', content: null, tool_calls: parallelCalls }],
+    input: [
+      { role: 'user', content: 'Is it warmer in Paris or London?' },
+      { role: 'assistant', content: null, tool_calls: parallelCalls },
+    ],
     output: { role: 'assistant', content: 'Paris is warmer (18C vs 12C).' },
   },
 ]);
@@ -135,7 +185,10 @@ export const parallelToolCalls = trajectory('traj-parallel', 'task-compare', 0.8
 /** Two user turns, with token ids and logprobs recorded on the first call (Agent Lightning / vLLM spans). */
 export const multiTurn = trajectory('traj-multi-turn', 'task-math', 1, [
   {
-    input: [{ role: 'system', content: 'Answer briefly.' }, { role: 'user', content: 'Hi!' }],
+    input: [
+      { role: 'system', content: 'Answer briefly.' },
+      { role: 'user', content: 'Hi!' },
+    ],
     output: { role: 'assistant', content: 'Hello! How can I help?' },
     extra: { prompt_token_ids: [1, 2, 3], response_token_ids: [4, 5], logprobs: [-0.1, -0.2] },
   },
@@ -152,7 +205,16 @@ export const multiTurn = trajectory('traj-multi-turn', 'task-math', 1, [
 
 /** Complete but never rewarded: every format must skip it with a reason (SFT only on request). */
 export const unrewarded = trajectory('traj-unrewarded', 'task-weather-london', null, [
-  { input: [{ role: 'user', content: 'Weather in London?' }], output: { role: 'assistant', content: 'Probably rainy.' } },
+  {
+    input: [{ role: 'user', content: 'Weather in London?' }],
+    output: { role: 'assistant', content: 'Probably rainy.' },
+  },
 ]);
 
-export const goldenTrajectories: Trajectory[] = [weatherToolCall, weatherNoTool, parallelToolCalls, multiTurn, unrewarded];
+export const goldenTrajectories: Trajectory[] = [
+  weatherToolCall,
+  weatherNoTool,
+  parallelToolCalls,
+  multiTurn,
+  unrewarded,
+];

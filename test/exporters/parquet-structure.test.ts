@@ -7,7 +7,11 @@ import { defaultFormatOptions } from '../../src/exporters/export-format.ts';
 import { getExportFormat } from '../../src/exporters/formats/index.ts';
 import { parquetStructureFor } from '../../src/exporters/run-export.ts';
 import { inMemoryParquetConverter } from '../../src/exporters/writers/parquet-converter.ts';
-import { parquetStructure, storedAsJsonText, withParquetFieldOrder } from '../../src/exporters/writers/parquet-structure.ts';
+import {
+  parquetStructure,
+  storedAsJsonText,
+  withParquetFieldOrder,
+} from '../../src/exporters/writers/parquet-structure.ts';
 import { temporaryDirectory } from '../helpers/test-receiver.ts';
 
 // The Parquet layout consumers load (struct fields, column types). A record schema change that changes it
@@ -16,7 +20,8 @@ const toolCall = 'Tuple(id String, type String, function Tuple(name String, argu
 const openAIMessage = `Tuple(role String, content Nullable(String), tool_calls Array(${toolCall}), tool_call_id Nullable(String), name Nullable(String))`;
 const openAISftMessage = openAIMessage.replace(/\)$/, ', weight Nullable(UInt8))');
 const openAIAssistantMessage = `Tuple(role String, content Nullable(String), tool_calls Array(${toolCall}), name Nullable(String))`;
-const trlMessage = 'Tuple(role String, content String, tool_calls Array(Tuple(type String, function Tuple(name String, arguments String))), name Nullable(String), tool_call_id Nullable(String))';
+const trlMessage =
+  'Tuple(role String, content String, tool_calls Array(Tuple(type String, function Tuple(name String, arguments String))), name Nullable(String), tool_call_id Nullable(String))';
 
 const pinned: Record<string, string> = {
   art: 'trajectories String, metadata String, exceptions String',
@@ -39,8 +44,13 @@ describe('Parquet structure of every format', () => {
   });
 
   it('RFT reference fields become String columns after the declared ones, quoted when they are not identifiers', () => {
-    const options = { ...defaultFormatOptions, referenceFields: { ground_truth: 'final_answer', 'expected answer': 'task' } };
-    expect(parquetStructureFor(getExportFormat('openai-rft'), options)).toBe(`messages Array(${openAIMessage}), tools String, ground_truth String, \`expected answer\` String`);
+    const options = {
+      ...defaultFormatOptions,
+      referenceFields: { ground_truth: 'final_answer', 'expected answer': 'task' },
+    };
+    expect(parquetStructureFor(getExportFormat('openai-rft'), options)).toBe(
+      `messages Array(${openAIMessage}), tools String, ground_truth String, \`expected answer\` String`,
+    );
   });
 });
 
@@ -53,7 +63,9 @@ describe('deriving a Parquet structure from a zod schema', () => {
       flags: z.array(z.boolean()),
       nested: z.object({ label: z.enum(['a', 'b']), weight: z.union([z.literal(0), z.literal(1)]).optional() }),
     });
-    expect(parquetStructure(schema)).toBe('name String, count Nullable(Int64), score Nullable(Float64), flags Array(Bool), nested Tuple(label String, weight Nullable(UInt8))');
+    expect(parquetStructure(schema)).toBe(
+      'name String, count Nullable(Int64), score Nullable(Float64), flags Array(Bool), nested Tuple(label String, weight Nullable(UInt8))',
+    );
   });
 
   it('a field added to the schema is a new column without any other change', () => {
@@ -71,7 +83,9 @@ describe('deriving a Parquet structure from a zod schema', () => {
       content: z.union([z.string(), z.array(z.looseObject({ type: z.string() }))]),
       metadata: storedAsJsonText(z.object({ turns: z.number() })),
     });
-    expect(parquetStructure(schema)).toBe('parameters String, anything String, part String, content String, metadata String');
+    expect(parquetStructure(schema)).toBe(
+      'parameters String, anything String, part String, content String, metadata String',
+    );
   });
 
   it('merges the variants of a discriminated union into one tuple; a field some variant lacks is nullable', () => {
@@ -80,28 +94,50 @@ describe('deriving a Parquet structure from a zod schema', () => {
       z.object({ role: z.literal('assistant'), content: z.string().nullable(), calls: z.array(z.string()).optional() }),
       z.object({ role: z.literal('tool'), content: z.string(), call_id: z.string() }),
     ]);
-    expect(parquetStructure(z.object({ messages: z.array(message) }))).toBe('messages Array(Tuple(role String, content Nullable(String), calls Array(String), call_id Nullable(String)))');
+    expect(parquetStructure(z.object({ messages: z.array(message) }))).toBe(
+      'messages Array(Tuple(role String, content Nullable(String), calls Array(String), call_id Nullable(String)))',
+    );
   });
 
   it('orders a merged union as its hint says, and fails when a variant gains a field the order does not list', () => {
-    const variants = [z.object({ kind: z.literal('a'), first: z.string() }), z.object({ kind: z.literal('b'), second: z.string() })] as const;
+    const variants = [
+      z.object({ kind: z.literal('a'), first: z.string() }),
+      z.object({ kind: z.literal('b'), second: z.string() }),
+    ] as const;
     const ordered = withParquetFieldOrder(z.discriminatedUnion('kind', [...variants]), ['kind', 'second', 'first']);
-    expect(parquetStructure(z.object({ item: ordered }))).toBe('item Tuple(kind String, second Nullable(String), first Nullable(String))');
-    const grown = withParquetFieldOrder(z.discriminatedUnion('kind', [variants[0], variants[1].extend({ third: z.number() })]), ['kind', 'second', 'first']);
-    expect(() => parquetStructure(z.object({ item: grown }))).toThrow('item: the Parquet field order must list exactly the union\'s fields (missing: third; not fields: none)');
+    expect(parquetStructure(z.object({ item: ordered }))).toBe(
+      'item Tuple(kind String, second Nullable(String), first Nullable(String))',
+    );
+    const grown = withParquetFieldOrder(
+      z.discriminatedUnion('kind', [variants[0], variants[1].extend({ third: z.number() })]),
+      ['kind', 'second', 'first'],
+    );
+    expect(() => parquetStructure(z.object({ item: grown }))).toThrow(
+      "item: the Parquet field order must list exactly the union's fields (missing: third; not fields: none)",
+    );
   });
 
   it('refuses what has no Parquet type, naming the field', () => {
-    expect(() => parquetStructure(z.object({ at: z.object({ when: z.date() }) }))).toThrow('at.when: no Parquet type for a zod date');
-    expect(() => parquetStructure(z.object({ value: z.union([z.number(), z.boolean()]) }))).toThrow('value: no Parquet type for a union of Float64 and Bool');
-    expect(() => parquetStructure(z.object({ never: z.array(z.never()) }))).toThrow('never[]: no Parquet type for a zod never');
+    expect(() => parquetStructure(z.object({ at: z.object({ when: z.date() }) }))).toThrow(
+      'at.when: no Parquet type for a zod date',
+    );
+    expect(() => parquetStructure(z.object({ value: z.union([z.number(), z.boolean()]) }))).toThrow(
+      'value: no Parquet type for a union of Float64 and Bool',
+    );
+    expect(() => parquetStructure(z.object({ never: z.array(z.never()) }))).toThrow(
+      'never[]: no Parquet type for a zod never',
+    );
   });
 
   it('types extra columns by the catchall and refuses them without one or when they shadow a field', () => {
     const loose = z.object({ messages: z.array(z.string()) }).catchall(z.union([z.string(), z.number()]));
     expect(parquetStructure(loose, ['ground_truth'])).toBe('messages Array(String), ground_truth String');
-    expect(() => parquetStructure(loose, ['messages'])).toThrow('extra column "messages" is already a field of the record');
-    expect(() => parquetStructure(z.object({ messages: z.array(z.string()) }), ['ground_truth'])).toThrow('need a record schema with a catchall');
+    expect(() => parquetStructure(loose, ['messages'])).toThrow(
+      'extra column "messages" is already a field of the record',
+    );
+    expect(() => parquetStructure(z.object({ messages: z.array(z.string()) }), ['ground_truth'])).toThrow(
+      'need a record schema with a catchall',
+    );
   });
 
   it('ClickHouse converts records under a quoted column name and reads the value back', async () => {
@@ -111,7 +147,9 @@ describe('deriving a Parquet structure from a zod schema', () => {
     writeFileSync(jsonl, `${JSON.stringify({ messages: ['hi'], 'expected `answer`': 42 })}\n`);
     const loose = z.object({ messages: z.array(z.string()) }).catchall(z.union([z.string(), z.number()]));
     await inMemoryParquetConverter().convert(jsonl, parquet, parquetStructure(loose, ['expected `answer`']));
-    const rows = (await queryAsync(`SELECT * FROM file('${parquet}', Parquet)`, { format: 'JSONEachRow' })).text().trim();
+    const rows = (await queryAsync(`SELECT * FROM file('${parquet}', Parquet)`, { format: 'JSONEachRow' }))
+      .text()
+      .trim();
     expect(JSON.parse(rows)).toEqual({ messages: ['hi'], 'expected `answer`': '42' });
   });
 });

@@ -15,11 +15,22 @@ import { temporaryDirectory } from '../helpers/test-receiver.ts';
 import { bytePinnedTrajectories, optionVariants } from './golden-exports.ts';
 import { goldenTrajectories } from './golden-trajectories.ts';
 
-const records = [{ a: 1, text: 'héllo\nworld' }, { a: 2, text: '' }];
+const records = [
+  { a: 1, text: 'héllo\nworld' },
+  { a: 2, text: '' },
+];
 
 async function readParquet(path: string): Promise<Array<Record<string, any>>> {
-  const result = await queryAsync(`SELECT * FROM file('${path}', Parquet) SETTINGS output_format_json_quote_64bit_integers = 0`, { format: 'JSONEachRow' });
-  return result.text().trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, any>);
+  const result = await queryAsync(
+    `SELECT * FROM file('${path}', Parquet) SETTINGS output_format_json_quote_64bit_integers = 0`,
+    { format: 'JSONEachRow' },
+  );
+  return result
+    .text()
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, any>);
 }
 
 const scalarDefaults = { String: '', Int64: 0, Float64: 0, UInt8: 0, Bool: false } as const;
@@ -55,7 +66,12 @@ describe('record writers', () => {
     expect(written.records).toBe(2);
     const text = readFileSync(path, 'utf8');
     expect(written.bytes).toBe(Buffer.byteLength(text));
-    expect(text.trim().split('\n').map((line) => JSON.parse(line))).toEqual(records);
+    expect(
+      text
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line)),
+    ).toEqual(records);
   });
 
   it('writes gzip JSONL that gunzips to the same lines', async () => {
@@ -91,7 +107,10 @@ describe('record writers', () => {
   it('leaves nothing under the final name when the parquet conversion fails', async () => {
     const directory = temporaryDirectory();
     const path = join(directory, 'out.parquet');
-    const writer = openRecordWriter(path, { encoding: 'parquet', parquet: { structure: 'a UInt8, unexpected_column String', converter: inMemoryParquetConverter() } });
+    const writer = openRecordWriter(path, {
+      encoding: 'parquet',
+      parquet: { structure: 'a UInt8, unexpected_column String', converter: inMemoryParquetConverter() },
+    });
     await writer.write({ a: 1, other: 'field the structure does not have' });
     await expect(writer.close()).rejects.toThrow();
     expect(readdirSync(directory)).toEqual([]);
@@ -100,46 +119,63 @@ describe('record writers', () => {
   it('refuses a Parquet path that ClickHouse would read as a glob, naming the path', async () => {
     const directory = join(temporaryDirectory(), 'exports-{team}');
     mkdirSync(directory);
-    const writer = openRecordWriter(join(directory, 'out.parquet'), { encoding: 'parquet', parquet: { structure: 'a UInt8', converter: inMemoryParquetConverter() } });
+    const writer = openRecordWriter(join(directory, 'out.parquet'), {
+      encoding: 'parquet',
+      parquet: { structure: 'a UInt8', converter: inMemoryParquetConverter() },
+    });
     await writer.write({ a: 1 });
     await expect(writer.close()).rejects.toThrow(/exports-\{team\}.*glob/);
     expect(readdirSync(directory)).toEqual([]);
   });
 
-  it.each(exportFormats.map((format) => format.name))('round-trips %s records through Parquet written by ClickHouse', async (name) => {
-    const format = getExportFormat(name);
-    const options = { ...defaultFormatOptions, weightThreshold: 0 };
-    const { records: formatted } = convertBatch(format, goldenTrajectories, options);
-    const path = join(temporaryDirectory(), `${name}.parquet`);
-    const writer = openRecordWriter(path, { encoding: 'parquet', parquet: { structure: parquetStructureFor(format, options), converter: inMemoryParquetConverter() } });
-    for (const record of formatted) await writer.write(record);
-    const written = await writer.close();
-    expect(written.records).toBe(formatted.length);
-    const rows = await readParquet(path);
-    expect(rows).toHaveLength(formatted.length);
-    expect(Object.keys(rows[0]!).sort()).toEqual(Object.keys(formatted[0] as object).sort());
-  });
-
-  it.each(exportFormats.flatMap((format) => Object.keys(optionVariants).map((variant) => [format.name, variant] as const)))(
-    '%s records (%s options) read back from Parquet field by field, nothing lost',
-    async (name, variant) => {
+  it.each(exportFormats.map((format) => format.name))(
+    'round-trips %s records through Parquet written by ClickHouse',
+    async (name) => {
       const format = getExportFormat(name);
-      const options = optionVariants[variant] as FormatOptions;
-      const { records: formatted } = convertBatch(format, bytePinnedTrajectories, options);
+      const options = { ...defaultFormatOptions, weightThreshold: 0 };
+      const { records: formatted } = convertBatch(format, goldenTrajectories, options);
       const path = join(temporaryDirectory(), `${name}.parquet`);
-      const writer = openRecordWriter(path, { encoding: 'parquet', parquet: { structure: parquetStructureFor(format, options), converter: inMemoryParquetConverter() } });
+      const writer = openRecordWriter(path, {
+        encoding: 'parquet',
+        parquet: { structure: parquetStructureFor(format, options), converter: inMemoryParquetConverter() },
+      });
       for (const record of formatted) await writer.write(record);
-      await writer.close();
-      const columns = { kind: 'tuple' as const, fields: parquetColumns(format.recordSchema, format.extraColumns?.(options) ?? []) };
-      const expected = (JSON.parse(JSON.stringify(formatted)) as unknown[]).map((record) => asStored(record, columns));
-      expect(await readParquet(path)).toEqual(expected);
+      const written = await writer.close();
+      expect(written.records).toBe(formatted.length);
+      const rows = await readParquet(path);
+      expect(rows).toHaveLength(formatted.length);
+      expect(Object.keys(rows[0]!).sort()).toEqual(Object.keys(formatted[0] as object).sort());
     },
   );
+
+  it.each(
+    exportFormats.flatMap((format) => Object.keys(optionVariants).map((variant) => [format.name, variant] as const)),
+  )('%s records (%s options) read back from Parquet field by field, nothing lost', async (name, variant) => {
+    const format = getExportFormat(name);
+    const options = optionVariants[variant] as FormatOptions;
+    const { records: formatted } = convertBatch(format, bytePinnedTrajectories, options);
+    const path = join(temporaryDirectory(), `${name}.parquet`);
+    const writer = openRecordWriter(path, {
+      encoding: 'parquet',
+      parquet: { structure: parquetStructureFor(format, options), converter: inMemoryParquetConverter() },
+    });
+    for (const record of formatted) await writer.write(record);
+    await writer.close();
+    const columns = {
+      kind: 'tuple' as const,
+      fields: parquetColumns(format.recordSchema, format.extraColumns?.(options) ?? []),
+    };
+    const expected = (JSON.parse(JSON.stringify(formatted)) as unknown[]).map((record) => asStored(record, columns));
+    expect(await readParquet(path)).toEqual(expected);
+  });
 
   it('fails the conversion, leaving no file, when a record has a key the structure lacks inside a tuple', async () => {
     const directory = temporaryDirectory();
     const path = join(directory, 'out.parquet');
-    const writer = openRecordWriter(path, { encoding: 'parquet', parquet: { structure: 'message Tuple(role String)', converter: inMemoryParquetConverter() } });
+    const writer = openRecordWriter(path, {
+      encoding: 'parquet',
+      parquet: { structure: 'message Tuple(role String)', converter: inMemoryParquetConverter() },
+    });
     await writer.write({ message: { role: 'user', content: 'would be dropped silently' } });
     await expect(writer.close()).rejects.toThrow(/named tuple/);
     expect(readdirSync(directory)).toEqual([]);
@@ -149,11 +185,20 @@ describe('record writers', () => {
     const format = getExportFormat('openai-sft');
     const { records: formatted } = convertBatch(format, goldenTrajectories, defaultFormatOptions);
     const path = join(temporaryDirectory(), 'sft.parquet');
-    const writer = openRecordWriter(path, { encoding: 'parquet', parquet: { structure: parquetStructureFor(format, defaultFormatOptions), converter: inMemoryParquetConverter() } });
+    const writer = openRecordWriter(path, {
+      encoding: 'parquet',
+      parquet: { structure: parquetStructureFor(format, defaultFormatOptions), converter: inMemoryParquetConverter() },
+    });
     for (const record of formatted) await writer.write(record);
     await writer.close();
     const [first] = await readParquet(path);
-    expect(first!.messages.map((message: any) => message.role)).toEqual(['system', 'user', 'assistant', 'tool', 'assistant']);
+    expect(first!.messages.map((message: any) => message.role)).toEqual([
+      'system',
+      'user',
+      'assistant',
+      'tool',
+      'assistant',
+    ]);
     expect(first!.messages[2].tool_calls[0].function).toEqual({ name: 'get_weather', arguments: '{"city":"Paris"}' });
     expect(first!.messages[3].tool_call_id).toBe('call_1');
     expect(JSON.parse(first!.tools)[0].function.name).toBe('get_weather');
@@ -161,7 +206,10 @@ describe('record writers', () => {
 
   it('writes a valid empty Parquet file for zero records', async () => {
     const path = join(temporaryDirectory(), 'empty.parquet');
-    const writer = openRecordWriter(path, { encoding: 'parquet', parquet: { structure: 'a UInt8', converter: inMemoryParquetConverter() } });
+    const writer = openRecordWriter(path, {
+      encoding: 'parquet',
+      parquet: { structure: 'a UInt8', converter: inMemoryParquetConverter() },
+    });
     const written = await writer.close();
     expect(written.records).toBe(0);
     expect(existsSync(path)).toBe(true);

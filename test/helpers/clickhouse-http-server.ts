@@ -20,7 +20,15 @@ export interface ClickHouseHttpServer {
 }
 
 /** URL parameters that are protocol, not ClickHouse settings. */
-const protocolParameters = new Set(['query', 'query_id', 'database', 'default_format', 'session_id', 'enable_http_compression', 'wait_end_of_query']);
+const protocolParameters = new Set([
+  'query',
+  'query_id',
+  'database',
+  'default_format',
+  'session_id',
+  'enable_http_compression',
+  'wait_end_of_query',
+]);
 
 async function readRequestBody(request: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -50,12 +58,22 @@ export async function startClickHouseHttpServer(dataDir: string): Promise<ClickH
       const inlineQuery = url.searchParams.get('query');
       // With `query` in the URL the body is the INSERT's data; without, the body is the statement.
       let sql = inlineQuery === null ? body.toString('utf8') : `${inlineQuery}\n${body.toString('utf8')}`;
-      const settings = [...url.searchParams].filter(([key]) => !protocolParameters.has(key) && !key.startsWith('param_'));
+      const settings = [...url.searchParams].filter(
+        ([key]) => !protocolParameters.has(key) && !key.startsWith('param_'),
+      );
       if (settings.length > 0 && !/\bSETTINGS\b/i.test(sql.split('\n')[0] ?? '') && !/^\s*INSERT\b/i.test(sql)) {
-        sql = sql.replace(/(\s+FORMAT\s+\w+\s*)?;?\s*$/i, (format) => ` SETTINGS ${settings.map(([key, value]) => `${key} = '${value.replaceAll("'", "\\'")}'`).join(', ')}${format}`);
+        sql = sql.replace(
+          /(\s+FORMAT\s+\w+\s*)?;?\s*$/i,
+          (format) =>
+            ` SETTINGS ${settings.map(([key, value]) => `${key} = '${value.replaceAll("'", "\\'")}'`).join(', ')}${format}`,
+        );
       }
       // Over HTTP a NULL parameter is `\N` (TSV escaping); the embedded binding takes a JS null.
-      const params = Object.fromEntries([...url.searchParams].filter(([key]) => key.startsWith('param_')).map(([key, value]) => [key.slice(6), value === '\\N' ? null : value]));
+      const params = Object.fromEntries(
+        [...url.searchParams]
+          .filter(([key]) => key.startsWith('param_'))
+          .map(([key, value]) => [key.slice(6), value === '\\N' ? null : value]),
+      );
       const database = url.searchParams.get('database');
       statements.push(sql);
       // The embedded engine is one session: run requests one at a time so USE <database> applies to its query.
@@ -67,10 +85,21 @@ export async function startClickHouseHttpServer(dataDir: string): Promise<ClickH
       try {
         const result = await run;
         const bytes = Buffer.from(result.bytes());
-        const compress = url.searchParams.get('enable_http_compression') === '1' && /gzip/.test(String(request.headers['accept-encoding'] ?? ''));
+        const compress =
+          url.searchParams.get('enable_http_compression') === '1' &&
+          /gzip/.test(String(request.headers['accept-encoding'] ?? ''));
         response.writeHead(200, {
           'Content-Type': 'text/plain; charset=UTF-8',
-          'X-ClickHouse-Summary': JSON.stringify({ read_rows: String(result.rowsRead), read_bytes: String(result.bytesRead), written_rows: '0', written_bytes: '0', total_rows_to_read: '0', result_rows: '0', result_bytes: '0', elapsed_ns: '0' }),
+          'X-ClickHouse-Summary': JSON.stringify({
+            read_rows: String(result.rowsRead),
+            read_bytes: String(result.bytesRead),
+            written_rows: '0',
+            written_bytes: '0',
+            total_rows_to_read: '0',
+            result_rows: '0',
+            result_bytes: '0',
+            elapsed_ns: '0',
+          }),
           ...(compress ? { 'Content-Encoding': 'gzip' } : {}),
         });
         response.end(compress ? gzipSync(bytes) : bytes);

@@ -9,7 +9,13 @@ import { OTLPTraceExporter as JsonTraceExporter } from '@opentelemetry/exporter-
 import { OTLPTraceExporter as ProtobufTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { OTLPTraceExporter as GrpcTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+  type ReadableSpan,
+  type SpanExporter,
+} from '@opentelemetry/sdk-trace-base';
 
 export type Transport = 'http/json' | 'http/protobuf' | 'grpc';
 
@@ -59,22 +65,54 @@ export function exportSucceeded(result: ExportResult): boolean {
 /** A small agent run: invoke_agent -> chat (with a tool call) -> execute_tool -> chat. */
 export function produceAgentRun(tracer: Tracer, label = 'weather'): void {
   // No context manager is registered in tests, so parents are passed explicitly.
-  const agent = tracer.startSpan('invoke_agent planner', { kind: SpanKind.INTERNAL, attributes: {
-    'gen_ai.operation.name': 'invoke_agent', 'gen_ai.agent.name': 'planner', 'trajectory.task.description': `what is the ${label}?`,
-  } });
+  const agent = tracer.startSpan('invoke_agent planner', {
+    kind: SpanKind.INTERNAL,
+    attributes: {
+      'gen_ai.operation.name': 'invoke_agent',
+      'gen_ai.agent.name': 'planner',
+      'trajectory.task.description': `what is the ${label}?`,
+    },
+  });
   const inAgent = trace.setSpan(ROOT_CONTEXT, agent);
   {
-    const chat = tracer.startSpan('chat gpt-4o', { kind: SpanKind.CLIENT, attributes: {
-      'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o',
-      'gen_ai.usage.input_tokens': 42, 'gen_ai.usage.output_tokens': 7,
-      'gen_ai.input.messages': JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: `what is the ${label}?` }] }]),
-      'gen_ai.output.messages': JSON.stringify([{ role: 'assistant', parts: [{ type: 'tool_call', id: 'call_1', name: 'lookup', arguments: { q: label } }], finish_reason: 'tool_call' }]),
-    } }, inAgent);
+    const chat = tracer.startSpan(
+      'chat gpt-4o',
+      {
+        kind: SpanKind.CLIENT,
+        attributes: {
+          'gen_ai.operation.name': 'chat',
+          'gen_ai.provider.name': 'openai',
+          'gen_ai.request.model': 'gpt-4o',
+          'gen_ai.usage.input_tokens': 42,
+          'gen_ai.usage.output_tokens': 7,
+          'gen_ai.input.messages': JSON.stringify([
+            { role: 'user', parts: [{ type: 'text', content: `what is the ${label}?` }] },
+          ]),
+          'gen_ai.output.messages': JSON.stringify([
+            {
+              role: 'assistant',
+              parts: [{ type: 'tool_call', id: 'call_1', name: 'lookup', arguments: { q: label } }],
+              finish_reason: 'tool_call',
+            },
+          ]),
+        },
+      },
+      inAgent,
+    );
     chat.end();
-    const tool = tracer.startSpan('execute_tool lookup', { attributes: {
-      'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': 'lookup', 'gen_ai.tool.call.id': 'call_1',
-      'gen_ai.tool.call.arguments': JSON.stringify({ q: label }), 'gen_ai.tool.call.result': 'sunny',
-    } }, inAgent);
+    const tool = tracer.startSpan(
+      'execute_tool lookup',
+      {
+        attributes: {
+          'gen_ai.operation.name': 'execute_tool',
+          'gen_ai.tool.name': 'lookup',
+          'gen_ai.tool.call.id': 'call_1',
+          'gen_ai.tool.call.arguments': JSON.stringify({ q: label }),
+          'gen_ai.tool.call.result': 'sunny',
+        },
+      },
+      inAgent,
+    );
     tool.setStatus({ code: SpanStatusCode.OK });
     tool.end();
     agent.end();

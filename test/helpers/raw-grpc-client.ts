@@ -7,19 +7,24 @@ export interface RawExportOutcome {
   response: Buffer | undefined;
 }
 
-export function rawGrpcExport(address: string, body: Buffer, headers: Record<string, string> = {}, signal: 'traces' | 'logs' = 'traces'): Promise<RawExportOutcome> {
+export function rawGrpcExport(
+  address: string,
+  body: Buffer,
+  headers: Record<string, string> = {},
+  signal: 'traces' | 'logs' = 'traces',
+): Promise<RawExportOutcome> {
   const Client = makeGenericClientConstructor(exportService(signal), 'OtlpExport');
   const client = new Client(address, credentials.createInsecure());
   const metadata = new Metadata();
   for (const [key, value] of Object.entries(headers)) metadata.set(key, value);
   return new Promise((resolve) => {
-    (client as unknown as { Export: (b: Buffer, m: Metadata, cb: (e: ServiceError | null, r?: Buffer) => void) => void }).Export(
-      body,
-      metadata,
-      (error, response) => {
-        client.close();
-        resolve({ error, response });
-      },
-    );
+    (
+      client as unknown as {
+        Export: (b: Buffer, m: Metadata, cb: (e: ServiceError | null, r?: Buffer) => void) => void;
+      }
+    ).Export(body, metadata, (error, response) => {
+      client.close();
+      resolve({ error, response });
+    });
   });
 }

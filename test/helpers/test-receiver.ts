@@ -21,7 +21,11 @@ export async function startTestReceiver(options: ReceiverOptions = {}): Promise<
 }
 
 /** The rows of a query against the receiver's store, for assertions that the API does not cover. */
-export async function queryRows<T>(receiver: Receiver, query: string, params: Record<string, unknown> = {}): Promise<T[]> {
+export async function queryRows<T>(
+  receiver: Receiver,
+  query: string,
+  params: Record<string, unknown> = {},
+): Promise<T[]> {
   const result = await receiver.store.client.query({ query, query_params: params, format: 'JSONEachRow' });
   return result.json<T>();
 }

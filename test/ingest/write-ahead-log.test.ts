@@ -57,7 +57,9 @@ describe('write-ahead log', () => {
     const directory = temporaryDirectory();
     mkdirSync(directory, { recursive: true });
     writeFileSync(join(directory, 'owner.pid'), String(process.ppid));
-    await expect(WriteAheadLog.open(directory)).rejects.toThrow(`belongs to another running receiver (pid ${process.ppid})`);
+    await expect(WriteAheadLog.open(directory)).rejects.toThrow(
+      `belongs to another running receiver (pid ${process.ppid})`,
+    );
     const exited = spawnSync(process.execPath, ['-e', '0']).pid;
     writeFileSync(join(directory, 'owner.pid'), String(exited));
     const log = await WriteAheadLog.open(directory);
@@ -92,23 +94,46 @@ describe('store writer', () => {
   it('moves only the row ClickHouse rejects to the dead-letter file and stores every other row, even of the same request', async () => {
     const directory = temporaryDirectory();
     const log = await WriteAheadLog.open(join(directory, 'wal'), { sync: 'none' });
-    const row = (spanId: string) => JSON.stringify({ tenant: 'default', trace_id: 'ab'.repeat(16), span_id: spanId, name: 'x', kind: 'other' }) + '\n';
+    const row = (spanId: string) =>
+      JSON.stringify({ tenant: 'default', trace_id: 'ab'.repeat(16), span_id: spanId, name: 'x', kind: 'other' }) +
+      '\n';
     const badRow = '{"tenant": "default", "span_id": [1,2,3]\n';
-    await log.append([record(row('0000000000000001')), record(row('0000000000000003') + badRow + row('0000000000000004'), 3), record(row('0000000000000002'))]);
+    await log.append([
+      record(row('0000000000000001')),
+      record(row('0000000000000003') + badRow + row('0000000000000004'), 3),
+      record(row('0000000000000002')),
+    ]);
     const errors: string[] = [];
-    const writer = new StoreWriter(store, log, directory, { lingerMillis: 1, onError: (error) => errors.push(error.message) });
+    const writer = new StoreWriter(store, log, directory, {
+      lingerMillis: 1,
+      onError: (error) => errors.push(error.message),
+    });
     writer.start();
     await expect.poll(() => log.pendingBytes, { timeout: 20_000 }).toBe(0);
     await writer.stop();
-    const result = await store.client.query({ query: 'SELECT span_id FROM spans FINAL ORDER BY span_id', format: 'JSONEachRow' });
+    const result = await store.client.query({
+      query: 'SELECT span_id FROM spans FINAL ORDER BY span_id',
+      format: 'JSONEachRow',
+    });
     expect((await result.json<{ span_id: string }>()).map((entry) => entry.span_id)).toEqual([
-      '0000000000000001', '0000000000000002', '0000000000000003', '0000000000000004',
+      '0000000000000001',
+      '0000000000000002',
+      '0000000000000003',
+      '0000000000000004',
     ]);
-    const deadLetters = readFileSync(join(directory, 'dead-letter.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { rows: string; error: string });
+    const deadLetters = readFileSync(join(directory, 'dead-letter.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { rows: string; error: string });
     expect(deadLetters).toHaveLength(1);
     expect(deadLetters[0]!.rows).toContain('"span_id": [1,2,3]');
     expect(errors.some((message) => message.includes('dead-letter'))).toBe(true);
-    expect(writer.lastOutcome).toEqual({ status: 'dead_lettered', rows: 4, deadLetteredRows: 1, reason: expect.stringContaining('CANNOT_READ_ALL_DATA') });
+    expect(writer.lastOutcome).toEqual({
+      status: 'dead_lettered',
+      rows: 4,
+      deadLetteredRows: 1,
+      reason: expect.stringContaining('CANNOT_READ_ALL_DATA'),
+    });
     await log.close();
   });
 
@@ -118,10 +143,15 @@ describe('store writer', () => {
     const log = await WriteAheadLog.open(walDirectory, { sync: 'none' });
     // A directory where the checkpoint's temporary file goes makes every checkpoint write fail, like EIO would.
     mkdirSync(join(walDirectory, 'checkpoint.json.tmp'));
-    const row = (spanId: string) => JSON.stringify({ tenant: 'disk-test', trace_id: 'cd'.repeat(16), span_id: spanId, name: 'x', kind: 'other' }) + '\n';
+    const row = (spanId: string) =>
+      JSON.stringify({ tenant: 'disk-test', trace_id: 'cd'.repeat(16), span_id: spanId, name: 'x', kind: 'other' }) +
+      '\n';
     await log.append([record(row('00000000000000a1'))]);
     const errors: string[] = [];
-    const writer = new StoreWriter(store, log, directory, { lingerMillis: 1, onError: (error) => errors.push(error.message) });
+    const writer = new StoreWriter(store, log, directory, {
+      lingerMillis: 1,
+      onError: (error) => errors.push(error.message),
+    });
     writer.start();
     await expect.poll(() => errors.length, { timeout: 10_000 }).toBeGreaterThan(1);
     expect(writer.storeFailing).toBe(true);
@@ -130,8 +160,14 @@ describe('store writer', () => {
     await expect.poll(() => log.pendingBytes, { timeout: 20_000 }).toBe(0);
     expect(writer.storeFailing).toBe(false);
     await writer.stop();
-    const result = await store.client.query({ query: "SELECT span_id FROM spans FINAL WHERE tenant = 'disk-test' ORDER BY span_id", format: 'JSONEachRow' });
-    expect((await result.json<{ span_id: string }>()).map((entry) => entry.span_id)).toEqual(['00000000000000a1', '00000000000000a2']);
+    const result = await store.client.query({
+      query: "SELECT span_id FROM spans FINAL WHERE tenant = 'disk-test' ORDER BY span_id",
+      format: 'JSONEachRow',
+    });
+    expect((await result.json<{ span_id: string }>()).map((entry) => entry.span_id)).toEqual([
+      '00000000000000a1',
+      '00000000000000a2',
+    ]);
     await log.close();
   });
 });

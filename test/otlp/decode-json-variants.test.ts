@@ -20,7 +20,7 @@ const specExample = {
               traceId: '5B8EFFF798038103D269B633813FC60C',
               spanId: 'EEE19B7EC3C1B174',
               parentSpanId: 'EEE19B7EC3C1B173',
-              name: 'I\'m a server span',
+              name: "I'm a server span",
               startTimeUnixNano: '1544712660000000000',
               endTimeUnixNano: '1544712661000000000',
               kind: 2,
@@ -46,7 +46,7 @@ describe('OTLP/JSON encodings beyond what the JS exporter emits', () => {
         parentSpanId: 'eee19b7ec3c1b173',
         traceState: '',
         flags: 0,
-        name: 'I\'m a server span',
+        name: "I'm a server span",
         kind: 'server',
         startTimeUnixNano: 1544712660000000000n,
         endTimeUnixNano: 1544712661000000000n,
@@ -134,7 +134,10 @@ describe('OTLP/JSON encodings beyond what the JS exporter emits', () => {
   it('keeps an attribute named __proto__ as data without touching the prototype', () => {
     const body = structuredClone(specExample);
     body.resourceSpans[0]!.scopeSpans[0]!.spans[0]!.attributes = [
-      { key: '__proto__', value: { kvlistValue: { values: [{ key: 'polluted', value: { boolValue: true } }] } } as never },
+      {
+        key: '__proto__',
+        value: { kvlistValue: { values: [{ key: 'polluted', value: { boolValue: true } }] } } as never,
+      },
     ];
     const [span] = decodeTracesJson(JSON.stringify(body), limits).spans;
     const attributes = span!.attributes;
@@ -148,7 +151,9 @@ describe('OTLP/JSON encodings beyond what the JS exporter emits', () => {
     body.resourceSpans[0]!.scopeSpans[0]!.spans[0]!.traceId = 'abcd';
     const decoded = decodeTracesJson(JSON.stringify(body), limits);
     expect(decoded.spans).toEqual([]);
-    expect(decoded.rejectionMessages).toEqual(['span "I\'m a server span" (eee19b7ec3c1b174): trace id is 2 bytes, expected 16']);
+    expect(decoded.rejectionMessages).toEqual([
+      'span "I\'m a server span" (eee19b7ec3c1b174): trace id is 2 bytes, expected 16',
+    ]);
   });
 
   it('decodes logs with the event name field, severity names and all-zero ids meaning "no trace"', () => {

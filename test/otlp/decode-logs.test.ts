@@ -73,7 +73,9 @@ describe('decoding log records sent by the real OTLP exporters', () => {
       const decoded = encoding === 'protobuf' ? decodeLogsProtobuf(body, limits) : decodeLogsJson(body, limits);
       expect(decoded.logs.map((log) => log.eventName)).toEqual(['gen_ai.choice']);
       expect(decoded.rejected).toBe(1);
-      expect(decoded.rejectionMessages[0]).toMatch(/^log record "legacy\.event" \(.*\): trace id is 3 bytes, expected 0 or 16$/);
+      expect(decoded.rejectionMessages[0]).toMatch(
+        /^log record "legacy\.event" \(.*\): trace id is 3 bytes, expected 0 or 16$/,
+      );
     }
   });
 

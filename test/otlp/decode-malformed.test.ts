@@ -72,7 +72,9 @@ describe('malformed protobuf bodies', () => {
     // The body holds two ResourceSpans; cut right after the first, it is a valid, smaller request.
     expect(complete).toHaveLength(1);
     const firstOnly = decodeTracesProtobuf(protobufBody.subarray(0, complete[0]), limits);
-    expect(new Set(firstOnly.spans.map((span) => span.resource.attributes['service.name']))).toEqual(new Set(['agent-a']));
+    expect(new Set(firstOnly.spans.map((span) => span.resource.attributes['service.name']))).toEqual(
+      new Set(['agent-a']),
+    );
   });
 
   it('never fails with anything but OtlpDecodeError on corrupted bytes', () => {
@@ -104,19 +106,58 @@ describe('malformed protobuf bodies', () => {
   });
 
   it('rejects invalid wire types and field number zero', () => {
-    expect(decodeError(() => decodeTracesProtobuf(bytes(0x0f), limits)).message).toBe('invalid wire type 7 for field 1');
-    expect(decodeError(() => decodeTracesProtobuf(bytes(0x00, 0x01), limits)).message).toMatch(/invalid field number 0/);
+    expect(decodeError(() => decodeTracesProtobuf(bytes(0x0f), limits)).message).toBe(
+      'invalid wire type 7 for field 1',
+    );
+    expect(decodeError(() => decodeTracesProtobuf(bytes(0x00, 0x01), limits)).message).toMatch(
+      /invalid field number 0/,
+    );
   });
 
   it('skips unknown fields of every wire type, inside spans and at the top level', () => {
     const unknownFields = bytes(
       // field 100 varint (10-byte negative), field 101 fixed64, field 102 fixed32, field 103 length-delimited
-      0xa0, 0x06, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01,
-      0xa9, 0x06, 1, 2, 3, 4, 5, 6, 7, 8,
-      0xb5, 0x06, 1, 2, 3, 4,
-      0xba, 0x06, 3, 0x61, 0x62, 0x63,
+      0xa0,
+      0x06,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0xff,
+      0x01,
+      0xa9,
+      0x06,
+      1,
+      2,
+      3,
+      4,
+      5,
+      6,
+      7,
+      8,
+      0xb5,
+      0x06,
+      1,
+      2,
+      3,
+      4,
+      0xba,
+      0x06,
+      3,
+      0x61,
+      0x62,
+      0x63,
       // field 104 group containing a varint field 1, then the matching end group
-      0xc3, 0x06, 0x08, 0x01, 0xc4, 0x06,
+      0xc3,
+      0x06,
+      0x08,
+      0x01,
+      0xc4,
+      0x06,
     );
     const span = bytes(unknownFields, spanMessage('with unknown fields'), unknownFields);
     const decoded = decodeTracesProtobuf(bytes(requestWithSpans(span), unknownFields), limits);
@@ -145,7 +186,9 @@ describe('malformed protobuf bodies', () => {
 describe('malformed JSON bodies', () => {
   it('throws OtlpDecodeError for text that is not JSON', () => {
     expect(decodeError(() => decodeTracesJson('{"resourceSpans": [', limits)).message).toMatch(/^invalid JSON: /);
-    expect(decodeError(() => decodeTracesJson(Buffer.from([0xff, 0x00, 0x13]), limits)).message).toMatch(/^invalid JSON/);
+    expect(decodeError(() => decodeTracesJson(Buffer.from([0xff, 0x00, 0x13]), limits)).message).toMatch(
+      /^invalid JSON/,
+    );
   });
 
   it('requires an object at the top level', () => {
@@ -153,7 +196,9 @@ describe('malformed JSON bodies', () => {
   });
 
   it('names the path of a structurally wrong field', () => {
-    const body = JSON.parse(jsonBody.toString()) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: unknown[] }> }> };
+    const body = JSON.parse(jsonBody.toString()) as {
+      resourceSpans: Array<{ scopeSpans: Array<{ spans: unknown[] }> }>;
+    };
     const span = body.resourceSpans[0]!.scopeSpans[0]!.spans[1] as Record<string, unknown>;
     span['startTimeUnixNano'] = 'yesterday';
     expect(decodeError(() => decodeTracesJson(JSON.stringify(body), limits)).message).toBe(
@@ -163,7 +208,9 @@ describe('malformed JSON bodies', () => {
   });
 
   it('throws for base64 ids, which standard proto3 JSON would use but OTLP/JSON forbids', () => {
-    const body = JSON.parse(jsonBody.toString()) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: unknown[] }> }> };
+    const body = JSON.parse(jsonBody.toString()) as {
+      resourceSpans: Array<{ scopeSpans: Array<{ spans: unknown[] }> }>;
+    };
     const span = body.resourceSpans[0]!.scopeSpans[0]!.spans[1] as Record<string, unknown>;
     const base64 = Buffer.from(span['traceId'] as string, 'hex').toString('base64');
     span['traceId'] = base64;

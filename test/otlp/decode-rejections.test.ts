@@ -1,6 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { MAX_REJECTION_MESSAGES, decodeTracesJson, decodeTracesProtobuf, type DecodeLimits } from '../../collector/otlp/index.ts';
+import {
+  MAX_REJECTION_MESSAGES,
+  decodeTracesJson,
+  decodeTracesProtobuf,
+  type DecodeLimits,
+} from '../../collector/otlp/index.ts';
 import type { DecodedTraces } from '../../src/model/otlp.ts';
 import { startCaptureServer, type CaptureServer } from './capture-server.ts';
 import { exportSpans, type Encoding } from './exporters.ts';

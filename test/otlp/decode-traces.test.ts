@@ -45,9 +45,13 @@ describe('decoding spans sent by the real OTLP exporters', () => {
   it('decodes every span, none rejected', () => {
     expect(fromProtobuf.rejected).toBe(0);
     expect(fromProtobuf.rejectionMessages).toEqual([]);
-    expect(fromProtobuf.spans.map((span) => span.name).sort()).toEqual(
-      ['chat gpt-4o', 'consume result', 'execute_tool get_weather', 'invoke_agent planner', 'publish result'],
-    );
+    expect(fromProtobuf.spans.map((span) => span.name).sort()).toEqual([
+      'chat gpt-4o',
+      'consume result',
+      'execute_tool get_weather',
+      'invoke_agent planner',
+      'publish result',
+    ]);
   });
 
   it('decodes the JSON encoding of the same spans to exactly the same model', () => {

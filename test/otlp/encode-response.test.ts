@@ -75,12 +75,17 @@ describe('google.rpc.Status', () => {
 
   it('carries a RetryInfo detail with the retry delay for throttling answers', () => {
     const bytes = encodeStatus('protobuf', { code: 8, message: 'ingest queue full', retryDelaySeconds: 2.5 });
-    const status = decode('Status', bytes as Uint8Array) as { code: number; details: Array<{ typeUrl: string; value: Uint8Array }> };
+    const status = decode('Status', bytes as Uint8Array) as {
+      code: number;
+      details: Array<{ typeUrl: string; value: Uint8Array }>;
+    };
     expect(status.code).toBe(8);
     expect(status.details).toHaveLength(1);
     expect(status.details[0]!.typeUrl).toBe(RETRY_INFO_TYPE_URL);
     expect(decode('RetryInfo', status.details[0]!.value)).toEqual({ retryDelay: { seconds: '2', nanos: 500_000_000 } });
-    expect(JSON.parse(encodeStatus('json', { code: 14, message: 'store unavailable', retryDelaySeconds: 30 }) as string)).toEqual({
+    expect(
+      JSON.parse(encodeStatus('json', { code: 14, message: 'store unavailable', retryDelaySeconds: 30 }) as string),
+    ).toEqual({
       code: 14,
       message: 'store unavailable',
       details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '30s' }],

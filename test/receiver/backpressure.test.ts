@@ -25,20 +25,35 @@ afterEach(async () => {
 function request(spanCount = 1): string {
   const spans = Array.from({ length: spanCount }, () => {
     const spanId = (nextSpan++).toString(16).padStart(16, '0');
-    return { traceId, spanId, name: 'chat', kind: 3, startTimeUnixNano: '1700000000000000000', endTimeUnixNano: '1700000000500000000' };
+    return {
+      traceId,
+      spanId,
+      name: 'chat',
+      kind: 3,
+      startTimeUnixNano: '1700000000000000000',
+      endTimeUnixNano: '1700000000500000000',
+    };
   });
   return JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans }] }] });
 }
 
 function post(body: string): Promise<Response> {
-  return fetch(`${receiver!.httpUrl}/v1/traces`, { method: 'POST', body, headers: { 'Content-Type': 'application/json' } });
+  return fetch(`${receiver!.httpUrl}/v1/traces`, {
+    method: 'POST',
+    body,
+    headers: { 'Content-Type': 'application/json' },
+  });
 }
 
 /** An empty ExportTraceServiceRequest in protobuf (zero bytes is a valid empty message). */
 const emptyProtobufRequest = Buffer.alloc(0);
 
 async function storedSpans(): Promise<number> {
-  const [row] = await queryRows<{ n: string }>(receiver!, 'SELECT count() AS n FROM spans FINAL WHERE trace_id = {t:String}', { t: traceId });
+  const [row] = await queryRows<{ n: string }>(
+    receiver!,
+    'SELECT count() AS n FROM spans FINAL WHERE trace_id = {t:String}',
+    { t: traceId },
+  );
   return Number(row?.n ?? 0);
 }
 
@@ -54,11 +69,16 @@ describe('backpressure and store outages', () => {
     const grpc = await rawGrpcExport(receiver.grpcAddress, emptyProtobufRequest);
     expect(grpc.error?.code).toBe(status.RESOURCE_EXHAUSTED);
     const details = grpc.error!.metadata.get('grpc-status-details-bin')[0] as Buffer;
-    const decoded = rpc.lookupType('google.rpc.Status').decode(details) as unknown as { code: number; details: Array<{ type_url?: string; typeUrl?: string; value: Uint8Array }> };
+    const decoded = rpc.lookupType('google.rpc.Status').decode(details) as unknown as {
+      code: number;
+      details: Array<{ type_url?: string; typeUrl?: string; value: Uint8Array }>;
+    };
     expect(decoded.code).toBe(status.RESOURCE_EXHAUSTED);
     const retryInfo = decoded.details[0]!;
     expect(retryInfo.typeUrl ?? retryInfo.type_url).toBe('type.googleapis.com/google.rpc.RetryInfo');
-    const delay = rpc.lookupType('google.rpc.RetryInfo').decode(retryInfo.value) as unknown as { retryDelay: { seconds: number | { toNumber(): number } } };
+    const delay = rpc.lookupType('google.rpc.RetryInfo').decode(retryInfo.value) as unknown as {
+      retryDelay: { seconds: number | { toNumber(): number } };
+    };
     expect(Number(delay.retryDelay.seconds)).toBe(1);
 
     await receiver.flush(10_000);
@@ -100,7 +120,8 @@ describe('backpressure and store outages', () => {
     receiver = await startTestReceiver({ maxInflightBytes: 4000 });
     // A slow client: it declared 5000 bytes and sent only part, so its reservation stays held.
     const held = httpRequest(`${receiver.httpUrl}/v1/traces`, {
-      method: 'POST', headers: { 'Content-Type': 'application/json', 'Content-Length': '5000' },
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'Content-Length': '5000' },
     });
     held.on('error', () => {});
     held.write('{"resourceSpans": [');

@@ -16,9 +16,13 @@ afterAll(async () => {
 
 function startChild(dataDir: string): Promise<{ process: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
-    const processHandle = spawn(process.execPath, [bin, 'serve', '--data-dir', dataDir, '--http-port', '0', '--grpc-port', '-1'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const processHandle = spawn(
+      process.execPath,
+      [bin, 'serve', '--data-dir', dataDir, '--http-port', '0', '--grpc-port', '-1'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let output = '';
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
@@ -27,15 +31,25 @@ function startChild(dataDir: string): Promise<{ process: ChildProcess; url: stri
     };
     processHandle.stdout.on('data', onData);
     processHandle.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    processHandle.once('exit', (code) => reject(new Error(`receiver exited with ${code} before it was ready:\n${output}`)));
+    processHandle.once('exit', (code) =>
+      reject(new Error(`receiver exited with ${code} before it was ready:\n${output}`)),
+    );
   });
 }
 
 function requestBody(batch: number, size: number): { body: string; spanIds: string[] } {
   const spanIds = Array.from({ length: size }, (_, index) => (batch * 1000 + index + 1).toString(16).padStart(16, '0'));
   const spans = spanIds.map((spanId) => ({
-    traceId, spanId, name: 'chat gpt-4o', kind: 3, startTimeUnixNano: '1700000000000000000', endTimeUnixNano: '1700000000500000000',
-    attributes: [{ key: 'gen_ai.operation.name', value: { stringValue: 'chat' } }, { key: 'gen_ai.request.model', value: { stringValue: 'gpt-4o' } }],
+    traceId,
+    spanId,
+    name: 'chat gpt-4o',
+    kind: 3,
+    startTimeUnixNano: '1700000000000000000',
+    endTimeUnixNano: '1700000000500000000',
+    attributes: [
+      { key: 'gen_ai.operation.name', value: { stringValue: 'chat' } },
+      { key: 'gen_ai.request.model', value: { stringValue: 'gpt-4o' } },
+    ],
   }));
   return { body: JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans }] }] }), spanIds };
 }
@@ -52,7 +66,11 @@ describe('crash recovery', () => {
       while (!killed) {
         const { body, spanIds } = requestBody(batch++, 20);
         try {
-          const response = await fetch(`${started.url}/v1/traces`, { method: 'POST', body, headers: { 'Content-Type': 'application/json' } });
+          const response = await fetch(`${started.url}/v1/traces`, {
+            method: 'POST',
+            body,
+            headers: { 'Content-Type': 'application/json' },
+          });
           if (response.status === 200) for (const id of spanIds) acknowledged.add(id);
         } catch {
           // The connection died with the process: this request was not acknowledged.
@@ -66,7 +84,10 @@ describe('crash recovery', () => {
     }
     child.kill('SIGKILL');
     killed = true;
-    const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child!.once('exit', resolve));
+    const exited =
+      child.exitCode !== null || child.signalCode !== null
+        ? Promise.resolve()
+        : new Promise((resolve) => child!.once('exit', resolve));
     await Promise.all(senders);
     await exited;
 

@@ -7,9 +7,11 @@ import { rawGrpcExport } from '../helpers/raw-grpc-client.ts';
 import { queryRows, startTestReceiver } from '../helpers/test-receiver.ts';
 
 const statusType = protobuf
-  .parse(`syntax = "proto3"; package google.rpc;
+  .parse(
+    `syntax = "proto3"; package google.rpc;
     message Any { string type_url = 1; bytes value = 2; }
-    message Status { int32 code = 1; string message = 2; repeated Any details = 3; }`)
+    message Status { int32 code = 1; string message = 2; repeated Any details = 3; }`,
+  )
   .root.lookupType('google.rpc.Status');
 
 let receiver: Receiver;
@@ -30,26 +32,43 @@ const traceId = '5b8efff798038103d269b633813fc60c';
 
 function jsonSpan(spanId: string, attributes: Array<{ key: string; value: { stringValue: string } }> = []) {
   return {
-    traceId, spanId, name: `span-${spanId}`, kind: 1, startTimeUnixNano: '1700000000000000000', endTimeUnixNano: '1700000001000000000', attributes,
+    traceId,
+    spanId,
+    name: `span-${spanId}`,
+    kind: 1,
+    startTimeUnixNano: '1700000000000000000',
+    endTimeUnixNano: '1700000001000000000',
+    attributes,
   };
 }
 
 function jsonRequest(spans: unknown[]) {
-  return JSON.stringify({ resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: { name: 's' }, spans }] }] });
+  return JSON.stringify({
+    resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: { name: 's' }, spans }] }],
+  });
 }
 
 async function storedSpanCount(): Promise<number> {
   await receiver.flush();
-  const [row] = await queryRows<{ n: string }>(receiver, 'SELECT count() AS n FROM spans FINAL WHERE trace_id = {t:String}', { t: traceId });
+  const [row] = await queryRows<{ n: string }>(
+    receiver,
+    'SELECT count() AS n FROM spans FINAL WHERE trace_id = {t:String}',
+    { t: traceId },
+  );
   return Number(row?.n ?? 0);
 }
 
 describe('OTLP/HTTP error paths', () => {
   it('rejects an undecodable protobuf body with 400 and a google.rpc.Status naming the problem', async () => {
-    const response = await post('/v1/traces', Uint8Array.from([0x0a, 0xff, 0xff, 0x01, 0x02]), { 'Content-Type': 'application/x-protobuf' });
+    const response = await post('/v1/traces', Uint8Array.from([0x0a, 0xff, 0xff, 0x01, 0x02]), {
+      'Content-Type': 'application/x-protobuf',
+    });
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toBe('application/x-protobuf');
-    const status = statusType.decode(new Uint8Array(await response.arrayBuffer())) as unknown as { code: number; message: string };
+    const status = statusType.decode(new Uint8Array(await response.arrayBuffer())) as unknown as {
+      code: number;
+      message: string;
+    };
     expect(status.code).toBe(3);
     expect(status.message).toMatch(/cannot decode OTLP protobuf body/);
   });
@@ -63,9 +82,13 @@ describe('OTLP/HTTP error paths', () => {
   });
 
   it('answers 200 with partial_success when some spans are invalid, and stores the valid ones', async () => {
-    const response = await post('/v1/traces', jsonRequest([jsonSpan('00f067aa0ba902b7'), jsonSpan('1234')]), { 'Content-Type': 'application/json' });
+    const response = await post('/v1/traces', jsonRequest([jsonSpan('00f067aa0ba902b7'), jsonSpan('1234')]), {
+      'Content-Type': 'application/json',
+    });
     expect(response.status).toBe(200);
-    const body = (await response.json()) as { partialSuccess: { rejectedSpans: string | number; errorMessage: string } };
+    const body = (await response.json()) as {
+      partialSuccess: { rejectedSpans: string | number; errorMessage: string };
+    };
     expect(Number(body.partialSuccess.rejectedSpans)).toBe(1);
     expect(body.partialSuccess.errorMessage).toMatch(/1234|span id/i);
     expect(await storedSpanCount()).toBe(1);
@@ -73,9 +96,13 @@ describe('OTLP/HTTP error paths', () => {
 
   it('rejects a span whose attribute is over the per-attribute limit, naming the attribute', async () => {
     const big = [{ key: 'gen_ai.input.messages', value: { stringValue: 'x'.repeat(5000) } }];
-    const response = await post('/v1/traces', jsonRequest([jsonSpan('00f067aa0ba902b8', big)]), { 'Content-Type': 'application/json' });
+    const response = await post('/v1/traces', jsonRequest([jsonSpan('00f067aa0ba902b8', big)]), {
+      'Content-Type': 'application/json',
+    });
     expect(response.status).toBe(200);
-    const body = (await response.json()) as { partialSuccess: { rejectedSpans: string | number; errorMessage: string } };
+    const body = (await response.json()) as {
+      partialSuccess: { rejectedSpans: string | number; errorMessage: string };
+    };
     expect(Number(body.partialSuccess.rejectedSpans)).toBe(1);
     expect(body.partialSuccess.errorMessage).toMatch(/gen_ai\.input\.messages/);
   });
@@ -94,7 +121,11 @@ describe('OTLP/HTTP error paths', () => {
     const response = await post('/v1/traces', jsonRequest([span]), { 'Content-Type': 'application/json' });
     expect(response.status).toBe(200);
     await receiver.flush();
-    const rows = await queryRows<{ input_tokens: unknown; rewards: unknown[] }>(receiver, 'SELECT input_tokens, rewards FROM spans FINAL WHERE span_id = {s:String}', { s: spanId });
+    const rows = await queryRows<{ input_tokens: unknown; rewards: unknown[] }>(
+      receiver,
+      'SELECT input_tokens, rewards FROM spans FINAL WHERE span_id = {s:String}',
+      { s: spanId },
+    );
     expect(rows).toEqual([{ input_tokens: null, rewards: [] }]);
   });
 
@@ -114,13 +145,18 @@ describe('OTLP/HTTP error paths', () => {
   });
 
   it('answers 400 for a body that claims gzip but is not', async () => {
-    const response = await post('/v1/traces', 'not gzip', { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' });
+    const response = await post('/v1/traces', 'not gzip', {
+      'Content-Type': 'application/json',
+      'Content-Encoding': 'gzip',
+    });
     expect(response.status).toBe(400);
   });
 
   it('answers 415 for unknown content types and encodings', async () => {
     expect((await post('/v1/traces', 'hello', { 'Content-Type': 'text/plain' })).status).toBe(415);
-    expect((await post('/v1/traces', '{}', { 'Content-Type': 'application/json', 'Content-Encoding': 'br' })).status).toBe(415);
+    expect(
+      (await post('/v1/traces', '{}', { 'Content-Type': 'application/json', 'Content-Encoding': 'br' })).status,
+    ).toBe(415);
   });
 
   it('answers 404 for unknown paths and 405 with Allow for wrong methods', async () => {

@@ -56,10 +56,17 @@ describe('OTLP logs carry GenAI events linked to their trace and span', () => {
       );
       expect(rows).toHaveLength(1);
       expect(rows[0]).toMatchObject({
-        trace_id: traceId, span_id: spanId, event_name: 'gen_ai.evaluation.result', evaluation_name: 'correctness',
-        evaluation_score: 0.75, evaluation_label: 'pass', service_name: 'judge',
+        trace_id: traceId,
+        span_id: spanId,
+        event_name: 'gen_ai.evaluation.result',
+        evaluation_name: 'correctness',
+        evaluation_score: 0.75,
+        evaluation_label: 'pass',
+        service_name: 'judge',
       });
-      expect(JSON.parse(rows[0]!['attributes'] as string)['gen_ai.evaluation.explanation']).toBe('the answer cites the right source');
+      expect(JSON.parse(rows[0]!['attributes'] as string)['gen_ai.evaluation.explanation']).toBe(
+        'the answer cites the right source',
+      );
     });
   }
 });

@@ -1,6 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Receiver } from '../../collector/receiver.ts';
-import { createTraceExporter, exportSpans, exportSucceeded, produceAgentRun, recordSpans, type Transport } from '../helpers/export-spans.ts';
+import {
+  createTraceExporter,
+  exportSpans,
+  exportSucceeded,
+  produceAgentRun,
+  recordSpans,
+  type Transport,
+} from '../helpers/export-spans.ts';
 import { queryRows, startTestReceiver } from '../helpers/test-receiver.ts';
 
 let receiver: Receiver;
@@ -42,17 +49,40 @@ describe('OTLP transports through the real OpenTelemetry exporters', () => {
       const { spans: stored } = await fetchTrace(traceId);
       expect(stored).toHaveLength(3);
       const byKind = Object.fromEntries(stored.map((span) => [span.kind, span]));
-      expect(byKind['agent']).toMatchObject({ name: 'invoke_agent planner', agent_name: 'planner', parent_span_id: '', status: 'unset' });
-      expect(byKind['llm']).toMatchObject({
-        name: 'chat gpt-4o', model: 'gpt-4o', provider: 'openai', input_tokens: 42, output_tokens: 7,
-        parent_span_id: byKind['agent']!.span_id, span_kind: 'client',
+      expect(byKind['agent']).toMatchObject({
+        name: 'invoke_agent planner',
+        agent_name: 'planner',
+        parent_span_id: '',
+        status: 'unset',
       });
-      expect(byKind['llm']!.input_messages).toEqual([{ role: 'user', content: `what is the ${transport}-${compression}?` }]);
+      expect(byKind['llm']).toMatchObject({
+        name: 'chat gpt-4o',
+        model: 'gpt-4o',
+        provider: 'openai',
+        input_tokens: 42,
+        output_tokens: 7,
+        parent_span_id: byKind['agent']!.span_id,
+        span_kind: 'client',
+      });
+      expect(byKind['llm']!.input_messages).toEqual([
+        { role: 'user', content: `what is the ${transport}-${compression}?` },
+      ]);
       expect(byKind['llm']!.output_messages[0]).toMatchObject({
         role: 'assistant',
-        tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'lookup', arguments: JSON.stringify({ q: `${transport}-${compression}` }) } }],
+        tool_calls: [
+          {
+            id: 'call_1',
+            type: 'function',
+            function: { name: 'lookup', arguments: JSON.stringify({ q: `${transport}-${compression}` }) },
+          },
+        ],
       });
-      expect(byKind['tool']).toMatchObject({ tool_name: 'lookup', tool_call_id: 'call_1', tool_result: 'sunny', status: 'ok' });
+      expect(byKind['tool']).toMatchObject({
+        tool_name: 'lookup',
+        tool_call_id: 'call_1',
+        tool_result: 'sunny',
+        status: 'ok',
+      });
       // The original attributes and resource are kept next to the mapped columns.
       expect(byKind['llm']!.attributes['gen_ai.request.model']).toBe('gpt-4o');
       expect(byKind['llm']!.resource_attributes['service.name']).toBe('test-agent');
@@ -69,7 +99,11 @@ describe('OTLP transports through the real OpenTelemetry exporters', () => {
     await receiver.flush();
     const traceId = spans[0]!.spanContext().traceId;
     expect((await fetchTrace(traceId)).spans).toHaveLength(3);
-    const [countRow] = await queryRows<{ rows: string }>(receiver, 'SELECT count() AS rows FROM spans FINAL WHERE trace_id = {t:String}', { t: traceId });
+    const [countRow] = await queryRows<{ rows: string }>(
+      receiver,
+      'SELECT count() AS rows FROM spans FINAL WHERE trace_id = {t:String}',
+      { t: traceId },
+    );
     expect(Number(countRow?.rows)).toBe(3);
   });
 

@@ -33,7 +33,9 @@ afterAll(async () => {
 });
 
 function sqlFilesUnder(directory: string): string[] {
-  return readdirSync(directory, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.sql')).map((file) => join(directory, file));
+  return readdirSync(directory, { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.sql'))
+    .map((file) => join(directory, file));
 }
 
 describe('migrations', () => {
@@ -44,28 +46,42 @@ describe('migrations', () => {
     expect(await migrate(fresh)).toEqual([]);
     const tables = await rows<{ name: string }>('SHOW TABLES');
     expect(tables.map((table) => table.name)).toEqual(expect.arrayContaining(['spans', 'events', 'schema_migrations']));
-    const recorded = await rows<{ version: number; checksum: string }>('SELECT version, checksum FROM schema_migrations FINAL ORDER BY version');
+    const recorded = await rows<{ version: number; checksum: string }>(
+      'SELECT version, checksum FROM schema_migrations FINAL ORDER BY version',
+    );
     expect(recorded).toEqual(listMigrations().map(({ version, checksum }) => ({ version, checksum })));
   });
 
   it('refuse a store whose applied migration has changed, naming the file and the fix, and change nothing', async () => {
     const fresh = await freshStore();
     await migrate(fresh);
-    await fresh.client.insert({ table: 'schema_migrations', values: [{ version: 2, name: 'trajectory_tables', checksum: 'f'.repeat(64) }], format: 'JSONEachRow' });
+    await fresh.client.insert({
+      table: 'schema_migrations',
+      values: [{ version: 2, name: 'trajectory_tables', checksum: 'f'.repeat(64) }],
+      format: 'JSONEachRow',
+    });
     await fresh.client.command({ query: 'CREATE OR REPLACE VIEW credit AS SELECT 1 AS marker' });
     await expect(migrate(fresh)).rejects.toThrow(
       /migration src\/store\/migrations\/0002_trajectory_tables\.sql changed after it was applied to this store \(applied checksum ffffffffffff, file now [0-9a-f]{12}\)\. Released migrations are immutable: restore the file as released and put the change in a new migration/,
     );
     // Refused before anything was re-applied: the views are as they were.
-    const [credit] = await rows<{ create_table_query: string }>("SELECT create_table_query FROM system.tables WHERE database = currentDatabase() AND name = 'credit'");
+    const [credit] = await rows<{ create_table_query: string }>(
+      "SELECT create_table_query FROM system.tables WHERE database = currentDatabase() AND name = 'credit'",
+    );
     expect(credit!.create_table_query).toContain('marker');
   });
 
   it('refuse a store migrated by a newer release', async () => {
     const fresh = await freshStore();
     await migrate(fresh);
-    await fresh.client.insert({ table: 'schema_migrations', values: [{ version: 9999, name: 'from_the_future', checksum: 'a'.repeat(64) }], format: 'JSONEachRow' });
-    await expect(migrate(fresh)).rejects.toThrow(/records migration 9999 \(from_the_future\), which this build does not have: a newer release migrated it/);
+    await fresh.client.insert({
+      table: 'schema_migrations',
+      values: [{ version: 9999, name: 'from_the_future', checksum: 'a'.repeat(64) }],
+      format: 'JSONEachRow',
+    });
+    await expect(migrate(fresh)).rejects.toThrow(
+      /records migration 9999 \(from_the_future\), which this build does not have: a newer release migrated it/,
+    );
   });
 
   it('checksum the statements, not the comments', () => {
@@ -94,9 +110,14 @@ describe('migrations', () => {
       expect(sql).not.toMatch(/\{\{/);
       for (const statement of splitStatements(sql)) {
         if (/^(CREATE|ALTER|DROP)\b/i.test(statement)) expect(statement).toMatch(/ON CLUSTER `prod`/);
-        if (/ENGINE\s*=\s*\w*MergeTree/.test(statement)) expect(statement).toMatch(/ENGINE\s*=\s*Replicated\w*MergeTree/);
+        if (/ENGINE\s*=\s*\w*MergeTree/.test(statement))
+          expect(statement).toMatch(/ENGINE\s*=\s*Replicated\w*MergeTree/);
         // formatQuery parses without executing: the cluster flavour of every statement is valid ClickHouse SQL.
-        const result = await fresh.client.query({ query: 'SELECT formatQuery({sql:String}) AS formatted', query_params: { sql: statement }, format: 'JSONEachRow' });
+        const result = await fresh.client.query({
+          query: 'SELECT formatQuery({sql:String}) AS formatted',
+          query_params: { sql: statement },
+          format: 'JSONEachRow',
+        });
         const [row] = await result.json<{ formatted: string }>();
         expect(row?.formatted.length).toBeGreaterThan(0);
       }
@@ -104,7 +125,11 @@ describe('migrations', () => {
   });
 
   it('refuses a cluster or database name that is not an identifier', () => {
-    expect(() => renderDeployment('CREATE TABLE t {{on_cluster}} (a UInt8) ENGINE = {{engine:MergeTree}} ORDER BY a', { cluster: 'x; DROP' })).toThrow(/not a valid ClickHouse identifier/);
+    expect(() =>
+      renderDeployment('CREATE TABLE t {{on_cluster}} (a UInt8) ENGINE = {{engine:MergeTree}} ORDER BY a', {
+        cluster: 'x; DROP',
+      }),
+    ).toThrow(/not a valid ClickHouse identifier/);
   });
 });
 
@@ -114,7 +139,9 @@ describe('derived definitions', () => {
     await migrate(fresh);
     await fresh.client.command({ query: 'CREATE OR REPLACE VIEW turns AS SELECT 1 AS stale_rule' });
     await migrate(fresh);
-    const [turns] = await rows<{ create_table_query: string }>("SELECT create_table_query FROM system.tables WHERE database = currentDatabase() AND name = 'turns'");
+    const [turns] = await rows<{ create_table_query: string }>(
+      "SELECT create_table_query FROM system.tables WHERE database = currentDatabase() AND name = 'turns'",
+    );
     expect(turns!.create_table_query).not.toContain('stale_rule');
     expect(turns!.create_table_query).toContain('new_messages');
   });
@@ -122,13 +149,16 @@ describe('derived definitions', () => {
   it('are every view and materialized view under src/, each beside its TypeScript twin', () => {
     const registered = new Set(derivedDefinitions.map((definition) => fileURLToPath(definition.file)));
     for (const file of sqlFilesUnder(sourceRoot)) {
-      if (/CREATE OR REPLACE (MATERIALIZED )?VIEW/.test(readFileSync(file, 'utf8'))) expect(registered, relative(sourceRoot, file)).toContain(file);
+      if (/CREATE OR REPLACE (MATERIALIZED )?VIEW/.test(readFileSync(file, 'utf8')))
+        expect(registered, relative(sourceRoot, file)).toContain(file);
     }
     for (const definition of derivedDefinitions) {
       const file = fileURLToPath(definition.file);
       expect(readFileSync(file, 'utf8').length, definition.name).toBeGreaterThan(0);
       if (definition.twin) {
-        expect(readdirSync(dirname(file)), `${definition.name}: twin beside ${basename(file)}`).toContain(definition.twin);
+        expect(readdirSync(dirname(file)), `${definition.name}: twin beside ${basename(file)}`).toContain(
+          definition.twin,
+        );
       }
     }
   });

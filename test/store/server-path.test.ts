@@ -9,7 +9,13 @@ import { startReceiver, type Receiver } from '../../collector/receiver.ts';
 import type { TrajectorySummary } from '../../src/model/trajectory.ts';
 import { listMigrations } from '../../src/store/migrate.ts';
 import { startClickHouseHttpServer, type ClickHouseHttpServer } from '../helpers/clickhouse-http-server.ts';
-import { createTraceExporter, exportSpans, exportSucceeded, produceAgentRun, recordSpans } from '../helpers/export-spans.ts';
+import {
+  createTraceExporter,
+  exportSpans,
+  exportSucceeded,
+  produceAgentRun,
+  recordSpans,
+} from '../helpers/export-spans.ts';
 import { temporaryDirectory } from '../helpers/test-receiver.ts';
 
 let clickhouse: ClickHouseHttpServer;
@@ -18,7 +24,12 @@ let receiver: Receiver;
 beforeAll(async () => {
   clickhouse = await startClickHouseHttpServer(temporaryDirectory('clickhouse-server-'));
   receiver = await startReceiver({
-    httpPort: 0, grpcPort: 0, dataDir: temporaryDirectory(), walSync: 'none', batchLingerMillis: 5, quietSeconds: 0,
+    httpPort: 0,
+    grpcPort: 0,
+    dataDir: temporaryDirectory(),
+    walSync: 'none',
+    batchLingerMillis: 5,
+    quietSeconds: 0,
     clickhouseUrl: `${clickhouse.url}/agents`,
   });
 });
@@ -31,14 +42,31 @@ describe('receiver on a ClickHouse server (HTTP)', () => {
   it('migrates the database named in the URL and stores, reads and assembles spans over HTTP', async () => {
     expect(receiver.store.embedded).toBe(false);
     expect(receiver.store.database).toBe('agents');
-    expect(clickhouse.statements.some((statement) => /CREATE DATABASE IF NOT EXISTS `agents`/.test(statement))).toBe(true);
+    expect(clickhouse.statements.some((statement) => /CREATE DATABASE IF NOT EXISTS `agents`/.test(statement))).toBe(
+      true,
+    );
     expect(clickhouse.statements.some((statement) => /CREATE TABLE IF NOT EXISTS spans/.test(statement))).toBe(true);
     // The same migration code as the embedded path: checksums recorded, derived definitions re-applied.
-    const recorded = await (await receiver.store.client.query({ query: 'SELECT version, checksum FROM schema_migrations FINAL ORDER BY version', format: 'JSONEachRow' })).json<{ version: number; checksum: string }>();
+    const recorded = await (
+      await receiver.store.client.query({
+        query: 'SELECT version, checksum FROM schema_migrations FINAL ORDER BY version',
+        format: 'JSONEachRow',
+      })
+    ).json<{ version: number; checksum: string }>();
     expect(recorded).toEqual(listMigrations().map(({ version, checksum }) => ({ version, checksum })));
-    for (const view of ['trajectory_spans', 'turns', 'trajectories', 'credit', 'trace_index_mv', 'dirty_traces_spans_mv']) {
+    for (const view of [
+      'trajectory_spans',
+      'turns',
+      'trajectories',
+      'credit',
+      'trace_index_mv',
+      'dirty_traces_spans_mv',
+    ]) {
       const definition = new RegExp(`^CREATE OR REPLACE (MATERIALIZED )?VIEW ${view}\\s`);
-      expect(clickhouse.statements.some((statement) => definition.test(statement)), view).toBe(true);
+      expect(
+        clickhouse.statements.some((statement) => definition.test(statement)),
+        view,
+      ).toBe(true);
     }
 
     const spans = await recordSpans((tracer) => produceAgentRun(tracer, 'server'));
@@ -48,13 +76,19 @@ describe('receiver on a ClickHouse server (HTTP)', () => {
     await receiver.flush();
 
     const traceId = spans[0]!.spanContext().traceId;
-    const trace = (await (await fetch(`${receiver.httpUrl}/v1/traces/${traceId}`)).json()) as { spans: Array<{ kind: string; tool_result: string }> };
+    const trace = (await (await fetch(`${receiver.httpUrl}/v1/traces/${traceId}`)).json()) as {
+      spans: Array<{ kind: string; tool_result: string }>;
+    };
     expect(trace.spans.map((span) => span.kind).sort()).toEqual(['agent', 'llm', 'tool']);
     expect(clickhouse.statements.some((statement) => /^INSERT INTO spans SETTINGS/.test(statement))).toBe(true);
 
-    const list = (await (await fetch(`${receiver.httpUrl}/v1/trajectories?trace_id=${traceId}`)).json()) as { trajectories: TrajectorySummary[] };
+    const list = (await (await fetch(`${receiver.httpUrl}/v1/trajectories?trace_id=${traceId}`)).json()) as {
+      trajectories: TrajectorySummary[];
+    };
     expect(list.trajectories).toHaveLength(1);
-    const trajectory = (await (await fetch(`${receiver.httpUrl}/v1/trajectories/${list.trajectories[0]!.id}`)).json()) as { turns: Array<{ tool_calls: Array<{ result: string }> }> };
+    const trajectory = (await (
+      await fetch(`${receiver.httpUrl}/v1/trajectories/${list.trajectories[0]!.id}`)
+    ).json()) as { turns: Array<{ tool_calls: Array<{ result: string }> }> };
     expect(trajectory.turns[0]?.tool_calls[0]?.result).toBe('sunny');
   });
 

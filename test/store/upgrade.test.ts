@@ -29,15 +29,25 @@ async function createReleaseStore(): Promise<void> {
               (version UInt32, name String, applied_at DateTime DEFAULT now())
               ENGINE = ReplacingMergeTree ORDER BY version`,
     });
-    for (const file of readdirSync(releaseMigrations).filter((name) => name.endsWith('.sql')).sort()) {
+    for (const file of readdirSync(releaseMigrations)
+      .filter((name) => name.endsWith('.sql'))
+      .sort()) {
       const sql = renderDeployment(readFileSync(join(releaseMigrations, file), 'utf8'), {});
       for (const statement of splitStatements(sql)) await store.client.command({ query: statement });
-      await store.client.insert({ table: 'schema_migrations', values: [{ version: Number(file.slice(0, 4)), name: file.slice(5, -4) }], format: 'JSONEachRow' });
+      await store.client.insert({
+        table: 'schema_migrations',
+        values: [{ version: Number(file.slice(0, 4)), name: file.slice(5, -4) }],
+        format: 'JSONEachRow',
+      });
     }
     // What the issue found in the field: a data directory that kept an older build's view.
     await store.client.command({ query: 'CREATE OR REPLACE VIEW turns AS SELECT 1 AS stale_rule' });
     // A rule a user tuned; the upgrade must not reset it to the default.
-    await store.client.insert({ table: 'air_rules', values: [{ rule: 'tool_failed', reward: -0.5, description: 'tuned' }], format: 'JSONEachRow' });
+    await store.client.insert({
+      table: 'air_rules',
+      values: [{ rule: 'tool_failed', reward: -0.5, description: 'tuned' }],
+      format: 'JSONEachRow',
+    });
   } finally {
     await store.close();
   }
@@ -53,27 +63,49 @@ afterAll(async () => {
 
 describe('upgrading a store created by release 0.1.0', () => {
   it('adopts the release records with this build’s checksums and applies nothing twice', async () => {
-    const recorded = await queryRows<{ version: number; checksum: string }>(receiver, 'SELECT version, checksum FROM schema_migrations FINAL ORDER BY version');
+    const recorded = await queryRows<{ version: number; checksum: string }>(
+      receiver,
+      'SELECT version, checksum FROM schema_migrations FINAL ORDER BY version',
+    );
     expect(recorded).toEqual(listMigrations().map(({ version, checksum }) => ({ version, checksum })));
   });
 
   it('replaces the views and materialized views with the current definitions', async () => {
-    const views = await queryRows<{ name: string; create_table_query: string }>(receiver,
-      "SELECT name, create_table_query FROM system.tables WHERE database = currentDatabase() AND engine IN ('View', 'MaterializedView') ORDER BY name");
+    const views = await queryRows<{ name: string; create_table_query: string }>(
+      receiver,
+      "SELECT name, create_table_query FROM system.tables WHERE database = currentDatabase() AND engine IN ('View', 'MaterializedView') ORDER BY name",
+    );
     expect(views.map((view) => view.name)).toEqual([
-      'air_rewards', 'credit', 'dirty_traces_events_mv', 'dirty_traces_feedback_mv', 'dirty_traces_spans_mv', 'rewards',
-      'rollout_traces_mv', 'trace_index_mv', 'trajectories', 'trajectory_spans', 'turns',
+      'air_rewards',
+      'credit',
+      'dirty_traces_events_mv',
+      'dirty_traces_feedback_mv',
+      'dirty_traces_spans_mv',
+      'rewards',
+      'rollout_traces_mv',
+      'trace_index_mv',
+      'trajectories',
+      'trajectory_spans',
+      'turns',
     ]);
     expect(views.find((view) => view.name === 'turns')!.create_table_query).not.toContain('stale_rule');
   });
 
   it('keeps the AIR rule a user tuned and seeds each default once', async () => {
-    const rules = await queryRows<{ rule: string; reward: number }>(receiver,
-      'SELECT rule, toFloat64(argMax(reward, updated_at)) AS reward FROM air_rules GROUP BY rule ORDER BY rule');
+    const rules = await queryRows<{ rule: string; reward: number }>(
+      receiver,
+      'SELECT rule, toFloat64(argMax(reward, updated_at)) AS reward FROM air_rules GROUP BY rule ORDER BY rule',
+    );
     expect(rules).toEqual([
-      { rule: 'llm_failed', reward: -0.1 }, { rule: 'tool_failed', reward: -0.5 }, { rule: 'tool_succeeded', reward: 0.1 }, { rule: 'tool_unanswered', reward: -0.1 },
+      { rule: 'llm_failed', reward: -0.1 },
+      { rule: 'tool_failed', reward: -0.5 },
+      { rule: 'tool_succeeded', reward: 0.1 },
+      { rule: 'tool_unanswered', reward: -0.1 },
     ]);
-    const seeded = await queryRows<{ seeded: string }>(receiver, 'SELECT count() AS seeded FROM air_rules WHERE updated_at = toDateTime64(0, 3)');
+    const seeded = await queryRows<{ seeded: string }>(
+      receiver,
+      'SELECT count() AS seeded FROM air_rules WHERE updated_at = toDateTime64(0, 3)',
+    );
     expect(Number(seeded[0]!.seeded)).toBe(4);
   });
 
@@ -86,7 +118,14 @@ describe('upgrading a store created by release 0.1.0', () => {
       expectAgree(await getTrajectory(receiver.store.client, 'default', id, settings), expected, id);
     }
     // The tuned rule is what both read: the golden run's failed tool call is worth -0.5.
-    const golden = await getTrajectory(receiver.store.client, 'default', ids.find((id) => id.includes('-'))!, settings);
-    expect(golden?.turns.flatMap((turn) => turn.tool_calls).find((execution) => execution.status === 'error')?.air_reward).toBe(-0.5);
+    const golden = await getTrajectory(
+      receiver.store.client,
+      'default',
+      ids.find((id) => id.includes('-'))!,
+      settings,
+    );
+    expect(
+      golden?.turns.flatMap((turn) => turn.tool_calls).find((execution) => execution.status === 'error')?.air_reward,
+    ).toBe(-0.5);
   });
 });

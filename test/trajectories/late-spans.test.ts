@@ -37,8 +37,24 @@ async function run(label: string) {
   const spans = await recordSpans((tracer) => {
     const time = clock(base);
     const agent = agentSpan(tracer, time, 0, { 'gen_ai.agent.name': label, 'trajectory.task.id': `task-${label}` });
-    chat(tracer, time, inside(agent), 1, 2, [message('user', text(`hello ${label}`))], [message('assistant', text('hi'))]);
-    chat(tracer, time, inside(agent), 3, 4, [message('user', text(`hello ${label}`)), message('assistant', text('hi')), message('user', text('bye'))], [message('assistant', text('bye'))]);
+    chat(
+      tracer,
+      time,
+      inside(agent),
+      1,
+      2,
+      [message('user', text(`hello ${label}`))],
+      [message('assistant', text('hi'))],
+    );
+    chat(
+      tracer,
+      time,
+      inside(agent),
+      3,
+      4,
+      [message('user', text(`hello ${label}`)), message('assistant', text('hi')), message('user', text('bye'))],
+      [message('assistant', text('bye'))],
+    );
     rewardSpan(tracer, time, inside(agent), 5, 1);
     agent.end(time.at(6));
   });
@@ -63,7 +79,14 @@ describe('late and out-of-order spans', () => {
 
     await send([agent]);
     const late = await getJson<Trajectory>(`/v1/trajectories/${id}`);
-    expect(late).toMatchObject({ id, agent_name: 'children-first', turn_count: 2, final_reward: 1, outcome: 'success', complete: false });
+    expect(late).toMatchObject({
+      id,
+      agent_name: 'children-first',
+      turn_count: 2,
+      final_reward: 1,
+      outcome: 'success',
+      complete: false,
+    });
     expect(late.turns[1]!.new_messages).toEqual([{ role: 'user', content: 'bye' }]);
     await waitQuiet();
     expect(await getJson<Trajectory>(`/v1/trajectories/${id}`)).toMatchObject({ complete: true });
@@ -75,7 +98,9 @@ describe('late and out-of-order spans', () => {
     await waitQuiet();
     const summary = await getJson<Trajectory>(`/v1/trajectories/${traceId}`);
     expect(summary).toMatchObject({ complete: false, turn_count: 2, root_span_id: '' });
-    const complete = await getJson<{ trajectories: TrajectorySummary[] }>(`/v1/trajectories?trace_id=${traceId}&complete=true`);
+    const complete = await getJson<{ trajectories: TrajectorySummary[] }>(
+      `/v1/trajectories?trace_id=${traceId}&complete=true`,
+    );
     expect(complete.trajectories).toEqual([]);
   });
 
@@ -103,9 +128,14 @@ describe('late and out-of-order spans', () => {
     await send([agent, ...children], 'token-bbbbbbbb');
     expect(await getJson<Trajectory>(`/v1/trajectories/${id}`, 'token-bbbbbbbb')).toMatchObject({ tenant: 'tenant-b' });
     await getJson(`/v1/trajectories/${id}`, 'token-aaaaaaaa', 404);
-    expect((await getJson<{ trajectories: TrajectorySummary[] }>(`/v1/trajectories?trace_id=${traceId}`, 'token-aaaaaaaa')).trajectories).toEqual([]);
+    expect(
+      (await getJson<{ trajectories: TrajectorySummary[] }>(`/v1/trajectories?trace_id=${traceId}`, 'token-aaaaaaaa'))
+        .trajectories,
+    ).toEqual([]);
     const post = await fetch(`${receiver.httpUrl}/v1/trajectories/${id}/rewards`, {
-      method: 'POST', headers: { authorization: 'Bearer token-aaaaaaaa' }, body: JSON.stringify({ value: 1 }),
+      method: 'POST',
+      headers: { authorization: 'Bearer token-aaaaaaaa' },
+      body: JSON.stringify({ value: 1 }),
     });
     expect(post.status).toBe(404);
   });

@@ -12,7 +12,16 @@ import { agentSpan, chat, clock, message, rewardSpan, text } from './golden-trac
  * A local server speaking OpenAI's embeddings wire format. Its "model" puts words of one topic on one axis, so
  * a paraphrase with no shared n-grams still lands next to its topic, as a real embedding model would.
  */
-const topics: Record<string, number> = { rain: 0, weather: 0, forecast: 0, umbrella: 0, multiply: 1, product: 1, times: 1, arithmetic: 1 };
+const topics: Record<string, number> = {
+  rain: 0,
+  weather: 0,
+  forecast: 0,
+  umbrella: 0,
+  multiply: 1,
+  product: 1,
+  times: 1,
+  arithmetic: 1,
+};
 const embeddedInputs: string[] = [];
 let embeddingServer: Server;
 let receiver: Receiver;
@@ -34,16 +43,23 @@ beforeAll(async () => {
       const { model, input } = JSON.parse(body) as { model: string; input: string[] };
       embeddedInputs.push(...input);
       response.writeHead(200, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({
-        object: 'list', model,
-        data: input.map((text, index) => ({ object: 'embedding', index, embedding: embed(text) })),
-        usage: { prompt_tokens: input.length, total_tokens: input.length },
-      }));
+      response.end(
+        JSON.stringify({
+          object: 'list',
+          model,
+          data: input.map((text, index) => ({ object: 'embedding', index, embedding: embed(text) })),
+          usage: { prompt_tokens: input.length, total_tokens: input.length },
+        }),
+      );
     });
   });
   await new Promise<void>((resolve) => embeddingServer.listen(0, '127.0.0.1', resolve));
   const { port } = embeddingServer.address() as AddressInfo;
-  receiver = await startTestReceiver({ quietSeconds: 0, embeddingsUrl: `http://127.0.0.1:${port}/v1`, embeddingsModel: 'topic-model' });
+  receiver = await startTestReceiver({
+    quietSeconds: 0,
+    embeddingsUrl: `http://127.0.0.1:${port}/v1`,
+    embeddingsModel: 'topic-model',
+  });
 
   const hourAgo = Date.now() - 3_600_000;
   const spans = await recordSpans((tracer) => {
@@ -93,8 +109,12 @@ describe('trajectory search with an embeddings endpoint', () => {
   it('answers 502 naming the endpoint when the embeddings endpoint fails', async () => {
     await new Promise((resolve) => embeddingServer.close(resolve));
     embeddingServer.closeAllConnections();
-    const response = await fetch(`${receiver.httpUrl}/v1/trajectories/search?q=${encodeURIComponent('weather tomorrow')}`);
+    const response = await fetch(
+      `${receiver.httpUrl}/v1/trajectories/search?q=${encodeURIComponent('weather tomorrow')}`,
+    );
     expect(response.status).toBe(502);
-    expect(((await response.json()) as { error: string }).error).toMatch(/embeddings endpoint http:\/\/127\.0\.0\.1:\d+\/v1\/embeddings unreachable/);
+    expect(((await response.json()) as { error: string }).error).toMatch(
+      /embeddings endpoint http:\/\/127\.0\.0\.1:\d+\/v1\/embeddings unreachable/,
+    );
   });
 });

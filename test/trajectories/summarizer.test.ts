@@ -33,13 +33,26 @@ async function run(label: string, offsetSeconds = 0) {
   const spans = await recordSpans((tracer) => {
     const time = clock(base + offsetSeconds * 1000);
     const agent = agentSpan(tracer, time, 0, { 'gen_ai.agent.name': label });
-    chat(tracer, time, inside(agent), 1, 2, [message('user', text(`hi ${label}`))], [message('assistant', text('hello'))]);
+    chat(
+      tracer,
+      time,
+      inside(agent),
+      1,
+      2,
+      [message('user', text(`hi ${label}`))],
+      [message('assistant', text('hello'))],
+    );
     rewardSpan(tracer, time, inside(agent), 3, 0.5);
     agent.end(time.at(4));
   });
   const agent = spans.find((span) => span.name.startsWith('invoke_agent'))!;
   const traceId = agent.spanContext().traceId;
-  return { agent, children: spans.filter((span) => span !== agent), traceId, id: `${traceId}-${agent.spanContext().spanId}` };
+  return {
+    agent,
+    children: spans.filter((span) => span !== agent),
+    traceId,
+    id: `${traceId}-${agent.spanContext().spanId}`,
+  };
 }
 
 describe('the summarizer keeps trajectory_summaries current', () => {
@@ -51,9 +64,11 @@ describe('the summarizer keeps trajectory_summaries current', () => {
     await send([agent]);
     await receiver.flush();
     expect((await list(`trace_id=${traceId}`)).map((summary) => summary.id)).toEqual([id]);
-    const stored = await queryRows<{ id: string; is_deleted: number }>(receiver,
+    const stored = await queryRows<{ id: string; is_deleted: number }>(
+      receiver,
       'SELECT id, is_deleted FROM trajectory_summaries FINAL WHERE tenant = {tenant:String} AND trace_id = {trace_id:String}',
-      { tenant: 'default', trace_id: traceId });
+      { tenant: 'default', trace_id: traceId },
+    );
     expect(stored).toEqual([{ id, is_deleted: 0 }]);
   });
 
@@ -61,15 +76,29 @@ describe('the summarizer keeps trajectory_summaries current', () => {
     const { agent, children, traceId, id } = await run('feedback-later', 10);
     await send([agent, ...children]);
     await receiver.flush();
-    expect(await list(`trace_id=${traceId}`)).toEqual([expect.objectContaining({ id, final_reward: 0.5, outcome: 'success' })]);
+    expect(await list(`trace_id=${traceId}`)).toEqual([
+      expect.objectContaining({ id, final_reward: 0.5, outcome: 'success' }),
+    ]);
     await receiver.store.client.insert({
       table: 'feedback',
-      values: [{ tenant: 'default', trace_id: traceId, trajectory_id: id, feedback_id: 'f1', name: 'human', value: -1, comment: '',
-                 time_unix_nano: String(BigInt(Date.now()) * 1_000_000n) }],
+      values: [
+        {
+          tenant: 'default',
+          trace_id: traceId,
+          trajectory_id: id,
+          feedback_id: 'f1',
+          name: 'human',
+          value: -1,
+          comment: '',
+          time_unix_nano: String(BigInt(Date.now()) * 1_000_000n),
+        },
+      ],
       format: 'JSONEachRow',
     });
     await receiver.summaries.flush();
-    expect(await list(`trace_id=${traceId}`)).toEqual([expect.objectContaining({ id, final_reward: -1, outcome: 'failure' })]);
+    expect(await list(`trace_id=${traceId}`)).toEqual([
+      expect.objectContaining({ id, final_reward: -1, outcome: 'failure' }),
+    ]);
     expect(await list('outcome=failure')).toEqual([expect.objectContaining({ id })]);
   });
 

@@ -18,7 +18,10 @@ afterAll(async () => {
 });
 
 async function send(spans: ReadableSpan[], tenantToken?: string): Promise<void> {
-  const exporter = createTraceExporter('http/protobuf', { ...receiver, headers: tenantToken ? { authorization: `Bearer ${tenantToken}` } : {} });
+  const exporter = createTraceExporter('http/protobuf', {
+    ...receiver,
+    headers: tenantToken ? { authorization: `Bearer ${tenantToken}` } : {},
+  });
   expect(exportSucceeded(await exportSpans(exporter, spans))).toBe(true);
   await exporter.shutdown();
   await receiver.flush();
@@ -50,15 +53,32 @@ const secondOutput = message('assistant', call('call_c', 'search', { q: 'x' }));
 function goldenRun(base: number, reward: number, taskId = 'golden-task') {
   return recordSpans((tracer) => {
     const time = clock(base);
-    const agent = agentSpan(tracer, time, 0, { 'gen_ai.agent.name': 'solver', 'trajectory.task.id': taskId, 'trajectory.task.description': 'solve task 7' });
+    const agent = agentSpan(tracer, time, 0, {
+      'gen_ai.agent.name': 'solver',
+      'trajectory.task.id': taskId,
+      'trajectory.task.description': 'solve task 7',
+    });
     const context = inside(agent);
     chat(tracer, time, context, 1, 2, [system, user], [firstOutput]);
     tool(tracer, time, context, 2, 3, 'lookup', 'call_a', { q: 1 }, 'A');
     tool(tracer, time, context, 2, 4, 'calc', 'call_b', { x: 2 }, 'boom', { error: true });
-    const afterTools = [system, user, firstOutput, message('tool', response('call_a', 'A'), response('call_b', 'boom'))];
+    const afterTools = [
+      system,
+      user,
+      firstOutput,
+      message('tool', response('call_a', 'A'), response('call_b', 'boom')),
+    ];
     chat(tracer, time, context, 5, 6, afterTools, [secondOutput]);
     chat(tracer, time, context, 7, 8, [...afterTools, secondOutput], undefined, { error: true });
-    chat(tracer, time, context, 9, 10, [...afterTools, secondOutput, message('user', text('try again'))], [message('assistant', call(undefined, 'finish', { ok: true }))]);
+    chat(
+      tracer,
+      time,
+      context,
+      9,
+      10,
+      [...afterTools, secondOutput, message('user', text('try again'))],
+      [message('assistant', call(undefined, 'finish', { ok: true }))],
+    );
     tool(tracer, time, context, 11, 12, 'finish', undefined, { ok: true }, 'done');
     rewardSpan(tracer, time, context, 19, reward);
     agent.end(time.at(20));
@@ -81,9 +101,20 @@ describe('golden trajectory through the receiver and the HTTP API', () => {
 
   it('summarises the trajectory', () => {
     expect(golden).toMatchObject({
-      id: goldenId, agent_name: 'solver', task: 'solve task 7', task_id: 'golden-task', parent_trajectory_id: '',
-      turn_count: 4, tool_call_count: 4, error_count: 2, input_tokens: 40, output_tokens: 20,
-      final_reward: 0.8, outcome: 'success', complete: true, duration_ms: 20_000,
+      id: goldenId,
+      agent_name: 'solver',
+      task: 'solve task 7',
+      task_id: 'golden-task',
+      parent_trajectory_id: '',
+      turn_count: 4,
+      tool_call_count: 4,
+      error_count: 2,
+      input_tokens: 40,
+      output_tokens: 20,
+      final_reward: 0.8,
+      outcome: 'success',
+      complete: true,
+      duration_ms: 20_000,
     });
   });
 
@@ -91,15 +122,40 @@ describe('golden trajectory through the receiver and the HTTP API', () => {
     expect(golden.turns.map((turn) => turn.index)).toEqual([0, 1, 2, 3]);
     const [first, second, third, fourth] = golden.turns;
     expect(first!.tool_calls).toEqual([
-      expect.objectContaining({ name: 'lookup', call_id: 'call_a', arguments: '{"q":1}', result: 'A', status: 'ok', air_reward: 0.1 }),
-      expect.objectContaining({ name: 'calc', call_id: 'call_b', arguments: '{"x":2}', result: 'boom', status: 'error', air_reward: -0.1 }),
+      expect.objectContaining({
+        name: 'lookup',
+        call_id: 'call_a',
+        arguments: '{"q":1}',
+        result: 'A',
+        status: 'ok',
+        air_reward: 0.1,
+      }),
+      expect.objectContaining({
+        name: 'calc',
+        call_id: 'call_b',
+        arguments: '{"x":2}',
+        result: 'boom',
+        status: 'error',
+        air_reward: -0.1,
+      }),
     ]);
     expect(second!.tool_calls).toEqual([
-      expect.objectContaining({ name: 'search', call_id: 'call_c', result: null, status: 'missing', span_id: '', air_reward: -0.1 }),
+      expect.objectContaining({
+        name: 'search',
+        call_id: 'call_c',
+        result: null,
+        status: 'missing',
+        span_id: '',
+        air_reward: -0.1,
+      }),
     ]);
     expect(third).toMatchObject({ status: 'error', output_message: null, tool_calls: [] });
-    expect(fourth!.tool_calls).toEqual([expect.objectContaining({ name: 'finish', result: 'done', status: 'ok', air_reward: 0.1 })]);
-    expect(golden.turns.map((turn) => turn.air_reward)).toEqual([0, -0.1, -0.1, 0.1].map((value) => expect.closeTo(value, 9)));
+    expect(fourth!.tool_calls).toEqual([
+      expect.objectContaining({ name: 'finish', result: 'done', status: 'ok', air_reward: 0.1 }),
+    ]);
+    expect(golden.turns.map((turn) => turn.air_reward)).toEqual(
+      [0, -0.1, -0.1, 0.1].map((value) => expect.closeTo(value, 9)),
+    );
   });
 
   it('exposes the new messages of each turn so one conversation can be rebuilt', () => {
@@ -143,8 +199,14 @@ describe('golden trajectory through the receiver and the HTTP API', () => {
 
   it('makes feedback posted hours later the final reward and re-ranks the group', async () => {
     const post = await fetch(`${receiver.httpUrl}/v1/trajectories/${goldenId}/rewards`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ value: 0, name: 'human', comment: 'wrong answer', time_unix_nano: String(BigInt(Date.now()) * 1_000_000n) }),
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        value: 0,
+        name: 'human',
+        comment: 'wrong answer',
+        time_unix_nano: String(BigInt(Date.now()) * 1_000_000n),
+      }),
     });
     expect(post.status).toBe(201);
     const after = await getJson<Trajectory>(`/v1/trajectories/${goldenId}`);
@@ -159,31 +221,49 @@ describe('golden trajectory through the receiver and the HTTP API', () => {
   });
 
   it('validates feedback and answers 404 for an unknown trajectory', async () => {
-    const bad = await fetch(`${receiver.httpUrl}/v1/trajectories/${goldenId}/rewards`, { method: 'POST', body: JSON.stringify({ value: 'high' }) });
+    const bad = await fetch(`${receiver.httpUrl}/v1/trajectories/${goldenId}/rewards`, {
+      method: 'POST',
+      body: JSON.stringify({ value: 'high' }),
+    });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: string }).error).toMatch(/^value/);
-    const unknown = await fetch(`${receiver.httpUrl}/v1/trajectories/${'ab'.repeat(16)}/rewards`, { method: 'POST', body: JSON.stringify({ value: 1 }) });
+    const unknown = await fetch(`${receiver.httpUrl}/v1/trajectories/${'ab'.repeat(16)}/rewards`, {
+      method: 'POST',
+      body: JSON.stringify({ value: 1 }),
+    });
     expect(unknown.status).toBe(404);
     await getJson(`/v1/trajectories/${'cd'.repeat(16)}`, 404);
   });
 
   it('lists with filters and keyset pagination', async () => {
-    const all = await getJson<{ trajectories: TrajectorySummary[]; next_cursor: string | null }>('/v1/trajectories?task=golden-task&limit=10');
+    const all = await getJson<{ trajectories: TrajectorySummary[]; next_cursor: string | null }>(
+      '/v1/trajectories?task=golden-task&limit=10',
+    );
     expect(all.trajectories).toHaveLength(3);
     expect(all.next_cursor).toBeNull();
     // Newest first.
     expect(all.trajectories.map((summary) => summary.final_reward)).toEqual([0.5, 0.2, 0]);
-    const first = await getJson<{ trajectories: TrajectorySummary[]; next_cursor: string | null }>('/v1/trajectories?task=golden-task&limit=2');
+    const first = await getJson<{ trajectories: TrajectorySummary[]; next_cursor: string | null }>(
+      '/v1/trajectories?task=golden-task&limit=2',
+    );
     expect(first.trajectories).toHaveLength(2);
     expect(first.next_cursor).not.toBeNull();
-    const second = await getJson<{ trajectories: TrajectorySummary[]; next_cursor: string | null }>(`/v1/trajectories?task=golden-task&limit=2&cursor=${first.next_cursor}`);
+    const second = await getJson<{ trajectories: TrajectorySummary[]; next_cursor: string | null }>(
+      `/v1/trajectories?task=golden-task&limit=2&cursor=${first.next_cursor}`,
+    );
     expect(second.trajectories.map((summary) => summary.id)).toEqual([all.trajectories[2]!.id]);
     expect(second.next_cursor).toBeNull();
-    const rewarded = await getJson<{ trajectories: TrajectorySummary[] }>('/v1/trajectories?min_reward=0.3&agent=solver');
+    const rewarded = await getJson<{ trajectories: TrajectorySummary[] }>(
+      '/v1/trajectories?min_reward=0.3&agent=solver',
+    );
     expect(rewarded.trajectories.map((summary) => summary.final_reward)).toEqual([0.5]);
-    const failures = await getJson<{ trajectories: TrajectorySummary[] }>(`/v1/trajectories?outcome=failure&since=${new Date(hourAgo - 1000).toISOString()}`);
+    const failures = await getJson<{ trajectories: TrajectorySummary[] }>(
+      `/v1/trajectories?outcome=failure&since=${new Date(hourAgo - 1000).toISOString()}`,
+    );
     expect(failures.trajectories.map((summary) => summary.id)).toEqual([goldenId]);
-    const byTrace = await getJson<{ trajectories: TrajectorySummary[] }>(`/v1/trajectories?trace_id=${goldenId.slice(0, 32)}`);
+    const byTrace = await getJson<{ trajectories: TrajectorySummary[] }>(
+      `/v1/trajectories?trace_id=${goldenId.slice(0, 32)}`,
+    );
     expect(byTrace.trajectories.map((summary) => summary.id)).toEqual([goldenId]);
     const none = await getJson<{ trajectories: TrajectorySummary[] }>(`/v1/trajectories?until=${hourAgo - 1000}`);
     expect(none.trajectories).toEqual([]);
@@ -191,8 +271,13 @@ describe('golden trajectory through the receiver and the HTTP API', () => {
 
   it('answers 400 naming the field for invalid filters', async () => {
     for (const [query, field] of [
-      ['min_reward=abc', 'min_reward'], ['since=yesterday', 'since'], ['outcome=great', 'outcome'],
-      ['limit=0', 'limit'], ['trace_id=xyz', 'trace_id'], ['complete=maybe', 'complete'], ['cursor=zzz', 'cursor'],
+      ['min_reward=abc', 'min_reward'],
+      ['since=yesterday', 'since'],
+      ['outcome=great', 'outcome'],
+      ['limit=0', 'limit'],
+      ['trace_id=xyz', 'trace_id'],
+      ['complete=maybe', 'complete'],
+      ['cursor=zzz', 'cursor'],
     ] as const) {
       const result = await fetch(`${receiver.httpUrl}/v1/trajectories?${query}`);
       expect(result.status, query).toBe(400);
@@ -201,7 +286,9 @@ describe('golden trajectory through the receiver and the HTTP API', () => {
   });
 
   it('finds similar successful trajectories for a new task', async () => {
-    const found = await getJson<{ trajectories: Array<TrajectorySummary & { similarity: number }> }>('/v1/trajectories/search?q=solve%20task%208&min_reward=0.1');
+    const found = await getJson<{ trajectories: Array<TrajectorySummary & { similarity: number }> }>(
+      '/v1/trajectories/search?q=solve%20task%208&min_reward=0.1',
+    );
     expect(found.trajectories.map((summary) => summary.final_reward).sort()).toEqual([0.2, 0.5]);
     expect(found.trajectories[0]!.similarity).toBeGreaterThan(0.5);
     await getJson('/v1/trajectories/search', 400);

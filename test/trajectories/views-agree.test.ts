@@ -31,7 +31,9 @@ describe('the SQL views and the TypeScript assembly agree', () => {
 
   it('finds the same trajectories (5 traces: 3 golden, nested outer + child, whole trace)', async () => {
     expect(ids).toHaveLength(6);
-    const listed = await fetch(`${receiver.httpUrl}/v1/trajectories?limit=100`).then((result) => result.json()) as { trajectories: Array<{ id: string }> };
+    const listed = (await fetch(`${receiver.httpUrl}/v1/trajectories?limit=100`).then((result) => result.json())) as {
+      trajectories: Array<{ id: string }>;
+    };
     expect(listed.trajectories.map((summary) => summary.id).sort()).toEqual(ids);
   });
 
@@ -46,9 +48,17 @@ describe('the SQL views and the TypeScript assembly agree', () => {
   });
 
   it('lists the same summaries the trajectories view computes', async () => {
-    const listed = await fetch(`${receiver.httpUrl}/v1/trajectories?limit=100`).then((result) => result.json()) as { trajectories: Array<Record<string, unknown>> };
+    const listed = (await fetch(`${receiver.httpUrl}/v1/trajectories?limit=100`).then((result) => result.json())) as {
+      trajectories: Array<Record<string, unknown>>;
+    };
     for (const summary of listed.trajectories) {
-      const { turns: _turns, rewards: _rewards, credit: _credit, tools: _tools, ...expected } = await fromViews(context, String(summary['id']));
+      const {
+        turns: _turns,
+        rewards: _rewards,
+        credit: _credit,
+        tools: _tools,
+        ...expected
+      } = await fromViews(context, String(summary['id']));
       expectAgree(summary, expected, String(summary['id']));
     }
   });
@@ -61,7 +71,9 @@ describe('the SQL views and the TypeScript assembly agree', () => {
     expect(child.rewards.map((reward) => reward.source)).toEqual(['evaluation']);
     const plain = all.find((trajectory) => trajectory?.id.length === 32)!;
     expect(plain).toMatchObject({ final_reward: 0.7, turn_count: 2 });
-    expect(plain.turns[0]!.tool_calls).toEqual([expect.objectContaining({ name: 'greet', result: 'hi', status: 'ok' })]);
+    expect(plain.turns[0]!.tool_calls).toEqual([
+      expect.objectContaining({ name: 'greet', result: 'hi', status: 'ok' }),
+    ]);
     expect(all.filter((trajectory) => trajectory?.final_reward === 0.1)).toHaveLength(1);
     const golden = all.find((trajectory) => trajectory?.final_reward === 0.1)!;
     expect(golden.turns[3]!.tool_calls.map((execution) => execution.name)).toEqual(['finish', 'cleanup']);

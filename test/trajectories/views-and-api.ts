@@ -9,7 +9,14 @@ import { expect } from 'vitest';
 import type { Receiver } from '../../collector/receiver.ts';
 import type { Trajectory } from '../../src/model/trajectory.ts';
 import {
-  toCredit, toReward, toSummary, toTurn, type CreditRow, type RewardRow, type SummaryRow, type TurnRow,
+  toCredit,
+  toReward,
+  toSummary,
+  toTurn,
+  type CreditRow,
+  type RewardRow,
+  type SummaryRow,
+  type TurnRow,
 } from '../../src/trajectories/trajectory-rows.ts';
 import { createTraceExporter, exportSpans, exportSucceeded, recordSpans } from '../helpers/export-spans.ts';
 import { queryRows } from '../helpers/test-receiver.ts';
@@ -30,7 +37,8 @@ export async function send(context: GoldenContext, spans: ReadableSpan[]): Promi
   expect(exportSucceeded(await exportSpans(exporter, spans))).toBe(true);
   await exporter.shutdown();
   await receiver.flush();
-  for (const span of spans) if (!traceIds.includes(span.spanContext().traceId)) traceIds.push(span.spanContext().traceId);
+  for (const span of spans)
+    if (!traceIds.includes(span.spanContext().traceId)) traceIds.push(span.spanContext().traceId);
 }
 
 const system = message('system', text('You are a solver.'));
@@ -38,7 +46,10 @@ const system = message('system', text('You are a solver.'));
 export function goldenRun(base: number, offsetSeconds: number, reward: number) {
   return recordSpans((tracer) => {
     const time = clock(base + offsetSeconds * 1000);
-    const agent = agentSpan(tracer, time, 0, { 'gen_ai.agent.name': 'solver', 'trajectory.task.description': 'solve task 9' });
+    const agent = agentSpan(tracer, time, 0, {
+      'gen_ai.agent.name': 'solver',
+      'trajectory.task.description': 'solve task 9',
+    });
     const context = inside(agent);
     const user = message('user', text('Solve task 9'));
     const first = message('assistant', call('call_a', 'lookup', { q: 1 }), call('call_b', 'calc', { x: 2 }));
@@ -49,7 +60,15 @@ export function goldenRun(base: number, offsetSeconds: number, reward: number) {
     const second = message('assistant', call('call_c', 'search', { q: 'x' }));
     chat(tracer, time, context, 5, 6, afterTools, [second]);
     chat(tracer, time, context, 7, 8, [...afterTools, second], undefined, { error: true });
-    chat(tracer, time, context, 9, 10, [...afterTools, second, message('user', text('again'))], [message('assistant', call(undefined, 'finish', {}))]);
+    chat(
+      tracer,
+      time,
+      context,
+      9,
+      10,
+      [...afterTools, second, message('user', text('again'))],
+      [message('assistant', call(undefined, 'finish', {}))],
+    );
     tool(tracer, time, context, 11, 12, 'finish', undefined, {}, 'done');
     // A leftover tool span in the last window that no call asked for.
     tool(tracer, time, context, 12, 13, 'cleanup', undefined, {}, 'ok');
@@ -63,18 +82,45 @@ export function nestedRun(base: number) {
   return recordSpans((tracer) => {
     const time = clock(base + 600_000);
     const http = tracer.startSpan('POST /run', { startTime: time.at(0) });
-    const outer = agentSpan(tracer, time, 1, { 'gen_ai.agent.name': 'planner', 'trajectory.task.id': 'nested-task' }, inside(http));
-    chat(tracer, time, inside(outer), 2, 3, [message('user', text('plan it'))], [message('assistant', text('delegating'))]);
+    const outer = agentSpan(
+      tracer,
+      time,
+      1,
+      { 'gen_ai.agent.name': 'planner', 'trajectory.task.id': 'nested-task' },
+      inside(http),
+    );
+    chat(
+      tracer,
+      time,
+      inside(outer),
+      2,
+      3,
+      [message('user', text('plan it'))],
+      [message('assistant', text('delegating'))],
+    );
     const child = agentSpan(tracer, time, 4, { 'gen_ai.agent.name': 'coder' }, inside(outer));
-    const childChat: Span = tracer.startSpan('chat gpt-4o', {
-      startTime: time.at(5),
-      attributes: {
-        'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'gpt-4o',
-        'gen_ai.input.messages': JSON.stringify([message('user', text('write code'))]),
-        'gen_ai.output.messages': JSON.stringify([message('assistant', call('call_x', 'run', { code: 1 }))]),
+    const childChat: Span = tracer.startSpan(
+      'chat gpt-4o',
+      {
+        startTime: time.at(5),
+        attributes: {
+          'gen_ai.operation.name': 'chat',
+          'gen_ai.request.model': 'gpt-4o',
+          'gen_ai.input.messages': JSON.stringify([message('user', text('write code'))]),
+          'gen_ai.output.messages': JSON.stringify([message('assistant', call('call_x', 'run', { code: 1 }))]),
+        },
       },
-    }, inside(child));
-    childChat.addEvent('gen_ai.evaluation.result', { 'gen_ai.evaluation.name': 'lint', 'gen_ai.evaluation.score.value': 0.25, 'gen_ai.evaluation.explanation': 'style' }, time.at(6));
+      inside(child),
+    );
+    childChat.addEvent(
+      'gen_ai.evaluation.result',
+      {
+        'gen_ai.evaluation.name': 'lint',
+        'gen_ai.evaluation.score.value': 0.25,
+        'gen_ai.evaluation.explanation': 'style',
+      },
+      time.at(6),
+    );
     childChat.end(time.at(6));
     tool(tracer, time, inside(child), 6, 7, 'run', 'call_x', { code: 1 }, 'exit 1', { error: true });
     child.setStatus({ code: SpanStatusCode.ERROR });
@@ -90,9 +136,25 @@ export function plainRun(base: number) {
   return recordSpans((tracer) => {
     const time = clock(base + 900_000);
     const root = tracer.startSpan('handler', { startTime: time.at(0) });
-    chat(tracer, time, inside(root), 1, 2, [message('user', text('hello'))], [message('assistant', call(undefined, 'greet', {}))]);
+    chat(
+      tracer,
+      time,
+      inside(root),
+      1,
+      2,
+      [message('user', text('hello'))],
+      [message('assistant', call(undefined, 'greet', {}))],
+    );
     tool(tracer, time, inside(root), 2, 3, 'greet', undefined, {}, 'hi');
-    chat(tracer, time, inside(root), 4, 5, [message('user', text('hello')), message('user', text('more'))], [message('assistant', text('done'))]);
+    chat(
+      tracer,
+      time,
+      inside(root),
+      4,
+      5,
+      [message('user', text('hello')), message('user', text('more'))],
+      [message('assistant', text('done'))],
+    );
     root.end(time.at(6));
   });
 }
@@ -105,7 +167,8 @@ export function expectAgree(actual: unknown, expected: unknown, path: string): v
     expect((actual as unknown[]).length, `${path}.length`).toBe(expected.length);
     expected.forEach((item, index) => expectAgree((actual as unknown[])[index], item, `${path}[${index}]`));
   } else if (typeof expected === 'object' && expected !== null) {
-    for (const [key, value] of Object.entries(expected)) expectAgree((actual as Record<string, unknown>)?.[key], value, `${path}.${key}`);
+    for (const [key, value] of Object.entries(expected))
+      expectAgree((actual as Record<string, unknown>)?.[key], value, `${path}.${key}`);
   } else {
     expect(actual, path).toEqual(expected);
   }
@@ -113,27 +176,52 @@ export function expectAgree(actual: unknown, expected: unknown, path: string): v
 
 export async function fromViews(context: GoldenContext, id: string): Promise<Trajectory> {
   const { receiver, settings, traceIds } = context;
-  const params = { tenant: 'default', trace_ids: traceIds, group_trace_ids: traceIds, id, ...{ quiet_seconds: settings.quietSeconds, gamma: settings.gamma } };
-  const [summary] = (await queryRows<SummaryRow>(receiver,
-    `SELECT * EXCEPT (start_ns, last_ingested_at) FROM trajectories(tenant = {tenant:String}, trace_ids = {trace_ids:Array(String)}, quiet_seconds = {quiet_seconds:Float64})
-     WHERE id = {id:String}`, params)).map(toSummary);
-  const turns = await queryRows<TurnRow>(receiver,
+  const params = {
+    tenant: 'default',
+    trace_ids: traceIds,
+    group_trace_ids: traceIds,
+    id,
+    ...{ quiet_seconds: settings.quietSeconds, gamma: settings.gamma },
+  };
+  const [summary] = (
+    await queryRows<SummaryRow>(
+      receiver,
+      `SELECT * EXCEPT (start_ns, last_ingested_at) FROM trajectories(tenant = {tenant:String}, trace_ids = {trace_ids:Array(String)}, quiet_seconds = {quiet_seconds:Float64})
+     WHERE id = {id:String}`,
+      params,
+    )
+  ).map(toSummary);
+  const turns = await queryRows<TurnRow>(
+    receiver,
     `SELECT index, span_id, model, provider, status, input_messages, new_messages, output_message, finish_reason, tool_calls,
             input_tokens, output_tokens, latency_ms, toString(start_time_unix_nano) AS start_time_unix_nano, air_reward, tool_definitions
-     FROM turns(tenant = {tenant:String}, trace_ids = {trace_ids:Array(String)}) WHERE trajectory_id = {id:String} ORDER BY index`, params);
-  const rewards = await queryRows<RewardRow>(receiver,
+     FROM turns(tenant = {tenant:String}, trace_ids = {trace_ids:Array(String)}) WHERE trajectory_id = {id:String} ORDER BY index`,
+    params,
+  );
+  const rewards = await queryRows<RewardRow>(
+    receiver,
     `SELECT name, value, source, comment, span_id, toString(time_unix_nano) AS time_unix_nano
      FROM rewards(tenant = {tenant:String}, trace_ids = {trace_ids:Array(String)}) WHERE trajectory_id = {id:String}
-     ORDER BY time_unix_nano, source, name`, params);
-  const credit = await queryRows<CreditRow>(receiver,
+     ORDER BY time_unix_nano, source, name`,
+    params,
+  );
+  const credit = await queryRows<CreditRow>(
+    receiver,
     `SELECT turn_index, span_id, identical, discounted, air_shaped, advantage, group_size, group_mean, group_std
      FROM credit(tenant = {tenant:String}, trace_ids = {trace_ids:Array(String)}, group_trace_ids = {group_trace_ids:Array(String)},
                  gamma = {gamma:Float64}, quiet_seconds = {quiet_seconds:Float64})
-     WHERE trajectory_id = {id:String} ORDER BY turn_index`, params);
+     WHERE trajectory_id = {id:String} ORDER BY turn_index`,
+    params,
+  );
   expect(summary, id).toBeDefined();
-  return { ...summary!, tools: [], turns: turns.map(toTurn), rewards: rewards.map(toReward), credit: credit.map(toCredit) };
+  return {
+    ...summary!,
+    tools: [],
+    turns: turns.map(toTurn),
+    rewards: rewards.map(toReward),
+    credit: credit.map(toCredit),
+  };
 }
-
 
 /**
  * Sends the golden traces (3 golden runs of one task, a nested run, a whole-trace run), an evaluation log record
@@ -145,21 +233,38 @@ export async function loadGoldenTraces(context: GoldenContext): Promise<string[]
   const firstGolden = await goldenRun(base, 0, 0.8);
   const goldenAgent = firstGolden.find((span) => span.name.startsWith('invoke_agent'))!.spanContext();
   await send(context, [
-    ...firstGolden, ...(await goldenRun(base, 60, 0.2)), ...(await goldenRun(base, 120, 0.5)), ...(await nestedRun(base)), ...(await plainRun(base)),
+    ...firstGolden,
+    ...(await goldenRun(base, 60, 0.2)),
+    ...(await goldenRun(base, 120, 0.5)),
+    ...(await nestedRun(base)),
+    ...(await plainRun(base)),
   ]);
   const plainTrace = traceIds[traceIds.length - 1]!;
   await receiver.store.client.insert({
     table: 'events',
-    values: [{ tenant: 'default', trace_id: plainTrace, span_id: 'ffffffffffffffff', time_unix_nano: String(BigInt(base) * 1_000_000n),
-               event_name: 'gen_ai.evaluation.result', evaluation_name: 'judge', evaluation_score: 0.7, evaluation_explanation: 'fine' }],
+    values: [
+      {
+        tenant: 'default',
+        trace_id: plainTrace,
+        span_id: 'ffffffffffffffff',
+        time_unix_nano: String(BigInt(base) * 1_000_000n),
+        event_name: 'gen_ai.evaluation.result',
+        evaluation_name: 'judge',
+        evaluation_score: 0.7,
+        evaluation_explanation: 'fine',
+      },
+    ],
     format: 'JSONEachRow',
   });
-  const rows = await queryRows<{ id: string }>(receiver,
+  const rows = await queryRows<{ id: string }>(
+    receiver,
     'SELECT id FROM trajectories(tenant = {tenant:String}, trace_ids = {trace_ids:Array(String)}, quiet_seconds = 1) ORDER BY id',
-    { tenant: 'default', trace_ids: traceIds });
+    { tenant: 'default', trace_ids: traceIds },
+  );
   // Feedback on the first golden run re-ranks its group.
   const post = await fetch(`${receiver.httpUrl}/v1/trajectories/${goldenAgent.traceId}-${goldenAgent.spanId}/rewards`, {
-    method: 'POST', body: JSON.stringify({ value: 0.1, name: 'human', time_unix_nano: String(BigInt(Date.now()) * 1_000_000n) }),
+    method: 'POST',
+    body: JSON.stringify({ value: 0.1, name: 'human', time_unix_nano: String(BigInt(Date.now()) * 1_000_000n) }),
   });
   expect(post.status).toBe(201);
   await receiver.flush();

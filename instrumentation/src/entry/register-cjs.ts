@@ -9,7 +9,8 @@ import { pathToFileURL } from 'node:url';
 import { register } from '../register.ts';
 
 const logLevel = process.env['OTEL_LOG_LEVEL']?.trim().toUpperCase();
-if (logLevel && logLevel in DiagLogLevel) diag.setLogger(new DiagConsoleLogger(), DiagLogLevel[logLevel as keyof typeof DiagLogLevel]);
+if (logLevel && logLevel in DiagLogLevel)
+  diag.setLogger(new DiagConsoleLogger(), DiagLogLevel[logLevel as keyof typeof DiagLogLevel]);
 
 // This file is dist/cjs/entry/register-cjs.js; the loader hook is ESM and lives in dist/esm/hooks.
 const esmHooks = join(__dirname, '..', '..', 'esm', 'hooks');

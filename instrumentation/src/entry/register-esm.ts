@@ -6,7 +6,8 @@ import { DiagConsoleLogger, DiagLogLevel, diag } from '@opentelemetry/api';
 import { register } from '../register.ts';
 
 const logLevel = process.env['OTEL_LOG_LEVEL']?.trim().toUpperCase();
-if (logLevel && logLevel in DiagLogLevel) diag.setLogger(new DiagConsoleLogger(), DiagLogLevel[logLevel as keyof typeof DiagLogLevel]);
+if (logLevel && logLevel in DiagLogLevel)
+  diag.setLogger(new DiagConsoleLogger(), DiagLogLevel[logLevel as keyof typeof DiagLogLevel]);
 
 register(
   {},

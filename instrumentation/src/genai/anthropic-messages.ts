@@ -55,14 +55,17 @@ export const anthropicMessagesAdapter: LlmCallAdapter = {
     const topK = numberField(params, 'top_k');
     if (topK !== undefined) attributes[ATTR_GEN_AI_REQUEST_TOP_K] = topK;
     const stop = arrayField(params, 'stop_sequences');
-    if (stop) attributes[ATTR_GEN_AI_REQUEST_STOP_SEQUENCES] = stop.filter((item): item is string => typeof item === 'string');
+    if (stop)
+      attributes[ATTR_GEN_AI_REQUEST_STOP_SEQUENCES] = stop.filter((item): item is string => typeof item === 'string');
     if (params['stream'] === true) attributes[ATTR_GEN_AI_REQUEST_STREAM] = true;
     return attributes;
   },
   recordRequestContent(span, params) {
     const system = params['system'];
-    if (typeof system === 'string' && system !== '') setContentAttribute(span, ATTR_GEN_AI_SYSTEM_INSTRUCTIONS, [textPart(system)]);
-    else if (Array.isArray(system) && system.length > 0) setContentAttribute(span, ATTR_GEN_AI_SYSTEM_INSTRUCTIONS, contentBlockParts(system));
+    if (typeof system === 'string' && system !== '')
+      setContentAttribute(span, ATTR_GEN_AI_SYSTEM_INSTRUCTIONS, [textPart(system)]);
+    else if (Array.isArray(system) && system.length > 0)
+      setContentAttribute(span, ATTR_GEN_AI_SYSTEM_INSTRUCTIONS, contentBlockParts(system));
     const messages = arrayField(params, 'messages');
     if (messages) setContentAttribute(span, ATTR_GEN_AI_INPUT_MESSAGES, anthropicInputMessages(messages));
     const tools = anthropicToolDefinitions(params['tools']);
@@ -92,7 +95,16 @@ function anthropicInputMessages(messages: unknown[]): InputMessage[] {
     for (const block of Array.isArray(content) ? content : []) {
       if (isRecord(block) && block['type'] === 'tool_result') {
         flush();
-        result.push({ role: 'tool', parts: [{ type: 'tool_call_response', id: stringField(block, 'tool_use_id') ?? null, response: toolResultContent(block['content']) }] });
+        result.push({
+          role: 'tool',
+          parts: [
+            {
+              type: 'tool_call_response',
+              id: stringField(block, 'tool_use_id') ?? null,
+              response: toolResultContent(block['content']),
+            },
+          ],
+        });
       } else {
         pending.push(...contentBlockParts([block]));
       }
@@ -105,7 +117,8 @@ function anthropicInputMessages(messages: unknown[]): InputMessage[] {
 function toolResultContent(content: unknown): unknown {
   if (!Array.isArray(content)) return content;
   const blocks = content.filter(isRecord);
-  if (blocks.every((block) => block['type'] === 'text')) return blocks.map((block) => stringField(block, 'text') ?? '').join('');
+  if (blocks.every((block) => block['type'] === 'text'))
+    return blocks.map((block) => stringField(block, 'text') ?? '').join('');
   return content;
 }
 
@@ -115,13 +128,25 @@ function contentBlockParts(blocks: unknown[]): MessagePart[] {
     if (!isRecord(block)) continue;
     const type = stringField(block, 'type') ?? 'unknown';
     if (type === 'text') parts.push(textPart(stringField(block, 'text') ?? ''));
-    else if (type === 'tool_use') parts.push({ type: 'tool_call', id: stringField(block, 'id') ?? null, name: stringField(block, 'name') ?? '', arguments: block['input'] });
+    else if (type === 'tool_use')
+      parts.push({
+        type: 'tool_call',
+        id: stringField(block, 'id') ?? null,
+        name: stringField(block, 'name') ?? '',
+        arguments: block['input'],
+      });
     else if (type === 'thinking') parts.push({ type: 'reasoning', content: stringField(block, 'thinking') ?? '' });
     else if (type === 'redacted_thinking') continue;
     else if (type === 'image' || type === 'document') {
       const source = recordField(block, 'source') ?? {};
       const modality = type === 'image' ? 'image' : 'document';
-      if (source['type'] === 'base64') parts.push({ type: 'blob', modality, mime_type: stringField(source, 'media_type') ?? 'application/octet-stream', content: stringField(source, 'data') ?? '' });
+      if (source['type'] === 'base64')
+        parts.push({
+          type: 'blob',
+          modality,
+          mime_type: stringField(source, 'media_type') ?? 'application/octet-stream',
+          content: stringField(source, 'data') ?? '',
+        });
       else if (source['type'] === 'url') parts.push({ type: 'uri', modality, uri: stringField(source, 'url') ?? '' });
       else parts.push({ ...block, type });
     } else parts.push({ ...block, type });
@@ -133,7 +158,10 @@ function anthropicToolDefinitions(tools: unknown): ToolDefinition[] | undefined 
   if (!Array.isArray(tools) || tools.length === 0) return undefined;
   return tools.filter(isRecord).map((tool) => {
     const type = stringField(tool, 'type');
-    const definition: ToolDefinition = { type: type === undefined || type === 'custom' ? 'function' : type, name: stringField(tool, 'name') ?? 'unknown' };
+    const definition: ToolDefinition = {
+      type: type === undefined || type === 'custom' ? 'function' : type,
+      name: stringField(tool, 'name') ?? 'unknown',
+    };
     const description = stringField(tool, 'description');
     if (description !== undefined) definition.description = description;
     if (tool['input_schema'] !== undefined) definition.parameters = tool['input_schema'];
@@ -167,7 +195,8 @@ function recordMessage(span: Span, message: Record<string, unknown>, content: un
     const cacheRead = numberField(usage, 'cache_read_input_tokens');
     const cacheCreation = numberField(usage, 'cache_creation_input_tokens');
     const input = numberField(usage, 'input_tokens');
-    if (input !== undefined) span.setAttribute(ATTR_GEN_AI_USAGE_INPUT_TOKENS, input + (cacheRead ?? 0) + (cacheCreation ?? 0));
+    if (input !== undefined)
+      span.setAttribute(ATTR_GEN_AI_USAGE_INPUT_TOKENS, input + (cacheRead ?? 0) + (cacheCreation ?? 0));
     const output = numberField(usage, 'output_tokens');
     if (output !== undefined) span.setAttribute(ATTR_GEN_AI_USAGE_OUTPUT_TOKENS, output);
     if (cacheRead !== undefined) span.setAttribute(ATTR_GEN_AI_USAGE_CACHE_READ_INPUT_TOKENS, cacheRead);
@@ -176,7 +205,11 @@ function recordMessage(span: Span, message: Record<string, unknown>, content: un
     if (thinking !== undefined) span.setAttribute(ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS, thinking);
   }
   setContentAttribute(span, ATTR_GEN_AI_OUTPUT_MESSAGES, [
-    { role: stringField(message, 'role') ?? 'assistant', parts: contentBlockParts(content), finish_reason: normalizeStopReason(stopReason) },
+    {
+      role: stringField(message, 'role') ?? 'assistant',
+      parts: contentBlockParts(content),
+      finish_reason: normalizeStopReason(stopReason),
+    },
   ]);
 }
 
@@ -205,9 +238,15 @@ class MessageStreamAssembler implements StreamAssembler {
         const block = this.blocks.get(index);
         const delta = recordField(event, 'delta');
         if (!block || !delta) break;
-        if (delta['type'] === 'text_delta') block['text'] = `${stringField(block, 'text') ?? ''}${stringField(delta, 'text') ?? ''}`;
-        else if (delta['type'] === 'thinking_delta') block['thinking'] = `${stringField(block, 'thinking') ?? ''}${stringField(delta, 'thinking') ?? ''}`;
-        else if (delta['type'] === 'input_json_delta') this.partialJson.set(index, `${this.partialJson.get(index) ?? ''}${stringField(delta, 'partial_json') ?? ''}`);
+        if (delta['type'] === 'text_delta')
+          block['text'] = `${stringField(block, 'text') ?? ''}${stringField(delta, 'text') ?? ''}`;
+        else if (delta['type'] === 'thinking_delta')
+          block['thinking'] = `${stringField(block, 'thinking') ?? ''}${stringField(delta, 'thinking') ?? ''}`;
+        else if (delta['type'] === 'input_json_delta')
+          this.partialJson.set(
+            index,
+            `${this.partialJson.get(index) ?? ''}${stringField(delta, 'partial_json') ?? ''}`,
+          );
         break;
       }
       case 'message_delta': {

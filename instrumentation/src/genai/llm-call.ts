@@ -54,9 +54,11 @@ const WRAPPED = Symbol.for('@agent-trajectories/instrumentation.wrapped');
  * iterator it simply dropped. The held value reaches the call and its assembler, never the iterator, so registering
  * does not keep the stream alive.
  */
-const abandonedStreams = new FinalizationRegistry<{ call: LlmCall; assembler: StreamAssembler }>(({ call, assembler }) => {
-  guard('ending an abandoned stream', () => call.finishStream(assembler));
-});
+const abandonedStreams = new FinalizationRegistry<{ call: LlmCall; assembler: StreamAssembler }>(
+  ({ call, assembler }) => {
+    guard('ending an abandoned stream', () => call.finishStream(assembler));
+  },
+);
 
 type AnyFunction = (this: unknown, ...args: unknown[]) => unknown;
 
@@ -282,7 +284,10 @@ class LlmCall {
     if (this.ended) return;
     guard('recording an LLM error', () => {
       this.span.setAttribute(ATTR_ERROR_TYPE, errorType(error));
-      this.span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+      this.span.setStatus({
+        code: SpanStatusCode.ERROR,
+        message: error instanceof Error ? error.message : String(error),
+      });
       if (error instanceof Error) this.span.recordException(error);
     });
     this.end();
@@ -321,7 +326,11 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 }
 
 function isAsyncIterable(value: unknown): value is object {
-  return typeof value === 'object' && value !== null && typeof (value as Record<symbol, unknown>)[Symbol.asyncIterator] === 'function';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Record<symbol, unknown>)[Symbol.asyncIterator] === 'function'
+  );
 }
 
 /** `error.type`: the SDK's error class (`BadRequestError`, `APIConnectionError`, ...) or the error's name. */

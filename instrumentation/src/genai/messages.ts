@@ -40,7 +40,8 @@ export interface GenericPart {
   type: string;
   [field: string]: unknown;
 }
-export type MessagePart = TextPart | ToolCallRequestPart | ToolCallResponsePart | ReasoningPart | UriPart | BlobPart | GenericPart;
+export type MessagePart =
+  TextPart | ToolCallRequestPart | ToolCallResponsePart | ReasoningPart | UriPart | BlobPart | GenericPart;
 
 export interface InputMessage {
   role: string;

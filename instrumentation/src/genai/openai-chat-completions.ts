@@ -64,7 +64,9 @@ export const openAIChatCompletionsAdapter: LlmCallAdapter = {
     setContentAttribute(
       span,
       ATTR_GEN_AI_OUTPUT_MESSAGES,
-      choices.map((choice) => assistantOutputMessage(recordField(choice, 'message') ?? {}, stringField(choice, 'finish_reason'))),
+      choices.map((choice) =>
+        assistantOutputMessage(recordField(choice, 'message') ?? {}, stringField(choice, 'finish_reason')),
+      ),
     );
   },
   createStreamAssembler: () => new ChatCompletionStreamAssembler(),
@@ -75,7 +77,10 @@ export function openAIRequestAttributes(params: Record<string, unknown>): Attrib
   const attributes: Attributes = {
     [ATTR_OPENAI_API_TYPE]: 'input' in params && !('messages' in params) ? 'responses' : 'chat_completions',
   };
-  const maxTokens = numberField(params, 'max_completion_tokens') ?? numberField(params, 'max_tokens') ?? numberField(params, 'max_output_tokens');
+  const maxTokens =
+    numberField(params, 'max_completion_tokens') ??
+    numberField(params, 'max_tokens') ??
+    numberField(params, 'max_output_tokens');
   if (maxTokens !== undefined) attributes[ATTR_GEN_AI_REQUEST_MAX_TOKENS] = maxTokens;
   const temperature = numberField(params, 'temperature');
   if (temperature !== undefined) attributes[ATTR_GEN_AI_REQUEST_TEMPERATURE] = temperature;
@@ -91,7 +96,8 @@ export function openAIRequestAttributes(params: Record<string, unknown>): Attrib
   if (choiceCount !== undefined && choiceCount !== 1) attributes[ATTR_GEN_AI_REQUEST_CHOICE_COUNT] = choiceCount;
   const stop = params['stop'];
   if (typeof stop === 'string') attributes[ATTR_GEN_AI_REQUEST_STOP_SEQUENCES] = [stop];
-  else if (Array.isArray(stop)) attributes[ATTR_GEN_AI_REQUEST_STOP_SEQUENCES] = stop.filter((item): item is string => typeof item === 'string');
+  else if (Array.isArray(stop))
+    attributes[ATTR_GEN_AI_REQUEST_STOP_SEQUENCES] = stop.filter((item): item is string => typeof item === 'string');
   if (params['stream'] === true) attributes[ATTR_GEN_AI_REQUEST_STREAM] = true;
   return attributes;
 }
@@ -101,7 +107,10 @@ export function openAIToolDefinitions(tools: unknown): ToolDefinition[] | undefi
   if (!Array.isArray(tools) || tools.length === 0) return undefined;
   return tools.filter(isRecord).map((tool) => {
     const definition = recordField(tool, 'function') ?? tool;
-    const result: ToolDefinition = { type: stringField(tool, 'type') ?? 'function', name: stringField(definition, 'name') ?? stringField(tool, 'type') ?? 'unknown' };
+    const result: ToolDefinition = {
+      type: stringField(tool, 'type') ?? 'function',
+      name: stringField(definition, 'name') ?? stringField(tool, 'type') ?? 'unknown',
+    };
     const description = stringField(definition, 'description');
     if (description !== undefined) result.description = description;
     if (definition['parameters'] !== undefined) result.parameters = definition['parameters'];
@@ -114,13 +123,22 @@ export function chatMessageToInputMessage(message: unknown): InputMessage {
   const role = stringField(message, 'role') ?? 'user';
   const parts: MessagePart[] = [];
   if (role === 'tool') {
-    parts.push({ type: 'tool_call_response', id: stringField(message, 'tool_call_id') ?? null, response: contentAsText(message['content']) });
+    parts.push({
+      type: 'tool_call_response',
+      id: stringField(message, 'tool_call_id') ?? null,
+      response: contentAsText(message['content']),
+    });
   } else {
     parts.push(...chatContentParts(message['content']));
     parts.push(...toolCallParts(message['tool_calls']));
     const legacyFunctionCall = recordField(message, 'function_call');
     if (legacyFunctionCall) {
-      parts.push({ type: 'tool_call', id: null, name: stringField(legacyFunctionCall, 'name') ?? '', arguments: parseJsonLenient(legacyFunctionCall['arguments']) });
+      parts.push({
+        type: 'tool_call',
+        id: null,
+        name: stringField(legacyFunctionCall, 'name') ?? '',
+        arguments: parseJsonLenient(legacyFunctionCall['arguments']),
+      });
     }
   }
   const result: InputMessage = { role, parts };
@@ -137,7 +155,11 @@ function assistantOutputMessage(message: Record<string, unknown>, finishReason: 
   const refusal = stringField(message, 'refusal');
   if (refusal) parts.push(textPart(refusal));
   parts.push(...toolCallParts(message['tool_calls']));
-  return { role: stringField(message, 'role') ?? 'assistant', parts, finish_reason: normalizeFinishReason(finishReason) };
+  return {
+    role: stringField(message, 'role') ?? 'assistant',
+    parts,
+    finish_reason: normalizeFinishReason(finishReason),
+  };
 }
 
 function chatContentParts(content: unknown): MessagePart[] {
@@ -149,14 +171,25 @@ function chatContentParts(content: unknown): MessagePart[] {
     if (type === 'refusal') return textPart(stringField(part, 'refusal') ?? '');
     if (type === 'image_url') {
       const image = recordField(part, 'image_url');
-      const url = image ? stringField(image, 'url') ?? '' : '';
+      const url = image ? (stringField(image, 'url') ?? '') : '';
       const dataUrl = /^data:([^;,]+);base64,(.*)$/s.exec(url);
-      if (dataUrl) return { type: 'blob', modality: 'image', mime_type: dataUrl[1] ?? 'application/octet-stream', content: dataUrl[2] ?? '' };
+      if (dataUrl)
+        return {
+          type: 'blob',
+          modality: 'image',
+          mime_type: dataUrl[1] ?? 'application/octet-stream',
+          content: dataUrl[2] ?? '',
+        };
       return { type: 'uri', modality: 'image', uri: url };
     }
     if (type === 'input_audio') {
       const audio = recordField(part, 'input_audio') ?? {};
-      return { type: 'blob', modality: 'audio', mime_type: `audio/${stringField(audio, 'format') ?? 'wav'}`, content: stringField(audio, 'data') ?? '' };
+      return {
+        type: 'blob',
+        modality: 'audio',
+        mime_type: `audio/${stringField(audio, 'format') ?? 'wav'}`,
+        content: stringField(audio, 'data') ?? '',
+      };
     }
     return { ...part, type: type ?? 'unknown' };
   });
@@ -256,7 +289,14 @@ class ChatCompletionStreamAssembler implements StreamAssembler {
       const index = numberField(choice, 'index') ?? 0;
       let accumulator = this.choices.get(index);
       if (!accumulator) {
-        accumulator = { role: 'assistant', content: '', reasoning: '', refusal: '', finishReason: undefined, toolCalls: new Map() };
+        accumulator = {
+          role: 'assistant',
+          content: '',
+          reasoning: '',
+          refusal: '',
+          finishReason: undefined,
+          toolCalls: new Map(),
+        };
         this.choices.set(index, accumulator);
       }
       const finishReason = stringField(choice, 'finish_reason');
@@ -289,8 +329,12 @@ class ChatCompletionStreamAssembler implements StreamAssembler {
     recordResponseMetadata(span, this.metadata);
     recordChatUsage(span, this.usage);
     const indexes = [...this.choices.keys()].sort((a, b) => a - b);
-    const choices = indexes.map((index) => this.choices.get(index)).filter((choice): choice is ChoiceAccumulator => choice !== undefined);
-    const finishReasons = choices.map((choice) => choice.finishReason).filter((reason): reason is string => reason !== undefined);
+    const choices = indexes
+      .map((index) => this.choices.get(index))
+      .filter((choice): choice is ChoiceAccumulator => choice !== undefined);
+    const finishReasons = choices
+      .map((choice) => choice.finishReason)
+      .filter((reason): reason is string => reason !== undefined);
     if (finishReasons.length > 0) span.setAttribute(ATTR_GEN_AI_RESPONSE_FINISH_REASONS, finishReasons);
     const messages = choices.map((choice): OutputMessage => {
       const parts: MessagePart[] = [];
@@ -299,7 +343,13 @@ class ChatCompletionStreamAssembler implements StreamAssembler {
       if (choice.refusal) parts.push(textPart(choice.refusal));
       for (const toolIndex of [...choice.toolCalls.keys()].sort((a, b) => a - b)) {
         const toolCall = choice.toolCalls.get(toolIndex);
-        if (toolCall) parts.push({ type: 'tool_call', id: toolCall.id, name: toolCall.name, arguments: parseJsonLenient(toolCall.arguments) });
+        if (toolCall)
+          parts.push({
+            type: 'tool_call',
+            id: toolCall.id,
+            name: toolCall.name,
+            arguments: parseJsonLenient(toolCall.arguments),
+          });
       }
       return { role: choice.role, parts, finish_reason: normalizeFinishReason(choice.finishReason) };
     });

@@ -69,9 +69,17 @@ function responsesInputMessages(input: unknown): InputMessage[] {
     if (!isRecord(item)) continue;
     const type = stringField(item, 'type');
     if (type === 'function_call') {
-      appendAssistantPart({ type: 'tool_call', id: stringField(item, 'call_id') ?? null, name: stringField(item, 'name') ?? '', arguments: parseJsonLenient(item['arguments']) });
+      appendAssistantPart({
+        type: 'tool_call',
+        id: stringField(item, 'call_id') ?? null,
+        name: stringField(item, 'name') ?? '',
+        arguments: parseJsonLenient(item['arguments']),
+      });
     } else if (type === 'function_call_output') {
-      messages.push({ role: 'tool', parts: [{ type: 'tool_call_response', id: stringField(item, 'call_id') ?? null, response: item['output'] }] });
+      messages.push({
+        role: 'tool',
+        parts: [{ type: 'tool_call_response', id: stringField(item, 'call_id') ?? null, response: item['output'] }],
+      });
     } else if (type === 'reasoning') {
       appendAssistantPart({ type: 'reasoning', content: reasoningText(item) });
     } else if (type === undefined || type === 'message') {
@@ -91,7 +99,8 @@ function responsesContentParts(content: unknown): MessagePart[] {
   if (!Array.isArray(content)) return [];
   return content.filter(isRecord).map((part): MessagePart => {
     const type = stringField(part, 'type') ?? 'unknown';
-    if (type === 'input_text' || type === 'output_text' || type === 'text') return textPart(stringField(part, 'text') ?? '');
+    if (type === 'input_text' || type === 'output_text' || type === 'text')
+      return textPart(stringField(part, 'text') ?? '');
     if (type === 'refusal') return textPart(stringField(part, 'refusal') ?? '');
     if (type === 'input_image') {
       const url = stringField(part, 'image_url');
@@ -115,7 +124,12 @@ function outputItemsToMessage(items: unknown[], finishReason: string): OutputMes
     const type = stringField(item, 'type');
     if (type === 'message') parts.push(...responsesContentParts(item['content']));
     else if (type === 'function_call') {
-      parts.push({ type: 'tool_call', id: stringField(item, 'call_id') ?? null, name: stringField(item, 'name') ?? '', arguments: parseJsonLenient(item['arguments']) });
+      parts.push({
+        type: 'tool_call',
+        id: stringField(item, 'call_id') ?? null,
+        name: stringField(item, 'name') ?? '',
+        arguments: parseJsonLenient(item['arguments']),
+      });
     } else if (type === 'reasoning') {
       const text = reasoningText(item);
       if (text) parts.push({ type: 'reasoning', content: text });
@@ -169,7 +183,10 @@ class ResponsesStreamAssembler implements StreamAssembler {
     if (this.error) return this.error;
     if (this.response && stringField(this.response, 'status') === 'failed') {
       const error = recordField(this.response, 'error') ?? {};
-      return { type: stringField(error, 'code') ?? 'response.failed', message: stringField(error, 'message') ?? 'response failed' };
+      return {
+        type: stringField(error, 'code') ?? 'response.failed',
+        message: stringField(error, 'message') ?? 'response failed',
+      };
     }
     return undefined;
   }
@@ -178,7 +195,10 @@ class ResponsesStreamAssembler implements StreamAssembler {
     if (!isRecord(event)) return;
     const type = stringField(event, 'type');
     if (type === 'error') {
-      this.error = { type: stringField(event, 'code') ?? 'error', message: stringField(event, 'message') ?? 'stream error event' };
+      this.error = {
+        type: stringField(event, 'code') ?? 'error',
+        message: stringField(event, 'message') ?? 'stream error event',
+      };
       return;
     }
     const response = recordField(event, 'response');
@@ -190,7 +210,8 @@ class ResponsesStreamAssembler implements StreamAssembler {
     const outputIndex = numberField(event, 'output_index') ?? 0;
     if (type === 'response.output_item.added') {
       const item = recordField(event, 'item');
-      if (item) this.partialItems.set(outputIndex, { ...item, arguments: stringField(item, 'arguments') ?? '', text: '' });
+      if (item)
+        this.partialItems.set(outputIndex, { ...item, arguments: stringField(item, 'arguments') ?? '', text: '' });
     } else if (type === 'response.output_item.done') {
       this.doneItems.set(outputIndex, event['item']);
     } else if (type === 'response.output_text.delta') {
@@ -212,7 +233,8 @@ class ResponsesStreamAssembler implements StreamAssembler {
       const done = this.doneItems.get(index);
       if (done !== undefined) return done;
       const partial = this.partialItems.get(index) ?? {};
-      if (partial['type'] === 'message') return { ...partial, content: [{ type: 'output_text', text: partial['text'] }] };
+      if (partial['type'] === 'message')
+        return { ...partial, content: [{ type: 'output_text', text: partial['text'] }] };
       return partial;
     });
     recordResponseObject(span, this.response ?? {}, items);

@@ -23,11 +23,15 @@ export function installEsmHook(files: EsmHookFiles | undefined): void {
   if (state.esmHookInstalled) return;
   const register = (nodeModule as unknown as { register?: RegisterFunction }).register;
   if (typeof register !== 'function') {
-    diag.debug('@agent-trajectories/instrumentation: module.register is unavailable; ESM imports of the SDKs are not patched');
+    diag.debug(
+      '@agent-trajectories/instrumentation: module.register is unavailable; ESM imports of the SDKs are not patched',
+    );
     return;
   }
   if (!files || !existsSync(fileURLToPath(files.loaderUrl))) {
-    diag.debug('@agent-trajectories/instrumentation: ESM loader hook not found; ESM imports of the SDKs are not patched');
+    diag.debug(
+      '@agent-trajectories/instrumentation: ESM loader hook not found; ESM imports of the SDKs are not patched',
+    );
     return;
   }
   guard('registering the ESM loader hook', () => {

@@ -36,7 +36,8 @@ export async function load(url: string, context: unknown, nextLoad: NextLoad): P
   const path = url.split(/[?#]/, 1)[0] ?? url;
   const entry = ENTRY_MODULES.find(([pattern]) => pattern.test(path));
   if (!entry) return result;
-  const source = typeof result.source === 'string' ? result.source : new TextDecoder().decode(result.source as Uint8Array);
+  const source =
+    typeof result.source === 'string' ? result.source : new TextDecoder().decode(result.source as Uint8Array);
   // The hook can be in the chain twice (Node runs `--require` preloads in the loader thread too): inject once.
   if (source.includes(INJECTION_MARKER)) return result;
   const injected = [

@@ -19,29 +19,40 @@ export const INSTRUMENTED_MODULE_NAMES: readonly InstrumentedModuleName[] = ['op
  * Returns the number of methods newly patched.
  */
 export function patchModule(name: string, moduleExports: unknown): number {
-  return guard(`patching ${name}`, () => {
-    if (name === 'openai') {
-      const client = findClientClass(moduleExports, 'OpenAI', (candidate) => candidate['Chat'] !== undefined);
-      if (!client) return 0;
-      const chat = client['Chat'] as Record<string, unknown> | undefined;
-      return (
-        patchMethod(chat?.['Completions'], 'create', openAIChatCompletionsAdapter) +
-        patchMethod(client['Responses'], 'create', openAIResponsesAdapter)
-      );
-    }
-    if (name === '@anthropic-ai/sdk') {
-      const client = findClientClass(moduleExports, 'Anthropic', (candidate) => candidate['Messages'] !== undefined);
-      if (!client) return 0;
-      const beta = client['Beta'] as Record<string, unknown> | undefined;
-      return patchMethod(client['Messages'], 'create', anthropicMessagesAdapter) + patchMethod(beta?.['Messages'], 'create', anthropicMessagesAdapter);
-    }
-    return 0;
-  }, 0);
+  return guard(
+    `patching ${name}`,
+    () => {
+      if (name === 'openai') {
+        const client = findClientClass(moduleExports, 'OpenAI', (candidate) => candidate['Chat'] !== undefined);
+        if (!client) return 0;
+        const chat = client['Chat'] as Record<string, unknown> | undefined;
+        return (
+          patchMethod(chat?.['Completions'], 'create', openAIChatCompletionsAdapter) +
+          patchMethod(client['Responses'], 'create', openAIResponsesAdapter)
+        );
+      }
+      if (name === '@anthropic-ai/sdk') {
+        const client = findClientClass(moduleExports, 'Anthropic', (candidate) => candidate['Messages'] !== undefined);
+        if (!client) return 0;
+        const beta = client['Beta'] as Record<string, unknown> | undefined;
+        return (
+          patchMethod(client['Messages'], 'create', anthropicMessagesAdapter) +
+          patchMethod(beta?.['Messages'], 'create', anthropicMessagesAdapter)
+        );
+      }
+      return 0;
+    },
+    0,
+  );
 }
 
 type ClassLike = Record<string, unknown> & { prototype?: Record<string, unknown> };
 
-function findClientClass(moduleExports: unknown, exportName: string, looksRight: (candidate: ClassLike) => boolean): ClassLike | undefined {
+function findClientClass(
+  moduleExports: unknown,
+  exportName: string,
+  looksRight: (candidate: ClassLike) => boolean,
+): ClassLike | undefined {
   const candidates: unknown[] = [moduleExports];
   if (moduleExports !== null && (typeof moduleExports === 'object' || typeof moduleExports === 'function')) {
     const record = moduleExports as Record<string, unknown>;
@@ -52,7 +63,8 @@ function findClientClass(moduleExports: unknown, exportName: string, looksRight:
     }
   }
   for (const candidate of candidates) {
-    if (typeof candidate === 'function' && looksRight(candidate as unknown as ClassLike)) return candidate as unknown as ClassLike;
+    if (typeof candidate === 'function' && looksRight(candidate as unknown as ClassLike))
+      return candidate as unknown as ClassLike;
   }
   return undefined;
 }

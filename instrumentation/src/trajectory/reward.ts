@@ -36,7 +36,9 @@ let warnedOutsideTrajectory = false;
  */
 export function reward(value: number, options: RewardOptions = {}): void {
   if (typeof value !== 'number' || !Number.isFinite(value)) {
-    diag.warn(`@agent-trajectories/instrumentation: reward() needs a finite number, got ${String(value)}; not recorded`);
+    diag.warn(
+      `@agent-trajectories/instrumentation: reward() needs a finite number, got ${String(value)}; not recorded`,
+    );
     return;
   }
   guard('recording a reward', () => {
@@ -44,7 +46,9 @@ export function reward(value: number, options: RewardOptions = {}): void {
     const trajectory = currentTrajectory(activeContext);
     if (!trajectory && !warnedOutsideTrajectory) {
       warnedOutsideTrajectory = true;
-      diag.warn('@agent-trajectories/instrumentation: reward() called outside trajectory(); recorded under the active span');
+      diag.warn(
+        '@agent-trajectories/instrumentation: reward() called outside trajectory(); recorded under the active span',
+      );
     }
     const parentContext = trajectory ? trace.setSpan(activeContext, trajectory.span) : activeContext;
     const attributes: Attributes = {
@@ -52,7 +56,11 @@ export function reward(value: number, options: RewardOptions = {}): void {
       [agentLightningRewardNameAttribute(0)]: options.name ?? AGENTLIGHTNING_DEFAULT_REWARD_NAME,
       [agentLightningRewardValueAttribute(0)]: value,
     };
-    const span = currentTracer().startSpan(AGENTLIGHTNING_ANNOTATION_SPAN_NAME, { kind: SpanKind.INTERNAL, attributes }, parentContext);
+    const span = currentTracer().startSpan(
+      AGENTLIGHTNING_ANNOTATION_SPAN_NAME,
+      { kind: SpanKind.INTERNAL, attributes },
+      parentContext,
+    );
     // A free-text comment can quote the run: content, under the same switch and redaction as messages.
     setContentAttribute(span, ATTR_TRAJECTORY_REWARD_COMMENT, options.comment);
     span.end();

@@ -36,7 +36,11 @@ export type InstrumentedTool<Args, Result> = (args: Args, call?: ToolCall) => Re
  * Returns `fn` wrapped in an `execute_tool` span per call. Call it as `wrapped(args, { id: toolCall.id })`; the
  * result (or the promise of it) and any error are exactly `fn`'s.
  */
-export function tool<Args, Result>(name: string, fn: (args: Args, call: ToolCall) => Result, options: ToolOptions = {}): InstrumentedTool<Args, Result> {
+export function tool<Args, Result>(
+  name: string,
+  fn: (args: Args, call: ToolCall) => Result,
+  options: ToolOptions = {},
+): InstrumentedTool<Args, Result> {
   return (args: Args, call: ToolCall = {}): Result => {
     const span = guard('starting a tool span', () => {
       const parentContext = context.active();
@@ -48,7 +52,11 @@ export function tool<Args, Result>(name: string, fn: (args: Args, call: ToolCall
       };
       if (call.id !== undefined) attributes[ATTR_GEN_AI_TOOL_CALL_ID] = call.id;
       if (options.description !== undefined) attributes[ATTR_GEN_AI_TOOL_DESCRIPTION] = options.description;
-      const started = currentTracer().startSpan(`${OPERATION_EXECUTE_TOOL} ${name}`, { kind: SpanKind.INTERNAL, attributes }, parentContext);
+      const started = currentTracer().startSpan(
+        `${OPERATION_EXECUTE_TOOL} ${name}`,
+        { kind: SpanKind.INTERNAL, attributes },
+        parentContext,
+      );
       setContentAttribute(started, ATTR_GEN_AI_TOOL_CALL_ARGUMENTS, args);
       return started;
     });

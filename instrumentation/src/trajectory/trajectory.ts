@@ -3,7 +3,15 @@
  * tools, rewards, nested trajectories) becomes its descendants; the run's identifiers (conversation id, Agent
  * Lightning rollout/attempt ids) are inherited by nested trajectories and stamped on every span inside.
  */
-import { context, INVALID_SPAN_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
+import {
+  context,
+  INVALID_SPAN_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Span,
+} from '@opentelemetry/api';
 import {
   ATTR_AGENTLIGHTNING_ATTEMPT_ID,
   ATTR_AGENTLIGHTNING_ROLLOUT_ID,
@@ -83,7 +91,10 @@ export function trajectory<T>(task: string, fn: (span: Span) => T, options: Traj
   return result;
 }
 
-function startTrajectory(task: string, options: TrajectoryOptions): { span: Span; runContext: ReturnType<typeof context.active> } {
+function startTrajectory(
+  task: string,
+  options: TrajectoryOptions,
+): { span: Span; runContext: ReturnType<typeof context.active> } {
   const parentContext = context.active();
   const parent = currentTrajectory(parentContext);
   const agentName = options.agentName ?? parent?.agentName ?? process.env['OTEL_SERVICE_NAME'] ?? 'agent';
@@ -100,10 +111,20 @@ function startTrajectory(task: string, options: TrajectoryOptions): { span: Span
   if (conversationId !== undefined) attributes[ATTR_GEN_AI_CONVERSATION_ID] = conversationId;
   if (rolloutId !== undefined) attributes[ATTR_AGENTLIGHTNING_ROLLOUT_ID] = rolloutId;
   if (attemptId !== undefined) attributes[ATTR_AGENTLIGHTNING_ATTEMPT_ID] = attemptId;
-  const span = currentTracer().startSpan(`${OPERATION_INVOKE_AGENT} ${agentName}`, { kind: SpanKind.INTERNAL, attributes }, parentContext);
+  const span = currentTracer().startSpan(
+    `${OPERATION_INVOKE_AGENT} ${agentName}`,
+    { kind: SpanKind.INTERNAL, attributes },
+    parentContext,
+  );
   // The task is what the user asked for: content, under the same switch and redaction as messages.
   setContentAttribute(span, ATTR_TRAJECTORY_TASK_DESCRIPTION, task);
-  const runContext = contextWithTrajectory(trace.setSpan(parentContext, span), { span, agentName, conversationId, rolloutId, attemptId });
+  const runContext = contextWithTrajectory(trace.setSpan(parentContext, span), {
+    span,
+    agentName,
+    conversationId,
+    rolloutId,
+    attemptId,
+  });
   return { span, runContext };
 }
 

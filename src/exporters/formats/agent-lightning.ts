@@ -44,7 +44,9 @@ export const agentLightningRecordSchema = z.object({
       turn_index: z.number().int(),
       finish_reason: z.string(),
       reward_column: z.string(),
-      tool_calls: z.array(z.object({ name: z.string(), call_id: z.string(), status: z.string(), air_reward: z.number() })),
+      tool_calls: z.array(
+        z.object({ name: z.string(), call_id: z.string(), status: z.string(), air_reward: z.number() }),
+      ),
     }),
   ),
 });
@@ -56,7 +58,12 @@ function imageUrls(messages: Message[]): string[] {
     if (!Array.isArray(message.content)) continue;
     for (const part of message.content) {
       const image = part['image_url'];
-      if (part.type === 'image_url' && typeof image === 'object' && image !== null && typeof (image as { url?: unknown }).url === 'string') {
+      if (
+        part.type === 'image_url' &&
+        typeof image === 'object' &&
+        image !== null &&
+        typeof (image as { url?: unknown }).url === 'string'
+      ) {
         urls.push((image as { url: string }).url);
       }
     }
@@ -66,7 +73,8 @@ function imageUrls(messages: Message[]): string[] {
 
 export const agentLightningFormat: PerTrajectoryFormat<AgentLightningRecord> = {
   name: 'agent-lightning',
-  description: 'Agent Lightning triplets {prompt, response, reward, metadata}, one per LLM call, with token ids and logprobs when recorded',
+  description:
+    'Agent Lightning triplets {prompt, response, reward, metadata}, one per LLM call, with token ids and logprobs when recorded',
   recordSchema: agentLightningRecordSchema,
   grouping: 'trajectory',
   convert(trajectory, options) {
@@ -101,7 +109,12 @@ export const agentLightningFormat: PerTrajectoryFormat<AgentLightningRecord> = {
           turn_index: turn.index,
           finish_reason: turn.finish_reason,
           reward_column: options.credit,
-          tool_calls: turn.tool_calls.map((call) => ({ name: call.name, call_id: call.call_id, status: call.status, air_reward: call.air_reward })),
+          tool_calls: turn.tool_calls.map((call) => ({
+            name: call.name,
+            call_id: call.call_id,
+            status: call.status,
+            air_reward: call.air_reward,
+          })),
         },
       });
     }

@@ -17,11 +17,24 @@
  */
 import { z } from 'zod';
 import type { Trajectory } from '../../model/trajectory.ts';
-import { exported, mapped, skip, skippedTrajectory, type Mapped, type TrajectoryOutcome } from '../conversion-outcome.ts';
+import {
+  exported,
+  mapped,
+  skip,
+  skippedTrajectory,
+  type Mapped,
+  type TrajectoryOutcome,
+} from '../conversion-outcome.ts';
 import { buildConversation } from '../conversation.ts';
 import { missingRewardReason, trajectoryReward } from '../credit.ts';
 import type { FormatOptions, PerTaskFormat } from '../export-format.ts';
-import { openAIMessageSchema, openAIToolCallSchema, toOpenAIMessages, toolDefinitionOutputSchema, toolDefinitions } from '../message-shapes.ts';
+import {
+  openAIMessageSchema,
+  openAIToolCallSchema,
+  toOpenAIMessages,
+  toolDefinitionOutputSchema,
+  toolDefinitions,
+} from '../message-shapes.ts';
 import { storedAsJsonText } from '../writers/parquet-structure.ts';
 
 const finishReasons = ['stop', 'length', 'tool_calls', 'content_filter', 'function_call'] as const;
@@ -65,19 +78,28 @@ function finishReason(reason: string | undefined, hasToolCalls: boolean): (typeo
 function artTrajectory(trajectory: Trajectory, options: FormatOptions): Mapped<ArtTrajectory> {
   const reward = trajectoryReward(trajectory, options.credit);
   if (reward === null) return skip(missingRewardReason(trajectory, options.credit));
-  const finishByTurn = new Map(trajectory.turns.map((turn) => [turn.index, turn.finish_reason || turn.output_message?.finish_reason]));
+  const finishByTurn = new Map(
+    trajectory.turns.map((turn) => [turn.index, turn.finish_reason || turn.output_message?.finish_reason]),
+  );
   const conversation = buildConversation(trajectory);
   const messages = toOpenAIMessages(conversation.map((entry) => entry.message));
   if (messages.status === 'skipped') return messages;
   const messagesAndChoices = messages.value.map((message, position) => {
     const turnIndex = conversation[position]?.turnIndex;
     if (turnIndex === undefined || message.role !== 'assistant') return message;
-    const content = message.content === null || typeof message.content === 'string' ? message.content : JSON.stringify(message.content);
+    const content =
+      message.content === null || typeof message.content === 'string'
+        ? message.content
+        : JSON.stringify(message.content);
     return {
       finish_reason: finishReason(finishByTurn.get(turnIndex), message.tool_calls !== undefined),
       index: 0,
       logprobs: null,
-      message: { role: 'assistant' as const, content, ...(message.tool_calls ? { tool_calls: message.tool_calls } : {}) },
+      message: {
+        role: 'assistant' as const,
+        content,
+        ...(message.tool_calls ? { tool_calls: message.tool_calls } : {}),
+      },
     };
   });
   if (!messagesAndChoices.some((item) => 'finish_reason' in item)) return skip('no assistant output');
@@ -127,7 +149,16 @@ export const artFormat: PerTaskFormat<ArtRecord> = {
       }
     }
     const first = group[0];
-    const records: ArtRecord[] = members.length > 0 ? [{ trajectories: members, metadata: { task_id: first?.task_id ?? '', task: first?.task ?? '' }, exceptions: [] }] : [];
+    const records: ArtRecord[] =
+      members.length > 0
+        ? [
+            {
+              trajectories: members,
+              metadata: { task_id: first?.task_id ?? '', task: first?.task ?? '' },
+              exceptions: [],
+            },
+          ]
+        : [];
     return { records, outcomes };
   },
 };

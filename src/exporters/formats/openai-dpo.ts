@@ -13,7 +13,14 @@ import type { ToolDefinition } from '../../model/message.ts';
 import { mapped, skip, type Mapped } from '../conversion-outcome.ts';
 import type { ConversationMessage } from '../conversation.ts';
 import type { PerTaskFormat } from '../export-format.ts';
-import { openAIAssistantMessageSchema, openAIMessageSchema, toOpenAIMessage, toOpenAIMessages, toolDefinitions, toolDefinitionsSchema } from '../message-shapes.ts';
+import {
+  openAIAssistantMessageSchema,
+  openAIMessageSchema,
+  toOpenAIMessage,
+  toOpenAIMessages,
+  toolDefinitions,
+  toolDefinitionsSchema,
+} from '../message-shapes.ts';
 import { pairRecords } from '../preference-pairs.ts';
 
 type AssistantMessage = z.infer<typeof openAIAssistantMessageSchema>;
@@ -40,12 +47,15 @@ function divergingOutput(entry: ConversationMessage | undefined): Mapped<Assista
   if (!entry) return skip('no assistant output after the shared prompt');
   const message = toOpenAIMessage(entry.message);
   if (message.status === 'skipped') return message;
-  return message.value.role === 'assistant' ? mapped(message.value) : skip('the runs diverge at a message the model did not generate');
+  return message.value.role === 'assistant'
+    ? mapped(message.value)
+    : skip('the runs diverge at a message the model did not generate');
 }
 
 export const openAIDpoFormat: PerTaskFormat<OpenAIDpoRecord> = {
   name: 'openai-dpo',
-  description: 'OpenAI DPO {input, preferred_output, non_preferred_output} from same-task trajectory pairs whose rewards differ by the margin',
+  description:
+    'OpenAI DPO {input, preferred_output, non_preferred_output} from same-task trajectory pairs whose rewards differ by the margin',
   recordSchema: openAIDpoRecordSchema,
   grouping: 'task',
   convertTask(group, options) {
@@ -60,7 +70,9 @@ export const openAIDpoFormat: PerTaskFormat<OpenAIDpoRecord> = {
         input: {
           messages: messages.value,
           tools: toolDefinitions(unionTools(pair.preferred.tools, pair.rejected.tools)),
-          parallel_tool_calls: [preferred.value, rejected.value].some((message) => (message.tool_calls?.length ?? 0) > 1),
+          parallel_tool_calls: [preferred.value, rejected.value].some(
+            (message) => (message.tool_calls?.length ?? 0) > 1,
+          ),
         },
         preferred_output: [preferred.value],
         non_preferred_output: [rejected.value],

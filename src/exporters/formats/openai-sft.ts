@@ -16,7 +16,13 @@ import { converted, skip } from '../conversion-outcome.ts';
 import { buildConversation, endAtLastGenerated } from '../conversation.ts';
 import { turnCredit } from '../credit.ts';
 import type { PerTrajectoryFormat } from '../export-format.ts';
-import { openAISftMessageSchema, toOpenAIMessages, toolDefinitions, toolDefinitionsSchema, type OpenAISftMessage } from '../message-shapes.ts';
+import {
+  openAISftMessageSchema,
+  toOpenAIMessages,
+  toolDefinitions,
+  toolDefinitionsSchema,
+  type OpenAISftMessage,
+} from '../message-shapes.ts';
 
 export const openAISftRecordSchema = z.object({
   messages: z.array(openAISftMessageSchema).min(2),
@@ -27,7 +33,8 @@ export type OpenAISftRecord = z.infer<typeof openAISftRecordSchema>;
 
 export const openAISftFormat: PerTrajectoryFormat<OpenAISftRecord> = {
   name: 'openai-sft',
-  description: 'OpenAI fine-tuning chat JSONL {messages, tools, parallel_tool_calls}, optional per-message weight from credit',
+  description:
+    'OpenAI fine-tuning chat JSONL {messages, tools, parallel_tool_calls}, optional per-message weight from credit',
   recordSchema: openAISftRecordSchema,
   grouping: 'trajectory',
   convert(trajectory, options) {
@@ -47,7 +54,9 @@ export const openAISftFormat: PerTrajectoryFormat<OpenAISftRecord> = {
     return converted({
       messages,
       tools: toolDefinitions(trajectory.tools),
-      parallel_tool_calls: messages.some((message) => message.role === 'assistant' && (message.tool_calls?.length ?? 0) > 1),
+      parallel_tool_calls: messages.some(
+        (message) => message.role === 'assistant' && (message.tool_calls?.length ?? 0) > 1,
+      ),
     });
   },
 };

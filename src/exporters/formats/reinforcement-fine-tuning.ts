@@ -15,7 +15,14 @@
  */
 import { z } from 'zod';
 import type { Trajectory } from '../../model/trajectory.ts';
-import { exported, mapped, skip, skippedTrajectory, type Mapped, type TrajectoryOutcome } from '../conversion-outcome.ts';
+import {
+  exported,
+  mapped,
+  skip,
+  skippedTrajectory,
+  type Mapped,
+  type TrajectoryOutcome,
+} from '../conversion-outcome.ts';
 import { taskPrompt } from '../conversation.ts';
 import type { FormatOptions, PerTaskFormat } from '../export-format.ts';
 import { openAIMessageSchema, toOpenAIMessages, toolDefinitions, toolDefinitionsSchema } from '../message-shapes.ts';
@@ -41,7 +48,11 @@ function reinforcementRecord(trajectory: Trajectory, options: FormatOptions): Ma
   }
   const messages = toOpenAIMessages(prompt);
   if (messages.status === 'skipped') return messages;
-  return mapped({ messages: messages.value, tools: toolDefinitions(trajectory.tools), ...references } as ReinforcementRecord);
+  return mapped({
+    messages: messages.value,
+    tools: toolDefinitions(trajectory.tools),
+    ...references,
+  } as ReinforcementRecord);
 }
 
 const reinforcementFineTuning: Omit<PerTaskFormat<ReinforcementRecord>, 'name' | 'description'> = {
@@ -78,7 +89,8 @@ const reinforcementFineTuning: Omit<PerTaskFormat<ReinforcementRecord>, 'name' |
 
 export const openAIRftFormat: PerTaskFormat<ReinforcementRecord> = {
   name: 'openai-rft',
-  description: 'OpenAI reinforcement fine-tuning {messages, tools, <reference fields>}, one row per task, ending with the user message',
+  description:
+    'OpenAI reinforcement fine-tuning {messages, tools, <reference fields>}, one row per task, ending with the user message',
   ...reinforcementFineTuning,
 };
 

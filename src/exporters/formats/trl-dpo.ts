@@ -25,24 +25,36 @@ export type TrlDpoRecord = z.infer<typeof trlDpoRecordSchema>;
 
 export const trlDpoFormat: PerTaskFormat<TrlDpoRecord> = {
   name: 'trl-dpo',
-  description: 'Hugging Face TRL DPO conversational preference {prompt, chosen, rejected, tools} from same-task trajectory pairs',
+  description:
+    'Hugging Face TRL DPO conversational preference {prompt, chosen, rejected, tools} from same-task trajectory pairs',
   recordSchema: trlDpoRecordSchema,
   grouping: 'task',
   convertTask(group, options) {
     return pairRecords(group, options, (pair) => {
       // Tool names are resolved from calls in the shared prompt too, so each side gets its own copy of the map.
       const promptNames = new Map<string, string>();
-      const prompt = toTrlMessages(pair.prompt.map((entry) => entry.message), promptNames);
+      const prompt = toTrlMessages(
+        pair.prompt.map((entry) => entry.message),
+        promptNames,
+      );
       if (prompt.status === 'skipped') return prompt;
-      const chosen = toTrlMessages(pair.preferredContinuation.map((entry) => entry.message), new Map(promptNames));
+      const chosen = toTrlMessages(
+        pair.preferredContinuation.map((entry) => entry.message),
+        new Map(promptNames),
+      );
       if (chosen.status === 'skipped') return chosen;
-      const rejected = toTrlMessages(pair.rejectedContinuation.map((entry) => entry.message), new Map(promptNames));
+      const rejected = toTrlMessages(
+        pair.rejectedContinuation.map((entry) => entry.message),
+        new Map(promptNames),
+      );
       if (rejected.status === 'skipped') return rejected;
       return mapped({
         prompt: prompt.value,
         chosen: chosen.value,
         rejected: rejected.value,
-        tools: toolDefinitions(pair.preferred.tools.length >= pair.rejected.tools.length ? pair.preferred.tools : pair.rejected.tools),
+        tools: toolDefinitions(
+          pair.preferred.tools.length >= pair.rejected.tools.length ? pair.preferred.tools : pair.rejected.tools,
+        ),
       });
     });
   },

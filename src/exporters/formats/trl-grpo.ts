@@ -39,7 +39,16 @@ export const trlGrpoFormat: PerTrajectoryFormat<TrlGrpoRecord> = {
     const prompt = toTrlMessages(promptMessages);
     if (prompt.status === 'skipped') return prompt;
     const first = trajectory.turns[0];
-    const advantage = first ? (trajectory.credit.find((entry) => entry.turn_index === first.index)?.advantage ?? null) : null;
-    return converted({ prompt: prompt.value, tools: toolDefinitions(trajectory.tools), reward, advantage, task_id: trajectory.task_id, trajectory_id: trajectory.id });
+    const advantage = first
+      ? (trajectory.credit.find((entry) => entry.turn_index === first.index)?.advantage ?? null)
+      : null;
+    return converted({
+      prompt: prompt.value,
+      tools: toolDefinitions(trajectory.tools),
+      reward,
+      advantage,
+      task_id: trajectory.task_id,
+      trajectory_id: trajectory.id,
+    });
   },
 };

@@ -24,7 +24,8 @@ export type TrlKtoRecord = z.infer<typeof trlKtoRecordSchema>;
 
 export const trlKtoFormat: PerTrajectoryFormat<TrlKtoRecord> = {
   name: 'trl-kto',
-  description: 'Hugging Face TRL KTO unpaired preference {prompt, completion, label, tools}, label = reward >= threshold',
+  description:
+    'Hugging Face TRL KTO unpaired preference {prompt, completion, label, tools}, label = reward >= threshold',
   recordSchema: trlKtoRecordSchema,
   grouping: 'trajectory',
   convert(trajectory, options) {
@@ -35,10 +36,21 @@ export const trlKtoFormat: PerTrajectoryFormat<TrlKtoRecord> = {
     if (split < 0) return skip('no assistant output');
     if (split === 0) return skip('no prompt before the first assistant output');
     const names = new Map<string, string>();
-    const prompt = toTrlMessages(conversation.slice(0, split).map((entry) => entry.message), names);
+    const prompt = toTrlMessages(
+      conversation.slice(0, split).map((entry) => entry.message),
+      names,
+    );
     if (prompt.status === 'skipped') return prompt;
-    const completion = toTrlMessages(conversation.slice(split).map((entry) => entry.message), names);
+    const completion = toTrlMessages(
+      conversation.slice(split).map((entry) => entry.message),
+      names,
+    );
     if (completion.status === 'skipped') return completion;
-    return converted({ prompt: prompt.value, completion: completion.value, label: reward >= options.labelThreshold, tools: toolDefinitions(trajectory.tools) });
+    return converted({
+      prompt: prompt.value,
+      completion: completion.value,
+      label: reward >= options.labelThreshold,
+      tools: toolDefinitions(trajectory.tools),
+    });
   },
 };

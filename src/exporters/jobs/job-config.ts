@@ -87,7 +87,10 @@ const jobSchema = z
     abandon_after: duration.default('24h'),
     max_trajectories_per_run: z.number().int().positive().default(10_000),
   })
-  .refine((job) => (job.interval === undefined) !== (job.cron === undefined), { error: 'give exactly one of interval or cron', path: ['interval'] });
+  .refine((job) => (job.interval === undefined) !== (job.cron === undefined), {
+    error: 'give exactly one of interval or cron',
+    path: ['interval'],
+  });
 
 const jobsFileSchema = z.strictObject({ jobs: z.array(z.unknown()) });
 
@@ -113,7 +116,10 @@ export function parseJobs(text: string, origin: string, baseDirectory: string): 
   const jobs: ExportJob[] = [];
   const names = new Set<string>();
   document.data.jobs.forEach((raw, index) => {
-    const label = typeof raw === 'object' && raw !== null && 'name' in raw ? `job ${JSON.stringify(raw.name)}` : `job #${index + 1}`;
+    const label =
+      typeof raw === 'object' && raw !== null && 'name' in raw
+        ? `job ${JSON.stringify(raw.name)}`
+        : `job #${index + 1}`;
     const parsed = jobSchema.safeParse(raw);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -127,7 +133,10 @@ export function parseJobs(text: string, origin: string, baseDirectory: string): 
       name: job.name,
       format: job.format,
       destination: resolve(baseDirectory, job.destination),
-      schedule: job.interval !== undefined ? { interval: parseDurationMillis(job.interval) as number } : { cron: job.cron as string },
+      schedule:
+        job.interval !== undefined
+          ? { interval: parseDurationMillis(job.interval) as number }
+          : { cron: job.cron as string },
       encoding: job.encoding,
       tenant: job.tenant,
       filters: rawFilters,

@@ -33,12 +33,21 @@ export class JobState {
   ) {}
 
   private async rows<T>(file: string, params: Record<string, unknown> = {}): Promise<T[]> {
-    const result = await this.client.query({ query: loadSql(file), query_params: { tenant: this.tenant, job: this.job, ...params }, format: 'JSONEachRow' });
+    const result = await this.client.query({
+      query: loadSql(file),
+      query_params: { tenant: this.tenant, job: this.job, ...params },
+      format: 'JSONEachRow',
+    });
     return result.json<T>();
   }
 
   private static toRun(this: void, row: Record<string, unknown>): JobRun {
-    return { ...(row as unknown as JobRun), sequence: Number(row['sequence']), records: Number(row['records']), bytes: Number(row['bytes']) };
+    return {
+      ...(row as unknown as JobRun),
+      sequence: Number(row['sequence']),
+      records: Number(row['records']),
+      bytes: Number(row['bytes']),
+    };
   }
 
   async runs(limit = 20): Promise<JobRun[]> {
@@ -51,14 +60,18 @@ export class JobState {
 
   /** The last run sequence (0 before the first run) and the committed watermark (unix ns). */
   async position(): Promise<{ lastSequence: number; watermarkNs: bigint }> {
-    const [row] = await this.rows<{ last_sequence: string | number | null; watermark_ns: string | null }>('queries/export-job-state.sql');
+    const [row] = await this.rows<{ last_sequence: string | number | null; watermark_ns: string | null }>(
+      'queries/export-job-state.sql',
+    );
     return { lastSequence: Number(row?.last_sequence ?? 0), watermarkNs: BigInt(row?.watermark_ns ?? '0') };
   }
 
   async exportedAmong(ids: string[]): Promise<Set<string>> {
     const exported = new Set<string>();
     for (let index = 0; index < ids.length; index += 5000) {
-      const rows = await this.rows<{ trajectory_id: string }>('queries/export-job-exported.sql', { ids: ids.slice(index, index + 5000) });
+      const rows = await this.rows<{ trajectory_id: string }>('queries/export-job-exported.sql', {
+        ids: ids.slice(index, index + 5000),
+      });
       for (const row of rows) exported.add(row.trajectory_id);
     }
     return exported;

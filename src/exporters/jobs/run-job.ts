@@ -21,7 +21,13 @@ import type { TrajectorySummary } from '../../model/trajectory.ts';
 import type { TrajectorySettings } from '../../trajectories/settings.ts';
 import type { SkippedTrajectory } from '../export-format.ts';
 import { getExportFormat } from '../formats/index.ts';
-import { countSkipReasons, selectSummaries, writeTrajectories, type ExportSummary, type SkipReasonCounts } from '../run-export.ts';
+import {
+  countSkipReasons,
+  selectSummaries,
+  writeTrajectories,
+  type ExportSummary,
+  type SkipReasonCounts,
+} from '../run-export.ts';
 import { storeTrajectorySource, type TrajectorySource } from '../trajectory-source.ts';
 import { FileExistsError, removeQuietly } from '../writers/atomic-file.ts';
 import type { ParquetConverter } from '../writers/parquet-converter.ts';
@@ -41,7 +47,12 @@ export interface JobContext {
 export type JobRunResult =
   | { status: 'exported'; runId: string; summary: ExportSummary; reconciled: number }
   /** Nothing new was selected, or everything selected was skipped (then with the reasons). */
-  | { status: 'nothing-to-export'; reconciled: number; skipped: SkippedTrajectory[]; skippedByReason: SkipReasonCounts };
+  | {
+      status: 'nothing-to-export';
+      reconciled: number;
+      skipped: SkippedTrajectory[];
+      skippedByReason: SkipReasonCounts;
+    };
 
 /** Aborts a run's file when every selected trajectory was skipped: no empty files in the destination. */
 class NothingExported extends Error {
@@ -105,7 +116,9 @@ export async function runExportJob(job: ExportJob, context: JobContext): Promise
   const seen = await selectSummaries(source, { ...filters, since: since.toString(), complete: undefined });
   const completed = seen.filter((summary) => summary.complete);
   const exported = await state.exportedAmong(completed.map((summary) => summary.id));
-  const eligible = completed.filter((summary) => !exported.has(summary.id)).sort((a, b) => (startNs(a) < startNs(b) ? -1 : startNs(a) > startNs(b) ? 1 : a.id.localeCompare(b.id)));
+  const eligible = completed
+    .filter((summary) => !exported.has(summary.id))
+    .sort((a, b) => (startNs(a) < startNs(b) ? -1 : startNs(a) > startNs(b) ? 1 : a.id.localeCompare(b.id)));
   const chosen = eligible.slice(0, job.maxTrajectoriesPerRun);
   const abandonedBeforeNs = BigInt(Date.now()) * 1_000_000n - BigInt(job.abandonAfterMillis) * 1_000_000n;
   const active = seen.filter((summary) => !summary.complete && lastActivityNs(summary) >= abandonedBeforeNs);
@@ -117,7 +130,14 @@ export async function runExportJob(job: ExportJob, context: JobContext): Promise
   const sequence = lastSequence + 1;
   const runId = `${job.name}-${String(sequence).padStart(6, '0')}`;
   const startedAt = new Date().toISOString();
-  const base = { run_id: runId, sequence, format: job.format, watermark_ns: watermark.toString(), error: '', started_at: startedAt };
+  const base = {
+    run_id: runId,
+    sequence,
+    format: job.format,
+    watermark_ns: watermark.toString(),
+    error: '',
+    started_at: startedAt,
+  };
   if (chosen.length === 0) {
     if (watermark !== watermarkNs) {
       await state.recordRun({ ...base, status: 'committed', file: '', trajectory_ids: [], records: 0, bytes: 0 });
@@ -146,15 +166,26 @@ export async function runExportJob(job: ExportJob, context: JobContext): Promise
     summary = await write;
   } catch (error) {
     if (error instanceof FileExistsError) {
-      throw new Error(`job ${job.name}: ${error.path} already exists, so another process ran this job at the same time; this run exported nothing (run a job from one place at a time)`, { cause: error });
+      throw new Error(
+        `job ${job.name}: ${error.path} already exists, so another process ran this job at the same time; this run exported nothing (run a job from one place at a time)`,
+        { cause: error },
+      );
     }
     if (!(error instanceof NothingExported)) throw error;
     // Everything selected was skipped (no reward yet, no pair): only the watermark moves.
-    if (watermark !== watermarkNs) await state.recordRun({ ...base, status: 'committed', file: '', trajectory_ids: [], records: 0, bytes: 0 });
+    if (watermark !== watermarkNs)
+      await state.recordRun({ ...base, status: 'committed', file: '', trajectory_ids: [], records: 0, bytes: 0 });
     return nothingToExport(reconciled, error.skipped);
   }
   await context.afterRename?.(file);
   await state.markExported(runId, summary.exportedIds);
-  await state.recordRun({ ...base, status: 'committed', file, trajectory_ids: summary.exportedIds, records: summary.records, bytes: summary.bytes });
+  await state.recordRun({
+    ...base,
+    status: 'committed',
+    file,
+    trajectory_ids: summary.exportedIds,
+    records: summary.records,
+    bytes: summary.bytes,
+  });
   return { status: 'exported', runId, summary, reconciled };
 }

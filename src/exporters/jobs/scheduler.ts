@@ -57,7 +57,9 @@ export function startJobScheduler(jobs: ExportJob[], options: SchedulerOptions):
     run(job).then(
       (result) => {
         if (result.status === 'exported') {
-          log(`export job ${job.name}: ${result.summary.records} records from ${result.summary.trajectories} trajectories -> ${result.summary.path}${describeSkips(result.summary.skippedByReason)}`);
+          log(
+            `export job ${job.name}: ${result.summary.records} records from ${result.summary.trajectories} trajectories -> ${result.summary.path}${describeSkips(result.summary.skippedByReason)}`,
+          );
         } else if (result.skipped.length > 0) {
           log(`export job ${job.name}: nothing exported${describeSkips(result.skippedByReason)}`);
         }
@@ -79,7 +81,10 @@ export function startJobScheduler(jobs: ExportJob[], options: SchedulerOptions):
 
   const find = (name: string) => {
     const job = jobs.find((candidate) => candidate.name === name);
-    if (!job) throw new Error(`no export job named ${JSON.stringify(name)} (jobs: ${jobs.map((candidate) => candidate.name).join(', ') || 'none'})`);
+    if (!job)
+      throw new Error(
+        `no export job named ${JSON.stringify(name)} (jobs: ${jobs.map((candidate) => candidate.name).join(', ') || 'none'})`,
+      );
     return job;
   };
 
@@ -88,7 +93,11 @@ export function startJobScheduler(jobs: ExportJob[], options: SchedulerOptions):
     runNow: (name) => run(find(name)),
     async status() {
       return Promise.all(
-        jobs.map(async (job) => ({ job, running: running.has(job.name), lastRuns: await new JobState(options.client, job.tenant, job.name).runs(5) })),
+        jobs.map(async (job) => ({
+          job,
+          running: running.has(job.name),
+          lastRuns: await new JobState(options.client, job.tenant, job.name).runs(5),
+        })),
       );
     },
     async stop() {

@@ -33,7 +33,11 @@ export class FileExistsError extends Error {
  * fsyncs `temporaryPath`, moves it to `path` and fsyncs the directory so the move itself is durable. With
  * `replace: false` an existing `path` is left alone and the commit fails with `FileExistsError`.
  */
-export async function commitFile(temporaryPath: string, path: string, options: { replace?: boolean } = {}): Promise<void> {
+export async function commitFile(
+  temporaryPath: string,
+  path: string,
+  options: { replace?: boolean } = {},
+): Promise<void> {
   await fsyncPath(temporaryPath);
   if (options.replace ?? true) {
     await rename(temporaryPath, path);

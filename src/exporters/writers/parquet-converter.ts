@@ -37,7 +37,9 @@ const globCharacters = /[*?{}]/;
 export function conversionQuery(jsonlPath: string, parquetPath: string, structure: string): string {
   for (const path of [jsonlPath, parquetPath]) {
     if (globCharacters.test(path)) {
-      throw new Error(`Parquet output path ${JSON.stringify(path)} contains *, ?, { or }, which ClickHouse reads as a glob: choose a path without them`);
+      throw new Error(
+        `Parquet output path ${JSON.stringify(path)} contains *, ?, { or }, which ClickHouse reads as a glob: choose a path without them`,
+      );
     }
   }
   return (
@@ -66,6 +68,8 @@ export function inMemoryParquetConverter(): ParquetConverter {
 }
 
 /** The converter for this process: its embedded store's client when it has one, else in-memory chdb. */
-export function parquetConverterFor(store: { embedded: boolean; client: ClickHouseClient } | undefined): ParquetConverter {
+export function parquetConverterFor(
+  store: { embedded: boolean; client: ClickHouseClient } | undefined,
+): ParquetConverter {
   return store?.embedded ? storeParquetConverter(store.client) : inMemoryParquetConverter();
 }

@@ -63,7 +63,13 @@ function objectType(schema: z.ZodObject, path: string): ParquetType {
   const catchall = schema.def.catchall as z.ZodType | undefined;
   // Keys nobody declared (a loose object such as a content part) only fit in JSON text.
   if (catchall !== undefined && catchall.def.type !== 'never') return jsonText;
-  return { kind: 'tuple', fields: Object.entries(schema.shape).map(([name, field]) => ({ name, type: derive(field as z.ZodType, `${path}.${name}`) })) };
+  return {
+    kind: 'tuple',
+    fields: Object.entries(schema.shape).map(([name, field]) => ({
+      name,
+      type: derive(field as z.ZodType, `${path}.${name}`),
+    })),
+  };
 }
 
 /** One tuple holding every variant's fields; a field some variant lacks is nullable (or empty) there. */
@@ -75,8 +81,15 @@ function mergedVariants(schema: z.ZodType, variants: readonly z.ZodType[], path:
     for (const field of derived.fields) {
       const known = fields.get(field.name);
       if (!known) fields.set(field.name, { type: field.type, inEvery: 1 });
-      else if (!sameType(known.type, field.type)) throw new Error(`${path}.${field.name}: the variants disagree on its type (${renderType(known.type)} vs ${renderType(field.type)})`);
-      else fields.set(field.name, { type: field.type.kind === 'scalar' && field.type.nullable ? field.type : known.type, inEvery: known.inEvery + 1 });
+      else if (!sameType(known.type, field.type))
+        throw new Error(
+          `${path}.${field.name}: the variants disagree on its type (${renderType(known.type)} vs ${renderType(field.type)})`,
+        );
+      else
+        fields.set(field.name, {
+          type: field.type.kind === 'scalar' && field.type.nullable ? field.type : known.type,
+          inEvery: known.inEvery + 1,
+        });
     }
   }
   const hint = hints.get(schema);
@@ -85,7 +98,9 @@ function mergedVariants(schema: z.ZodType, variants: readonly z.ZodType[], path:
   const missing = [...fields.keys()].filter((name) => !listed.has(name));
   const unknown = order.filter((name) => !fields.has(name));
   if (missing.length > 0 || unknown.length > 0) {
-    throw new Error(`${path}: the Parquet field order must list exactly the union's fields (missing: ${missing.join(', ') || 'none'}; not fields: ${unknown.join(', ') || 'none'})`);
+    throw new Error(
+      `${path}: the Parquet field order must list exactly the union's fields (missing: ${missing.join(', ') || 'none'}; not fields: ${unknown.join(', ') || 'none'})`,
+    );
   }
   return {
     kind: 'tuple',
@@ -98,7 +113,8 @@ function mergedVariants(schema: z.ZodType, variants: readonly z.ZodType[], path:
 
 function unionType(schema: z.ZodUnion, path: string): ParquetType {
   const options = schema.def.options as readonly z.ZodType[];
-  if ((schema.def as { discriminator?: string }).discriminator !== undefined) return mergedVariants(schema, options, path);
+  if ((schema.def as { discriminator?: string }).discriminator !== undefined)
+    return mergedVariants(schema, options, path);
   const nonNull = options.filter((option) => option.def.type !== 'null');
   const types = nonNull.map((option, index) => derive(option, `${path}|${index}`));
   const nullable = nonNull.length < options.length;
@@ -107,7 +123,10 @@ function unionType(schema: z.ZodUnion, path: string): ParquetType {
   // A string column takes the other options as their JSON text (plain text or content parts, text or number).
   if (types.some((candidate) => candidate.kind === 'scalar' && candidate.name === 'String')) type = jsonText;
   else if (first && types.every((candidate) => sameType(candidate, first))) type = first;
-  else throw new Error(`${path}: no Parquet type for a union of ${types.map(renderType).join(' and ')}; mark it storedAsJsonText`);
+  else
+    throw new Error(
+      `${path}: no Parquet type for a union of ${types.map(renderType).join(' and ')}; mark it storedAsJsonText`,
+    );
   return nullable ? withNull(type) : type;
 }
 
@@ -139,7 +158,9 @@ function derive(schema: z.ZodType, path: string): ParquetType {
     case 'any':
       return jsonText;
     default:
-      throw new Error(`${path}: no Parquet type for a zod ${def.type}; mark it storedAsJsonText or give it a plain type`);
+      throw new Error(
+        `${path}: no Parquet type for a zod ${def.type}; mark it storedAsJsonText or give it a plain type`,
+      );
   }
 }
 
@@ -162,13 +183,20 @@ export function renderType(type: ParquetType): string {
  * The columns of a record schema (an object). `extraColumns` names the undeclared keys records carry with the
  * current options (RFT reference fields); their type is the schema's catchall.
  */
-export function parquetColumns(schema: z.ZodType, extraColumns: readonly string[] = []): Array<{ name: string; type: ParquetType }> {
+export function parquetColumns(
+  schema: z.ZodType,
+  extraColumns: readonly string[] = [],
+): Array<{ name: string; type: ParquetType }> {
   if (schema.def.type !== 'object') throw new Error(`a record schema must be an object, not a zod ${schema.def.type}`);
   const object = schema as z.ZodObject;
-  const columns = Object.entries(object.shape).map(([name, field]) => ({ name, type: derive(field as z.ZodType, name) }));
+  const columns = Object.entries(object.shape).map(([name, field]) => ({
+    name,
+    type: derive(field as z.ZodType, name),
+  }));
   if (extraColumns.length === 0) return columns;
   const catchall = object.def.catchall as z.ZodType | undefined;
-  if (catchall === undefined || catchall.def.type === 'never') throw new Error(`extra columns ${extraColumns.join(', ')} need a record schema with a catchall`);
+  if (catchall === undefined || catchall.def.type === 'never')
+    throw new Error(`extra columns ${extraColumns.join(', ')} need a record schema with a catchall`);
   const declared = new Set(columns.map((column) => column.name));
   for (const name of extraColumns) {
     if (declared.has(name)) throw new Error(`extra column ${JSON.stringify(name)} is already a field of the record`);

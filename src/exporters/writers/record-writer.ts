@@ -42,7 +42,8 @@ export function encodingForPath(path: string): OutputEncoding {
 }
 
 export function openRecordWriter(path: string, options: WriterOptions): RecordWriter {
-  if (options.encoding === 'parquet' && !options.parquet) throw new Error('parquet output needs a structure and a converter');
+  if (options.encoding === 'parquet' && !options.parquet)
+    throw new Error('parquet output needs a structure and a converter');
   const stagingPath = temporaryPathFor(path, options.encoding === 'parquet' ? '.jsonl' : '');
   const file: WriteStream = createWriteStream(stagingPath, { flags: 'wx' });
   const gzip: Gzip | undefined = options.encoding === 'jsonl.gz' ? createGzip() : undefined;
