@@ -13,71 +13,21 @@
  */
 import { attributesToJson } from '../model/attribute-json.ts';
 import type { OtlpLogRecord, OtlpSpan, OtlpSpanKind } from '../model/otlp.ts';
-import type { Message, ToolDefinition } from '../model/message.ts';
-import type { Convention, RewardValue, SpanKind, SpanMapping, SpanStatus } from '../model/span.ts';
+import type { Message } from '../model/message.ts';
+import type { CanonicalSpan, SpanMapping } from '../model/span.ts';
 import type { LogMapping } from '../conventions/log-mapping.ts';
 
-/** One row of the `spans` table as inserted: column name -> the JSONEachRow value written into it. */
-export interface SpanRow {
-  tenant: string;
-  trace_id: string;
-  span_id: string;
-  parent_span_id: string;
-  name: string;
-  kind: SpanKind;
+/**
+ * One row of the `spans` table as inserted: column name -> the JSONEachRow value written into it. It is the
+ * canonical span the API serves (src/model/span.ts) plus the columns only the store needs. Nanosecond times are
+ * decimal strings (a JS number cannot hold them); the JSON text columns (messages, tool definitions, attributes,
+ * events, links) are written as JSON arrays and objects and stored (and read back) as their text; `rewards` is an
+ * Array(Tuple(name, value)), whose named tuples are objects in JSONEachRow; token counts are Nullable(UInt64).
+ */
+export interface SpanRow extends Omit<CanonicalSpan, 'span_kind'> {
   span_kind: OtlpSpanKind;
-  status: SpanStatus;
-  status_message: string;
-  /** UInt64 nanoseconds as a decimal string: a JS number cannot hold them. */
-  start_time_unix_nano: string;
-  end_time_unix_nano: string;
-  service_name: string;
-  scope_name: string;
-  scope_version: string;
-  convention: Convention;
-  operation: string;
-  provider: string;
-  model: string;
-  response_model: string;
-  response_id: string;
-  finish_reasons: string[];
-  /** Nullable(UInt64): null when the span did not say. */
-  input_tokens: number | null;
-  output_tokens: number | null;
-  cache_read_tokens: number | null;
-  cache_creation_tokens: number | null;
-  reasoning_tokens: number | null;
-  /** JSON text column: written as a JSON array, stored (and read back) as its text. */
-  input_messages: Message[];
-  /** JSON text column. */
-  output_messages: Message[];
-  /** JSON text column. */
-  tool_definitions: ToolDefinition[];
-  tool_name: string;
-  tool_call_id: string;
-  /** JSON text, as the span carried it. */
-  tool_arguments: string;
-  tool_result: string;
-  agent_name: string;
-  agent_id: string;
-  conversation_id: string;
-  task_id: string;
-  task: string;
   /** Text of the first user message of an LLM call's input (at most 2000 characters), for trajectory search. */
   first_user_text: string;
-  rollout_id: string;
-  attempt_id: string;
-  /** Array(Tuple(name String, value Float64)): named tuples are objects in JSONEachRow. */
-  rewards: RewardValue[];
-  error_type: string;
-  /** JSON text column: written as a JSON object, stored as its text. */
-  attributes: Record<string, unknown>;
-  /** JSON text column. */
-  resource_attributes: Record<string, unknown>;
-  /** JSON text column. */
-  events: Array<{ time_unix_nano: string; name: string; attributes: Record<string, unknown> }>;
-  /** JSON text column. */
-  links: Array<{ trace_id: string; span_id: string; trace_state: string; attributes: Record<string, unknown> }>;
   trace_state: string;
   flags: number;
 }
