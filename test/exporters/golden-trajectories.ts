@@ -34,6 +34,7 @@ export function execution(
     arguments: JSON.stringify(args),
     result,
     status,
+    result_source: result === null ? 'none' : 'tool_span',
     span_id: result === null ? '' : `tool-${id}`,
     air_reward: status === 'ok' ? 0.1 : -0.1,
   };
