@@ -16,9 +16,16 @@ export const toolExecutionSchema = z.object({
   call_id: z.string(),
   /** JSON text of the arguments. */
   arguments: z.string(),
-  /** The tool's result as text, or null when no tool span answered the call. */
+  /** The tool's result as text, or null when nothing answered the call. */
   result: z.string().nullable(),
-  status: z.enum(['ok', 'error', 'unset', 'missing']),
+  /**
+   * `ok` / `error` / `unset` from the answering tool span, or from the answering tool message when the
+   * convention says whether the tool failed (Anthropic `is_error`); `unknown` when a tool message answered and
+   * says nothing about failure; `missing` when nothing answered the call by the end of the trajectory.
+   */
+  status: z.enum(['ok', 'error', 'unset', 'unknown', 'missing']),
+  /** Where the result came from: the `execute_tool` span, a `tool` message of a later call's input, or nowhere. */
+  result_source: z.enum(['tool_span', 'message', 'none']),
   /** The `execute_tool` span that answered the call, '' when none did. */
   span_id: z.string(),
   /** AIR intermediate reward of this tool execution. */

@@ -6,7 +6,8 @@
  */
 import type { AirRuleValues } from './assembly-input.ts';
 
-export type AirRule = 'tool_succeeded' | 'tool_failed' | 'llm_failed' | 'tool_unanswered';
+export type AirRule =
+  'tool_succeeded' | 'tool_failed' | 'tool_answered_status_unknown' | 'llm_failed' | 'tool_unanswered';
 
 export function airRuleValues(rows: Array<{ rule: string; reward: number | string }>): AirRuleValues {
   return new Map(rows.map((row) => [row.rule, Number(row.reward)]));
@@ -16,9 +17,12 @@ function valueOf(rules: AirRuleValues, rule: AirRule): number {
   return rules.get(rule) ?? 0;
 }
 
-/** The rule a tool execution fires: unanswered, failed or succeeded. */
+/** The rule a tool execution fires: unanswered, failed, answered with no word on failure, or succeeded. */
 export function toolExecutionRule(status: string): AirRule {
-  return status === 'missing' ? 'tool_unanswered' : status === 'error' ? 'tool_failed' : 'tool_succeeded';
+  if (status === 'missing') return 'tool_unanswered';
+  if (status === 'error') return 'tool_failed';
+  if (status === 'unknown') return 'tool_answered_status_unknown';
+  return 'tool_succeeded';
 }
 
 export function toolExecutionReward(rules: AirRuleValues, status: string): { air_rule: AirRule; air_reward: number } {

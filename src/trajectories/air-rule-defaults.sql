@@ -7,7 +7,8 @@ INSERT INTO air_rules (rule, reward, description, updated_at)
 SELECT rule, reward, description, toDateTime64(0, 3)
 FROM values('rule String, reward Float64, description String',
     ('tool_succeeded', 0.1, 'a tool execution that answered a call and did not fail'),
-    ('tool_failed', -0.1, 'a tool execution whose span has status error'),
+    ('tool_failed', -0.1, 'a tool execution whose span has status error, or a tool message that says it failed'),
+    ('tool_answered_status_unknown', 0.1, 'a tool call answered by a tool message that says nothing about failure'),
     ('llm_failed', -0.1, 'an LLM call whose span has status error'),
-    ('tool_unanswered', -0.1, 'a tool call the model made that no tool span answered'))
+    ('tool_unanswered', -0.1, 'a tool call nothing answered by the end of the trajectory (no tool span, no tool message)'))
 WHERE rule NOT IN (SELECT rule FROM air_rules);

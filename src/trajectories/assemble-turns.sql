@@ -4,7 +4,11 @@
 -- tool call id anywhere in the trajectory; calls without an id (or whose id no tool span carries) take the tool
 -- spans that started between this call and the next one and carry no id another call claims, in order. Tool
 -- spans left over in that window (a convention that recorded no output message) are listed as executions of
--- this turn too. A call nothing answered has status 'missing'.
+-- this turn too. A call no tool span answered takes its result from the `tool` messages of later calls'
+-- new_messages (most instrumentations trace only the model calls; the agent's own code runs the tools): by call
+-- id, the first later message with that id; without an id, the id-less tool messages of the next call, in order.
+-- Its status comes from the message's `is_error` (error / ok), else 'unknown'; result_source says which answered
+-- ('tool_span', 'message'). A call nothing answered by the end of the trajectory has status 'missing'.
 -- new_messages: the input messages after the longest prefix this turn shares with what an earlier turn of the
 -- trajectory already showed (its input plus its output), compared on role, content, tool call ids and
 -- tool_call_id, so exporters can rebuild one conversation without repeating the prompt of every call.
@@ -12,7 +16,7 @@ CREATE OR REPLACE VIEW turns {{on_cluster}} AS
 SELECT
     tenant, trace_id, trajectory_id, index, span_id, model, provider, status, status_message,
     input_messages,
-    concat('[', arrayStringConcat(arraySlice(input_array, shown_prefix + 1), ','), ']') AS new_messages,
+    concat('[', arrayStringConcat(new_array, ','), ']') AS new_messages,
     output_message,
     if(output_message != '', JSONExtractString(output_message, 'finish_reason'), '') AS finish_reason,
     finish_reasons,
@@ -25,6 +29,45 @@ SELECT
     tool_definitions,
     first_user_hash
 FROM
+(
+    SELECT
+        *,
+        arrayFlatten(later_tool_messages) AS later_answers,
+        arrayFilter(message -> message.1 = '', later_tool_messages[1]) AS next_id_less,
+        -- The rank of each id-less call among the id-less calls no tool span answered.
+        arrayCumSum(arrayMap((call, answer) -> toUInt32(answer = 0 AND call.1 = ''), calls, answered_by)) AS id_less_rank,
+        arrayMap((call, answer, rank) -> multiIf(
+                     answer > 0, (0, '', ''),
+                     call.1 != '' AND arrayFirstIndex(message -> message.1 = call.1, later_answers) > 0,
+                     (1, later_answers[arrayFirstIndex(message -> message.1 = call.1, later_answers)].2,
+                         later_answers[arrayFirstIndex(message -> message.1 = call.1, later_answers)].3),
+                     call.1 = '' AND rank <= length(next_id_less), (1, next_id_less[rank].2, next_id_less[rank].3),
+                     (0, '', '')),
+                 calls, answered_by, id_less_rank) AS message_answers,
+        arrayConcat(
+            arrayMap((call, answer, message) -> (call.2, call.1, call.3,
+                     multiIf(answer > 0, toNullable(tool_spans[answer].6), message.1 = 1, toNullable(message.2), NULL),
+                     multiIf(answer > 0, tool_spans[answer].7, message.1 = 1, message.3, 'missing'),
+                     multiIf(answer > 0, 'tool_span', message.1 = 1, 'message', 'none'),
+                     if(answer = 0, '', tool_spans[answer].2)), calls, answered_by, message_answers),
+            arrayMap(tool -> (tool.4, tool.3, tool.5, toNullable(tool.6), tool.7, 'tool_span', tool.2),
+                     arraySlice(positional_pool, arrayCount(found -> found = 0, answered_by_id) + 1))
+        ) AS raw_executions,
+        arrayMap(execution -> CAST((execution.1, execution.2, execution.3, execution.4, execution.5, execution.6, execution.7,
+                     multiIf(execution.5 = 'missing', 'tool_unanswered', execution.5 = 'error', 'tool_failed',
+                             execution.5 = 'unknown', 'tool_answered_status_unknown', 'tool_succeeded'),
+                     multiIf(execution.5 = 'missing', air_tool_unanswered, execution.5 = 'error', air_tool_failed,
+                             execution.5 = 'unknown', air_tool_answered_status_unknown, air_tool_succeeded)),
+                 'Tuple(name String, call_id String, arguments String, result Nullable(String), status String, result_source String, span_id String, air_rule String, air_reward Float64)'),
+                 raw_executions) AS executions,
+        if(status = 'error', air_llm_failed, 0) AS llm_air_reward
+    FROM
+    (
+        SELECT
+            *,
+            groupArray(new_tool_messages) OVER (PARTITION BY trajectory_id ORDER BY index
+                                                ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS later_tool_messages
+        FROM
 (
     SELECT
         *,
@@ -46,20 +89,14 @@ FROM
         arrayMap((found, rank) -> if(found > 0, found,
                  if(rank <= length(positional_pool), indexOf(tool_spans, positional_pool[rank]), 0)),
                  answered_by_id, positional_rank) AS answered_by,
-        arrayConcat(
-            arrayMap((call, answer) -> (call.2, call.1, call.3,
-                     if(answer = 0, NULL, toNullable(tool_spans[answer].6)),
-                     if(answer = 0, 'missing', tool_spans[answer].7),
-                     if(answer = 0, '', tool_spans[answer].2)), calls, answered_by),
-            arrayMap(tool -> (tool.4, tool.3, tool.5, toNullable(tool.6), tool.7, tool.2),
-                     arraySlice(positional_pool, arrayCount(found -> found = 0, answered_by_id) + 1))
-        ) AS raw_executions,
-        arrayMap(execution -> CAST((execution.1, execution.2, execution.3, execution.4, execution.5, execution.6,
-                     multiIf(execution.5 = 'missing', 'tool_unanswered', execution.5 = 'error', 'tool_failed', 'tool_succeeded'),
-                     multiIf(execution.5 = 'missing', air_tool_unanswered, execution.5 = 'error', air_tool_failed, air_tool_succeeded)),
-                 'Tuple(name String, call_id String, arguments String, result Nullable(String), status String, span_id String, air_rule String, air_reward Float64)'),
-                 raw_executions) AS executions,
-        if(status = 'error', air_llm_failed, 0) AS llm_air_reward
+        arraySlice(input_array, shown_prefix + 1) AS new_array,
+        -- The tool messages this call shows for the first time, as possible answers to earlier calls.
+        arrayMap(message -> (JSONExtractString(message, 'tool_call_id'),
+                             if(JSONType(message, 'content') = 'String', JSONExtractString(message, 'content'),
+                                JSONExtractRaw(message, 'content')),
+                             multiIf(JSONType(message, 'is_error') = 'Bool',
+                                     if(JSONExtractBool(message, 'is_error'), 'error', 'ok'), 'unknown')),
+                 arrayFilter(message -> JSONExtractString(message, 'role') = 'tool', new_array)) AS new_tool_messages
     FROM
     (
         SELECT
@@ -114,7 +151,10 @@ FROM
             toFloat64(argMaxIf(reward, updated_at, rule = 'tool_succeeded')) AS air_tool_succeeded,
             toFloat64(argMaxIf(reward, updated_at, rule = 'tool_failed')) AS air_tool_failed,
             toFloat64(argMaxIf(reward, updated_at, rule = 'llm_failed')) AS air_llm_failed,
-            toFloat64(argMaxIf(reward, updated_at, rule = 'tool_unanswered')) AS air_tool_unanswered
+            toFloat64(argMaxIf(reward, updated_at, rule = 'tool_unanswered')) AS air_tool_unanswered,
+            toFloat64(argMaxIf(reward, updated_at, rule = 'tool_answered_status_unknown')) AS air_tool_answered_status_unknown
         FROM air_rules
     ) AS air
+)
+    )
 );

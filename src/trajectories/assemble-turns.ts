@@ -2,9 +2,13 @@
  * The turns of one trajectory, the rules of the `turns` view: one turn per LLM call in (start, span id) order;
  * tool executions answer a call by tool call id anywhere in the trajectory, else by position (the tool spans that
  * started between this call and the next one and carry no id another call claims, in order); tool spans left in
- * that window are listed as executions of the turn too; a call nothing answered is 'missing'. new_messages are
- * the input messages after the longest prefix shared with what an earlier turn showed (its input plus output),
- * compared on role, content, tool call ids and tool_call_id.
+ * that window are listed as executions of the turn too. A call no tool span answered takes its result from the
+ * `tool` messages of later calls' new_messages (most instrumentations trace only the model calls, and the agent's
+ * own code runs the tools): by call id, the first later message with that id; without an id, the id-less tool
+ * messages of the next call, in order. Such a result's status comes from the message (`is_error`) or is
+ * 'unknown'; a call nothing answered by the end of the trajectory is 'missing'. new_messages are the input
+ * messages after the longest prefix shared with what an earlier turn showed (its input plus output), compared on
+ * role, content, tool call ids and tool_call_id.
  */
 import { createHash } from 'node:crypto';
 import type { Message, ToolDefinition } from '../model/message.ts';
@@ -67,6 +71,26 @@ interface ToolCallRequest {
   arguments: string;
 }
 
+/** A `tool` message of a call's new messages, as a possible answer to an earlier call. */
+interface ToolMessageAnswer {
+  call_id: string;
+  result: string;
+  status: 'ok' | 'error' | 'unknown';
+}
+
+function toolMessageAnswers(messages: unknown[]): ToolMessageAnswer[] {
+  return messages
+    .filter((message) => jsonString(field(message, 'role')) === 'tool')
+    .map((message) => {
+      const isError = field(message, 'is_error');
+      return {
+        call_id: jsonString(field(message, 'tool_call_id')),
+        result: stringOrRaw(field(message, 'content')),
+        status: isError === true ? 'error' : isError === false ? 'ok' : 'unknown',
+      };
+    });
+}
+
 /**
  * @param llmSpans the trajectory's `llm` spans, @param toolSpans its `tool` spans, both in (start, span id) order.
  */
@@ -85,14 +109,21 @@ export function assembleTurns(
   );
   const trajectoryCallIds = new Set(calls.flat().map((call) => call.id));
   const shownBefore: string[][] = [];
-
-  return llmSpans.map((span, index) => {
+  const newMessages = llmSpans.map((span, index) => {
     const output = outputs[index];
     const inputKeys = span.input_messages.map(messageKey);
     let shownPrefix = 0;
     for (const shown of shownBefore) shownPrefix = Math.max(shownPrefix, sharedPrefix(inputKeys, shown));
     shownBefore.push(output !== undefined ? [...inputKeys, messageKey(output)] : inputKeys);
+    return span.input_messages.slice(shownPrefix);
+  });
+  const toolMessages = newMessages.map(toolMessageAnswers);
 
+  return llmSpans.map((span, index) => {
+    const output = outputs[index];
+    const laterToolMessages = toolMessages.slice(index + 1).flat();
+    const nextIdLessMessages = (toolMessages[index + 1] ?? []).filter((message) => message.call_id === '');
+    let idLessRank = 0;
     const nextStart = llmSpans[index + 1]?.start ?? noNextStart;
     const turnCalls = calls[index] ?? [];
     // A call id answers by the first tool span with that id that started with or after this call: some servers
@@ -114,14 +145,29 @@ export function assembleTurns(
       const byId = answeredById[position] ?? -1;
       if (byId >= 0) answer = toolSpans[byId];
       else answer = pool[rank++];
-      const status = answer ? answer.status : 'missing';
+      const request = { name: call.name, call_id: call.id, arguments: call.arguments };
+      if (answer) {
+        const { status, tool_result: result, span_id } = answer;
+        return {
+          ...request,
+          result,
+          status,
+          result_source: 'tool_span',
+          span_id,
+          ...toolExecutionReward(rules, status),
+        };
+      }
+      const message =
+        call.id === ''
+          ? nextIdLessMessages[idLessRank++]
+          : laterToolMessages.find((candidate) => candidate.call_id === call.id);
+      const status = message ? message.status : 'missing';
       return {
-        name: call.name,
-        call_id: call.id,
-        arguments: call.arguments,
-        result: answer ? answer.tool_result : null,
+        ...request,
+        result: message ? message.result : null,
         status,
-        span_id: answer ? answer.span_id : '',
+        result_source: message ? 'message' : 'none',
+        span_id: '',
         ...toolExecutionReward(rules, status),
       };
     });
@@ -132,6 +178,7 @@ export function assembleTurns(
         arguments: tool.tool_arguments,
         result: tool.tool_result,
         status: tool.status,
+        result_source: 'tool_span',
         span_id: tool.span_id,
         ...toolExecutionReward(rules, tool.status),
       });
@@ -146,7 +193,7 @@ export function assembleTurns(
       provider: span.provider,
       status: span.status,
       input_messages: span.input_messages as Message[],
-      new_messages: span.input_messages.slice(shownPrefix) as Message[],
+      new_messages: newMessages[index] as Message[],
       output_message: output === undefined ? null : (output as Message),
       finish_reason: output === undefined ? '' : jsonString(field(output, 'finish_reason')),
       tool_calls: executions,

@@ -42,7 +42,12 @@ export interface TurnRow {
   output_message: string;
   finish_reason: string;
   tool_calls: Array<
-    Omit<ToolExecution, 'air_reward' | 'status'> & { status: string; air_rule: string; air_reward: Numeric }
+    Omit<ToolExecution, 'air_reward' | 'status' | 'result_source'> & {
+      status: string;
+      result_source: string;
+      air_rule: string;
+      air_reward: Numeric;
+    }
   >;
   input_tokens: Numeric | null;
   output_tokens: Numeric | null;
@@ -103,6 +108,7 @@ export function toTurn(row: TurnRow): Turn & { tool_calls: Array<ToolExecution &
       arguments: call.arguments,
       result: call.result,
       status: call.status as ToolExecution['status'],
+      result_source: call.result_source as ToolExecution['result_source'],
       span_id: call.span_id,
       air_rule: call.air_rule,
       air_reward: Number(call.air_reward),

@@ -112,7 +112,7 @@ describe('upgrading a store created by release 0.1.0', () => {
   it('serves the same trajectories through the views and the API', async () => {
     const context: GoldenContext = { receiver, settings, base: Date.now() - 1_800_000, traceIds: [] };
     const ids = await loadGoldenTraces(context);
-    expect(ids).toHaveLength(6);
+    expect(ids).toHaveLength(7);
     for (const id of ids) {
       const { tools: _tools, ...expected } = await fromViews(context, id);
       expectAgree(await getTrajectory(receiver.store.client, 'default', id, settings), expected, id);

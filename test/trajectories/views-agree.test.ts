@@ -29,8 +29,8 @@ describe('the SQL views and the TypeScript assembly agree', () => {
     ids = await loadGoldenTraces(context);
   });
 
-  it('finds the same trajectories (5 traces: 3 golden, nested outer + child, whole trace)', async () => {
-    expect(ids).toHaveLength(6);
+  it('finds the same trajectories (6 traces: 3 golden, nested outer + child, tool messages only, whole trace)', async () => {
+    expect(ids).toHaveLength(7);
     const listed = (await fetch(`${receiver.httpUrl}/v1/trajectories?limit=100`).then((result) => result.json())) as {
       trajectories: Array<{ id: string }>;
     };
@@ -78,5 +78,36 @@ describe('the SQL views and the TypeScript assembly agree', () => {
     const golden = all.find((trajectory) => trajectory?.final_reward === 0.1)!;
     expect(golden.turns[3]!.tool_calls.map((execution) => execution.name)).toEqual(['finish', 'cleanup']);
     expect(golden.credit[0]!.advantage).not.toBe(0);
+    const selfServe = all.find((trajectory) => trajectory?.agent_name === 'self-serve')!;
+    expect(selfServe.turns[0]!.tool_calls).toEqual([
+      expect.objectContaining({
+        call_id: 'call_m1',
+        result: 'M1',
+        status: 'unknown',
+        result_source: 'message',
+        air_rule: 'tool_answered_status_unknown',
+      }),
+      expect.objectContaining({
+        call_id: '',
+        name: 'note',
+        result: 'noted',
+        status: 'unknown',
+        result_source: 'message',
+      }),
+      expect.objectContaining({
+        call_id: 'call_m3',
+        result: 'boom',
+        status: 'error',
+        result_source: 'message',
+        air_rule: 'tool_failed',
+      }),
+      expect.objectContaining({
+        call_id: 'call_m4',
+        result: null,
+        status: 'missing',
+        result_source: 'none',
+        air_rule: 'tool_unanswered',
+      }),
+    ]);
   });
 });

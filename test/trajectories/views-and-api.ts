@@ -131,6 +131,35 @@ export function nestedRun(base: number) {
   });
 }
 
+/**
+ * An agent that runs its tools itself (no tool spans): results reach the next call as tool messages, by id,
+ * without an id, one marked as an error, and one call nobody answered.
+ */
+export function messageOnlyRun(base: number) {
+  return recordSpans((tracer) => {
+    const time = clock(base + 1_200_000);
+    const agent = agentSpan(tracer, time, 0, { 'gen_ai.agent.name': 'self-serve' });
+    const context = inside(agent);
+    const user = message('user', text('Find it'));
+    const first = message(
+      'assistant',
+      call('call_m1', 'lookup', { q: 1 }),
+      call(undefined, 'note', {}),
+      call('call_m3', 'fetch', {}),
+      call('call_m4', 'never', {}),
+    );
+    chat(tracer, time, context, 1, 2, [user], [first]);
+    const results = message(
+      'tool',
+      response('call_m1', 'M1'),
+      { type: 'tool_call_response', response: 'noted' },
+      { type: 'tool_call_response', id: 'call_m3', response: 'boom', is_error: true },
+    );
+    chat(tracer, time, context, 5, 6, [user, first, results], [message('assistant', text('found'))]);
+    agent.end(time.at(7));
+  });
+}
+
 /** No agent span: one whole-trace trajectory. */
 export function plainRun(base: number) {
   return recordSpans((tracer) => {
@@ -224,7 +253,8 @@ export async function fromViews(context: GoldenContext, id: string): Promise<Tra
 }
 
 /**
- * Sends the golden traces (3 golden runs of one task, a nested run, a whole-trace run), an evaluation log record
+ * Sends the golden traces (3 golden runs of one task, a nested run, a tool-message-only run, a whole-trace run), an
+ * evaluation log record
  * for a span the plain trace lacks, and feedback on the first golden run; waits until all of it is stored,
  * summarized and complete. Returns the trajectory ids the views find.
  */
@@ -237,6 +267,7 @@ export async function loadGoldenTraces(context: GoldenContext): Promise<string[]
     ...(await goldenRun(base, 60, 0.2)),
     ...(await goldenRun(base, 120, 0.5)),
     ...(await nestedRun(base)),
+    ...(await messageOnlyRun(base)),
     ...(await plainRun(base)),
   ]);
   const plainTrace = traceIds[traceIds.length - 1]!;

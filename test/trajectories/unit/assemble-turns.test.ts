@@ -53,6 +53,7 @@ describe('assembleTurns: pairing tool executions with tool calls', () => {
         arguments: '{"q":1}',
         result: 'A',
         status: 'ok',
+        result_source: 'tool_span',
         span_id: 'lookup-run',
         air_rule: 'tool_succeeded',
         air_reward: 0.5,
@@ -63,6 +64,7 @@ describe('assembleTurns: pairing tool executions with tool calls', () => {
         arguments: '{"x":2}',
         result: '4',
         status: 'ok',
+        result_source: 'tool_span',
         span_id: 'calc-run',
         air_rule: 'tool_succeeded',
         air_reward: 0.5,
@@ -120,6 +122,7 @@ describe('assembleTurns: pairing tool executions with tool calls', () => {
         arguments: '{}',
         result: 'hits',
         status: 'ok',
+        result_source: 'tool_span',
         span_id: 'search-run',
         air_rule: 'tool_succeeded',
         air_reward: 0.5,
@@ -179,6 +182,7 @@ describe('assembleTurns: pairing tool executions with tool calls', () => {
         arguments: '{"q":"x"}',
         result: null,
         status: 'missing',
+        result_source: 'none',
         span_id: '',
         air_rule: 'tool_unanswered',
         air_reward: -0.125,
@@ -253,6 +257,7 @@ describe('assembleTurns: pairing tool executions with tool calls', () => {
       arguments: '{"all":true}',
       result: 'ok',
       status: 'error',
+      result_source: 'tool_span',
       span_id: 'cleanup-run',
       air_rule: 'tool_failed',
       air_reward: -0.25,
@@ -437,5 +442,143 @@ describe('unionTurnTools', () => {
       definition('calc', 'v1'),
       definition('search', 'v1'),
     ]);
+  });
+});
+
+describe('assembleTurns: results from tool messages when no tool span answered', () => {
+  const unknownRules = airRuleValues([
+    { rule: 'tool_succeeded', reward: 0.5 },
+    { rule: 'tool_failed', reward: -0.25 },
+    { rule: 'tool_answered_status_unknown', reward: 0.0625 },
+    { rule: 'tool_unanswered', reward: -0.125 },
+  ]);
+  const ask = user('go');
+  const calls = assistant(
+    null,
+    toolCall('call_a', 'lookup', '{}'),
+    toolCall('', 'note', '{}'),
+    toolCall('call_c', 'c', '{}'),
+  );
+  const answer = (callId: string, content: string, isError?: boolean) => ({
+    ...toolMessage(callId, content),
+    ...(isError === undefined ? {} : { is_error: isError }),
+  });
+
+  function messageAnswers(turn: AssembledTurn | undefined) {
+    return turn?.tool_calls.map(({ call_id, result, status, result_source, air_rule, air_reward }) => ({
+      call_id,
+      result,
+      status,
+      result_source,
+      air_rule,
+      air_reward,
+    }));
+  }
+
+  it('takes a call’s result from the first later tool message with its id, and id-less ones by position in the next call', () => {
+    const [first] = assembleTurns(
+      [
+        llm({ id: 'one', start: 1, input: [ask], output: calls }),
+        llm({
+          id: 'two',
+          start: 5,
+          input: [ask, calls, answer('call_a', 'A'), answer('', 'noted')],
+          output: assistant('ok'),
+        }),
+      ],
+      [],
+      unknownRules,
+    );
+    expect(messageAnswers(first)).toEqual([
+      {
+        call_id: 'call_a',
+        result: 'A',
+        status: 'unknown',
+        result_source: 'message',
+        air_rule: 'tool_answered_status_unknown',
+        air_reward: 0.0625,
+      },
+      {
+        call_id: '',
+        result: 'noted',
+        status: 'unknown',
+        result_source: 'message',
+        air_rule: 'tool_answered_status_unknown',
+        air_reward: 0.0625,
+      },
+      {
+        call_id: 'call_c',
+        result: null,
+        status: 'missing',
+        result_source: 'none',
+        air_rule: 'tool_unanswered',
+        air_reward: -0.125,
+      },
+    ]);
+  });
+
+  it('reads is_error as the status, and finds an answer shown only by a later call', () => {
+    const second = answer('call_a', 'A', false);
+    const [first] = assembleTurns(
+      [
+        llm({ id: 'one', start: 1, input: [ask], output: calls }),
+        llm({ id: 'two', start: 5, input: [ask, calls, second], output: assistant('more') }),
+        llm({
+          id: 'three',
+          start: 9,
+          input: [ask, calls, second, assistant('more'), answer('call_c', 'boom', true)],
+          output: assistant('done'),
+        }),
+      ],
+      [],
+      unknownRules,
+    );
+    expect(messageAnswers(first)?.map(({ call_id, status, air_rule }) => ({ call_id, status, air_rule }))).toEqual([
+      { call_id: 'call_a', status: 'ok', air_rule: 'tool_succeeded' },
+      { call_id: '', status: 'missing', air_rule: 'tool_unanswered' },
+      { call_id: 'call_c', status: 'error', air_rule: 'tool_failed' },
+    ]);
+  });
+
+  it('answers a call id that repeats across turns from the message each next call shows first', () => {
+    const repeated = assistant(null, toolCall('call_0', 'step', '{}'));
+    const [first, second] = assembleTurns(
+      [
+        llm({ id: 'one', start: 1, input: [ask], output: repeated }),
+        llm({ id: 'two', start: 5, input: [ask, repeated, answer('call_0', 'first')], output: repeated }),
+        llm({
+          id: 'three',
+          start: 9,
+          input: [ask, repeated, answer('call_0', 'first'), repeated, answer('call_0', 'second')],
+          output: assistant('done'),
+        }),
+      ],
+      [],
+      unknownRules,
+    );
+    expect(first?.tool_calls[0]).toMatchObject({ result: 'first', result_source: 'message' });
+    expect(second?.tool_calls[0]).toMatchObject({ result: 'second', result_source: 'message', status: 'unknown' });
+  });
+
+  it('prefers a tool span to a tool message that answers the same call', () => {
+    const [first] = assembleTurns(
+      [
+        llm({ id: 'one', start: 1, input: [ask], output: calls }),
+        llm({
+          id: 'two',
+          start: 5,
+          input: [ask, calls, answer('call_a', 'from the message')],
+          output: assistant('ok'),
+        }),
+      ],
+      [tool({ id: 'run', start: 2, name: 'lookup', callId: 'call_a', result: 'from the span' })],
+      unknownRules,
+    );
+    expect(first?.tool_calls[0]).toMatchObject({
+      result: 'from the span',
+      result_source: 'tool_span',
+      span_id: 'run',
+      status: 'ok',
+    });
   });
 });
