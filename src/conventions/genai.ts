@@ -11,6 +11,7 @@ import type { Message } from '../model/message.ts';
 import type { SpanKind, SpanMapping } from '../model/span.ts';
 import type { ConventionMapper, ConventionMatch } from './convention-mapper.ts';
 import { ownEntry, readNumber, readString, readStringArray, toJsonText } from './attributes.ts';
+import { readConversationId } from './conversation-id.ts';
 import { fromGenAiMessages, fromSystemInstructions } from './genai-messages.ts';
 import { isLegacyMessageEvent, messageFromLegacyEvent } from './genai-events.ts';
 import { fromOpenAiMessage } from './messages.ts';
@@ -127,7 +128,8 @@ export function mapGenAiAttributes(attributes: Attributes, events: readonly Otlp
   if (agentName !== undefined) mapping.agent_name = agentName;
   const agentId = readString(attributes['gen_ai.agent.id']);
   if (agentId !== undefined) mapping.agent_id = agentId;
-  const conversationId = readString(attributes['gen_ai.conversation.id']);
+  // Every spelling, not only gen_ai.conversation.id: operation-details log records reach this without mapSpan.
+  const conversationId = readConversationId(attributes);
   if (conversationId !== undefined) mapping.conversation_id = conversationId;
   const errorType = readString(attributes['error.type']);
   if (errorType !== undefined) mapping.error_type = errorType;

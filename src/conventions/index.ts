@@ -3,12 +3,14 @@
  * `ConventionMapper`; `MAPPERS` lists them from most to least specific. A span can match several (AI SDK provider
  * calls also carry gen_ai.* attributes; Agent Lightning ids sit on the resource of any span): the matches are
  * merged field by field, the most specific primary match first, and the first primary match names the convention.
+ * Conversation ids are the exception: their spellings cross conventions, so one reader serves every span.
  * Adding a convention is adding its module and one line here.
  */
 import type { OtlpSpan } from '../model/otlp.ts';
 import type { Convention, SpanMapping } from '../model/span.ts';
 import type { ConventionMapper, ConventionMatch } from './convention-mapper.ts';
 import { agentLightningMapper } from './agent-lightning.ts';
+import { readConversationId } from './conversation-id.ts';
 import { genAiMapper } from './genai.ts';
 import { openInferenceMapper } from './openinference.ts';
 import { openLlmetryMapper } from './openllmetry.ts';
@@ -42,6 +44,10 @@ export function mapSpan(span: OtlpSpan): SpanMapping {
     if (match.withoutTokenCounts === true) withoutTokenCounts = true;
   }
   const merged: SpanMapping = {};
+  // Conversation ids are read from every span, whichever convention claimed it (see conversation-id.ts); an id
+  // set directly on the span wins over one a mapper found elsewhere (AI SDK telemetry metadata).
+  const conversationId = readConversationId(span.attributes);
+  if (conversationId !== undefined) merged.conversation_id = conversationId;
   for (const match of primary) mergeInto(merged, match.mapping);
   for (const match of secondary) mergeInto(merged, match.mapping);
   // With only contributing matches (rollout ids on an otherwise plain span) the first of them names the span.

@@ -76,8 +76,6 @@ function mapOpenInference(attributes: Attributes, spanKind: string): SpanMapping
   }
   if (definitions.length > 0) mapping.tool_definitions = definitions;
 
-  const sessionId = readString(attributes['session.id']);
-  if (sessionId !== undefined) mapping.conversation_id = sessionId;
   const agentName = readString(attributes['agent.name']);
   if (agentName !== undefined) mapping.agent_name = agentName;
   if (mapping.kind === 'tool') mapTool(attributes, mapping);

@@ -18,7 +18,8 @@ const METADATA_PREFIX = 'ai.telemetry.metadata.';
 
 /**
  * Metadata is the only way AI SDK users can attach attributes to these spans, so metadata keys spelled like the
- * attributes we understand are honoured as if they were set directly.
+ * attributes we understand are honoured as if they were set directly, and so are the `sessionId` /
+ * `conversationId` keys that Langfuse's and OpenLLMetry's AI SDK integrations document for sessions.
  */
 const METADATA_FIELDS: Record<
   string,
@@ -27,6 +28,9 @@ const METADATA_FIELDS: Record<
   'trajectory.task.id': 'task_id',
   'trajectory.task.description': 'task',
   'gen_ai.conversation.id': 'conversation_id',
+  'session.id': 'conversation_id',
+  conversationId: 'conversation_id',
+  sessionId: 'conversation_id',
   'gen_ai.agent.name': 'agent_name',
   'agentlightning.rollout_id': 'rollout_id',
   'agentlightning.attempt_id': 'attempt_id',
@@ -185,13 +189,17 @@ function readPromptMessages(raw: unknown): Message[] {
         case 'tool-call':
           calls.push(toolCall(part.toolCallId, part.toolName, part.input ?? part.args));
           break;
-        case 'tool-result':
-          toolResults.push({
+        case 'tool-result': {
+          const result: Message = {
             role: 'tool',
             tool_call_id: asString(part.toolCallId) ?? '',
             content: toolResultText(part.output ?? part.result),
-          });
+          };
+          const isError = toolResultIsError(part.output);
+          if (isError !== undefined) result.is_error = isError;
+          toolResults.push(result);
           break;
+        }
         default:
           // image / file / provider-specific parts are kept whole.
           allText = false;
@@ -211,17 +219,38 @@ function readPromptMessages(raw: unknown): Message[] {
   return out;
 }
 
+/** v5+ output types say whether the tool failed (`error-text`, `error-json`); v4's raw results do not. */
+const OUTPUT_TYPE_IS_ERROR: Record<string, boolean> = {
+  text: false,
+  json: false,
+  content: false,
+  'error-text': true,
+  'error-json': true,
+};
+
+function toolResultIsError(output: unknown): boolean | undefined {
+  const wrapped = wrappedOutput(output);
+  return wrapped === undefined ? undefined : ownEntry(OUTPUT_TYPE_IS_ERROR, wrapped.type);
+}
+
+/** A v5+ `{type, value}` output wrapper, or undefined for a raw (v4) result. */
+function wrappedOutput(output: unknown): { type: string; value: unknown } | undefined {
+  const record = asRecord(output);
+  if (record === undefined || typeof record.type !== 'string' || !('value' in record)) return undefined;
+  return Object.keys(record).length <= 3 ? { type: record.type, value: record.value } : undefined;
+}
+
 /**
  * v5+ wraps tool outputs as `{type: 'text' | 'json' | 'error-text' | 'error-json' | 'content', value}`; v4 stored
  * the raw result. Either way the canonical tool message carries text (JSON text for structured values).
  */
 function toolResultText(output: unknown): string {
-  const record = asRecord(output);
-  if (record !== undefined && typeof record.type === 'string' && 'value' in record && Object.keys(record).length <= 3) {
-    if (record.type === 'text' || record.type === 'error-text')
-      return asString(record.value) ?? toJsonText(record.value);
-    if (record.type === 'content') return contentToText(record.value);
-    return toJsonText(record.value);
+  const wrapped = wrappedOutput(output);
+  if (wrapped !== undefined) {
+    if (wrapped.type === 'text' || wrapped.type === 'error-text')
+      return asString(wrapped.value) ?? toJsonText(wrapped.value);
+    if (wrapped.type === 'content') return contentToText(wrapped.value);
+    return toJsonText(wrapped.value);
   }
   return toJsonText(output);
 }

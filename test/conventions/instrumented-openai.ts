@@ -17,9 +17,13 @@ interface OpenAiInstrumentation {
   manuallyInstrument(module: unknown): void;
 }
 
+/** Runs the call inside a caller's context (a session or association properties set the way users set them). */
+export type AroundCall = (call: () => Promise<unknown>) => Promise<unknown>;
+
 export async function spansFromInstrumentedChatCall(
   instrumentation: OpenAiInstrumentation,
   module: 'namespace' | 'client-class',
+  around: AroundCall = (call) => call(),
 ): Promise<OtlpSpan[]> {
   const server = await startChatCompletionsServer();
   const exporter = new InMemorySpanExporter();
@@ -30,7 +34,9 @@ export async function spansFromInstrumentedChatCall(
   instrumentation.manuallyInstrument(module === 'namespace' ? openAiModule : OpenAI);
   try {
     const client = new OpenAI({ apiKey: 'test-key', baseURL: server.baseURL });
-    await client.chat.completions.create({ model: 'gpt-4o-mini', messages: CONVERSATION, tools: [WEATHER_TOOL] });
+    await around(() =>
+      client.chat.completions.create({ model: 'gpt-4o-mini', messages: CONVERSATION, tools: [WEATHER_TOOL] }),
+    );
   } finally {
     instrumentation.disable();
     await server.close();
