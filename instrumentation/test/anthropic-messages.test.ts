@@ -116,6 +116,38 @@ describe('anthropic messages.create', () => {
     ]);
   });
 
+  it("keeps a tool_result's is_error on its tool_call_response part, and adds none where the request set none", async () => {
+    await fixture.anthropic.messages.create({
+      model: 'claude-test',
+      max_tokens: 64,
+      messages: [
+        { role: 'user', content: 'calculator 1 / 0' },
+        {
+          role: 'assistant',
+          content: [{ type: 'tool_use', id: 'toolu_a', name: 'calculator', input: { expression: '1 / 0' } }],
+        },
+        {
+          role: 'user',
+          content: [
+            { type: 'tool_result', tool_use_id: 'toolu_a', content: 'division by zero', is_error: true },
+            { type: 'tool_result', tool_use_id: 'toolu_b', content: [{ type: 'text', text: '2' }], is_error: false },
+            { type: 'tool_result', tool_use_id: 'toolu_c', content: '3' },
+          ],
+        },
+      ],
+      tools: [calculator],
+    });
+    const span = onlySpan(fixture.exporter, 'chat claude-test');
+    expect((jsonAttribute(span, 'gen_ai.input.messages') as unknown[]).slice(2)).toEqual([
+      {
+        role: 'tool',
+        parts: [{ type: 'tool_call_response', id: 'toolu_a', response: 'division by zero', is_error: true }],
+      },
+      { role: 'tool', parts: [{ type: 'tool_call_response', id: 'toolu_b', response: '2', is_error: false }] },
+      { role: 'tool', parts: [{ type: 'tool_call_response', id: 'toolu_c', response: '3' }] },
+    ]);
+  });
+
   it('assembles a streamed message with tool_use input from input_json_delta fragments', async () => {
     const stream = await fixture.anthropic.messages.create({
       model: 'claude-test',

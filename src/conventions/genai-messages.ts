@@ -57,12 +57,7 @@ function appendGenAiMessage(out: Message[], item: unknown): void {
         calls.push(toolCall(part.id, part.name, part.arguments));
         break;
       case 'tool_call_response':
-        // The schema names the payload `response`; the registry's own example (and some emitters) use `result`.
-        toolResults.push({
-          role: 'tool',
-          tool_call_id: asString(part.id)?.trim() ?? '',
-          content: contentToText(part.response ?? part.result),
-        });
+        toolResults.push(toolResultMessage(part));
         break;
       case 'reasoning':
         reasoning = (reasoning ?? '') + (asString(part.content) ?? '');
@@ -88,4 +83,19 @@ function appendGenAiMessage(out: Message[], item: unknown): void {
     out.push(message);
   }
   out.push(...toolResults);
+}
+
+/**
+ * A `tool_call_response` part as a tool message. The schema names the payload `response`; the registry's own
+ * example (and some emitters) use `result`. The schema defines no status, but allows extra properties: a boolean
+ * `is_error` (Anthropic's name, which this product's instrumentation records from `tool_result` blocks) is kept.
+ */
+function toolResultMessage(part: Record<string, unknown>): Message {
+  const message: Message = {
+    role: 'tool',
+    tool_call_id: asString(part.id)?.trim() ?? '',
+    content: contentToText(part.response ?? part.result),
+  };
+  if (typeof part.is_error === 'boolean') message.is_error = part.is_error;
+  return message;
 }

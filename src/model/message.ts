@@ -32,6 +32,12 @@ export const messageSchema = z.object({
   tool_call_id: z.string().optional(),
   name: z.string().optional(),
   reasoning: z.string().optional(),
+  /**
+   * Tool messages only: whether the tool failed, set only when the convention says so (Anthropic's `tool_result`
+   * `is_error`, the AI SDK's `error-text` / `error-json` outputs). Absent means the convention does not say: not
+   * an error.
+   */
+  is_error: z.boolean().optional(),
   /** Why the model stopped (output messages only): `stop`, `tool_calls`, `length`, ... */
   finish_reason: z.string().optional(),
 });

@@ -103,7 +103,8 @@ describe('Vercel AI SDK spans', () => {
         { type: 'function', function: { name: 'weather', description: 'Current weather for a city' } },
       ],
     });
-    // The second step sees the tool results as one canonical tool message per call, matched by id.
+    // The second step sees the tool results as one canonical tool message per call, matched by id; the `json`
+    // output type says the tool did not fail.
     expect(second?.input_messages?.slice(2)).toEqual([
       {
         role: 'assistant',
@@ -113,8 +114,8 @@ describe('Vercel AI SDK spans', () => {
           { id: 'call_rome', type: 'function', function: { name: 'weather', arguments: '{"city":"Rome"}' } },
         ],
       },
-      { role: 'tool', tool_call_id: 'call_paris', content: '{"city":"Paris","temperature":20}' },
-      { role: 'tool', tool_call_id: 'call_rome', content: '{"city":"Rome","temperature":20}' },
+      { role: 'tool', tool_call_id: 'call_paris', content: '{"city":"Paris","temperature":20}', is_error: false },
+      { role: 'tool', tool_call_id: 'call_rome', content: '{"city":"Rome","temperature":20}', is_error: false },
     ]);
     expect(second?.output_messages).toEqual([{ role: 'assistant', content: 'Sunny in both.', finish_reason: 'stop' }]);
   });

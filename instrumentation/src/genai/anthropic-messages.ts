@@ -1,7 +1,8 @@
 /**
  * Anthropic Messages (`messages.create`, plain and `stream: true`) onto GenAI span attributes. `system` becomes
  * `gen_ai.system_instructions`; `tool_use` blocks become tool_call parts; `tool_result` blocks (which Anthropic
- * sends inside user messages) become `tool` messages with tool_call_response parts, one per result, in order.
+ * sends inside user messages) become `tool` messages with tool_call_response parts, one per result, in order,
+ * with Anthropic's `is_error` kept on the part when the request set it.
  * `gen_ai.usage.input_tokens` adds the cache read and creation tokens, which Anthropic reports separately.
  */
 import type { Attributes, Span } from '@opentelemetry/api';
@@ -37,6 +38,7 @@ import {
   textPart,
   type InputMessage,
   type MessagePart,
+  type ToolCallResponsePart,
   type ToolDefinition,
 } from './messages.ts';
 
@@ -95,16 +97,7 @@ function anthropicInputMessages(messages: unknown[]): InputMessage[] {
     for (const block of Array.isArray(content) ? content : []) {
       if (isRecord(block) && block['type'] === 'tool_result') {
         flush();
-        result.push({
-          role: 'tool',
-          parts: [
-            {
-              type: 'tool_call_response',
-              id: stringField(block, 'tool_use_id') ?? null,
-              response: toolResultContent(block['content']),
-            },
-          ],
-        });
+        result.push({ role: 'tool', parts: [toolResultPart(block)] });
       } else {
         pending.push(...contentBlockParts([block]));
       }
@@ -112,6 +105,18 @@ function anthropicInputMessages(messages: unknown[]): InputMessage[] {
     flush();
   }
   return result;
+}
+
+function toolResultPart(block: Record<string, unknown>): ToolCallResponsePart {
+  const part: ToolCallResponsePart = {
+    type: 'tool_call_response',
+    id: stringField(block, 'tool_use_id') ?? null,
+    response: toolResultContent(block['content']),
+  };
+  // Recorded only when the caller said: Anthropic treats a missing flag as success, and so does the receiver.
+  const isError = block['is_error'];
+  if (typeof isError === 'boolean') part.is_error = isError;
+  return part;
 }
 
 function toolResultContent(content: unknown): unknown {

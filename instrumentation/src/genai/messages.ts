@@ -18,6 +18,11 @@ export interface ToolCallResponsePart {
   type: 'tool_call_response';
   id: string | null;
   response: unknown;
+  /**
+   * Whether the tool failed, when the provider's request says so (Anthropic's `tool_result.is_error`). Not in the
+   * conventions' schema, which defines no status but allows extra properties; the receiver reads it.
+   */
+  is_error?: boolean;
 }
 export interface ReasoningPart {
   type: 'reasoning';
