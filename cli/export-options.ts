@@ -10,6 +10,7 @@ import { creditColumns, defaultFormatOptions, type FormatOptions } from '../src/
 import { formatNames } from '../src/exporters/formats/index.ts';
 import { parseReferenceFields } from '../src/exporters/reference-fields.ts';
 import { outputEncodings } from '../src/exporters/writers/record-writer.ts';
+import { defaultTenant } from '../src/model/tenant.ts';
 import { trajectoryFiltersSchema, describeIssue, type TrajectoryFiltersInput } from '../src/trajectories/filters.ts';
 
 /** A number typed on the command line: blank is not 0. */
@@ -39,7 +40,7 @@ export const outputOptions = {
   },
   tenant: {
     flag: '--tenant <tenant>',
-    schema: z.string().min(1).default('default'),
+    schema: z.string().min(1).default(defaultTenant),
     description: "tenant when reading a store directly (through a receiver it is the token's)",
   },
 } satisfies OptionTable;

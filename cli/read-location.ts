@@ -128,7 +128,7 @@ export async function openReadStore(
   command: string,
 ): Promise<Store> {
   try {
-    return await openMigratedStore(location.options);
+    return await openMigratedStore({ ...location.options, schema: 'verify' });
   } catch (error) {
     const hint = openFailureHint(location, command);
     if (hint === undefined) throw error;

@@ -1,7 +1,8 @@
 /**
  * The receiver service: opens the store (embedded ClickHouse by default), applies migrations, replays the
  * write-ahead log, and serves OTLP/HTTP + the JSON API and OTLP/gRPC. `startReceiver({ httpPort: 0, grpcPort: 0 })`
- * is what tests and embedding applications use; `trajectories serve` is the same call from the command line.
+ * is what tests and embedding applications use; `trajectories serve` calls it after resolving flags and the
+ * environment (`TRAJECTORIES_*`), while a direct call takes only the options and the environment it is given.
  */
 import type { Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';

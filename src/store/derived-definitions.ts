@@ -6,6 +6,13 @@
  * reader finds one from the other by name. Listed in dependency order: a view comes after the views it reads.
  */
 
+/**
+ * Grows by one whenever any derived definition changes (test/store/migrations.test.ts pins the epoch to the
+ * checksum of the definitions, so a change without a bump fails). A store records the highest epoch applied to it,
+ * and a build with a lower one refuses to start instead of putting its older views back.
+ */
+export const derivedDefinitionsEpoch = 2;
+
 export interface DerivedDefinition {
   /** The view, materialized view or seed the file defines (for messages). */
   name: string;

@@ -7,7 +7,11 @@
  *   describe is how data goes wrong. The checksum covers the statements, not comments or trailing blanks, so
  *   documentation can still be corrected.
  * - Derived definitions (views, materialized views, seed rows; `derived-definitions.ts`) are re-applied on every
- *   start with `CREATE OR REPLACE`, so an upgraded store always runs the rules of the code that reads it.
+ *   start, so an upgraded store always runs the rules of the code that reads it: views with `CREATE OR REPLACE`,
+ *   materialized views created if missing and then given the current SELECT with `ALTER TABLE ... MODIFY QUERY`
+ *   (servers before ClickHouse 26 cannot `CREATE OR REPLACE` a materialized view). The store records the epoch of
+ *   the definitions it runs; a build with an older epoch refuses to start rather than put older views back.
+ * - Commands that only read or export (`schema: 'verify'`) change no schema: they check it and name the fix.
  * Both run through the same code for the embedded engine, a server and a cluster (`{{on_cluster}}`, Replicated
  * engines). Every statement is idempotent (IF NOT EXISTS / OR REPLACE / seeds that insert only what is missing),
  * so several receivers that start at once against one cluster converge on the same schema.
@@ -17,7 +21,7 @@ import { readdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openStore, type Store, type StoreOptions } from './client.ts';
-import { derivedDefinitions, type DerivedDefinition } from './derived-definitions.ts';
+import { derivedDefinitions, derivedDefinitionsEpoch, type DerivedDefinition } from './derived-definitions.ts';
 import { loadSql, loadSqlFile, renderDeployment, splitStatements, type DeploymentOptions } from './sql-files.ts';
 
 const migrationsDirectory = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
@@ -65,8 +69,22 @@ interface AppliedMigration {
   checksum: string;
 }
 
+const materializedViewPattern =
+  /^CREATE MATERIALIZED VIEW IF NOT EXISTS (\S+)\s+(ON CLUSTER `\w+`\s+)?TO \S+\s+AS\s+(SELECT\b[\s\S]*)$/;
+
+/**
+ * The statements that apply one rendered statement. A materialized view is created if missing, then given the
+ * file's SELECT in place, so a changed definition reaches stores that already have the view.
+ */
+function statementsFor(statement: string): string[] {
+  const view = materializedViewPattern.exec(statement);
+  if (!view) return [statement];
+  const [, name, onCluster = '', select] = view;
+  return [statement, `ALTER TABLE ${name} ${onCluster}MODIFY QUERY ${select}`];
+}
+
 async function run(store: Store, sql: string, deployment: DeploymentOptions, what: string): Promise<void> {
-  for (const statement of splitStatements(renderDeployment(sql, deployment))) {
+  for (const statement of splitStatements(renderDeployment(sql, deployment)).flatMap(statementsFor)) {
     try {
       await store.client.command({ query: statement });
     } catch (error) {
@@ -131,6 +149,33 @@ export async function applyDerivedDefinitions(
       `derived definition ${definition.name} (${where})`,
     );
   }
+  await store.client.insert({
+    table: 'schema_derived_definitions',
+    values: [{ epoch: derivedDefinitionsEpoch, checksum: derivedDefinitionsChecksum(definitions) }],
+    format: 'JSONEachRow',
+  });
+}
+
+/** The checksum of the derived definitions' statements, in registry order (pinned beside the epoch by a test). */
+export function derivedDefinitionsChecksum(definitions: readonly DerivedDefinition[] = derivedDefinitions): string {
+  return migrationChecksum(definitions.map((definition) => loadSqlFile(definition.file)).join('\n'));
+}
+
+async function appliedDerivedEpoch(store: Store): Promise<number> {
+  const result = await store.client.query({
+    query: 'SELECT max(epoch) AS epoch FROM schema_derived_definitions',
+    format: 'JSONEachRow',
+  });
+  const [row] = await result.json<{ epoch: number | string }>();
+  return Number(row?.epoch ?? 0);
+}
+
+function newerViewsError(applied: number): Error {
+  return new Error(
+    `the store runs the views of a newer build (derived definitions epoch ${applied}, this build has ` +
+      `${derivedDefinitionsEpoch}): this build would put older views back. Run that build (or newer), or point ` +
+      '--data-dir / --clickhouse-url at another store.',
+  );
 }
 
 /**
@@ -144,6 +189,8 @@ export async function migrate(store: Store, options: MigrateOptions = {}): Promi
   const known = new Map(migrations.map((migration) => [migration.version, migration]));
   const applied = await appliedMigrations(store);
   checkApplied(applied, known);
+  const appliedEpoch = await appliedDerivedEpoch(store);
+  if (appliedEpoch > derivedDefinitionsEpoch) throw newerViewsError(appliedEpoch);
 
   // Release 0.1.0 recorded no checksums: its records are adopted with the checksum of the file this build has.
   const adopted = applied.filter((row) => row.checksum === '').map((row) => known.get(row.version)!);
@@ -165,13 +212,47 @@ export async function migrate(store: Store, options: MigrateOptions = {}): Promi
 }
 
 /**
- * The one way every command opens the store: connect, bring the schema up to date, and close again if that
- * fails, so a refused migration never leaves an embedded data directory locked.
+ * Checks, without changing anything, that the store's schema is the one this build expects: every migration of
+ * this build applied, none changed, none unknown. For commands that only read or export, which may hold read-only
+ * credentials and must not put their views over a receiver's.
  */
-export async function openMigratedStore(options: StoreOptions & MigrateOptions): Promise<Store> {
+export async function verifySchema(store: Store): Promise<void> {
+  const exists = await store.client.query({ query: 'EXISTS TABLE schema_migrations', format: 'JSONEachRow' });
+  const [row] = await exists.json<{ result: number | string }>();
+  if (Number(row?.result ?? 0) !== 1) {
+    throw new Error(
+      `database ${store.database} has no trajectories schema yet: start \`trajectories serve\` against it once ` +
+        '(it creates the tables), or check --data-dir / --clickhouse-url / --database.',
+    );
+  }
+  const migrations = listMigrations();
+  const known = new Map(migrations.map((migration) => [migration.version, migration]));
+  const applied = await appliedMigrations(store);
+  checkApplied(applied, known);
+  const appliedVersions = new Set(applied.map((record) => record.version));
+  const pending = migrations.find((migration) => !appliedVersions.has(migration.version));
+  if (pending) {
+    throw new Error(
+      `the store's schema is older than this build (migration ${pending.file} not applied): start ` +
+        '`trajectories serve` of this version against it once to migrate it, then run this again.',
+    );
+  }
+}
+
+export interface OpenStoreSchemaOptions extends MigrateOptions {
+  /** `migrate` (the receiver) brings the schema up to date; `verify` (readers) checks it and changes nothing. @default 'migrate' */
+  schema?: 'migrate' | 'verify';
+}
+
+/**
+ * The one way every command opens the store: connect, bring the schema up to date (or verify it), and close again
+ * if that fails, so a refused migration never leaves an embedded data directory locked.
+ */
+export async function openMigratedStore(options: StoreOptions & OpenStoreSchemaOptions): Promise<Store> {
   const store = await openStore(options);
   try {
-    await migrate(store, options);
+    if (options.schema === 'verify') await verifySchema(store);
+    else await migrate(store, options);
   } catch (error) {
     await store.close();
     throw error;

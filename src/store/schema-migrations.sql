@@ -12,3 +12,15 @@ ENGINE = {{engine:ReplacingMergeTree}}
 ORDER BY version;
 
 ALTER TABLE schema_migrations {{on_cluster}} ADD COLUMN IF NOT EXISTS checksum String DEFAULT '' AFTER name;
+
+-- Which build's derived definitions (views, materialized views, seeds) a store runs: the epoch grows whenever a
+-- derived definition changes (src/store/derived-definitions.ts), so a receiver of an older build that restarts
+-- during a rolling upgrade refuses to put its older views back over a newer build's.
+CREATE TABLE IF NOT EXISTS schema_derived_definitions {{on_cluster}}
+(
+    epoch UInt32,
+    checksum String,
+    applied_at DateTime DEFAULT now()
+)
+ENGINE = {{engine:ReplacingMergeTree}}
+ORDER BY epoch;

@@ -3,7 +3,7 @@
 -- text is extracted once at ingest, src/store/span-row.ts), because it runs inside every insert of spans. Its
 -- aggregates are idempotent under the duplicate rows a client retry leaves before ReplacingMergeTree merges (min,
 -- max, argMin). Re-applied on every start (src/store/derived-definitions.ts).
-CREATE OR REPLACE MATERIALIZED VIEW trace_index_mv {{on_cluster}} TO trace_index AS
+CREATE MATERIALIZED VIEW IF NOT EXISTS trace_index_mv {{on_cluster}} TO trace_index AS
 SELECT
     tenant,
     trace_id,

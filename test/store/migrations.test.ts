@@ -3,8 +3,14 @@ import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/client.ts';
-import { derivedDefinitions } from '../../src/store/derived-definitions.ts';
-import { listMigrations, migrate, migrationChecksum } from '../../src/store/migrate.ts';
+import { derivedDefinitions, derivedDefinitionsEpoch } from '../../src/store/derived-definitions.ts';
+import {
+  derivedDefinitionsChecksum,
+  listMigrations,
+  migrate,
+  migrationChecksum,
+  verifySchema,
+} from '../../src/store/migrate.ts';
 import { loadSql, loadSqlFile, renderDeployment, splitStatements } from '../../src/store/sql-files.ts';
 import { temporaryDirectory } from '../helpers/test-receiver.ts';
 
@@ -90,10 +96,13 @@ describe('migrations', () => {
     expect(migrationChecksum(sql.replace('UInt8', 'UInt16'))).not.toBe(migrationChecksum(sql));
   });
 
-  it('hold tables only: no view, materialized view or seed rows in a numbered migration', () => {
+  it('hold tables only, in statements safe to run twice: no view, materialized view or seed rows', () => {
+    // Two receivers may start at once, and a migration that failed half-way is re-run whole.
+    const idempotent =
+      /^(CREATE TABLE IF NOT EXISTS|ALTER TABLE \w+ \{\{on_cluster\}\} (ADD COLUMN IF NOT EXISTS|ADD INDEX IF NOT EXISTS|ADD PROJECTION IF NOT EXISTS|MODIFY COMMENT))\b/;
     for (const migration of listMigrations()) {
       for (const statement of splitStatements(loadSql(`migrations/${migration.file}`))) {
-        expect(statement, migration.file).toMatch(/^(CREATE TABLE IF NOT EXISTS|ALTER TABLE)\b/);
+        expect(statement, migration.file).toMatch(idempotent);
       }
     }
   });
@@ -134,6 +143,65 @@ describe('migrations', () => {
 });
 
 describe('derived definitions', () => {
+  it('carry an epoch pinned to their checksum (a change to any view needs a bump of derivedDefinitionsEpoch)', () => {
+    expect({ epoch: derivedDefinitionsEpoch, checksum: derivedDefinitionsChecksum() }).toEqual({
+      epoch: 2,
+      checksum: '5ade5a38060b43ad5d2446e9c0ba8ce36c069ae432654e5811f90e32a4d81a36',
+    });
+  });
+
+  it('refuse a store that runs a newer build’s views, before changing anything', async () => {
+    const fresh = await freshStore();
+    await migrate(fresh);
+    await fresh.client.insert({
+      table: 'schema_derived_definitions',
+      values: [{ epoch: derivedDefinitionsEpoch + 1, checksum: 'x' }],
+      format: 'JSONEachRow',
+    });
+    await fresh.client.command({ query: 'CREATE OR REPLACE VIEW credit AS SELECT 1 AS marker' });
+    await expect(migrate(fresh)).rejects.toThrow(
+      new RegExp(
+        `runs the views of a newer build \\(derived definitions epoch ${derivedDefinitionsEpoch + 1}, this build has ${derivedDefinitionsEpoch}\\)`,
+      ),
+    );
+    const [credit] = await rows<{ create_table_query: string }>(
+      "SELECT create_table_query FROM system.tables WHERE database = currentDatabase() AND name = 'credit'",
+    );
+    expect(credit!.create_table_query).toContain('marker');
+  });
+
+  it('give an existing materialized view the current SELECT in place (no CREATE OR REPLACE, which older servers lack)', async () => {
+    const fresh = await freshStore();
+    await migrate(fresh);
+    await fresh.client.command({
+      query:
+        'ALTER TABLE rollout_traces_mv MODIFY QUERY SELECT tenant, rollout_id, attempt_id, trace_id FROM spans WHERE 0',
+    });
+    await migrate(fresh);
+    const [view] = await rows<{ as_select: string }>(
+      "SELECT as_select FROM system.tables WHERE database = currentDatabase() AND name = 'rollout_traces_mv'",
+    );
+    expect(view!.as_select).toContain("rollout_id != ''");
+    for (const definition of derivedDefinitions) {
+      expect(loadSqlFile(definition.file), definition.name).not.toMatch(/CREATE OR REPLACE MATERIALIZED VIEW/);
+    }
+  });
+
+  it('leave a store untouched when only verified, naming the fix when it is behind', async () => {
+    const fresh = await freshStore();
+    await expect(verifySchema(fresh)).rejects.toThrow(
+      /has no trajectories schema yet: start `trajectories serve` against it once/,
+    );
+    await migrate(fresh);
+    await verifySchema(fresh);
+    await fresh.client.command({
+      query: 'ALTER TABLE schema_migrations DELETE WHERE version = 10 SETTINGS mutations_sync = 1',
+    });
+    await expect(verifySchema(fresh)).rejects.toThrow(
+      /migration 0010_export_jobs\.sql not applied\): start `trajectories serve` of this version/,
+    );
+  });
+
   it('are re-applied on every start, replacing a stale view', async () => {
     const fresh = await freshStore();
     await migrate(fresh);
@@ -146,11 +214,13 @@ describe('derived definitions', () => {
     expect(turns!.create_table_query).toContain('new_messages');
   });
 
-  it('are every view and materialized view under src/, each beside its TypeScript twin', () => {
+  it('are every view, materialized view and seed under src/, each beside its TypeScript twin', () => {
     const registered = new Set(derivedDefinitions.map((definition) => fileURLToPath(definition.file)));
     for (const file of sqlFilesUnder(sourceRoot)) {
-      if (/CREATE OR REPLACE (MATERIALIZED )?VIEW/.test(readFileSync(file, 'utf8')))
+      const statements = splitStatements(readFileSync(file, 'utf8')).join('\n');
+      if (/\bVIEW\b|^INSERT INTO\b/m.test(statements) && !file.includes('/migrations/')) {
         expect(registered, relative(sourceRoot, file)).toContain(file);
+      }
     }
     for (const definition of derivedDefinitions) {
       const file = fileURLToPath(definition.file);

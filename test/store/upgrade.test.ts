@@ -91,13 +91,14 @@ describe('upgrading a store created by release 0.1.0', () => {
     expect(views.find((view) => view.name === 'turns')!.create_table_query).not.toContain('stale_rule');
   });
 
-  it('keeps the AIR rule a user tuned and seeds each default once', async () => {
+  it('keeps the AIR rule a user tuned, seeds each default once, and adds the rules this build defines', async () => {
     const rules = await queryRows<{ rule: string; reward: number }>(
       receiver,
       'SELECT rule, toFloat64(argMax(reward, updated_at)) AS reward FROM air_rules GROUP BY rule ORDER BY rule',
     );
     expect(rules).toEqual([
       { rule: 'llm_failed', reward: -0.1 },
+      { rule: 'tool_answered_status_unknown', reward: 0.1 },
       { rule: 'tool_failed', reward: -0.5 },
       { rule: 'tool_succeeded', reward: 0.1 },
       { rule: 'tool_unanswered', reward: -0.1 },
@@ -106,7 +107,8 @@ describe('upgrading a store created by release 0.1.0', () => {
       receiver,
       'SELECT count() AS seeded FROM air_rules WHERE updated_at = toDateTime64(0, 3)',
     );
-    expect(Number(seeded[0]!.seeded)).toBe(4);
+    // The release seeded four; this build adds only the rule it defines anew.
+    expect(Number(seeded[0]!.seeded)).toBe(5);
   });
 
   it('serves the same trajectories through the views and the API', async () => {
