@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { contentPartSchema, type Message, type ToolDefinition } from '../model/message.ts';
 import { mapAll, mapped, skip, type Mapped } from './conversion-outcome.ts';
-import { storedAsJsonText, withParquetFieldOrder } from './writers/parquet-structure.ts';
+import { storedAsJsonObject, storedAsJsonText, withParquetFieldOrder } from './writers/parquet-structure.ts';
 
 const contentSchema = z.union([z.string(), z.array(contentPartSchema)]);
 
@@ -69,6 +69,12 @@ export const toolDefinitionOutputSchema = z.object({
 /** A record's `tools`: JSON-schema parameters are free-form, so Parquet keeps the whole list as JSON text. */
 export const toolDefinitionsSchema = storedAsJsonText(z.array(toolDefinitionOutputSchema));
 
+/**
+ * A TRL record's `tools`: a list with one JSON value per tool in Parquet, the `List(Json())` feature TRL's dataset
+ * docs recommend, so `datasets` loads the definitions as objects.
+ */
+export const trlToolDefinitionsSchema = z.array(storedAsJsonObject(z.object({ ...toolDefinitionOutputSchema.shape })));
+
 /** Canonical -> OpenAI chat-completions message (developer becomes system: fine-tuning accepts four roles). */
 export function toOpenAIMessage(message: Message): Mapped<OpenAIMessage> {
   switch (message.role) {
@@ -115,22 +121,29 @@ export function toolDefinitions(tools: ToolDefinition[]): ToolDefinition[] {
   }));
 }
 
-export const trlMessageSchema = z.object({
-  role: z.enum(['system', 'user', 'assistant', 'tool']),
-  content: z.union([z.string(), z.array(contentPartSchema)]),
-  tool_calls: z
-    .array(
-      z.object({
-        type: z.literal('function'),
-        function: z.object({ name: z.string(), arguments: z.record(z.string(), z.unknown()) }),
-      }),
-    )
-    .min(1)
-    .optional(),
-  /** Tool messages name the tool they answer, as TRL's tool-calling examples do. */
-  name: z.string().optional(),
-  tool_call_id: z.string().optional(),
-});
+/**
+ * In Parquet each TRL message is one JSON column value (declared JSON): a struct would give every message every
+ * role's fields (an empty `tool_calls` list on a user message, which Llama-3.1's template rejects) and the call
+ * arguments one fixed set of keys, or JSON text that chat templates encode a second time.
+ */
+export const trlMessageSchema = storedAsJsonObject(
+  z.object({
+    role: z.enum(['system', 'user', 'assistant', 'tool']),
+    content: z.union([z.string(), z.array(contentPartSchema)]),
+    tool_calls: z
+      .array(
+        z.object({
+          type: z.literal('function'),
+          function: z.object({ name: z.string(), arguments: z.record(z.string(), z.unknown()) }),
+        }),
+      )
+      .min(1)
+      .optional(),
+    /** Tool messages name the tool they answer, as TRL's tool-calling examples do. */
+    name: z.string().optional(),
+    tool_call_id: z.string().optional(),
+  }),
+);
 export type TrlMessage = z.infer<typeof trlMessageSchema>;
 
 function parseArguments(text: string, toolName: string): Mapped<Record<string, unknown>> {

@@ -11,7 +11,7 @@ import { convertBatch } from './convert-batch.ts';
 import type { ExportFormat, FormatOptions, SkippedTrajectory } from './export-format.ts';
 import type { TrajectorySource } from './trajectory-source.ts';
 import type { ParquetConverter } from './writers/parquet-converter.ts';
-import { parquetStructure } from './writers/parquet-structure.ts';
+import { jsonColumnPaths, parquetColumns, parquetStructure } from './writers/parquet-structure.ts';
 import { openRecordWriter, type OutputEncoding } from './writers/record-writer.ts';
 
 export interface ExportProgress {
@@ -62,6 +62,11 @@ export function parquetStructureFor(format: ExportFormat<unknown>, options: Form
   return parquetStructure(format.recordSchema, format.extraColumns?.(options) ?? []);
 }
 
+/** The Parquet paths of the format's columns that hold JSON objects (declared JSON in the file). */
+export function parquetJsonColumnsFor(format: ExportFormat<unknown>, options: FormatOptions): string[] {
+  return jsonColumnPaths(parquetColumns(format.recordSchema, format.extraColumns?.(options) ?? []));
+}
+
 /** Pages through the summaries matching `filters` (complete only unless `complete` is given), up to `limit`. */
 export async function selectSummaries(
   source: TrajectorySource,
@@ -104,7 +109,13 @@ export async function writeTrajectories(summaries: TrajectorySummary[], request:
     encoding: request.encoding,
     replaceExisting: request.replaceExisting ?? true,
     ...(request.encoding === 'parquet' && request.parquetConverter
-      ? { parquet: { structure: parquetStructureFor(format, request.options), converter: request.parquetConverter } }
+      ? {
+          parquet: {
+            structure: parquetStructureFor(format, request.options),
+            converter: request.parquetConverter,
+            jsonColumns: parquetJsonColumnsFor(format, request.options),
+          },
+        }
       : {}),
   });
   const skipped: SkippedTrajectory[] = [];

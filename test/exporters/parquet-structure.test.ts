@@ -5,10 +5,13 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defaultFormatOptions } from '../../src/exporters/export-format.ts';
 import { getExportFormat } from '../../src/exporters/formats/index.ts';
-import { parquetStructureFor } from '../../src/exporters/run-export.ts';
+import { parquetJsonColumnsFor, parquetStructureFor } from '../../src/exporters/run-export.ts';
 import { inMemoryParquetConverter } from '../../src/exporters/writers/parquet-converter.ts';
 import {
+  jsonColumnPaths,
+  parquetColumns,
   parquetStructure,
+  storedAsJsonObject,
   storedAsJsonText,
   withParquetFieldOrder,
 } from '../../src/exporters/writers/parquet-structure.ts';
@@ -20,8 +23,8 @@ const toolCall = 'Tuple(id String, type String, function Tuple(name String, argu
 const openAIMessage = `Tuple(role String, content Nullable(String), tool_calls Array(${toolCall}), tool_call_id Nullable(String), name Nullable(String))`;
 const openAISftMessage = openAIMessage.replace(/\)$/, ', weight Nullable(UInt8))');
 const openAIAssistantMessage = `Tuple(role String, content Nullable(String), tool_calls Array(${toolCall}), name Nullable(String))`;
-const trlMessage =
-  'Tuple(role String, content String, tool_calls Array(Tuple(type String, function Tuple(name String, arguments String))), name Nullable(String), tool_call_id Nullable(String))';
+// TRL messages and tool definitions are one JSON value each (declared JSON in the file, see jsonColumns below).
+const trlMessage = 'String';
 
 const pinned: Record<string, string> = {
   art: 'trajectories String, metadata String, exceptions String',
@@ -32,15 +35,30 @@ const pinned: Record<string, string> = {
   'openai-dpo': `input Tuple(messages Array(${openAIMessage}), tools String, parallel_tool_calls Bool), preferred_output Array(${openAIAssistantMessage}), non_preferred_output Array(${openAIAssistantMessage})`,
   'openai-rft': `messages Array(${openAIMessage}), tools String, ground_truth String`,
   fireworks: `messages Array(${openAIMessage}), tools String, ground_truth String`,
-  'trl-sft': `messages Array(${trlMessage}), tools String`,
-  'trl-dpo': `prompt Array(${trlMessage}), chosen Array(${trlMessage}), rejected Array(${trlMessage}), tools String`,
-  'trl-kto': `prompt Array(${trlMessage}), completion Array(${trlMessage}), label Bool, tools String`,
-  'trl-grpo': `prompt Array(${trlMessage}), tools String, reward Float64, advantage Nullable(Float64), task_id String, trajectory_id String`,
+  'trl-sft': `messages Array(${trlMessage}), tools Array(String)`,
+  'trl-dpo': `prompt Array(${trlMessage}), chosen Array(${trlMessage}), rejected Array(${trlMessage}), tools Array(String)`,
+  'trl-kto': `prompt Array(${trlMessage}), completion Array(${trlMessage}), label Bool, tools Array(String)`,
+  'trl-grpo': `prompt Array(${trlMessage}), tools Array(String), reward Float64, advantage Nullable(Float64), task_id String, trajectory_id String`,
+};
+
+// The leaves declared JSON in the Parquet footer: every TRL message and tool definition, nothing elsewhere.
+const jsonColumns: Record<string, string[]> = {
+  art: [],
+  'agent-lightning': [],
+  'openai-sft': [],
+  'openai-dpo': [],
+  'openai-rft': [],
+  fireworks: [],
+  'trl-sft': ['messages.list.element', 'tools.list.element'],
+  'trl-dpo': ['prompt.list.element', 'chosen.list.element', 'rejected.list.element', 'tools.list.element'],
+  'trl-kto': ['prompt.list.element', 'completion.list.element', 'tools.list.element'],
+  'trl-grpo': ['prompt.list.element', 'tools.list.element'],
 };
 
 describe('Parquet structure of every format', () => {
   it.each(Object.keys(pinned))('%s: derived from its record schema, as pinned', (name) => {
     expect(parquetStructureFor(getExportFormat(name), defaultFormatOptions)).toBe(pinned[name]);
+    expect(parquetJsonColumnsFor(getExportFormat(name), defaultFormatOptions)).toEqual(jsonColumns[name]);
   });
 
   it('RFT reference fields become String columns after the declared ones, quoted when they are not identifiers', () => {
@@ -86,6 +104,19 @@ describe('deriving a Parquet structure from a zod schema', () => {
     expect(parquetStructure(schema)).toBe(
       'parameters String, anything String, part String, content String, metadata String',
     );
+  });
+
+  it('stores marked objects as JSON text and names their leaves as Parquet paths: list elements and tuple fields', () => {
+    const message = storedAsJsonObject(z.object({ role: z.string(), arguments: z.record(z.string(), z.unknown()) }));
+    const schema = z.object({
+      messages: z.array(message),
+      step: z.object({ request: message, note: z.string() }),
+      raw: storedAsJsonText(z.array(z.string())),
+    });
+    expect(parquetStructure(schema)).toBe(
+      'messages Array(String), step Tuple(request String, note String), raw String',
+    );
+    expect(jsonColumnPaths(parquetColumns(schema))).toEqual(['messages.list.element', 'step.request']);
   });
 
   it('merges the variants of a discriminated union into one tuple; a field some variant lacks is nullable', () => {

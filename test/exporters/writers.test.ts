@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { convertBatch } from '../../src/exporters/convert-batch.ts';
 import { defaultFormatOptions, type FormatOptions } from '../../src/exporters/export-format.ts';
 import { exportFormats, getExportFormat } from '../../src/exporters/formats/index.ts';
-import { parquetStructureFor } from '../../src/exporters/run-export.ts';
+import { parquetJsonColumnsFor, parquetStructureFor } from '../../src/exporters/run-export.ts';
 import { inMemoryParquetConverter } from '../../src/exporters/writers/parquet-converter.ts';
 import { parquetColumns, type ParquetType } from '../../src/exporters/writers/parquet-structure.ts';
 import { FileExistsError } from '../../src/exporters/writers/atomic-file.ts';
@@ -20,9 +20,10 @@ const records = [
   { a: 2, text: '' },
 ];
 
+/** The rows as ClickHouse reads them, JSON columns as their text (ClickHouse's JSON type would re-encode them). */
 async function readParquet(path: string): Promise<Array<Record<string, any>>> {
   const result = await queryAsync(
-    `SELECT * FROM file('${path}', Parquet) SETTINGS output_format_json_quote_64bit_integers = 0`,
+    `SELECT * FROM file('${path}', Parquet) SETTINGS output_format_json_quote_64bit_integers = 0, input_format_parquet_enable_json_parsing = 0`,
     { format: 'JSONEachRow' },
   );
   return result
@@ -31,6 +32,15 @@ async function readParquet(path: string): Promise<Array<Record<string, any>>> {
     .split('\n')
     .filter(Boolean)
     .map((line) => JSON.parse(line) as Record<string, any>);
+}
+
+/** What the exporters pass the writer for `format`: structure, converter and the columns declared JSON. */
+function parquetFor(format: ReturnType<typeof getExportFormat>, options: FormatOptions) {
+  return {
+    structure: parquetStructureFor(format, options),
+    converter: inMemoryParquetConverter(),
+    jsonColumns: parquetJsonColumnsFor(format, options),
+  };
 }
 
 const scalarDefaults = { String: '', Int64: 0, Float64: 0, UInt8: 0, Bool: false } as const;
@@ -137,7 +147,7 @@ describe('record writers', () => {
       const path = join(temporaryDirectory(), `${name}.parquet`);
       const writer = openRecordWriter(path, {
         encoding: 'parquet',
-        parquet: { structure: parquetStructureFor(format, options), converter: inMemoryParquetConverter() },
+        parquet: parquetFor(format, options),
       });
       for (const record of formatted) await writer.write(record);
       const written = await writer.close();
@@ -157,7 +167,7 @@ describe('record writers', () => {
     const path = join(temporaryDirectory(), `${name}.parquet`);
     const writer = openRecordWriter(path, {
       encoding: 'parquet',
-      parquet: { structure: parquetStructureFor(format, options), converter: inMemoryParquetConverter() },
+      parquet: parquetFor(format, options),
     });
     for (const record of formatted) await writer.write(record);
     await writer.close();
@@ -187,7 +197,7 @@ describe('record writers', () => {
     const path = join(temporaryDirectory(), 'sft.parquet');
     const writer = openRecordWriter(path, {
       encoding: 'parquet',
-      parquet: { structure: parquetStructureFor(format, defaultFormatOptions), converter: inMemoryParquetConverter() },
+      parquet: parquetFor(format, defaultFormatOptions),
     });
     for (const record of formatted) await writer.write(record);
     await writer.close();

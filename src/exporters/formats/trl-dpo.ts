@@ -12,14 +12,14 @@
 import { z } from 'zod';
 import { mapped } from '../conversion-outcome.ts';
 import type { PerTaskFormat } from '../export-format.ts';
-import { toolDefinitions, toolDefinitionsSchema, toTrlMessages, trlMessageSchema } from '../message-shapes.ts';
+import { toolDefinitions, toTrlMessages, trlMessageSchema, trlToolDefinitionsSchema } from '../message-shapes.ts';
 import { pairRecords } from '../preference-pairs.ts';
 
 export const trlDpoRecordSchema = z.object({
   prompt: z.array(trlMessageSchema).min(1),
   chosen: z.array(trlMessageSchema).min(1),
   rejected: z.array(trlMessageSchema).min(1),
-  tools: toolDefinitionsSchema,
+  tools: trlToolDefinitionsSchema,
 });
 export type TrlDpoRecord = z.infer<typeof trlDpoRecordSchema>;
 

@@ -12,11 +12,11 @@ import { converted, skip } from '../conversion-outcome.ts';
 import { buildConversation, firstGeneratedIndex } from '../conversation.ts';
 import { missingRewardReason, trajectoryReward } from '../credit.ts';
 import type { PerTrajectoryFormat } from '../export-format.ts';
-import { toolDefinitions, toolDefinitionsSchema, toTrlMessages, trlMessageSchema } from '../message-shapes.ts';
+import { toolDefinitions, toTrlMessages, trlMessageSchema, trlToolDefinitionsSchema } from '../message-shapes.ts';
 
 export const trlGrpoRecordSchema = z.object({
   prompt: z.array(trlMessageSchema).min(1),
-  tools: toolDefinitionsSchema,
+  tools: trlToolDefinitionsSchema,
   reward: z.number(),
   advantage: z.number().nullable(),
   task_id: z.string(),

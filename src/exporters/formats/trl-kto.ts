@@ -12,13 +12,13 @@ import { converted, skip } from '../conversion-outcome.ts';
 import { buildConversation, endAtLastGenerated, firstGeneratedIndex } from '../conversation.ts';
 import { missingRewardReason, trajectoryReward } from '../credit.ts';
 import type { PerTrajectoryFormat } from '../export-format.ts';
-import { toolDefinitions, toolDefinitionsSchema, toTrlMessages, trlMessageSchema } from '../message-shapes.ts';
+import { toolDefinitions, toTrlMessages, trlMessageSchema, trlToolDefinitionsSchema } from '../message-shapes.ts';
 
 export const trlKtoRecordSchema = z.object({
   prompt: z.array(trlMessageSchema).min(1),
   completion: z.array(trlMessageSchema).min(1),
   label: z.boolean(),
-  tools: toolDefinitionsSchema,
+  tools: trlToolDefinitionsSchema,
 });
 export type TrlKtoRecord = z.infer<typeof trlKtoRecordSchema>;
 

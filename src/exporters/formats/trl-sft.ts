@@ -14,11 +14,11 @@ import { z } from 'zod';
 import { converted, skip } from '../conversion-outcome.ts';
 import { buildConversation, endAtLastGenerated } from '../conversation.ts';
 import type { PerTrajectoryFormat } from '../export-format.ts';
-import { toolDefinitions, toolDefinitionsSchema, toTrlMessages, trlMessageSchema } from '../message-shapes.ts';
+import { toolDefinitions, toTrlMessages, trlMessageSchema, trlToolDefinitionsSchema } from '../message-shapes.ts';
 
 export const trlSftRecordSchema = z.object({
   messages: z.array(trlMessageSchema).min(2),
-  tools: toolDefinitionsSchema,
+  tools: trlToolDefinitionsSchema,
 });
 export type TrlSftRecord = z.infer<typeof trlSftRecordSchema>;
 

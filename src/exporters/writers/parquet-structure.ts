@@ -5,7 +5,10 @@
  * nullable scalars `Nullable`, and the variants of a discriminated union (chat messages by role) one tuple with
  * every variant's fields. Free-form values (records, unknown, a string-or-parts union) are JSON text in a
  * `String` column; so is any schema marked with `storedAsJsonText`, for values a consumer reads back as JSON
- * (tool definitions, ART trajectories, metadata). A schema with no Parquet counterpart fails loudly here.
+ * (tool definitions, ART trajectories, metadata). A schema marked with `storedAsJsonObject` is JSON text too, and
+ * its column is declared JSON in the file (parquet-json-columns.ts), so readers that know the JSON type give the
+ * objects back exactly, whatever keys each one has: chat messages with and without `tool_calls`, arguments of
+ * different tools. A schema with no Parquet counterpart fails loudly here.
  */
 import { z } from 'zod';
 
@@ -13,11 +16,11 @@ type ScalarName = 'String' | 'Int64' | 'Float64' | 'UInt8' | 'Bool';
 
 /** The derived type of one column or tuple element. */
 export type ParquetType =
-  | { kind: 'scalar'; name: ScalarName; nullable: boolean }
+  | { kind: 'scalar'; name: ScalarName; nullable: boolean; json?: true }
   | { kind: 'array'; element: ParquetType }
   | { kind: 'tuple'; fields: Array<{ name: string; type: ParquetType }> };
 
-type ParquetHint = { storage: 'json-text' } | { fieldOrder: readonly string[] };
+type ParquetHint = { storage: 'json-text' | 'json-object' } | { fieldOrder: readonly string[] };
 
 // Keyed by schema instance: a hint applies to exactly the schema object it was given.
 const hints = z.registry<ParquetHint>();
@@ -25,6 +28,15 @@ const hints = z.registry<ParquetHint>();
 /** Stores values of `schema` as their JSON text in one `String` column. Returns `schema` itself. */
 export function storedAsJsonText<T extends z.ZodType>(schema: T): T {
   hints.add(schema, { storage: 'json-text' });
+  return schema;
+}
+
+/**
+ * Stores each value of `schema` (an object) as its JSON text in a `String` column that the Parquet file declares
+ * as JSON, for objects whose keys vary from value to value. Returns `schema` itself.
+ */
+export function storedAsJsonObject<T extends z.ZodObject>(schema: T): T {
+  hints.add(schema, { storage: 'json-object' });
   return schema;
 }
 
@@ -39,6 +51,7 @@ export function withParquetFieldOrder<T extends z.ZodType>(schema: T, fieldOrder
 
 const scalar = (name: ScalarName, nullable = false): ParquetType => ({ kind: 'scalar', name, nullable });
 const jsonText = scalar('String');
+const jsonObject: ParquetType = { kind: 'scalar', name: 'String', nullable: false, json: true };
 
 function withNull(type: ParquetType): ParquetType {
   // ClickHouse has no Nullable(Array) or Nullable(Tuple): a null array reads as [], a null tuple as its defaults.
@@ -132,7 +145,7 @@ function unionType(schema: z.ZodUnion, path: string): ParquetType {
 
 function derive(schema: z.ZodType, path: string): ParquetType {
   const hint = hints.get(schema);
-  if (hint && 'storage' in hint) return jsonText;
+  if (hint && 'storage' in hint) return hint.storage === 'json-object' ? jsonObject : jsonText;
   const def = schema.def;
   switch (def.type) {
     case 'string':
@@ -203,6 +216,28 @@ export function parquetColumns(
     columns.push({ name, type: derive(catchall, name) });
   }
   return columns;
+}
+
+/**
+ * The Parquet column paths of the leaves declared JSON, as ClickHouse names nested columns: tuple fields by name
+ * (`prompt.raw_content`), list elements as `<column>.list.element`.
+ */
+export function jsonColumnPaths(columns: ReadonlyArray<{ name: string; type: ParquetType }>): string[] {
+  const paths: string[] = [];
+  const visit = (type: ParquetType, path: string): void => {
+    switch (type.kind) {
+      case 'scalar':
+        if (type.json) paths.push(path);
+        return;
+      case 'array':
+        visit(type.element, `${path}.list.element`);
+        return;
+      case 'tuple':
+        for (const field of type.fields) visit(field.type, `${path}.${field.name}`);
+    }
+  };
+  for (const column of columns) visit(column.type, column.name);
+  return paths;
 }
 
 /** The `name Type, ...` structure ClickHouse reads the staged JSONL with and writes the Parquet file from. */

@@ -1,6 +1,7 @@
 /**
  * Streams records into an output file, atomically: `jsonl`, `jsonl.gz` (zlib streaming) or `parquet` (JSONL
- * staged next to the output, converted by ClickHouse, see parquet-converter.ts). Nothing appears under the final
+ * staged next to the output, converted by ClickHouse, see parquet-converter.ts, then the JSON columns declared as
+ * such, see parquet-json-columns.ts). Nothing appears under the final
  * name until `close()` has fsync'd the complete file and renamed it; `abort()` removes every temporary file.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
@@ -9,14 +10,18 @@ import { once } from 'node:events';
 import { createGzip, type Gzip } from 'node:zlib';
 import { commitFile, removeQuietly, temporaryPathFor } from './atomic-file.ts';
 import type { ParquetConverter } from './parquet-converter.ts';
+import { markJsonColumns } from './parquet-json-columns.ts';
 
 export const outputEncodings = ['jsonl', 'jsonl.gz', 'parquet'] as const;
 export type OutputEncoding = (typeof outputEncodings)[number];
 
 export interface WriterOptions {
   encoding: OutputEncoding;
-  /** Required for parquet: the ClickHouse structure of a record and the converter. */
-  parquet?: { structure: string; converter: ParquetConverter };
+  /**
+   * Required for parquet: the ClickHouse structure of a record, the converter and the Parquet paths of the
+   * columns that hold JSON objects (parquet-structure.ts `jsonColumnPaths`).
+   */
+  parquet?: { structure: string; converter: ParquetConverter; jsonColumns?: readonly string[] };
   /** Replace an existing file at the path; when false `close()` fails with `FileExistsError` instead. @default true */
   replaceExisting?: boolean;
 }
@@ -92,6 +97,7 @@ export function openRecordWriter(path: string, options: WriterOptions): RecordWr
           const parquetPath = temporaryPathFor(path);
           try {
             await options.parquet.converter.convert(stagingPath, parquetPath, options.parquet.structure);
+            await markJsonColumns(parquetPath, options.parquet.jsonColumns ?? []);
             await closeOptions.beforeCommit?.();
             await commitFile(parquetPath, path, { replace: options.replaceExisting ?? true });
           } catch (error) {
