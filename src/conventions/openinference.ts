@@ -1,15 +1,23 @@
 /**
  * Arize OpenInference (`openinference.span.kind`, `llm.*`, `tool.*`, `input.value` / `output.value`). Messages,
  * tool calls and tool definitions are flattened into indexed keys (`llm.input_messages.0.message.role`), so the
- * mapper collects the `llm.` keys in one pass, rebuilds them into trees and reads those.
+ * mapper collects the `llm.` keys in one pass, rebuilds them into trees and reads those. What the langchain
+ * instrumentation leaves out of them (call ids, a tool's own result) is read from its serialized LangChain
+ * messages (langchain-serialized.ts). Session ids are read for every convention in conversation-id.ts.
  */
 import type { Attributes, OtlpSpan } from '../model/otlp.ts';
-import type { ContentPart, Message, ToolCall } from '../model/message.ts';
+import type { ContentPart, Message, MessageRole, ToolCall } from '../model/message.ts';
 import type { SpanKind, SpanMapping } from '../model/span.ts';
 import type { ConventionMapper, ConventionMatch } from './convention-mapper.ts';
 import { asRecord, ownEntry, parseJson, readNumber, readString, toJsonText } from './attributes.ts';
 import { addIndexedKey, childAt, indexedChildren, valueAt, type IndexedNode } from './indexed-attributes.ts';
-import { normaliseRole, toolCall } from './messages.ts';
+import {
+  readSerializedGenerations,
+  readSerializedPrompt,
+  readSerializedToolOutput,
+  type SerializedMessage,
+} from './langchain-serialized.ts';
+import { contentToText, normaliseRole, toolCall } from './messages.ts';
 import { toToolDefinition } from './tool-definitions.ts';
 import { setTokenCount } from './usage.ts';
 
@@ -60,8 +68,12 @@ function mapOpenInference(attributes: Attributes, spanKind: string): SpanMapping
   setTokenCount(mapping, 'reasoning_tokens', readNumber(attributes['llm.token_count.completion_details.reasoning']));
 
   const input = indexedChildren(inputMessages).map(readMessage);
-  if (input.length > 0) mapping.input_messages = input;
   const output = indexedChildren(outputMessages).map(readMessage);
+  // OpenInference's langchain instrumentation drops call ids from the flattened messages; its serialized
+  // input.value / output.value keep them (parsed only when an id is missing).
+  if (lacksCallIds(input)) fillCallIds(input, readSerializedPrompt(attributes['input.value']));
+  if (lacksCallIds(output)) fillCallIds(output, readSerializedGenerations(attributes['output.value']));
+  if (input.length > 0) mapping.input_messages = input;
   const finishReason = readString(attributes['llm.finish_reason']);
   if (finishReason !== undefined) {
     mapping.finish_reasons = [finishReason];
@@ -91,7 +103,58 @@ function mapTool(attributes: Attributes, mapping: SpanMapping): void {
   const args = attributes['input.value'] ?? invocationParameters(attributes['tool.parameters']);
   if (args !== undefined && args !== null) mapping.tool_arguments = toJsonText(args);
   const result = attributes['output.value'];
-  if (result !== undefined && result !== null) mapping.tool_result = toJsonText(result);
+  // LangChain tools record the whole ToolMessage they return: the result is its content, and it names the call.
+  const toolMessage = readSerializedToolOutput(result);
+  if (toolMessage !== undefined) {
+    mapping.tool_result = contentToText(toolMessage.content);
+    if (mapping.tool_call_id === undefined && toolMessage.toolCallId !== undefined && toolMessage.toolCallId !== '')
+      mapping.tool_call_id = toolMessage.toolCallId;
+  } else if (result !== undefined && result !== null) mapping.tool_result = toJsonText(result);
+}
+
+function lacksCallIds(messages: readonly Message[]): boolean {
+  return messages.some(
+    (message) =>
+      (message.role === 'tool' && message.tool_call_id === undefined) ||
+      message.tool_calls?.some((call) => call.id === '') === true,
+  );
+}
+
+const SERIALIZED_ROLES: Record<string, MessageRole> = {
+  HumanMessage: 'user',
+  HumanMessageChunk: 'user',
+  AIMessage: 'assistant',
+  AIMessageChunk: 'assistant',
+  SystemMessage: 'system',
+  SystemMessageChunk: 'system',
+  ToolMessage: 'tool',
+  ToolMessageChunk: 'tool',
+  FunctionMessage: 'tool',
+};
+
+/**
+ * Copies call ids from the serialized messages onto the flattened ones, position by position, only when both
+ * lists line up (same length, same roles, same number of calls per message): otherwise nothing is changed.
+ */
+function fillCallIds(messages: Message[], serialized: SerializedMessage[] | undefined): void {
+  if (serialized === undefined || serialized.length !== messages.length) return;
+  const lineUp = messages.every((message, index) => {
+    const source = serialized[index] as SerializedMessage;
+    const role = ownEntry(SERIALIZED_ROLES, source.className);
+    return (
+      (role === undefined || role === message.role) &&
+      (message.tool_calls === undefined || message.tool_calls.length === source.toolCallIds.length)
+    );
+  });
+  if (!lineUp) return;
+  messages.forEach((message, index) => {
+    const source = serialized[index] as SerializedMessage;
+    message.tool_calls?.forEach((call, position) => {
+      if (call.id === '') call.id = source.toolCallIds[position] ?? '';
+    });
+    if (message.role === 'tool' && message.tool_call_id === undefined && source.toolCallId !== undefined)
+      message.tool_call_id = source.toolCallId;
+  });
 }
 
 /**

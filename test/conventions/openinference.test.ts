@@ -174,4 +174,61 @@ describe('OpenInference spans', () => {
       { role: 'user', content: [{ type: 'audio', value: '{"type":"audio","__proto__":{"polluted":"yes"}}' }] },
     ]);
   });
+
+  test('takes call ids from serialized LangChain messages only when they line up with the flattened ones', () => {
+    const serialized = (className: string, kwargs: Record<string, unknown>) => ({
+      lc: 1,
+      type: 'constructor',
+      id: ['langchain_core', 'messages', className],
+      kwargs,
+    });
+    const flattened = {
+      'openinference.span.kind': 'LLM',
+      'llm.input_messages.0.message.role': 'user',
+      'llm.input_messages.0.message.content': 'Weather?',
+      'llm.input_messages.1.message.role': 'assistant',
+      'llm.input_messages.1.message.tool_calls.0.tool_call.function.name': 'weather',
+      'llm.input_messages.1.message.tool_calls.0.tool_call.function.arguments': '{}',
+      'llm.input_messages.2.message.role': 'tool',
+      'llm.input_messages.2.message.content': 'sunny',
+    };
+    const prompt = [
+      serialized('HumanMessage', { content: 'Weather?' }),
+      serialized('AIMessage', { content: '', tool_calls: [{ name: 'weather', args: {}, id: 'call_w' }] }),
+      serialized('ToolMessage', { content: 'sunny', tool_call_id: 'call_w' }),
+    ];
+    const lined = mapSpan(
+      fixtureSpan({ attributes: { ...flattened, 'input.value': JSON.stringify({ messages: [prompt] }) } }),
+    );
+    expect(lined.input_messages?.[1]?.tool_calls?.[0]?.id).toBe('call_w');
+    expect(lined.input_messages?.[2]?.tool_call_id).toBe('call_w');
+
+    // One message fewer (or another role at a position): positions mean nothing, ids stay unknown.
+    const misaligned = mapSpan(
+      fixtureSpan({ attributes: { ...flattened, 'input.value': JSON.stringify({ messages: [prompt.slice(1)] }) } }),
+    );
+    expect(misaligned.input_messages?.[1]?.tool_calls?.[0]?.id).toBe('');
+    expect(misaligned.input_messages?.[2]?.tool_call_id).toBeUndefined();
+  });
+
+  test("reads a LangChain TOOL span's serialized ToolMessage as its result and call id", () => {
+    const mapping = mapSpan(
+      fixtureSpan({
+        attributes: {
+          'openinference.span.kind': 'TOOL',
+          'tool.name': 'weather',
+          'input.value': 'Rome',
+          'output.value': JSON.stringify({
+            output: {
+              lc: 1,
+              type: 'constructor',
+              id: ['langchain_core', 'messages', 'ToolMessage'],
+              kwargs: { status: 'success', content: 'sunny', tool_call_id: 'call_r', name: 'weather' },
+            },
+          }),
+        },
+      }),
+    );
+    expect(mapping).toMatchObject({ kind: 'tool', tool_name: 'weather', tool_call_id: 'call_r', tool_result: 'sunny' });
+  });
 });
