@@ -45,11 +45,13 @@ export interface RegisterOptions {
   redactContent?: RedactContent;
   /**
    * SDK modules (or client classes) to patch right away: needed when the application imported them (ESM) before
-   * calling `register()`, and in bundled applications where module loading cannot be hooked.
+   * calling `register()`, and in bundled applications where module loading cannot be hooked. `'@openai/agents'`
+   * takes the `@openai/agents` (or `@openai/agents-core`) module, whose tracing API gets the processor.
    */
-  modules?: { openai?: unknown; anthropic?: unknown };
+  modules?: { openai?: unknown; anthropic?: unknown; '@openai/agents'?: unknown };
   /**
-   * Patch `openai` and `@anthropic-ai/sdk` when the application loads them later (require hook and ESM loader hook).
+   * Patch `openai` and `@anthropic-ai/sdk`, and attach the tracing processor to `@openai/agents`, when the
+   * application loads them later (require hook and ESM loader hook).
    * @default true
    */
   autoInstrument?: boolean;

@@ -1,6 +1,6 @@
 /**
  * @agent-trajectories/instrumentation: OpenTelemetry GenAI spans for TypeScript agents (openai,
- * @anthropic-ai/sdk) and a small trajectory API (agent runs, tools, rewards) for what auto-instrumentation
+ * @anthropic-ai/sdk, the OpenAI Agents SDK) and a small trajectory API (agent runs, tools, rewards) for what auto-instrumentation
  * cannot know.
  */
 export { register, type InstrumentationHandle } from './register.ts';
@@ -10,6 +10,13 @@ export { trajectory, type TrajectoryOptions } from './trajectory/trajectory.ts';
 export { tool, type ToolOptions, type ToolCall, type InstrumentedTool } from './trajectory/tool.ts';
 export { reward, type RewardOptions } from './trajectory/reward.ts';
 export { patchModule as instrumentModule, type InstrumentedModuleName } from './hooks/patch-module.ts';
+export { openAIAgentsTracingProcessor } from './openai-agents/attach-processor.ts';
+export type {
+  AgentsSpan,
+  AgentsSpanData,
+  AgentsTrace,
+  AgentsTracingProcessor,
+} from './openai-agents/sdk-tracing-types.ts';
 export {
   AGENTLIGHTNING_ANNOTATION_SPAN_NAME,
   AGENTLIGHTNING_DEFAULT_REWARD_NAME,

@@ -1,7 +1,8 @@
 /**
  * `register()`: sets up tracing for an agent process in one call — a tracer provider exporting over OTLP/HTTP
- * (configured by the standard `OTEL_*` variables), and the patches that turn openai / @anthropic-ai/sdk calls into
- * GenAI spans. The `--import` / `--require` entry points call it with no options.
+ * (configured by the standard `OTEL_*` variables), the patches that turn openai / @anthropic-ai/sdk calls into
+ * GenAI spans, and the OpenAI Agents SDK tracing processor. The `--import` / `--require` entry points call it with
+ * no options.
  */
 import { context, propagation, trace, type TracerProvider } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
@@ -84,6 +85,8 @@ export function register(options: RegisterOptions = {}, internals: RegisterInter
 
   if (options.modules?.openai !== undefined) patchModule('openai', options.modules.openai);
   if (options.modules?.anthropic !== undefined) patchModule('@anthropic-ai/sdk', options.modules.anthropic);
+  const agents = options.modules?.['@openai/agents'];
+  if (agents !== undefined) patchModule('@openai/agents', agents);
   if (configuration.autoInstrument) {
     guard('installing the require hook', () => {
       installRequireHook();

@@ -3,7 +3,7 @@
  * loaded twice in one process (its ESM build via `--import` or `import`, its CommonJS build via `--require`), and
  * both copies, and the patches each installed, must see the same tracer and the same content settings.
  */
-import { trace, type Tracer, type TracerProvider } from '@opentelemetry/api';
+import { trace, type Context, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import { INSTRUMENTATION_SCOPE_NAME, INSTRUMENTATION_SCOPE_VERSION } from './attributes.ts';
 
 /** What a redaction hook is told about the content it is given. */
@@ -26,6 +26,11 @@ export interface InstrumentationState {
   tracer: Tracer | undefined;
   captureMessageContent: boolean | undefined;
   redactContent: RedactContent | undefined;
+  /**
+   * Set by an instrumented agent framework that traces its model calls itself (the OpenAI Agents SDK): the context
+   * an LLM call made through a patched SDK belongs in, or undefined for the active context.
+   */
+  modelCallParent: (() => Context | undefined) | undefined;
   requireHookInstalled: boolean;
   esmHookInstalled: boolean;
 }
@@ -42,6 +47,7 @@ export function instrumentationState(): InstrumentationState {
       tracer: undefined,
       captureMessageContent: undefined,
       redactContent: undefined,
+      modelCallParent: undefined,
       requireHookInstalled: false,
       esmHookInstalled: false,
     };

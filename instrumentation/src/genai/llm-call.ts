@@ -103,7 +103,8 @@ class LlmCall {
   static start(resource: unknown, body: unknown, adapter: LlmCallAdapter): LlmCall {
     const params = isRecord(body) ? body : {};
     const model = typeof params['model'] === 'string' ? params['model'] : undefined;
-    const parentContext = context.active();
+    const parentContext =
+      guard('placing an LLM span', () => instrumentationState().modelCallParent?.()) ?? context.active();
     const attributes: Attributes = {
       [ATTR_GEN_AI_OPERATION_NAME]: adapter.operationName,
       [ATTR_GEN_AI_PROVIDER_NAME]: adapter.providerName,

@@ -1,6 +1,7 @@
 /**
  * ESM side of auto-instrumentation: a Node module-customization hook (registered with `module.register`) that
- * appends two lines to the entry module of `openai` and `@anthropic-ai/sdk` when they are imported: an import of
+ * appends two lines to the entry module of `openai`, `@anthropic-ai/sdk` and `@openai/agents` when they are
+ * imported (after the module's body, so `@openai/agents` has installed its own processors): an import of
  * the module's own namespace and of `patchModule`, and a call patching the SDK's classes as soon as they exist.
  * Nothing else is touched; the hook runs on Node's loader thread and never sees application objects.
  */
@@ -20,6 +21,7 @@ type NextLoad = (url: string, context?: unknown) => Promise<LoadResult>;
 const ENTRY_MODULES: ReadonlyArray<readonly [RegExp, string]> = [
   [/\/node_modules\/openai\/index\.mjs$/, 'openai'],
   [/\/node_modules\/@anthropic-ai\/sdk\/index\.mjs$/, '@anthropic-ai/sdk'],
+  [/\/node_modules\/@openai\/agents\/dist\/index\.mjs$/, '@openai/agents'],
 ];
 
 const INJECTION_MARKER = '__agentTrajectoriesSelf';

@@ -1,6 +1,7 @@
 /**
  * Patches the LLM methods of a loaded SDK module in place: `Chat.Completions.prototype.create` and
- * `Responses.prototype.create` of `openai`, `Messages.prototype.create` (and the beta one) of `@anthropic-ai/sdk`.
+ * `Responses.prototype.create` of `openai`, `Messages.prototype.create` (and the beta one) of `@anthropic-ai/sdk`;
+ * attaches a tracing processor to `@openai/agents`.
  * Patching prototypes covers every client instance, however the application built it. The ESM and CommonJS builds
  * of an SDK are distinct classes, so each is patched when it loads; patching twice is a no-op.
  */
@@ -9,10 +10,15 @@ import { anthropicMessagesAdapter } from '../genai/anthropic-messages.ts';
 import { isWrapped, wrapLlmMethod, type LlmCallAdapter } from '../genai/llm-call.ts';
 import { openAIChatCompletionsAdapter } from '../genai/openai-chat-completions.ts';
 import { openAIResponsesAdapter } from '../genai/openai-responses.ts';
+import { attachOpenAIAgents } from '../openai-agents/attach-processor.ts';
 
-export type InstrumentedModuleName = 'openai' | '@anthropic-ai/sdk';
+export type InstrumentedModuleName = 'openai' | '@anthropic-ai/sdk' | '@openai/agents';
 
-export const INSTRUMENTED_MODULE_NAMES: readonly InstrumentedModuleName[] = ['openai', '@anthropic-ai/sdk'];
+export const INSTRUMENTED_MODULE_NAMES: readonly InstrumentedModuleName[] = [
+  'openai',
+  '@anthropic-ai/sdk',
+  '@openai/agents',
+];
 
 /**
  * Patches `moduleExports` (the module namespace, its CommonJS exports or the client class itself).
@@ -40,6 +46,8 @@ export function patchModule(name: string, moduleExports: unknown): number {
           patchMethod(beta?.['Messages'], 'create', anthropicMessagesAdapter)
         );
       }
+      // The Agents SDK is not patched: it gets a tracing processor, through its own tracing API.
+      if (name === '@openai/agents') return attachOpenAIAgents(moduleExports);
       return 0;
     },
     0,
