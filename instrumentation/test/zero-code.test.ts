@@ -3,18 +3,13 @@
  * `node --import|--require @agent-trajectories/instrumentation/register`, configured only by OTEL_* variables,
  * exporting OTLP/HTTP to a local capture server.
  */
-import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startModelServer, type ModelServer } from '../../examples/model-server.ts';
-
-const packageDirectory = join(dirname(fileURLToPath(import.meta.url)), '..');
-const repositoryRoot = join(packageDirectory, '..');
-const fixtures = join(packageDirectory, 'test', 'fixtures');
+import { ensureBuilt, fixtures, repositoryRoot } from './built-package.ts';
 
 interface CapturedSpan {
   name: string;
@@ -41,21 +36,8 @@ function attributeMap(list: unknown): Record<string, unknown> {
   return result;
 }
 
-function newestModification(directory: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(directory, { withFileTypes: true })) {
-    const path = join(directory, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestModification(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
 beforeAll(async () => {
-  // `npm install` builds the package (prepare); rebuild here when the sources are newer than the build.
-  const built = join(packageDirectory, 'dist', 'esm', 'index.js');
-  if (!existsSync(built) || statSync(built).mtimeMs < newestModification(join(packageDirectory, 'src'))) {
-    execFileSync(process.execPath, [join(packageDirectory, 'scripts', 'build.mjs')], { stdio: 'inherit' });
-  }
+  ensureBuilt();
   modelServer = await startModelServer();
   captureServer = createServer((request, response) => {
     const chunks: Buffer[] = [];
