@@ -9,7 +9,7 @@ import { contentPartSchema, type Message, type ToolDefinition } from '../model/m
 import { mapAll, mapped, skip, type Mapped } from './conversion-outcome.ts';
 import { storedAsJsonObject, storedAsJsonText, withParquetFieldOrder } from './writers/parquet-structure.ts';
 
-const contentSchema = z.union([z.string(), z.array(contentPartSchema)]);
+export const contentSchema = z.union([z.string(), z.array(contentPartSchema)]);
 
 export const openAIToolCallSchema = z.object({
   id: z.string(),
@@ -22,17 +22,25 @@ const systemMessageSchema = z.object({
   content: contentSchema,
   name: z.string().optional(),
 });
-const userMessageSchema = z.object({ role: z.literal('user'), content: contentSchema, name: z.string().optional() });
+export const userMessageSchema = z.object({
+  role: z.literal('user'),
+  content: contentSchema,
+  name: z.string().optional(),
+});
 export const openAIAssistantMessageSchema = z.object({
   role: z.literal('assistant'),
   content: contentSchema.nullable(),
   tool_calls: z.array(openAIToolCallSchema).min(1).optional(),
   name: z.string().optional(),
 });
-const toolMessageSchema = z.object({ role: z.literal('tool'), content: contentSchema, tool_call_id: z.string() });
+export const toolMessageSchema = z.object({
+  role: z.literal('tool'),
+  content: contentSchema,
+  tool_call_id: z.string(),
+});
 
 // The struct field order Parquet files have always had (see withParquetFieldOrder).
-const openAIMessageFields = ['role', 'content', 'tool_calls', 'tool_call_id', 'name'] as const;
+export const openAIMessageFields = ['role', 'content', 'tool_calls', 'tool_call_id', 'name'] as const;
 
 export const openAIMessageSchema = withParquetFieldOrder(
   z.discriminatedUnion('role', [

@@ -233,22 +233,22 @@ describe('openai-dpo', () => {
 });
 
 describe('openai-rft and fireworks', () => {
-  it.each(['openai-rft', 'fireworks'])(
-    '%s writes one row per task ending with the user message plus ground_truth',
-    (name) => {
-      const { records, skipped } = convert(name);
-      const weather = records.find((record) => record.messages.at(-1).content === 'What is the weather in Paris?')!;
-      expect(weather).toEqual({
-        messages: [
-          { role: 'system', content: 'You are a weather bot.' },
-          { role: 'user', content: 'What is the weather in Paris?' },
-        ],
-        tools: [weatherToolJson],
-        ground_truth: 'It is 18C and sunny in Paris.',
-      });
-      expect(skipped.map((item) => item.trajectory_id)).not.toContain(weatherNoTool.id);
-    },
-  );
+  it.each([
+    ['openai-rft', 'developer'],
+    ['fireworks', 'system'],
+  ])('%s writes one row per task ending with the user message plus ground_truth, instructions as %s', (name, role) => {
+    const { records, skipped } = convert(name);
+    const weather = records.find((record) => record.messages.at(-1).content === 'What is the weather in Paris?')!;
+    expect(weather).toEqual({
+      messages: [
+        { role, content: 'You are a weather bot.' },
+        { role: 'user', content: 'What is the weather in Paris?' },
+      ],
+      tools: [weatherToolJson],
+      ground_truth: 'It is 18C and sunny in Paris.',
+    });
+    expect(skipped.map((item) => item.trajectory_id)).not.toContain(weatherNoTool.id);
+  });
 
   it.each(['openai-rft', 'fireworks'])(
     '%s counts every rewarded trajectory of an exported task as exported, so no later run re-exports the task',
@@ -270,17 +270,45 @@ describe('openai-rft and fireworks', () => {
     },
   );
 
-  it('are one implementation under two names, writing the same bytes', () => {
-    const [openAI, fireworks] = [getExportFormat('openai-rft'), getExportFormat('fireworks')];
-    expect(
-      openAI.grouping === 'task' && fireworks.grouping === 'task' && openAI.convertTask === fireworks.convertTask,
-    ).toBe(true);
-    expect(openAI.recordSchema).toBe(fireworks.recordSchema);
+  it('share one conversion and differ only in the role of the instructions', () => {
     for (const variant of Object.keys(optionVariants)) {
-      expect(readFileSync(goldenFile('fireworks', variant, 'jsonl'), 'utf8')).toBe(
-        readFileSync(goldenFile('openai-rft', variant, 'jsonl'), 'utf8'),
+      const [openAI, fireworks] = ['openai-rft', 'fireworks'].map((name) =>
+        readFileSync(goldenFile(name, variant, 'jsonl'), 'utf8'),
       );
+      expect(openAI).not.toContain('"role":"system"');
+      expect(openAI!.replaceAll('"role":"developer"', '"role":"system"')).toBe(fireworks);
     }
+  });
+
+  it('fireworks skips a prompt with content eval-protocol cannot carry (an image part); openai-rft keeps it', () => {
+    const withImage = {
+      ...weatherToolCall,
+      id: 'traj-image',
+      task_id: 'task-image',
+      turns: weatherToolCall.turns.map((turn, index) =>
+        index === 0
+          ? {
+              ...turn,
+              input_messages: [
+                {
+                  role: 'user' as const,
+                  content: [
+                    { type: 'text', text: 'Weather where this photo was taken?' },
+                    { type: 'image_url', image_url: { url: 'https://example.com/paris.jpg' } },
+                  ],
+                },
+              ],
+            }
+          : turn,
+      ),
+    };
+    expect(convert('fireworks', [withImage]).skipped).toEqual([
+      {
+        trajectory_id: 'traj-image',
+        reason: 'a user message has content of type image_url (eval-protocol messages take text only)',
+      },
+    ]);
+    expect(convert('openai-rft', [withImage]).records).toHaveLength(1);
   });
 
   it('takes reference fields from a configurable source and skips trajectories without it', () => {

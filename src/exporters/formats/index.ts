@@ -1,6 +1,6 @@
 /**
- * The export formats by name. Adding a format is one module plus one line here. Consumers that read the same
- * record share one implementation under each of their names (`openai-rft` and `fireworks`).
+ * The export formats by name. Adding a format is one module plus one line here. Consumers that read nearly the
+ * same record share one conversion with a dialect each (`openai-rft` and `fireworks`).
  */
 import type { ExportFormat } from '../export-format.ts';
 import { agentLightningFormat } from './agent-lightning.ts';
