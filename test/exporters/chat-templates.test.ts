@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Template } from '@huggingface/jinja';
 import { describe, expect, it } from 'vitest';
 import { exportFile, readJsonl, readParquetObjects } from './export-files.ts';
+import { weatherToolCall } from './golden-trajectories.ts';
 import { toolTrajectories } from './tool-trajectories.ts';
 
 // The models' published chat templates (see chat-templates/README.md for where each one comes from).
@@ -75,6 +76,18 @@ describe('TRL records render with the models’ published chat templates', () =>
           }
         }
       }
+    },
+  );
+
+  it.each(['qwen2.5-7b-instruct', 'qwen3-0.6b'])(
+    'fireworks keeps the instructions as system, which %s renders (it drops the developer message openai-rft needs)',
+    async (template) => {
+      const [fireworks] = readJsonl(await exportFile('fireworks', [weatherToolCall], 'jsonl'));
+      const [openAI] = readJsonl(await exportFile('openai-rft', [weatherToolCall], 'jsonl'));
+      const prompt = (record: Record<string, unknown> | undefined) =>
+        render(template, record!['messages'] as Message[], record!['tools'], true);
+      expect(prompt(fireworks)).toContain('You are a weather bot.');
+      expect(prompt(openAI)).not.toContain('You are a weather bot.');
     },
   );
 
