@@ -9,22 +9,12 @@
  */
 import type { Message } from '../model/message.ts';
 import type { Trajectory, Turn } from '../model/trajectory.ts';
+import { messageKey, withCallIds } from './call-ids.ts';
 
 export interface ConversationMessage {
   message: Message;
   /** The turn that generated this assistant message; undefined for prompt, tool and replayed messages. */
   turnIndex?: number;
-}
-
-function contentKey(content: Message['content']): string {
-  if (content === null || content === '') return '';
-  return typeof content === 'string' ? content : JSON.stringify(content);
-}
-
-/** Identity of a message for matching a prompt against the conversation so far (loggers differ in null vs ''). */
-function messageKey(message: Message): string {
-  const calls = (message.tool_calls ?? []).map((call) => call.id).join(',');
-  return `${message.role}\u0000${contentKey(message.content)}\u0000${message.tool_call_id ?? ''}\u0000${calls}`;
 }
 
 /** The messages of `turn`'s prompt that the conversation (`keys`: its messages as logged) does not have yet. */
@@ -43,20 +33,6 @@ function newInputMessages(keys: string[], turn: Turn): Message[] {
       return fresh.slice(length);
   }
   return fresh;
-}
-
-/**
- * Calls logged without an id get `call_<turn>_<position>` so parallel id-less calls stay distinguishable.
- * `scope` is the turn index for a turn's output and `h<position in the conversation>` for history in a prompt.
- */
-function withCallIds(message: Message, scope: string): Message {
-  if (!message.tool_calls?.some((call) => call.id === '')) return message;
-  return {
-    ...message,
-    tool_calls: message.tool_calls.map((call, position) =>
-      call.id === '' ? { ...call, id: `call_${scope}_${position}` } : call,
-    ),
-  };
 }
 
 /**

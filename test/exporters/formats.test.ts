@@ -10,9 +10,12 @@ import type { Trajectory } from '../../src/model/trajectory.ts';
 import { temporaryDirectory } from '../helpers/test-receiver.ts';
 import { goldenFile, optionVariants } from './golden-exports.ts';
 import {
+  call,
+  execution,
   goldenTrajectories,
   multiTurn,
   parallelToolCalls,
+  trajectory,
   unrewarded,
   weatherNoTool,
   weatherTool,
@@ -135,6 +138,39 @@ describe('agent-lightning', () => {
     expect(records[0]!.metadata.tool_calls).toEqual([
       { name: 'get_weather', call_id: 'call_1', status: 'ok', air_reward: 0.1 },
     ]);
+  });
+});
+
+describe('agent-lightning call ids', () => {
+  const idLess = (city: string) => ({ ...call('', 'get_weather', { city }) });
+  const calling = { role: 'assistant' as const, content: null, tool_calls: [idLess('Paris'), idLess('London')] };
+  const ask = { role: 'user' as const, content: 'Is it warmer in Paris or London?' };
+  const idLessCalls = trajectory('traj-id-less-calls', 'task-id-less-calls', 1, [
+    {
+      input: [ask],
+      output: calling,
+      tools: [
+        execution('', 'get_weather', { city: 'Paris' }, '18C'),
+        execution('', 'get_weather', { city: 'London' }, '12C'),
+      ],
+    },
+    {
+      input: [ask, calling, { role: 'tool', content: '18C' }, { role: 'tool', content: '12C' }],
+      output: { role: 'assistant', content: 'Paris.' },
+    },
+  ]);
+
+  it('gives calls logged without an id call_<turn>_<position> in responses, later prompts, tool messages and metadata', () => {
+    const { records } = convert('agent-lightning', [idLessCalls]);
+    const ids = ['call_0_0', 'call_0_1'];
+    expect(records[0]!.response.raw_content[0].tool_calls.map((toolCall: any) => toolCall.id)).toEqual(ids);
+    expect(records[0]!.metadata.tool_calls.map((toolCall: any) => toolCall.call_id)).toEqual(ids);
+    const prompt = records[1]!.prompt.raw_content;
+    expect(prompt[1].tool_calls.map((toolCall: any) => toolCall.id)).toEqual(ids);
+    expect(prompt.slice(2).map((message: any) => message.tool_call_id)).toEqual(ids);
+    // The same ids the conversation formats write.
+    const sft = convert('openai-sft', [idLessCalls]).records[0]!.messages;
+    expect(sft[1].tool_calls.map((toolCall: any) => toolCall.id)).toEqual(ids);
   });
 });
 

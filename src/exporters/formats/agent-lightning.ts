@@ -4,8 +4,10 @@
  * input messages), `response` = `{token_ids, raw_content, logprobs?}` (the output message as a one-element choice
  * list). `token_ids` / `logprobs` appear when the spans carried them. `reward` is the chosen credit column for
  * that call (`final` gives every call the final reward, LightningRL's identical assignment). Calls that failed
- * without output produce no triplet. In Parquet `raw_content` and `metadata` are JSON text: Agent Lightning
- * types them as free-form (`Any`, `Dict[str, Any]`).
+ * without output produce no triplet. Calls logged without an id get `call_<turn>_<position>` as in every
+ * format (call-ids.ts), in the response, in the history of later prompts, on the tool messages that answer them
+ * and in `metadata.tool_calls`. In Parquet `raw_content` and `metadata` are JSON text: Agent Lightning types them
+ * as free-form (`Any`, `Dict[str, Any]`).
  *
  * {"prompt":{"token_ids":[1,2],"raw_content":[{"role":"user","content":"Weather in Paris?"}],"image_urls":[]},
  *  "response":{"token_ids":[3],"raw_content":[{"role":"assistant","content":"18C in Paris."}],"logprobs":[-0.1]},
@@ -14,6 +16,7 @@
 import { z } from 'zod';
 import type { Message } from '../../model/message.ts';
 import { messageSchema } from '../../model/message.ts';
+import { turnWithCallIds } from '../call-ids.ts';
 import { converted, skip } from '../conversion-outcome.ts';
 import { missingRewardReason, turnCredit } from '../credit.ts';
 import type { PerTrajectoryFormat } from '../export-format.ts';
@@ -84,11 +87,12 @@ export const agentLightningFormat: PerTrajectoryFormat<AgentLightningRecord> = {
       if (!turn.output_message) continue;
       const reward = turnCredit(trajectory, turn.index, options.credit);
       if (reward === null) return skip(missingRewardReason(trajectory, options.credit));
-      const { finish_reason: _finishReason, ...output } = turn.output_message;
+      const withIds = turnWithCallIds(trajectory, turn);
+      const { finish_reason: _finishReason, ...output } = withIds.output ?? turn.output_message;
       records.push({
         prompt: {
           ...(turn.prompt_token_ids ? { token_ids: turn.prompt_token_ids } : {}),
-          raw_content: turn.input_messages,
+          raw_content: withIds.input,
           image_urls: imageUrls(turn.input_messages),
         },
         response: {
@@ -109,9 +113,9 @@ export const agentLightningFormat: PerTrajectoryFormat<AgentLightningRecord> = {
           turn_index: turn.index,
           finish_reason: turn.finish_reason,
           reward_column: options.credit,
-          tool_calls: turn.tool_calls.map((call) => ({
+          tool_calls: turn.tool_calls.map((call, position) => ({
             name: call.name,
-            call_id: call.call_id,
+            call_id: withIds.executionCallIds[position] ?? call.call_id,
             status: call.status,
             air_reward: call.air_reward,
           })),
