@@ -23,7 +23,11 @@ import type { Receiver } from '../../collector/receiver.ts';
 import { register, type InstrumentationHandle } from '../../instrumentation/src/index.ts';
 import type { Trajectory } from '../../src/model/trajectory.ts';
 import { startTestReceiver } from '../helpers/test-receiver.ts';
-import { startScriptedResponsesServer, type ScriptedResponsesServer } from './scripted-responses-server.ts';
+import {
+  startScriptedResponsesServer,
+  triageThenHandOff,
+  type ScriptedResponsesServer,
+} from './scripted-responses-server.ts';
 
 const quietSeconds = 1;
 let receiver: Receiver;
@@ -31,17 +35,6 @@ let model: ScriptedResponsesServer;
 let handle: InstrumentationHandle | undefined;
 let memory: InMemorySpanExporter;
 const savedApiKey = process.env['OPENAI_API_KEY'];
-
-/** Triage calls the calculator, then hands off; the expert answers. */
-function script(body: Record<string, unknown>) {
-  const instructions = typeof body['instructions'] === 'string' ? body['instructions'] : '';
-  if (!instructions.includes('triage')) return { kind: 'text' as const, text: '17 * 23 = 391.' };
-  const input = Array.isArray(body['input']) ? (body['input'] as Array<Record<string, unknown>>) : [];
-  const answered = input.filter((item) => item['type'] === 'function_call_output').length;
-  return answered === 0
-    ? { kind: 'calls' as const, calls: [{ name: 'calculator', arguments: { expression: '17 * 23' } }] }
-    : { kind: 'calls' as const, calls: [{ name: 'transfer_to_Math_expert', arguments: {} }] };
-}
 
 const calculator = tool({
   name: 'calculator',
@@ -68,7 +61,7 @@ beforeAll(async () => {
   // Vitest sets NODE_ENV=test, which turns the SDK's tracing off by default.
   setTracingDisabled(false);
   receiver = await startTestReceiver({ quietSeconds });
-  model = await startScriptedResponsesServer(script);
+  model = await startScriptedResponsesServer(triageThenHandOff);
   setDefaultOpenAIClient(new OpenAI({ baseURL: model.baseURL, apiKey: 'local-test-key', maxRetries: 0 }));
 });
 
@@ -183,7 +176,6 @@ function expectWorkflowTrajectories(
   expect(expert).toMatchObject({
     agent_name: 'Math expert',
     parent_trajectory_id: triageId,
-    root_span_id: expect.any(String) as unknown,
     turn_count: 1,
     input_tokens: 30,
     output_tokens: 7,

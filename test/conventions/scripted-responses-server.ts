@@ -170,3 +170,16 @@ function streamEvents(completed: Record<string, unknown>): string[] {
   emit('response.completed', { response: completed });
   return events;
 }
+
+/**
+ * The Agents SDK tests' script: the agent whose instructions mention "triage" calls `calculator` for 17 * 23, then,
+ * once a tool result is in its input, hands off with `transfer_to_Math_expert`; any other agent answers in text.
+ */
+export function triageThenHandOff(body: Record<string, unknown>): ScriptedReply {
+  const instructions = typeof body['instructions'] === 'string' ? body['instructions'] : '';
+  if (!instructions.includes('triage')) return { kind: 'text', text: '17 * 23 = 391.' };
+  const input = Array.isArray(body['input']) ? (body['input'] as Array<Record<string, unknown>>) : [];
+  return input.some((item) => item['type'] === 'function_call_output')
+    ? { kind: 'calls', calls: [{ name: 'transfer_to_Math_expert', arguments: {} }] }
+    : { kind: 'calls', calls: [{ name: 'calculator', arguments: { expression: '17 * 23' } }] };
+}
