@@ -104,7 +104,7 @@ describe('Anthropic tool_use / tool_result through the instrumentation', () => {
     ]);
   });
 
-  // Waits on turn assembly taking results (and their status) from later input messages.
+  // The rule under test: results, and their status, taken from the next call's input.
   test('makes one trajectory whose calls are answered from the messages: error where is_error, else unknown', async () => {
     const { trajectories } = await getJson<{ trajectories: TrajectorySummary[] }>('/v1/trajectories?limit=100');
     expect(trajectories).toHaveLength(1);

@@ -102,7 +102,7 @@ describe('zero-code instrumentation on an agent loop without trajectory()', () =
     }
   });
 
-  // Waits on turn assembly taking results from later input messages and on stitching by history continuity.
+  // The rules under test: stitching by history continuity, results taken from the next call's input.
   test('makes one trajectory per run with the tool result from the next call and the task', async () => {
     const { trajectories } = await getJson<{ trajectories: TrajectorySummary[] }>('/v1/trajectories?limit=100');
     expect(trajectories).toHaveLength(2);

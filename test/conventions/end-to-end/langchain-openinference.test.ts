@@ -147,7 +147,7 @@ describe('LangGraph ReAct graph through OpenInference', () => {
       },
     ]);
     expect(trajectory.turns[1]?.output_message?.content).toBe(graphMessages.at(-1)?.content);
-    // Waits on the task of a trajectory without task attributes (its first user message).
+    // No task attributes: the task is the first user message.
     expect(summary?.task).toBe(graphQuestion);
   });
 });
@@ -169,7 +169,7 @@ describe('LangChain agent loop running its tool itself, through OpenInference', 
     expect(second?.output_messages[0]?.content).toBe(loopMessages.at(-1)?.content);
   });
 
-  // Waits on turn assembly taking results from later input messages and on stitching by history continuity.
+  // The rules under test: stitching by history continuity, results taken from the next call's input.
   test('makes the loop one trajectory with the tool result from the next call and the task', async () => {
     const summaries = await runs.trajectories();
     const loop = summaries.filter((summary) => summary.trace_id !== graphTrace[0]?.trace_id);

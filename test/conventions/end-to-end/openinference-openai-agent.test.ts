@@ -87,7 +87,7 @@ describe('OpenInference openai instrumentation, agent runs its tool itself', () 
     }
   });
 
-  // Waits on turn assembly taking results from later input messages and on stitching of root-less calls.
+  // The rules under test: stitching by session id and by history continuity, results taken from the next call's input.
   test('makes one trajectory per run, with the tool result from the next call, status unknown, and the task', async () => {
     const summaries = await runs.trajectories();
     expect(summaries).toHaveLength(2);

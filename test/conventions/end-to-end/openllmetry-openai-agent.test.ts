@@ -73,7 +73,8 @@ describe('OpenLLMetry openai instrumentation, agent runs its tool itself', () =>
     }
   });
 
-  // Waits on turn assembly taking results from later input messages and on stitching by history continuity.
+  // The rules under test: stitching by history continuity (rollouts with one prompt never merge), results taken
+  // from the next call's input.
   test('makes one trajectory per run, parallel rollouts of one task apart, with tool results and the task', async () => {
     const summaries = await runs.trajectories();
     expect(summaries).toHaveLength(3);
