@@ -1,8 +1,9 @@
 /**
  * The product's zero-code instrumentation on an unmodified agent loop, end to end: two runs of
  * fixtures/tool-loop-agent.mjs (openai chat completions with tools, the first call streamed, the agent running its
- * tool itself, no `trajectory()` call) in child processes with `node --import @agent-trajectories/instrumentation/register`,
- * configured only by OTEL_* variables, exporting to a real receiver with embedded ClickHouse. Each model call is
+ * tool itself, no `trajectory()` call) in child processes with
+ * `node --import @agent-trajectories/instrumentation/register`, configured only by OTEL_* variables, exporting to a
+ * real receiver with embedded ClickHouse. Each model call is
  * a root-less trace; the store must make one trajectory per run with the tool results from the next call's input.
  */
 import { execFile } from 'node:child_process';
