@@ -96,6 +96,13 @@ export const receiverOptions = {
     schema: z.coerce.number().nonnegative().default(60),
     description: 'a trajectory is complete once its root ended and no span arrived for this many seconds',
   },
+  stitchWindowSeconds: {
+    flag: '--stitch-window-seconds <n>',
+    environment: ['TRAJECTORIES_STITCH_WINDOW_SECONDS'],
+    schema: z.coerce.number().nonnegative().default(300),
+    description:
+      'agent-less model calls up to this many seconds apart are stitched into one conversation trajectory, which is complete only after this long',
+  },
   gamma: {
     environment: ['TRAJECTORIES_GAMMA'],
     schema: z.coerce.number().min(0).max(1).default(0.99),

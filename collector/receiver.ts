@@ -89,7 +89,11 @@ export async function startReceiver(
   });
   writer.start();
   // Summaries are derived data: while the log has a backlog for ClickHouse, storing spans goes first.
-  const summaries = createSummarizer(store.client, { log, deferWhile: () => wal.pendingBytes > 8 * 1024 * 1024 });
+  const summaries = createSummarizer(store.client, {
+    log,
+    deferWhile: () => wal.pendingBytes > 8 * 1024 * 1024,
+    stitchWindowSeconds: config.stitchWindowSeconds,
+  });
   summaries.start();
   const ingestor = new Ingestor(wal, writer, {
     maxPendingBytes: config.maxPendingBytes,
@@ -127,7 +131,12 @@ export async function startReceiver(
         apiKey: config.embeddingsApiKey,
       })
     : undefined;
-  addTrajectoryRoutes(router, store.client, { quietSeconds: config.quietSeconds, gamma: config.gamma, embeddings });
+  addTrajectoryRoutes(router, store.client, {
+    quietSeconds: config.quietSeconds,
+    gamma: config.gamma,
+    stitchWindowSeconds: config.stitchWindowSeconds,
+    embeddings,
+  });
 
   const onError = (error: unknown) => log(`request failed: ${(error as Error).stack ?? String(error)}`);
   const httpServer: HttpServer = createHttpServer({ router, tokens, onError });
@@ -140,7 +149,11 @@ export async function startReceiver(
         jobsFile: config.jobsFile,
         store,
         router,
-        settings: { quietSeconds: config.quietSeconds, gamma: config.gamma },
+        settings: {
+          quietSeconds: config.quietSeconds,
+          gamma: config.gamma,
+          stitchWindowSeconds: config.stitchWindowSeconds,
+        },
         log,
       });
     await new Promise<void>((resolve, reject) => {

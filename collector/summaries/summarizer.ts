@@ -1,7 +1,8 @@
 /**
  * Keeps `trajectory_summaries` current in the background. Materialized views mark a trace dirty in
  * `dirty_traces` whenever its spans, evaluation events or feedback are inserted; this loop polls the marks after
- * its watermark, recomputes the summaries of those traces (src/trajectories/summarize-traces.ts) and advances
+ * its watermark, stitches agent-less traces into their conversations (src/trajectories/stitch-conversations.ts),
+ * recomputes the summaries of those traces (src/trajectories/summarize-traces.ts) and advances
  * the watermark, persisted in `summarizer_state` so a restart resumes where it stopped.
  *
  * Marks carry the insert's server time, and an insert can become visible after a later one was already read,
@@ -12,6 +13,8 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { readAirRules, queryRows } from '../../src/trajectories/read-assembly-input.ts';
+import { defaultStitchWindowSeconds } from '../../src/trajectories/settings.ts';
+import { stitchTraces } from '../../src/trajectories/stitch-conversations.ts';
 import { summarizeTraces } from '../../src/trajectories/summarize-traces.ts';
 
 export interface SummarizerOptions {
@@ -31,6 +34,8 @@ export interface SummarizerOptions {
   /** Longest a poll is put off by `deferWhile`. @default 10000 */
   maxDeferMillis?: number;
   log?: (message: string) => void;
+  /** Agent-less calls this far apart are stitched into one conversation (stitch-conversations.ts). @default 300 */
+  stitchWindowSeconds?: number;
 }
 
 export interface Summarizer {
@@ -62,6 +67,7 @@ export function createSummarizer(client: ClickHouseClient, options: SummarizerOp
   const log = options.log ?? (() => {});
   const deferWhile = options.deferWhile ?? (() => false);
   const maxDeferMillis = options.maxDeferMillis ?? 10_000;
+  const stitchWindowSeconds = options.stitchWindowSeconds ?? defaultStitchWindowSeconds;
   let deferredSince: number | undefined;
 
   let watermark: number | undefined;
@@ -102,7 +108,11 @@ export function createSummarizer(client: ClickHouseClient, options: SummarizerOp
     const byTenant = new Map<string, string[]>();
     for (const row of work) byTenant.set(row.tenant, [...(byTenant.get(row.tenant) ?? []), row.trace_id]);
     const airRules = await readAirRules(client);
-    for (const [tenant, traceIds] of byTenant) await summarizeTraces(client, tenant, traceIds, { airRules });
+    for (const [tenant, traceIds] of byTenant) {
+      // Agent-less traces join their conversation first, so the summaries carry the stitched trajectory ids.
+      await stitchTraces(client, tenant, traceIds, { stitchWindowSeconds });
+      await summarizeTraces(client, tenant, traceIds, { airRules });
+    }
 
     for (const row of work)
       processed.set(keyOf(row), Math.max(processed.get(keyOf(row)) ?? -1, Number(row.ingested_ms)));

@@ -13,7 +13,7 @@ WITH
         SELECT
             tenant,
             trajectory_id AS id,
-            any(trace_id) AS trace_id,
+            argMin(trace_id, (start_time_unix_nano, span_id)) AS trace_id,
             any(parent_trajectory_id) AS parent_trajectory_id,
             any(root_trajectory_id) AS root_trajectory_id,
             any(trajectory_agent_span_id) AS agent_span_id,
@@ -23,6 +23,7 @@ WITH
             argMinIf(agent_name, (NOT is_root_span, start_time_unix_nano), agent_name != '') AS trajectory_agent_name,
             argMinIf(agent_id, (NOT is_root_span, start_time_unix_nano), agent_id != '') AS trajectory_agent_id,
             argMinIf(task, (NOT is_root_span, start_time_unix_nano), task != '') AS trajectory_task,
+            argMinIf(first_user_text, (start_time_unix_nano, span_id), kind = 'llm') AS first_call_user_text,
             argMinIf(task_id, (NOT is_root_span, start_time_unix_nano), task_id != '') AS explicit_task_id,
             argMinIf(conversation_id, start_time_unix_nano, conversation_id != '') AS trajectory_conversation_id,
             argMinIf(rollout_id, start_time_unix_nano, rollout_id != '') AS trajectory_rollout_id,
@@ -69,7 +70,8 @@ SELECT
     base.root_trajectory_id AS root_trajectory_id,
     base.trajectory_agent_name AS agent_name,
     base.trajectory_agent_id AS agent_id,
-    base.trajectory_task AS task,
+    -- Without an explicit task, what the user asked the first model call (500 characters at most).
+    if(base.trajectory_task != '', base.trajectory_task, leftUTF8(base.first_call_user_text, 500)) AS task,
     multiIf(base.explicit_task_id != '', base.explicit_task_id, turn_totals.first_user_hash != '', turn_totals.first_user_hash,
             base.trajectory_task != '', concat('task:', left(lower(hex(SHA256(base.trajectory_task))), 16)), '') AS task_id,
     base.trajectory_conversation_id AS conversation_id,

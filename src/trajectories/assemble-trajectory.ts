@@ -28,10 +28,25 @@ export interface AssembledTrajectory {
 export interface Clock {
   nowMillis: number;
   quietSeconds: number;
+  /** A whole-trace trajectory (no agent span) may still gain stitched calls this long after its last. @default 0 */
+  stitchWindowSeconds?: number;
 }
 
-export function isComplete(hasRoot: boolean, lastIngestedMillis: number, clock: Clock): boolean {
-  return hasRoot && lastIngestedMillis <= clock.nowMillis - Math.trunc(clock.quietSeconds * 1000);
+/**
+ * Complete: the root is stored and nothing arrived for the quiet period; a whole-trace trajectory waits for the
+ * stitch window too, since a later call may still join it (so an export never takes half of a conversation).
+ */
+export function isComplete(hasRoot: boolean, lastIngestedMillis: number, clock: Clock, wholeTrace = false): boolean {
+  const quiet = wholeTrace ? Math.max(clock.quietSeconds, clock.stitchWindowSeconds ?? 0) : clock.quietSeconds;
+  return hasRoot && lastIngestedMillis <= clock.nowMillis - Math.trunc(quiet * 1000);
+}
+
+/** A task taken from the first user message is cut to this many characters (code points, as leftUTF8 counts). */
+export const maxDerivedTaskLength = 500;
+
+function leftCodePoints(text: string, length: number): string {
+  const points = Array.from(text);
+  return points.length <= length ? text : points.slice(0, length).join('');
 }
 
 function taskHash(task: string): string {
@@ -77,7 +92,7 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
 export function assembleTrajectories(input: AssemblyInput, clock: Clock): AssembledTrajectory[] {
   const assignments = new Map<string, TraceAssignment>();
   for (const [traceId, spans] of groupBy(input.spans, (span) => span.trace_id))
-    assignments.set(traceId, assignTraceSpans(traceId, spans));
+    assignments.set(traceId, assignTraceSpans(traceId, spans, input.stitches.get(traceId)));
   const assignmentOf = (span: AssemblySpan) =>
     assignments.get(span.trace_id)?.spans.get(span.span_id) as SpanAssignment;
 
@@ -119,15 +134,25 @@ export function assembleTrajectories(input: AssemblyInput, clock: Clock): Assemb
       }
       if (span.ingested_ms > lastIngestedMs) lastIngestedMs = span.ingested_ms;
     }
-    const task = preferRoot(spans, isRoot, (span) => span.task);
+    const explicitTask = preferRoot(spans, isRoot, (span) => span.task);
+    const firstCall = spans.find((span) => span.kind === 'llm');
+    // Without an explicit task, the task is what the user asked the trajectory's first model call.
+    const task =
+      explicitTask !== '' ? explicitTask : leftCodePoints(firstCall?.first_user_text ?? '', maxDerivedTaskLength);
     const explicitTaskId = preferRoot(spans, isRoot, (span) => span.task_id);
     const firstUserHash = turns[0]?.first_user_hash ?? '';
     const taskId =
-      explicitTaskId !== '' ? explicitTaskId : firstUserHash !== '' ? firstUserHash : task !== '' ? taskHash(task) : '';
+      explicitTaskId !== ''
+        ? explicitTaskId
+        : firstUserHash !== ''
+          ? firstUserHash
+          : explicitTask !== ''
+            ? taskHash(explicitTask)
+            : '';
     const rolloutSpan = earliest(spans, (span) => span.rollout_id !== '');
     const rootStatus = spans.find(isRoot)?.status ?? '';
     const reward = finalReward(rewardTotals.get(id), rewardTotals.get(assigned.root_trajectory_id));
-    const hasRootAndQuiet = isComplete(hasRoot, lastIngestedMs, clock);
+    const hasRootAndQuiet = isComplete(hasRoot, lastIngestedMs, clock, /^[0-9a-f]{32}$/.test(id));
 
     trajectories.push({
       summary: {

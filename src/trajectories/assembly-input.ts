@@ -31,6 +31,7 @@ type AssemblyTextColumn =
   | 'conversation_id'
   | 'task_id'
   | 'task'
+  | 'first_user_text'
   | 'rollout_id'
   | 'attempt_id';
 
@@ -76,6 +77,8 @@ export interface AssemblyInput {
   evaluations: EvaluationRecord[];
   feedback: FeedbackRecord[];
   airRules: AirRuleValues;
+  /** Trace id -> the conversation trajectory the stitcher put it in (stitch-conversations.ts). */
+  stitches: ReadonlyMap<string, string>;
 }
 
 type Numeric = number | string;
@@ -128,6 +131,7 @@ export function toAssemblySpan(row: AssemblySpanRow): AssemblySpan {
     conversation_id: row.conversation_id,
     task_id: row.task_id,
     task: row.task,
+    first_user_text: row.first_user_text,
     rollout_id: row.rollout_id,
     attempt_id: row.attempt_id,
     rewards: row.rewards.map((reward) =>

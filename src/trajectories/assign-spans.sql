@@ -11,18 +11,20 @@
 -- Every span of the given traces with the trajectory it belongs to. A span belongs to its nearest `agent` span
 -- (itself when it is one), so nested agents form child trajectories and each span is in exactly one trajectory.
 -- Spans outside every agent subtree (a wrapping HTTP span, a reward span emitted beside the agent) join the
--- trace's first outermost agent; a trace without agent spans is one trajectory. Agent Lightning rollout/attempt
+-- trace's first outermost agent; a trace without agent spans is one trajectory, or part of the conversation the
+-- stitcher put it in (trace_stitches, stitch-conversations.ts). Agent Lightning rollout/attempt
 -- ids override the structure: the whole rollout is one trajectory. The ancestor walk uses only spans already
 -- stored, so a child that arrives before its parent is re-assigned on the next read once the parent is in.
 CREATE OR REPLACE VIEW trajectory_spans {{on_cluster}} AS
 SELECT
     * EXCEPT (trace_span_ids, trace_parent_ids, trace_kinds, ancestors, agent_ancestors, first_outer_agent,
-              trace_rollout_id, trace_attempt_id, own_rollout_id, own_attempt_id, trajectory_agent),
+              trace_rollout_id, trace_attempt_id, own_rollout_id, own_attempt_id, trajectory_agent,
+              stitched_trajectory_id),
     multiIf(own_rollout_id != '',
                 concat('al-', replaceAll(encodeURLComponent(own_rollout_id), '.', '%2E'),
                        if(own_attempt_id != '', concat('.', replaceAll(encodeURLComponent(own_attempt_id), '.', '%2E')), '')),
             trajectory_agent != '', concat(trace_id, '-', trajectory_agent),
-            trace_id) AS trajectory_id,
+            if(stitched_trajectory_id != '', stitched_trajectory_id, trace_id)) AS trajectory_id,
     if(own_rollout_id = '' AND length(agent_ancestors) >= 2, concat(trace_id, '-', agent_ancestors[2]), '') AS parent_trajectory_id,
     multiIf(own_rollout_id != '', trajectory_id,
             length(agent_ancestors) > 0, concat(trace_id, '-', agent_ancestors[-1]),
@@ -34,7 +36,7 @@ SELECT
                 concat('al-', replaceAll(encodeURLComponent(trace_rollout_id), '.', '%2E'),
                        if(trace_attempt_id != '', concat('.', replaceAll(encodeURLComponent(trace_attempt_id), '.', '%2E')), '')),
             first_outer_agent != '', concat(trace_id, '-', first_outer_agent),
-            trace_id) AS trace_default_trajectory_id
+            if(stitched_trajectory_id != '', stitched_trajectory_id, trace_id)) AS trace_default_trajectory_id
 FROM
 (
     SELECT
@@ -63,7 +65,7 @@ FROM
                 start_time_unix_nano, end_time_unix_nano, ingested_at, operation, provider, model, finish_reasons,
                 input_tokens, output_tokens, input_messages, output_messages, tool_definitions,
                 tool_name, tool_call_id, tool_arguments, tool_result, agent_name, agent_id, conversation_id,
-                task_id, task, rollout_id, attempt_id, rewards, events,
+                task_id, task, first_user_text, rollout_id, attempt_id, rewards, events,
                 groupArray(span_id) OVER trace AS trace_span_ids,
                 groupArray(parent_span_id) OVER trace AS trace_parent_ids,
                 groupArray(kind) OVER trace AS trace_kinds,
@@ -75,6 +77,15 @@ FROM
             WHERE tenant = {tenant:String}
               AND (empty({trace_ids:Array(String)}) OR has({trace_ids:Array(String)}, trace_id))
             WINDOW trace AS (PARTITION BY tenant, trace_id)
-        )
+        ) AS traced
+        -- The conversation the stitcher put an agent-less trace in (trace_stitches; the latest decision wins).
+        LEFT JOIN
+        (
+            SELECT trace_id, argMax(trajectory_id, decided_at) AS stitched_trajectory_id
+            FROM trace_stitches
+            WHERE tenant = {tenant:String}
+              AND (empty({trace_ids:Array(String)}) OR has({trace_ids:Array(String)}, trace_id))
+            GROUP BY trace_id
+        ) AS stitched USING (trace_id)
     )
 );

@@ -2,7 +2,8 @@
  * Span -> trajectory, the rules of the `trajectory_spans` view: a span belongs to its nearest `agent` ancestor
  * (itself when it is one), so nested agents are child trajectories; spans outside every agent subtree join the
  * trace's first outermost agent; a trace without agents is one trajectory; Agent Lightning rollout/attempt ids
- * override the structure. The ancestor walk only follows parents that are stored (a child that arrived before
+ * override the structure; a whole-trace trajectory stitched into a conversation takes the conversation's id. The
+ * ancestor walk only follows parents that are stored (a child that arrived before
  * its parent is re-assigned once the parent is in) and stops after 64 levels or at a cycle.
  */
 import type { AssemblySpan } from './assembly-input.ts';
@@ -39,8 +40,17 @@ export function byStart(a: { start: bigint; span_id: string }, b: { start: bigin
   return a.span_id < b.span_id ? -1 : a.span_id > b.span_id ? 1 : 0;
 }
 
-/** Assigns every span of one trace (all spans given must share the trace id). */
-export function assignTraceSpans(traceId: string, spans: readonly AssemblySpan[]): TraceAssignment {
+/**
+ * Assigns every span of one trace (all spans given must share the trace id). `stitchedTrajectoryId` is the
+ * conversation the stitcher put this trace in (stitch-conversations.ts); it names the trajectory only when the
+ * trace is a whole-trace trajectory (no agent span, no rollout), as in the view.
+ */
+export function assignTraceSpans(
+  traceId: string,
+  spans: readonly AssemblySpan[],
+  stitchedTrajectoryId = '',
+): TraceAssignment {
+  const wholeTraceId = stitchedTrajectoryId !== '' ? stitchedTrajectoryId : traceId;
   const parentOf = new Map<string, string>();
   const kindOf = new Map<string, string>();
   let traceRolloutId = '';
@@ -85,7 +95,7 @@ export function assignTraceSpans(traceId: string, spans: readonly AssemblySpan[]
         ? agentLightningTrajectoryId(ownRolloutId, ownAttemptId)
         : trajectoryAgent !== ''
           ? `${traceId}-${trajectoryAgent}`
-          : traceId;
+          : wholeTraceId;
     const outermost = agents[agents.length - 1];
     assigned.set(span.span_id, {
       trajectory_id: trajectoryId,
@@ -100,6 +110,6 @@ export function assignTraceSpans(traceId: string, spans: readonly AssemblySpan[]
       ? agentLightningTrajectoryId(traceRolloutId, traceAttemptId)
       : firstOuterAgentId !== ''
         ? `${traceId}-${firstOuterAgentId}`
-        : traceId;
+        : wholeTraceId;
   return { spans: assigned, default_trajectory_id: defaultTrajectoryId };
 }

@@ -37,13 +37,14 @@ export async function readAssemblyInput(
   airRules?: AirRuleValues,
 ): Promise<AssemblyInput> {
   if (traceIds.length === 0)
-    return { tenant, spans: [], evaluations: [], feedback: [], airRules: airRules ?? new Map() };
+    return { tenant, spans: [], evaluations: [], feedback: [], airRules: airRules ?? new Map(), stitches: new Map() };
   const params = { tenant, trace_ids: traceIds };
-  const [spans, evaluations, feedback, rules] = await Promise.all([
+  const [spans, evaluations, feedback, rules, stitches] = await Promise.all([
     queryRows<AssemblySpanRow>(client, 'queries/assembly-spans.sql', params),
     queryRows<EvaluationRow>(client, 'queries/assembly-evaluations.sql', params),
     queryRows<FeedbackRow>(client, 'queries/assembly-feedback.sql', params),
     airRules ?? readAirRules(client),
+    queryRows<{ trace_id: string; trajectory_id: string }>(client, 'queries/trace-stitches.sql', params),
   ]);
   return {
     tenant,
@@ -51,5 +52,6 @@ export async function readAssemblyInput(
     evaluations: evaluations.map(toEvaluationRecord),
     feedback: feedback.map(toFeedbackRecord),
     airRules: rules,
+    stitches: new Map(stitches.map((row) => [row.trace_id, row.trajectory_id])),
   };
 }

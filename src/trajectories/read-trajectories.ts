@@ -21,7 +21,7 @@ import { addToGroup, emptyGroup, type GroupStats } from './credit.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { TrajectoryFilters } from './filters.ts';
 import { queryRows, readAssemblyInput } from './read-assembly-input.ts';
-import { resolveTrajectorySettings, type TrajectorySettings } from './settings.ts';
+import { openQuietSeconds, resolveTrajectorySettings, type TrajectorySettings } from './settings.ts';
 import { parseTrajectoryId, traceIdsForTrajectory } from './trajectory-id.ts';
 import { toSummary, type SummaryRow } from './trajectory-rows.ts';
 
@@ -48,6 +48,7 @@ function summaryPageParams(tenant: string, filters: TrajectoryFilters, settings:
     max_reward: filters.max_reward ?? null,
     complete: filters.complete ?? null,
     quiet_seconds: settings.quietSeconds,
+    open_quiet_seconds: openQuietSeconds(settings),
     after_cursor: false,
     cursor_start: '0',
     cursor_id: '',
@@ -122,6 +123,7 @@ async function readGroupStats(
     trace_ids: traceIds,
     task_ids: taskIds,
     quiet_seconds: settings.quietSeconds,
+    open_quiet_seconds: openQuietSeconds(settings),
   });
 }
 
@@ -133,7 +135,11 @@ async function assembleLive(
   settings: TrajectorySettings,
 ): Promise<AssembledTrajectory[]> {
   const input = await readAssemblyInput(client, tenant, traceIds);
-  return assembleTrajectories(input, { nowMillis: Date.now(), quietSeconds: settings.quietSeconds });
+  return assembleTrajectories(input, {
+    nowMillis: Date.now(),
+    quietSeconds: settings.quietSeconds,
+    stitchWindowSeconds: settings.stitchWindowSeconds,
+  });
 }
 
 /** The live summary of one trajectory (feedback resolves its trace through this), undefined when unknown. */

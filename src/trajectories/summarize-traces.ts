@@ -3,12 +3,14 @@
  * query per table), assembles in TypeScript, inserts one row per trajectory with a fresh version, and tombstones
  * the keys those traces had before but no longer yield (a vanished id, or a start that moved). Idempotent, so
  * the summarizer may re-run it over an overlap window and the feedback route may run it inline for
- * read-your-writes. Agent Lightning rollouts spanning several traces are widened to all their traces.
+ * read-your-writes. Agent Lightning rollouts and stitched conversations spanning several traces are widened to all
+ * their traces.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { AirRuleValues } from './assembly-input.ts';
 import { assembleTrajectories, type AssembledTrajectory } from './assemble-trajectory.ts';
 import { queryRows, readAssemblyInput } from './read-assembly-input.ts';
+import { tracesOfStitchedTrajectories } from './stitch-conversations.ts';
 
 let lastVersion = 0n;
 
@@ -90,12 +92,16 @@ export async function summarizeTraces(
       .filter((span) => span.rollout_id !== '')
       .map((span) => JSON.stringify([span.rollout_id, span.attempt_id])),
   );
-  if (rollouts.size > 0) {
-    const wider = [...new Set([...traces, ...(await rolloutTraceIds(client, tenant, rollouts))])];
-    if (wider.length > traces.length) {
-      traces = wider;
-      input = await readAssemblyInput(client, tenant, traces, input.airRules);
-    }
+  // Trajectories that span several traces: Agent Lightning rollouts and stitched conversations.
+  const stitched = [...new Set(input.stitches.values())];
+  const related = [
+    ...(rollouts.size > 0 ? await rolloutTraceIds(client, tenant, rollouts) : []),
+    ...(await tracesOfStitchedTrajectories(client, tenant, stitched)),
+  ];
+  const wider = [...new Set([...traces, ...related])];
+  if (wider.length > traces.length) {
+    traces = wider;
+    input = await readAssemblyInput(client, tenant, traces, input.airRules);
   }
   // `complete` is not stored, so the clock does not matter here.
   const trajectories = assembleTrajectories(input, { nowMillis: 0, quietSeconds: 0 });

@@ -1,6 +1,7 @@
 /**
  * Trajectory ids, unambiguous and URL-safe:
- *   `<trace_id>`                 a whole trace without agent spans (32 hex)
+ *   `<trace_id>`                 a whole trace without agent spans (32 hex), or the conversation stitched from
+ *                                agent-less traces, named after the trace that started it
  *   `<trace_id>-<span_id>`       the subtree of an agent span (32 hex, '-', 16 hex)
  *   `al-<rollout>[.<attempt>]`   an Agent Lightning rollout attempt; both parts percent-encoded with '.' as %2E,
  *                                so the one unescaped '.' separates them ('l' is not hex: no clash with the above)
@@ -8,6 +9,7 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { loadSql } from '../store/sql-files.ts';
+import { tracesOfStitchedTrajectories } from './stitch-conversations.ts';
 
 export type TrajectoryIdParts =
   | { kind: 'trace'; traceId: string }
@@ -38,7 +40,11 @@ export function parseTrajectoryId(id: string): TrajectoryIdParts | undefined {
 export async function traceIdsForTrajectory(client: ClickHouseClient, tenant: string, id: string): Promise<string[]> {
   const parts = parseTrajectoryId(id);
   if (!parts) return [];
-  if (parts.kind !== 'agent-lightning') return [parts.traceId];
+  if (parts.kind === 'agent') return [parts.traceId];
+  if (parts.kind === 'trace') {
+    // A whole-trace id may name a stitched conversation: the trace that started it, and every trace it joined.
+    return [...new Set([parts.traceId, ...(await tracesOfStitchedTrajectories(client, tenant, [id]))])];
+  }
   const result = await client.query({
     query: loadSql('queries/rollout-traces.sql'),
     query_params: { tenant, rollout_id: parts.rolloutId, attempt_id: parts.attemptId },

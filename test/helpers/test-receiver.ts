@@ -16,6 +16,8 @@ export async function startTestReceiver(options: ReceiverOptions = {}): Promise<
     dataDir: temporaryDirectory(),
     walSync: 'none',
     batchLingerMillis: 5,
+    // Agent-less trajectories wait for the stitch window before they are complete; tests that stitch set it.
+    stitchWindowSeconds: options.quietSeconds ?? 60,
     ...options,
   });
 }

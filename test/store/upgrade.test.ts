@@ -17,7 +17,7 @@ import { expectAgree, fromViews, loadGoldenTraces, type GoldenContext } from '..
 
 const releaseMigrations = join(import.meta.dirname, 'fixtures', 'schema-0.1.0');
 const dataDir = temporaryDirectory();
-const settings = { quietSeconds: 1, gamma: 0.9 };
+const settings = { quietSeconds: 1, gamma: 0.9, stitchWindowSeconds: 1 };
 let receiver: Receiver;
 
 /** What release 0.1.0's migrate() did: a checksum-less record table, each file applied once and recorded. */

@@ -58,7 +58,7 @@ export function chat(
   end: number,
   input: unknown[],
   output: unknown[] | undefined,
-  options: { error?: boolean; inputTokens?: number; outputTokens?: number } = {},
+  options: { error?: boolean; inputTokens?: number; outputTokens?: number; attributes?: Record<string, string> } = {},
 ): Span {
   const span = tracer.startSpan(
     'chat gpt-4o',
@@ -73,6 +73,7 @@ export function chat(
         'gen_ai.usage.output_tokens': options.outputTokens ?? 5,
         'gen_ai.input.messages': JSON.stringify(input),
         ...(output ? { 'gen_ai.output.messages': JSON.stringify(output) } : {}),
+        ...options.attributes,
       },
     },
     parent,

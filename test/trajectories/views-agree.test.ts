@@ -12,7 +12,7 @@ import { expectAgree, fromViews, loadGoldenTraces, type GoldenContext } from './
 
 let receiver: Receiver;
 let context: GoldenContext;
-const settings = { quietSeconds: 1, gamma: 0.9 };
+const settings = { quietSeconds: 1, gamma: 0.9, stitchWindowSeconds: 1 };
 
 beforeAll(async () => {
   receiver = await startTestReceiver(settings);

@@ -24,7 +24,7 @@ import { agentSpan, call, chat, clock, inside, message, response, rewardSpan, te
 
 export interface GoldenContext {
   receiver: Receiver;
-  settings: { quietSeconds: number; gamma: number };
+  settings: { quietSeconds: number; gamma: number; stitchWindowSeconds: number };
   /** Start of the golden traces, unix ms. */
   base: number;
   /** Every trace sent so far, in order. */
@@ -210,7 +210,12 @@ export async function fromViews(context: GoldenContext, id: string): Promise<Tra
     trace_ids: traceIds,
     group_trace_ids: traceIds,
     id,
-    ...{ quiet_seconds: settings.quietSeconds, gamma: settings.gamma },
+    // A whole-trace trajectory waits for the stitch window as well (docs/trajectories.md: the views take the
+    // quiet period as a parameter; pass the larger one for agent-less trajectories).
+    quiet_seconds: /^[0-9a-f]{32}$/.test(id)
+      ? Math.max(settings.quietSeconds, settings.stitchWindowSeconds)
+      : settings.quietSeconds,
+    gamma: settings.gamma,
   };
   const [summary] = (
     await queryRows<SummaryRow>(

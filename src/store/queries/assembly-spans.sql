@@ -8,7 +8,7 @@ SELECT
     toUnixTimestamp64Milli(ingested_at) AS ingested_ms,
     provider, model, input_tokens, output_tokens, input_messages, output_messages, tool_definitions,
     tool_name, tool_call_id, tool_arguments, tool_result, agent_name, agent_id, conversation_id, task_id, task,
-    rollout_id, attempt_id,
+    first_user_text, rollout_id, attempt_id,
     arrayMap(reward -> tuple(reward.1, toString(reward.2)), rewards) AS rewards,
     if(position(events, 'gen_ai.evaluation.result') > 0, events, '') AS events
 FROM spans FINAL

@@ -13,7 +13,7 @@ FROM
         task_id,
         ifNull(final_reward, 0) AS reward,
         final_reward IS NOT NULL AND has_root = 1 AND NOT has({trace_ids:Array(String)}, trace_id)
-            AND last_ingested_ms <= toUnixTimestamp64Milli(now64(3)) - toInt64({quiet_seconds:Float64} * 1000) AS member
+            AND last_ingested_ms <= toUnixTimestamp64Milli(now64(3)) - toInt64(if(match(id, '^[0-9a-f]{32}$'), {open_quiet_seconds:Float64}, {quiet_seconds:Float64}) * 1000) AS member
     FROM trajectory_summaries FINAL
     WHERE tenant = {tenant:String}
       AND task_id != ''

@@ -1,12 +1,13 @@
 -- One page of GET /v1/trajectories from `trajectory_summaries`, newest first, every filter bound (an empty
 -- string / NULL disables it). Keyset: strictly before the cursor's (start_ns, id). `complete` depends on the
--- current time, so it is computed here rather than stored.
+-- current time, so it is computed here rather than stored; a whole-trace trajectory (32 hex id: no agent span, so a
+-- later call may still be stitched into it) waits open_quiet_seconds = max(quiet, stitch window) instead.
 SELECT
     id, tenant, trace_id, root_span_id, parent_trajectory_id, agent_name, agent_id, task, task_id, conversation_id,
     rollout_id, attempt_id, toString(start_ns) AS start_time_unix_nano, toString(end_ns) AS end_time_unix_nano,
     duration_ms, turn_count, tool_call_count, error_count, input_tokens, output_tokens, final_reward,
     final_reward_source, outcome,
-    has_root = 1 AND last_ingested_ms <= toUnixTimestamp64Milli(now64(3)) - toInt64({quiet_seconds:Float64} * 1000) AS complete,
+    has_root = 1 AND last_ingested_ms <= toUnixTimestamp64Milli(now64(3)) - toInt64(if(match(id, '^[0-9a-f]{32}$'), {open_quiet_seconds:Float64}, {quiet_seconds:Float64}) * 1000) AS complete,
     root_trajectory_id
 FROM trajectory_summaries FINAL
 WHERE tenant = {tenant:String}
@@ -19,7 +20,7 @@ WHERE tenant = {tenant:String}
   AND ({min_reward:Nullable(Float64)} IS NULL OR final_reward >= {min_reward:Nullable(Float64)})
   AND ({max_reward:Nullable(Float64)} IS NULL OR final_reward <= {max_reward:Nullable(Float64)})
   AND ({complete:Nullable(Bool)} IS NULL
-       OR (has_root = 1 AND last_ingested_ms <= toUnixTimestamp64Milli(now64(3)) - toInt64({quiet_seconds:Float64} * 1000))
+       OR (has_root = 1 AND last_ingested_ms <= toUnixTimestamp64Milli(now64(3)) - toInt64(if(match(id, '^[0-9a-f]{32}$'), {open_quiet_seconds:Float64}, {quiet_seconds:Float64}) * 1000))
           = {complete:Nullable(Bool)})
   AND (NOT {after_cursor:Bool} OR (start_ns, id) < ({cursor_start:UInt64}, {cursor_id:String}))
 ORDER BY start_ns DESC, id DESC

@@ -24,6 +24,7 @@ function assemble(
     spans,
     evaluations: [],
     feedback: options.feedback ?? [],
+    stitches: new Map(),
     airRules: airRuleValues([
       { rule: 'tool_succeeded', reward: 0.5 },
       { rule: 'tool_unanswered', reward: -0.25 },

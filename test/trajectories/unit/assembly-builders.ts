@@ -54,6 +54,7 @@ export function span({ id, parent = '', start = 0, end = start, ...fields }: Spa
     conversation_id: '',
     task_id: '',
     task: '',
+    first_user_text: '',
     rollout_id: '',
     attempt_id: '',
     rewards: [],

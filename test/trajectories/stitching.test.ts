@@ -1,0 +1,184 @@
+/**
+ * Agent-less model calls, each its own trace (zero-code instrumentation without a `trajectory()` wrapper), are
+ * stitched into one trajectory per conversation: by conversation id, else by message-history continuity (also
+ * when the system prompt changes every call), never across parallel rollouts of one prompt, never beyond the
+ * window, and a late call joins (and bridges) the conversation it belongs to. The API, the list and the SQL views
+ * all see the stitched trajectory.
+ */
+import { ROOT_CONTEXT } from '@opentelemetry/api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Receiver } from '../../collector/receiver.ts';
+import type { Trajectory, TrajectorySummary } from '../../src/model/trajectory.ts';
+import { getTrajectory } from '../../src/trajectories/read-trajectories.ts';
+import { recordSpans } from '../helpers/export-spans.ts';
+import { startTestReceiver } from '../helpers/test-receiver.ts';
+import { call, chat, clock, message, response, text } from './golden-traces.ts';
+import { expectAgree, fromViews, send, type GoldenContext } from './views-and-api.ts';
+
+const settings = { quietSeconds: 1, gamma: 0.9, stitchWindowSeconds: 30 };
+let receiver: Receiver;
+let context: GoldenContext;
+const base = Date.now() - 3_600_000;
+
+beforeAll(async () => {
+  receiver = await startTestReceiver(settings);
+  context = { receiver, settings, base, traceIds: [] };
+});
+afterAll(async () => {
+  await receiver?.close();
+});
+
+type Messages = unknown[];
+interface Call {
+  at: number;
+  input: Messages;
+  output: Messages;
+  attributes?: Record<string, string>;
+}
+
+/** Each call in a trace of its own, as an agent without an agent span emits them; returns the trace ids. */
+async function sendCalls(offsetSeconds: number, calls: Call[]): Promise<string[]> {
+  const spans = await recordSpans((tracer) => {
+    const time = clock(base + offsetSeconds * 1000);
+    for (const { at, input, output, attributes } of calls) {
+      chat(tracer, time, ROOT_CONTEXT, at, at + 1, input, output, attributes ? { attributes } : {});
+    }
+  });
+  await send(context, spans);
+  await receiver.summaries.flush();
+  return spans.map((span) => span.spanContext().traceId);
+}
+
+async function trajectory(id: string): Promise<Trajectory | undefined> {
+  return getTrajectory(receiver.store.client, 'default', id, settings);
+}
+
+async function listed(): Promise<TrajectorySummary[]> {
+  const body = (await (await fetch(`${receiver.httpUrl}/v1/trajectories?limit=200`)).json()) as {
+    trajectories: TrajectorySummary[];
+  };
+  return body.trajectories;
+}
+
+/** An agent loop of three calls: a lookup, a calculation, an answer; `system` may change every call. */
+function agentLoop(question: string, system: (call: number) => string, answer = 'It is 42.'): Call[] {
+  const user = message('user', text(question));
+  const first = message('assistant', call('call_1', 'lookup', { q: question }));
+  const second = message('assistant', call('call_2', 'calc', { x: 6 }));
+  const history1 = [user, first, message('tool', response('call_1', 'six'))];
+  const history2 = [...history1, second, message('tool', response('call_2', '42'))];
+  return [
+    { at: 0, input: [message('system', text(system(0))), user], output: [first] },
+    { at: 3, input: [message('system', text(system(1))), ...history1], output: [second] },
+    { at: 6, input: [message('system', text(system(2))), ...history2], output: [message('assistant', text(answer))] },
+  ];
+}
+
+describe('stitching agent-less model calls into conversations', () => {
+  it('stitches an agent loop into one trajectory by message-history continuity, named after its first call', async () => {
+    const traces = await sendCalls(
+      0,
+      agentLoop('What is six times seven?', () => 'You are a calculator.'),
+    );
+    const stitched = await trajectory(traces[0]!);
+    expect(stitched?.turns.map((turn) => turn.index)).toEqual([0, 1, 2]);
+    expect(stitched?.trace_id).toBe(traces[0]);
+    expect(stitched?.turns[0]!.tool_calls).toEqual([
+      expect.objectContaining({ call_id: 'call_1', result: 'six', status: 'unknown', result_source: 'message' }),
+    ]);
+    expect(stitched?.task).toBe('What is six times seven?');
+    // The later calls' own trace ids are no trajectories of their own any more.
+    expect(await trajectory(traces[1]!)).toBeUndefined();
+    expect((await fetch(`${receiver.httpUrl}/v1/trajectories/${traces[2]!}`)).status).toBe(404);
+    const ids = (await listed()).map((summary) => summary.id);
+    expect(ids).toContain(traces[0]);
+    expect(ids).not.toContain(traces[1]);
+    expect(ids).not.toContain(traces[2]);
+  });
+
+  it('stitches an agent that rebuilds its system prompt every call', async () => {
+    const traces = await sendCalls(
+      100,
+      agentLoop('How far is the moon?', (n) => `You are helpful. Now: 12:0${n}`),
+    );
+    expect((await trajectory(traces[0]!))?.turn_count).toBe(3);
+  });
+
+  it('keeps parallel rollouts of one prompt apart, and keeps a trajectory a chain', async () => {
+    const a = agentLoop('Plan a trip', () => 'Planner.', 'Go to Rome.');
+    const b = agentLoop('Plan a trip', () => 'Planner.', 'Go to Oslo.');
+    // Rollout b's first call answered differently, so its history differs from a's from the second call on.
+    const bFirst = message('assistant', call('call_1', 'lookup', { q: 'Plan a trip', region: 'north' }));
+    const bCalls = b.map((entry, position) => ({
+      ...entry,
+      at: entry.at + 1,
+      input:
+        position === 0
+          ? entry.input
+          : entry.input.map((item) => (JSON.stringify(item) === JSON.stringify(a[0]!.output[0]) ? bFirst : item)),
+      output: position === 0 ? [bFirst] : entry.output,
+    }));
+    const traces = await sendCalls(200, [...a, ...bCalls]);
+    const [aFirst, , , bStart] = traces;
+    expect((await trajectory(aFirst!))?.turn_count).toBe(3);
+    expect((await trajectory(bStart!))?.turn_count).toBe(3);
+    expect((await trajectory(aFirst!))?.turns[2]!.output_message?.content).toBe('Go to Rome.');
+    expect((await trajectory(bStart!))?.turns[2]!.output_message?.content).toBe('Go to Oslo.');
+  });
+
+  it('stitches by conversation id even when the histories do not continue, and an explicit id wins', async () => {
+    const attributes = { 'gen_ai.conversation.id': 'conv-7' };
+    const traces = await sendCalls(300, [
+      { at: 0, input: [message('user', text('Hello'))], output: [message('assistant', text('Hi!'))], attributes },
+      {
+        at: 5,
+        input: [message('user', text('Another topic'))],
+        output: [message('assistant', text('Sure.'))],
+        attributes,
+      },
+      {
+        at: 9,
+        input: [
+          message('user', text('Another topic')),
+          message('assistant', text('Sure.')),
+          message('user', text('More')),
+        ],
+        output: [message('assistant', text('Done.'))],
+        attributes: { 'gen_ai.conversation.id': 'conv-8' },
+      },
+    ]);
+    expect((await trajectory(traces[0]!))?.turn_count).toBe(2);
+    expect((await trajectory(traces[0]!))?.conversation_id).toBe('conv-7');
+    expect((await trajectory(traces[2]!))?.turn_count).toBe(1);
+  });
+
+  it('does not stitch calls further apart than the window', async () => {
+    const loop = agentLoop('Slow question', () => 'Slow.');
+    const traces = await sendCalls(400, [loop[0]!, { ...loop[1]!, at: 60 }]);
+    expect((await trajectory(traces[0]!))?.turn_count).toBe(1);
+    expect((await trajectory(traces[1]!))?.turn_count).toBe(1);
+  });
+
+  it('lets a late call join its conversation, bridging the calls around it into the first one’s trajectory', async () => {
+    const loop = agentLoop('Late arrival', () => 'Late.');
+    const [first] = await sendCalls(500, [loop[0]!]);
+    const [third] = await sendCalls(500, [loop[2]!]);
+    expect((await trajectory(third!))?.turn_count).toBe(1);
+    await sendCalls(500, [loop[1]!]);
+    const bridged = await trajectory(first!);
+    expect(bridged?.turn_count).toBe(3);
+    expect(await trajectory(third!)).toBeUndefined();
+    const ids = (await listed()).map((summary) => summary.id);
+    expect(ids).toContain(first);
+    expect(ids).not.toContain(third);
+  });
+
+  it('is what the SQL views say too', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 1300));
+    // The stitched ones (the views take about a second per trajectory to plan).
+    for (const summary of (await listed()).filter((candidate) => candidate.turn_count > 1)) {
+      const { tools: _tools, ...expected } = await fromViews(context, summary.id);
+      expectAgree(await trajectory(summary.id), expected, summary.id);
+    }
+  });
+});
