@@ -5,6 +5,7 @@
  *
  *   node bin/run-ts.mjs examples/agent.ts          # exports to OTEL_EXPORTER_OTLP_ENDPOINT (default :4318)
  */
+import { randomUUID } from 'node:crypto';
 import OpenAI from 'openai';
 import { pathToFileURL } from 'node:url';
 import { register, reward, tool, trajectory } from '../instrumentation/src/index.ts';
@@ -16,11 +17,32 @@ export interface AgentTask {
   expected: string;
 }
 
+/** How a run goes about the task: call the tools, or answer without them (the demo's weaker policy). */
+export type AgentStrategy = 'use-tools' | 'answer-directly';
+
+export interface AgentRunOptions {
+  model?: string;
+  /** Identifies one invocation of the program, so its rollouts never merge with another's. @default random */
+  runId?: string;
+  /** Which of several rollouts of the same task in this invocation. @default 0 */
+  sample?: number;
+  /** @default 'use-tools' */
+  strategy?: AgentStrategy;
+}
+
 export interface AgentRun {
   taskId: string;
+  strategy: AgentStrategy;
   answer: string;
   reward: number;
   traceId: string;
+  rolloutId: string;
+}
+
+/** 1 for the expected answer, 0.5 for admitting the tools do not know (better than a made-up answer), else 0. */
+export function grade(task: AgentTask, answer: string): number {
+  if (answer.includes(task.expected)) return 1;
+  return /\bunknown\b/i.test(answer) ? 0.5 : 0;
 }
 
 const CAPITALS: Record<string, string> = { france: 'Paris', japan: 'Tokyo', kenya: 'Nairobi', peru: 'Lima' };
@@ -77,12 +99,13 @@ function runTool(call: OpenAI.ChatCompletionMessageToolCall): string {
   }
 }
 
-/** One agent run on `task`: the tool loop, then a reward of 1 when the answer contains the expected text. */
-export async function runAgent(
-  openai: OpenAI,
-  task: AgentTask,
-  options: { model?: string; attempt?: number } = {},
-): Promise<AgentRun> {
+/**
+ * One agent run on `task`: the tool loop, then its reward (`grade`). Its Agent Lightning rollout id names the
+ * invocation (`runId`), the task and the sample, so running the program again makes new trajectories.
+ */
+export async function runAgent(openai: OpenAI, task: AgentTask, options: AgentRunOptions = {}): Promise<AgentRun> {
+  const strategy = options.strategy ?? 'use-tools';
+  const rolloutId = `rollout-${options.runId ?? randomUUID()}-${task.id}-${options.sample ?? 0}`;
   return trajectory(
     task.question,
     async (span) => {
@@ -99,6 +122,7 @@ export async function runAgent(
           model: options.model ?? 'local-agent-model',
           messages,
           tools: toolDefinitions,
+          ...(strategy === 'answer-directly' ? { tool_choice: 'none' as const } : {}),
         });
         const message = completion.choices[0]?.message;
         if (!message) break;
@@ -110,16 +134,13 @@ export async function runAgent(
         for (const call of message.tool_calls)
           messages.push({ role: 'tool', tool_call_id: call.id, content: runTool(call) });
       }
-      const value = answer.includes(task.expected) ? 1 : 0;
-      reward(value, { comment: value === 1 ? `answer contains ${task.expected}` : `expected ${task.expected}` });
-      return { taskId: task.id, answer, reward: value, traceId: span.spanContext().traceId };
+      const value = grade(task, answer);
+      reward(value, {
+        comment: value === 1 ? `answer contains ${task.expected}` : `expected ${task.expected}, got: ${answer}`,
+      });
+      return { taskId: task.id, strategy, answer, reward: value, traceId: span.spanContext().traceId, rolloutId };
     },
-    {
-      agentName: 'example-agent',
-      taskId: task.id,
-      rolloutId: `rollout-${task.id}-${options.attempt ?? 0}`,
-      attemptId: `attempt-${options.attempt ?? 0}`,
-    },
+    { agentName: 'example-agent', taskId: task.id, rolloutId, attemptId: `${rolloutId}-attempt-0` },
   );
 }
 

@@ -5,6 +5,8 @@
  *
  * Policy: when the last message carries tool results, answer with text built from them; when tools are offered,
  * call every tool named in the user's text (in parallel) or else the first tool; otherwise echo the user.
+ * `tool_choice: "none"` (Chat Completions, Responses) or `{"type": "none"}` (Anthropic) means no tool is called,
+ * as the real APIs define it.
  * A model name containing `error-400` gets a 400 error; `fail-mid-stream` streams a little and then an error event.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -124,12 +126,10 @@ function chatCompletions(body: Json, model: string, response: ServerResponse, id
     last?.['role'] === 'tool'
       ? trailing(messages, (message) => message['role'] === 'tool').map((message) => textOf(message['content']))
       : [];
-  const tools = asArray(body['tools'])
-    .filter(isJson)
-    .map((tool) => {
-      const fn = isJson(tool['function']) ? tool['function'] : {};
-      return { name: stringOf(fn['name']), parameters: isJson(fn['parameters']) ? fn['parameters'] : {} };
-    });
+  const tools = callableTools(body).map((tool) => {
+    const fn = isJson(tool['function']) ? tool['function'] : {};
+    return { name: stringOf(fn['name']), parameters: isJson(fn['parameters']) ? fn['parameters'] : {} };
+  });
   const plan = decide(
     userText,
     toolResults,
@@ -261,8 +261,7 @@ function responses(body: Json, model: string, response: ServerResponse, id: numb
     last?.['type'] === 'function_call_output'
       ? trailing(input, (item) => item['type'] === 'function_call_output').map((item) => textOf(item['output']))
       : [];
-  const tools = asArray(body['tools'])
-    .filter(isJson)
+  const tools = callableTools(body)
     .filter((tool) => tool['type'] === 'function')
     .map((tool) => ({
       name: stringOf(tool['name']),
@@ -421,12 +420,10 @@ function anthropicMessages(body: Json, model: string, response: ServerResponse, 
             .join(' '),
     )
     .filter((text) => text !== '');
-  const tools = asArray(body['tools'])
-    .filter(isJson)
-    .map((tool) => ({
-      name: stringOf(tool['name']),
-      parameters: isJson(tool['input_schema']) ? tool['input_schema'] : {},
-    }));
+  const tools = callableTools(body).map((tool) => ({
+    name: stringOf(tool['name']),
+    parameters: isJson(tool['input_schema']) ? tool['input_schema'] : {},
+  }));
   const systemWords = typeof body['system'] === 'string' ? wordCount(body['system']) : 0;
   const plan = decide(
     lastText(userTexts),
@@ -586,6 +583,13 @@ function splitText(text: string): string[] {
 function splitArguments(text: string): string[] {
   const middle = Math.ceil(text.length / 2);
   return [text.slice(0, middle), text.slice(middle)].filter((piece) => piece !== '');
+}
+
+/** The tools the model may call: none when the request's tool_choice rules tools out. */
+function callableTools(body: Json): Json[] {
+  const choice = body['tool_choice'];
+  if (choice === 'none' || (isJson(choice) && choice['type'] === 'none')) return [];
+  return asArray(body['tools']).filter(isJson);
 }
 
 function isJson(value: unknown): value is Json {
