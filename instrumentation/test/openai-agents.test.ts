@@ -11,6 +11,7 @@ import {
   Agent,
   OpenAIChatCompletionsModel,
   run,
+  Runner,
   setDefaultOpenAIClient,
   setTraceProcessors,
   setTracingDisabled,
@@ -352,6 +353,16 @@ describe('OpenAI Agents SDK traces as GenAI spans', () => {
     for (const span of spans) for (const key of contentKeys) expect(span.attributes[key], span.name).toBeUndefined();
     expect(named(spans, 'chat gpt-scripted')[0]!.attributes['gen_ai.usage.input_tokens']).toBe(30);
     expect(only(spans, 'execute_tool calculator').attributes['gen_ai.tool.call.id']).toMatch(/^call_/);
+  });
+
+  it('keeps call ids but no tool arguments or results when the run does not trace sensitive data', async () => {
+    await new Runner({ traceIncludeSensitiveData: false }).run(triage, 'What is 17 * 23?');
+    const spans = await finishedSpans();
+    const calculatorSpan = only(spans, 'execute_tool calculator');
+    expect(calculatorSpan.attributes['gen_ai.tool.call.id']).toMatch(/^call_/);
+    expect(calculatorSpan.attributes['gen_ai.tool.call.arguments']).toBeUndefined();
+    expect(calculatorSpan.attributes['gen_ai.tool.call.result']).toBeUndefined();
+    expect(named(spans, 'chat gpt-scripted')[0]!.attributes['gen_ai.usage.input_tokens']).toBe(30);
   });
 
   it('passes tool arguments and results through the redaction hook', async () => {
