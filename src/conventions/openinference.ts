@@ -133,8 +133,9 @@ const SERIALIZED_ROLES: Record<string, MessageRole> = {
 };
 
 /**
- * Copies call ids from the serialized messages onto the flattened ones, position by position, only when both
- * lists line up (same length, same roles, same number of calls per message): otherwise nothing is changed.
+ * Copies call ids (and a ToolMessage's status) from the serialized messages onto the flattened ones, position by
+ * position, only when both lists line up (same length, same roles, same number of calls per message): otherwise
+ * nothing is changed.
  */
 function fillCallIds(messages: Message[], serialized: SerializedMessage[] | undefined): void {
   if (serialized === undefined || serialized.length !== messages.length) return;
@@ -152,8 +153,10 @@ function fillCallIds(messages: Message[], serialized: SerializedMessage[] | unde
     message.tool_calls?.forEach((call, position) => {
       if (call.id === '') call.id = source.toolCallIds[position] ?? '';
     });
-    if (message.role === 'tool' && message.tool_call_id === undefined && source.toolCallId !== undefined)
-      message.tool_call_id = source.toolCallId;
+    if (message.role !== 'tool') return;
+    if (message.tool_call_id === undefined && source.toolCallId !== undefined) message.tool_call_id = source.toolCallId;
+    // A ToolMessage says whether the tool failed (LangGraph's ToolNode turns a thrown error into status `error`).
+    if (source.status === 'error' || source.status === 'success') message.is_error = source.status === 'error';
   });
 }
 

@@ -175,7 +175,7 @@ describe('OpenInference spans', () => {
     ]);
   });
 
-  test('takes call ids from serialized LangChain messages only when they line up with the flattened ones', () => {
+  test('takes call ids and tool status from serialized LangChain messages only when they line up', () => {
     const serialized = (className: string, kwargs: Record<string, unknown>) => ({
       lc: 1,
       type: 'constructor',
@@ -195,20 +195,20 @@ describe('OpenInference spans', () => {
     const prompt = [
       serialized('HumanMessage', { content: 'Weather?' }),
       serialized('AIMessage', { content: '', tool_calls: [{ name: 'weather', args: {}, id: 'call_w' }] }),
-      serialized('ToolMessage', { content: 'sunny', tool_call_id: 'call_w' }),
+      serialized('ToolMessage', { content: 'sunny', tool_call_id: 'call_w', status: 'error' }),
     ];
     const lined = mapSpan(
       fixtureSpan({ attributes: { ...flattened, 'input.value': JSON.stringify({ messages: [prompt] }) } }),
     );
     expect(lined.input_messages?.[1]?.tool_calls?.[0]?.id).toBe('call_w');
-    expect(lined.input_messages?.[2]?.tool_call_id).toBe('call_w');
+    expect(lined.input_messages?.[2]).toMatchObject({ tool_call_id: 'call_w', is_error: true });
 
     // One message fewer (or another role at a position): positions mean nothing, ids stay unknown.
     const misaligned = mapSpan(
       fixtureSpan({ attributes: { ...flattened, 'input.value': JSON.stringify({ messages: [prompt.slice(1)] }) } }),
     );
     expect(misaligned.input_messages?.[1]?.tool_calls?.[0]?.id).toBe('');
-    expect(misaligned.input_messages?.[2]?.tool_call_id).toBeUndefined();
+    expect(misaligned.input_messages?.[2]).toEqual({ role: 'tool', content: 'sunny' });
   });
 
   test("reads a LangChain TOOL span's serialized ToolMessage as its result and call id", () => {

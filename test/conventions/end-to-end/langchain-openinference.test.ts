@@ -3,8 +3,9 @@
  * `@arizeai/openinference-instrumentation-langchain` on `@langchain/core`'s callback manager), with the real
  * `ChatOpenAI` of `@langchain/openai` (1.5: the last line that supports Node.js 20) talking to the local model
  * server, exported over OTLP/HTTP to a real receiver.
- * - A LangGraph ReAct agent (model node, ToolNode, checkpointed thread): one trace per invocation under a
- *   `LangGraph` chain span, LLM spans and the ToolNode's TOOL span; the thread id becomes the conversation id.
+ * - A LangGraph ReAct agent (model node, ToolNode, checkpointed thread) with two tools, one of which fails: one
+ *   trace per invocation under a `LangGraph` chain span, LLM spans and the ToolNode's TOOL spans; the thread id
+ *   becomes the conversation id.
  * - A hand-written LangChain loop (`bindTools`, the agent runs its tool itself): each model call its own trace,
  *   no tool spans, stitched by history continuity.
  * The instrumentation keeps call ids and the tool's result only in its serialized LangChain messages; the mapping
@@ -24,7 +25,7 @@ import type { CanonicalSpan } from '../../../src/model/span.ts';
 import { startStoredAgentRuns, type StoredAgentRuns } from './stored-agent-runs.ts';
 import { forecast, WEATHER_SYSTEM_PROMPT } from './weather-agent.ts';
 
-const graphQuestion = 'What is the weather in Rome?';
+const graphQuestion = 'What do weather and almanac say about Rome?';
 const loopQuestion = 'What is the weather in Vienna right now?';
 const threadId = 'weather-thread-1';
 
@@ -40,6 +41,14 @@ const weather = tool(({ city }) => forecast(city), {
   description: 'Current weather in a city',
   schema: z.object({ city: z.string() }),
 });
+
+/** A tool that fails: LangGraph's ToolNode turns the error into a ToolMessage with status `error`. */
+const almanac = tool(
+  (): string => {
+    throw new Error('almanac offline');
+  },
+  { name: 'almanac', description: 'Sunrise and sunset in a city', schema: z.object({ city: z.string() }) },
+);
 
 /** A plain LangChain agent loop: the model asks, the agent runs `forecast` itself and appends ToolMessages. */
 async function runLangChainLoop(model: ChatOpenAI, question: string): Promise<BaseMessage[]> {
@@ -71,12 +80,12 @@ beforeAll(async () => {
     maxRetries: 0,
   });
   // The ReAct graph as LangGraph's docs build it: a model node, a ToolNode, and the tools condition between them.
-  const modelWithTools = model.bindTools([weather]);
+  const modelWithTools = model.bindTools([weather, almanac]);
   const agent = new StateGraph(MessagesAnnotation)
     .addNode('agent', async (state) => ({
       messages: [await modelWithTools.invoke([new SystemMessage(WEATHER_SYSTEM_PROMPT), ...state.messages])],
     }))
-    .addNode('tools', new ToolNode([weather]))
+    .addNode('tools', new ToolNode([weather, almanac]))
     .addEdge(START, 'agent')
     .addConditionalEdges('agent', toolsCondition)
     .addEdge('tools', 'agent')
@@ -99,52 +108,62 @@ afterAll(async () => {
   await runs?.close();
 });
 
-function toolCallIdOf(messages: BaseMessage[]): string {
+function toolCallIdsOf(messages: BaseMessage[]): string[] {
   const reply = messages.find((message): message is AIMessage => AIMessage.isInstance(message));
-  return reply?.tool_calls?.[0]?.id ?? '';
+  return (reply?.tool_calls ?? []).map((call) => call.id ?? '');
 }
 
 describe('LangGraph ReAct graph through OpenInference', () => {
-  test('stores one trace: LLM spans with call ids and the thread as conversation, the TOOL span with its result', () => {
-    const callId = toolCallIdOf(graphMessages);
-    expect(callId).toMatch(/^call_/);
+  test('stores one trace: LLM spans with call ids and the thread as conversation, TOOL spans with their results', () => {
+    const [weatherId, almanacId] = toolCallIdsOf(graphMessages);
+    expect(weatherId).toMatch(/^call_/);
+    expect(almanacId).toMatch(/^call_/);
     const llm = graphTrace.filter((span) => span.kind === 'llm');
     const tools = graphTrace.filter((span) => span.kind === 'tool');
     expect(llm).toHaveLength(2);
-    expect(tools).toHaveLength(1);
     for (const span of llm) expect(span).toMatchObject({ convention: 'openinference', conversation_id: threadId });
+    const city = JSON.stringify({ city: graphQuestion });
     expect(llm[0]?.output_messages[0]?.tool_calls).toEqual([
-      {
-        id: callId,
-        type: 'function',
-        function: { name: 'weather', arguments: JSON.stringify({ city: graphQuestion }) },
-      },
+      { id: weatherId, type: 'function', function: { name: 'weather', arguments: city } },
+      { id: almanacId, type: 'function', function: { name: 'almanac', arguments: city } },
     ]);
+    // The ToolMessages of the next input say whether each tool failed.
     expect(llm[1]?.input_messages.slice(2)).toEqual([
       { role: 'assistant', content: null, tool_calls: llm[0]?.output_messages[0]?.tool_calls },
-      { role: 'tool', content: forecast(graphQuestion), tool_call_id: callId },
+      { role: 'tool', content: forecast(graphQuestion), tool_call_id: weatherId, is_error: false },
+      {
+        role: 'tool',
+        content: expect.stringContaining('almanac offline') as unknown,
+        tool_call_id: almanacId,
+        is_error: true,
+      },
     ]);
-    expect(tools[0]).toMatchObject({
-      tool_name: 'weather',
-      tool_call_id: callId,
-      tool_result: forecast(graphQuestion),
-      status: 'ok',
-    });
+    expect(tools.map((span) => [span.tool_name, span.tool_call_id, span.status])).toEqual(
+      expect.arrayContaining([
+        ['weather', weatherId, 'ok'],
+        // A failed tool returns no ToolMessage to the callbacks: its span cannot name the call it answers.
+        ['almanac', '', 'error'],
+      ]),
+    );
+    expect(tools).toHaveLength(2);
+    expect(tools.find((span) => span.tool_name === 'weather')?.tool_result).toBe(forecast(graphQuestion));
   });
 
-  test('makes the graph run one trajectory whose call is answered by the TOOL span, and shows the task', async () => {
+  test('makes the graph run one trajectory whose calls are answered by the TOOL spans, and shows the task', async () => {
     const summaries = await runs.trajectories();
     const summary = summaries.find((candidate) => candidate.trace_id === graphTrace[0]?.trace_id);
-    expect(summary).toMatchObject({ turn_count: 2, tool_call_count: 1, conversation_id: threadId });
+    expect(summary).toMatchObject({ turn_count: 2, tool_call_count: 2, conversation_id: threadId });
     const trajectory = await runs.trajectory(summary!.id);
+    const [weatherId, almanacId] = toolCallIdsOf(graphMessages);
     expect(trajectory.turns[0]?.tool_calls).toMatchObject([
       {
         name: 'weather',
-        call_id: toolCallIdOf(graphMessages),
+        call_id: weatherId,
         result: forecast(graphQuestion),
         result_source: 'tool_span',
         status: 'ok',
       },
+      { name: 'almanac', call_id: almanacId, result_source: 'tool_span', status: 'error' },
     ]);
     expect(trajectory.turns[1]?.output_message?.content).toBe(graphMessages.at(-1)?.content);
     // No task attributes: the task is the first user message.
@@ -154,7 +173,7 @@ describe('LangGraph ReAct graph through OpenInference', () => {
 
 describe('LangChain agent loop running its tool itself, through OpenInference', () => {
   test('stores each model call as its own trace, with call ids and the tool result in the next input', () => {
-    const callId = toolCallIdOf(loopMessages);
+    const [callId] = toolCallIdsOf(loopMessages);
     expect(loopTraces).toHaveLength(2);
     const [first, second] = loopTraces
       .map((trace) => trace.find((span) => span.kind === 'llm')!)
@@ -178,7 +197,7 @@ describe('LangChain agent loop running its tool itself, through OpenInference', 
     const trajectory = await runs.trajectory(loop[0]!.id);
     expect(trajectory.turns[0]?.tool_calls).toMatchObject([
       {
-        call_id: toolCallIdOf(loopMessages),
+        call_id: toolCallIdsOf(loopMessages)[0],
         result: forecast(loopQuestion),
         result_source: 'message',
         status: 'unknown',
