@@ -34,8 +34,8 @@ export const messageSchema = z.object({
   reasoning: z.string().optional(),
   /**
    * Tool messages only: whether the tool failed, set only when the convention says so (Anthropic's `tool_result`
-   * `is_error`, the AI SDK's `error-text` / `error-json` outputs). Absent means the convention does not say: not
-   * an error.
+   * `is_error`, the AI SDK's `error-text` / `error-json` outputs, a LangChain ToolMessage's `status`). Absent means
+   * the convention does not say: not an error.
    */
   is_error: z.boolean().optional(),
   /** Why the model stopped (output messages only): `stop`, `tool_calls`, `length`, ... */
