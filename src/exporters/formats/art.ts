@@ -1,10 +1,12 @@
 /**
- * OpenPipe ART: one TrajectoryGroup per line, the trajectories of one task, in the JSONL shape ART's
- * `serialize_trajectory_groups` writes. Load them with ART's pydantic models (`Trajectory(**item)`): its
- * `deserialize_trajectory_groups` rejects `tool` messages (docs/exporters.md). In `messages_and_choices` the
- * assistant messages this trajectory's model generated are OpenAI `Choice` objects
- * (`{finish_reason, index, logprobs, message}`: ART trains on those), everything else stays a plain chat message. ART validates `finish_reason` against OpenAI's
- * enum, so other stop reasons are mapped onto it. In Parquet each column is JSON text (ART reads groups back as JSON).
+ * OpenPipe ART: one TrajectoryGroup per line, the trajectories of one task, as the JSON of ART's pydantic models
+ * (`TrajectoryGroup`: trajectories, metadata, exceptions; `Trajectory`: messages_and_choices, tools, reward,
+ * metrics, metadata, logs; the fields newer ART versions added take their defaults). It is not ART's own file
+ * format (YAML in ART 0.3, Parquet in current ART): load lines with `TrajectoryGroup.model_validate` (docs/exporters.md).
+ * In `messages_and_choices` the assistant messages this trajectory's model generated are OpenAI `Choice` objects
+ * (`{finish_reason, index, logprobs, message}`: ART trains on those), everything else stays a plain chat message.
+ * ART validates `finish_reason` against OpenAI's enum, so other stop reasons are mapped onto it. In Parquet each
+ * column is JSON text.
  *
  * {"trajectories":[{"messages_and_choices":[{"role":"system","content":"You are a weather bot."},
  *   {"role":"user","content":"Weather in Paris?"},
@@ -133,7 +135,8 @@ function artTrajectory(trajectory: Trajectory, options: FormatOptions): Mapped<A
 
 export const artFormat: PerTaskFormat<ArtRecord> = {
   name: 'art',
-  description: 'OpenPipe ART TrajectoryGroup per line (trajectories of one task), loadable with art.Trajectory(**item)',
+  description:
+    'OpenPipe ART TrajectoryGroup per line (trajectories of one task), loadable with art.TrajectoryGroup.model_validate',
   recordSchema: artRecordSchema,
   grouping: 'task',
   convertTask(group, options) {
