@@ -1,21 +1,20 @@
 /**
  * A `TracingProcessor` for the OpenAI Agents SDK that re-emits its traces as OpenTelemetry GenAI spans, since the
- * SDK does not emit OTel spans itself. One SDK trace becomes one OTel trace: a root span for the trace, then every
- * SDK span as an OTel span with the SDK's own start and end times and parent, created when its first child needs
- * it or when it ends (the SDK fills span data while a span runs). Two places differ from the SDK's tree, both so
- * that the receiver derives the run the way the SDK's user thinks of it:
- * - the agent a handoff transfers to is placed under that handoff's span (the SDK makes it a sibling of the agent
- *   that handed off), so it becomes a child trajectory of the agent that delegated to it;
+ * SDK does not emit OTel spans itself. One SDK trace becomes one OTel trace, every SDK span one OTel span with the
+ * SDK's times and parent (`span-tree.ts`, `otel-spans.ts`), named and described by `span-mapping.ts`. Two places
+ * differ from the SDK's tree, both so that the receiver derives the run the way the SDK's user thinks of it:
+ * - the agent a handoff transfers to is placed under that handoff's span, so it becomes a child trajectory of the
+ *   agent that delegated to it;
  * - a model call made with an instrumented `openai` client is recorded by that instrumentation (the client's
  *   request and response, as for any other call), parented where the SDK's model span sits; the SDK's model span
  *   then adds no second LLM span.
- * The SDK awaits processors one after the other and does not catch their rejections in every version, so every
- * method runs inside a guard and resolves.
+ * Function and handoff spans get the model's tool call id from the agent's ledger. The SDK awaits processors one
+ * after the other and does not catch their rejections in every version, so every method runs in a guard and
+ * resolves.
  */
-import { context, SpanStatusCode, trace, type Attributes, type Context, type Span } from '@opentelemetry/api';
+import { SpanStatusCode, type Context, type Span } from '@opentelemetry/api';
 import {
   ATTR_ERROR_TYPE,
-  ATTR_GEN_AI_CONVERSATION_ID,
   ATTR_GEN_AI_TOOL_CALL_ARGUMENTS,
   ATTR_GEN_AI_TOOL_CALL_ID,
   ATTR_GEN_AI_TOOL_NAME,
@@ -23,20 +22,9 @@ import {
 import { setContentAttribute } from '../content.ts';
 import { arrayField, isRecord, stringField } from '../genai/messages.ts';
 import { guard, reportOnce } from '../guard.ts';
-import { currentTracer, instrumentationState } from '../state.ts';
-import {
-  contextWithTrajectory,
-  currentTrajectory,
-  trajectoryInheritedAttributes,
-} from '../trajectory/trajectory-context.ts';
-import {
-  ATTR_OPENAI_AGENTS_PARENT_SPAN_ID,
-  ATTR_OPENAI_AGENTS_SPAN_ID,
-  ATTR_OPENAI_AGENTS_SPAN_TYPE,
-  ATTR_OPENAI_AGENTS_TRACE_ID,
-  ATTR_OPENAI_AGENTS_TRACE_METADATA,
-} from './agents-attributes.ts';
+import { instrumentationState } from '../state.ts';
 import { isModelSpan, modelToolCalls } from './model-span.ts';
+import { childContext, closeTrace, ensureSpan } from './otel-spans.ts';
 import {
   isAgentsSpan,
   isAgentsTrace,
@@ -45,45 +33,12 @@ import {
   type AgentsTrace,
   type AgentsTracingProcessor,
 } from './sdk-tracing-types.ts';
-import { describeSpan, handoffSpanName, recordSpanEnd } from './span-mapping.ts';
-import { defaultHandoffToolName, ToolCallLedger, type RequestedToolCall } from './tool-call-ledger.ts';
-
-/** Traces the SDK never ended (a crashed run) are closed once this many are open, oldest first. */
-const MAX_OPEN_TRACES = 1000;
-
-interface TraceRecord {
-  traceId: string;
-  /** The SDK's trace, read when spans are created: a run applies its overrides (group id, name) after start. */
-  sdkTrace: AgentsTrace | undefined;
-  /** The application's context when the trace began: the OTel parent of the trace's root span. */
-  baseContext: Context;
-  startTime: Date;
-  span: Span | undefined;
-  context: Context | undefined;
-  spans: Map<string, SpanRecord>;
-  /** Ended handoff spans whose target agent has not started yet. */
-  handoffs: SpanRecord[];
-}
-
-interface SpanRecord {
-  sdkSpan: AgentsSpan;
-  trace: TraceRecord;
-  /** The OTel parent; undefined for the trace's root span. */
-  parent: SpanRecord | undefined;
-  /** The nearest agent span (itself for an agent span), whose ledger its tool spans claim call ids from. */
-  agent: SpanRecord | undefined;
-  ledger: ToolCallLedger | undefined;
-  /** Set on an agent placed under the handoff that started it. */
-  reparented: boolean;
-  span: Span | undefined;
-  context: Context | undefined;
-  ended: boolean;
-  /** A model span whose LLM call the openai instrumentation recorded. */
-  delegated: boolean;
-}
+import { handoffSpanName, recordSpanEnd } from './span-mapping.ts';
+import { SpanTree, type SpanRecord } from './span-tree.ts';
+import { defaultHandoffToolName, type RequestedToolCall } from './tool-call-ledger.ts';
 
 export class OpenAIAgentsTracingProcessor implements AgentsTracingProcessor {
-  private readonly traces = new Map<string, TraceRecord>();
+  private readonly tree = new SpanTree(closeTrace);
   private currentSdkSpan: (() => unknown) | undefined;
   /** False once the SDK dropped this processor (`setTraceProcessors` shuts the processors it replaces down). */
   attached = false;
@@ -95,8 +50,8 @@ export class OpenAIAgentsTracingProcessor implements AgentsTracingProcessor {
 
   onTraceStart(sdkTrace: AgentsTrace): Promise<void> {
     guard('openai-agents: recording a trace start', () => {
-      if (!instrumentationState().enabled || !isAgentsTrace(sdkTrace)) return;
-      this.traceRecord(sdkTrace.traceId, undefined).sdkTrace = sdkTrace;
+      if (instrumentationState().enabled && isAgentsTrace(sdkTrace))
+        this.tree.trace(sdkTrace.traceId).sdkTrace = sdkTrace;
     });
     return Promise.resolve();
   }
@@ -104,17 +59,15 @@ export class OpenAIAgentsTracingProcessor implements AgentsTracingProcessor {
   onTraceEnd(sdkTrace: AgentsTrace): Promise<void> {
     guard('openai-agents: recording a trace end', () => {
       if (!isAgentsTrace(sdkTrace)) return;
-      const record = this.traces.get(sdkTrace.traceId);
-      if (!record) return;
-      this.traces.delete(sdkTrace.traceId);
-      if (instrumentationState().enabled) this.closeTrace(record);
+      const record = this.tree.take(sdkTrace.traceId);
+      if (record && instrumentationState().enabled) closeTrace(record);
     });
     return Promise.resolve();
   }
 
   onSpanStart(sdkSpan: AgentsSpan): Promise<void> {
     guard('openai-agents: recording a span start', () => {
-      if (instrumentationState().enabled && isAgentsSpan(sdkSpan)) this.track(sdkSpan);
+      if (instrumentationState().enabled && isAgentsSpan(sdkSpan)) this.tree.track(sdkSpan);
     });
     return Promise.resolve();
   }
@@ -122,7 +75,7 @@ export class OpenAIAgentsTracingProcessor implements AgentsTracingProcessor {
   onSpanEnd(sdkSpan: AgentsSpan): Promise<void> {
     guard('openai-agents: recording a span end', () => {
       if (!instrumentationState().enabled || !isAgentsSpan(sdkSpan)) return;
-      const record = this.track(sdkSpan);
+      const record = this.tree.track(sdkSpan);
       // The processor can be registered twice (a module loaded as ESM and as CommonJS): record each span once.
       if (record.ended) return;
       record.ended = true;
@@ -151,64 +104,10 @@ export class OpenAIAgentsTracingProcessor implements AgentsTracingProcessor {
     const current = this.currentSdkSpan();
     if (!isAgentsSpan(current) || !isModelSpan(current.spanData)) return undefined;
     // The SDK calls the model right after starting the span, possibly before this processor heard of it.
-    const record = this.track(current);
+    const record = this.tree.track(current);
     if (record.ended) return undefined;
     record.delegated = true;
-    return this.childContext(record.parent, record.trace);
-  }
-
-  private traceRecord(traceId: string, firstSpan: AgentsSpan | undefined): TraceRecord {
-    const existing = this.traces.get(traceId);
-    if (existing) return existing;
-    const record: TraceRecord = {
-      traceId,
-      sdkTrace: undefined,
-      baseContext: context.active(),
-      startTime: sdkTime(firstSpan?.startedAt) ?? new Date(),
-      span: undefined,
-      context: undefined,
-      spans: new Map(),
-      handoffs: [],
-    };
-    this.traces.set(traceId, record);
-    if (this.traces.size > MAX_OPEN_TRACES) {
-      const [oldestId, oldest] = this.traces.entries().next().value as [string, TraceRecord];
-      this.traces.delete(oldestId);
-      this.closeTrace(oldest);
-    }
-    return record;
-  }
-
-  /** The record of an SDK span, created the first time the span is seen (start, end or a model call). */
-  private track(sdkSpan: AgentsSpan): SpanRecord {
-    const traceRecord = this.traceRecord(sdkSpan.traceId, sdkSpan);
-    const existing = traceRecord.spans.get(sdkSpan.spanId);
-    if (existing) return existing;
-    const data = sdkSpan.spanData;
-    let parent = sdkSpan.parentId === null ? undefined : traceRecord.spans.get(sdkSpan.parentId);
-    let reparented = false;
-    if (data.type === 'agent') {
-      const handoff = takeHandoffTo(traceRecord, sdkSpan);
-      if (handoff) {
-        parent = handoff;
-        reparented = true;
-      }
-    }
-    const record: SpanRecord = {
-      sdkSpan,
-      trace: traceRecord,
-      parent,
-      agent: undefined,
-      ledger: data.type === 'agent' ? new ToolCallLedger() : undefined,
-      reparented,
-      span: undefined,
-      context: undefined,
-      ended: false,
-      delegated: false,
-    };
-    record.agent = data.type === 'agent' ? record : parent?.agent;
-    traceRecord.spans.set(sdkSpan.spanId, record);
-    return record;
+    return childContext(record.parent, record.trace);
   }
 
   private finish(record: SpanRecord): void {
@@ -228,7 +127,7 @@ export class OpenAIAgentsTracingProcessor implements AgentsTracingProcessor {
       );
       record.trace.handoffs.push(record);
     }
-    const span = this.ensureSpan(record);
+    const span = ensureSpan(record);
     guard(`openai-agents: recording a ${data.type} span`, () => recordSpanEnd(span, data));
     if (data.type === 'handoff') recordHandoffCall(span, stringField(data, 'to_agent'), call);
     else if (call) span.setAttribute(ATTR_GEN_AI_TOOL_CALL_ID, call.id);
@@ -242,96 +141,6 @@ export class OpenAIAgentsTracingProcessor implements AgentsTracingProcessor {
     }
     span.end(sdkTime(record.sdkSpan.endedAt));
   }
-
-  /** The context children of `record` (or of the trace, for root spans) start in; creates the OTel span. */
-  private childContext(record: SpanRecord | undefined, traceRecord: TraceRecord): Context {
-    if (!record) return this.traceContext(traceRecord);
-    this.ensureSpan(record);
-    return record.context ?? this.traceContext(traceRecord);
-  }
-
-  private ensureSpan(record: SpanRecord): Span {
-    if (record.span) return record.span;
-    const parentContext = this.childContext(record.parent, record.trace);
-    const data = record.sdkSpan.spanData;
-    const description = describeSpan(data);
-    const conversationId = groupIdOf(record.trace) ?? currentTrajectory(parentContext)?.conversationId;
-    const attributes: Attributes = {
-      ...trajectoryInheritedAttributes(parentContext),
-      ...description.attributes,
-      [ATTR_OPENAI_AGENTS_SPAN_ID]: record.sdkSpan.spanId,
-      [ATTR_OPENAI_AGENTS_TRACE_ID]: record.sdkSpan.traceId,
-    };
-    if (conversationId !== undefined) attributes[ATTR_GEN_AI_CONVERSATION_ID] = conversationId;
-    if (record.reparented && record.sdkSpan.parentId !== null)
-      attributes[ATTR_OPENAI_AGENTS_PARENT_SPAN_ID] = record.sdkSpan.parentId;
-    const span = currentTracer().startSpan(
-      description.name,
-      { kind: description.kind, attributes, startTime: sdkTime(record.sdkSpan.startedAt) },
-      parentContext,
-    );
-    record.span = span;
-    let childContext = trace.setSpan(parentContext, span);
-    if (data.type === 'agent') {
-      // Spans recorded inside the agent by other instrumentations (its model calls) repeat its conversation id.
-      const enclosing = currentTrajectory(parentContext);
-      childContext = contextWithTrajectory(childContext, {
-        span,
-        agentName: stringField(data, 'name') ?? 'agent',
-        conversationId,
-        rolloutId: enclosing?.rolloutId,
-        attemptId: enclosing?.attemptId,
-      });
-    }
-    record.context = childContext;
-    return span;
-  }
-
-  private traceContext(traceRecord: TraceRecord): Context {
-    if (traceRecord.context) return traceRecord.context;
-    const attributes: Attributes = {
-      ...trajectoryInheritedAttributes(traceRecord.baseContext),
-      [ATTR_OPENAI_AGENTS_SPAN_TYPE]: 'trace',
-      [ATTR_OPENAI_AGENTS_TRACE_ID]: traceRecord.traceId,
-    };
-    const groupId = groupIdOf(traceRecord);
-    if (groupId !== undefined) attributes[ATTR_GEN_AI_CONVERSATION_ID] = groupId;
-    const span = currentTracer().startSpan(
-      nonEmpty(traceRecord.sdkTrace?.name) ?? 'Agent workflow',
-      { attributes, startTime: traceRecord.startTime },
-      traceRecord.baseContext,
-    );
-    const metadata = traceRecord.sdkTrace?.metadata;
-    if (isRecord(metadata) && Object.keys(metadata).length > 0) {
-      setContentAttribute(span, ATTR_OPENAI_AGENTS_TRACE_METADATA, metadata);
-    }
-    traceRecord.span = span;
-    traceRecord.context = trace.setSpan(traceRecord.baseContext, span);
-    return traceRecord.context;
-  }
-
-  /** Ends what the trace left open (spans of a run that failed between start and end) and the root span. */
-  private closeTrace(traceRecord: TraceRecord): void {
-    for (const record of traceRecord.spans.values()) {
-      if (record.span && !record.ended) {
-        record.ended = true;
-        record.span.end();
-      }
-    }
-    traceRecord.span?.end();
-  }
-}
-
-/** The ended handoff that names `agentSpan`'s agent as its target, from the same run (a sibling of its agent). */
-function takeHandoffTo(traceRecord: TraceRecord, agentSpan: AgentsSpan): SpanRecord | undefined {
-  const name = stringField(agentSpan.spanData, 'name');
-  const index = traceRecord.handoffs.findIndex(
-    (handoff) =>
-      stringField(handoff.sdkSpan.spanData, 'to_agent') === name &&
-      (handoff.agent?.sdkSpan.parentId ?? null) === agentSpan.parentId,
-  );
-  if (index < 0) return undefined;
-  return traceRecord.handoffs.splice(index, 1)[0];
 }
 
 function recordHandoffCall(span: Span, toAgent: string | undefined, call: RequestedToolCall | undefined): void {
@@ -348,13 +157,4 @@ function errorMessage(error: { message: string; data?: Record<string, unknown> }
   return typeof detail === 'string' && detail !== '' && detail !== error.message
     ? `${error.message}: ${detail}`
     : error.message;
-}
-
-/** `groupId` links the traces of one conversation (a chat thread id): the conversations' `gen_ai.conversation.id`. */
-function groupIdOf(traceRecord: TraceRecord): string | undefined {
-  return nonEmpty(traceRecord.sdkTrace?.groupId);
-}
-
-function nonEmpty(value: unknown): string | undefined {
-  return typeof value === 'string' && value !== '' ? value : undefined;
 }
