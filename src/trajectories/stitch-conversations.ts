@@ -22,6 +22,9 @@ import { field, jsonString } from './clickhouse-json.ts';
 import { continuationKeys, conversationKey, openingKeys, type HistoryKey } from './history-keys.ts';
 import { queryRows } from './read-assembly-input.ts';
 
+/** How far an earlier call's end may lie after a later call's start and still count as before it. */
+const clockSkewNanos = 1_000_000_000n;
+
 export interface StitchSettings {
   /** How far apart (end of one call to start of the next) two calls of one trajectory may be. */
   stitchWindowSeconds: number;
@@ -146,10 +149,14 @@ export async function stitchTraces(
     keys.push(row);
     newKeys.push(row);
   };
+  // The earlier call started first and ended before this one started (give or take clock skew between the
+  // emitters' clocks: some instrumentations take start times from the wall clock and end times from a monotonic
+  // one), at most the window before.
   const withinWindow = (row: KeyRow, candidate: Candidate) =>
     row.service_name === candidate.service &&
     row.trace_id !== candidate.traceId &&
-    BigInt(row.end_ns) <= candidate.start &&
+    BigInt(row.start_ns) < candidate.start &&
+    BigInt(row.end_ns) <= candidate.start + clockSkewNanos &&
     BigInt(row.end_ns) + window >= candidate.start;
 
   for (const candidate of candidates) {
@@ -196,7 +203,9 @@ export async function stitchTraces(
     for (const key of candidate.continuations) {
       for (const row of keys) {
         if (row.kind !== 'opening' || row.key !== key.key || row.service_name !== candidate.service) continue;
-        if (BigInt(row.start_ns) < candidate.end || BigInt(row.start_ns) > candidate.end + window) continue;
+        const successorStart = BigInt(row.start_ns);
+        if (successorStart <= candidate.start || successorStart + clockSkewNanos < candidate.end) continue;
+        if (successorStart > candidate.end + window) continue;
         const successor = trajectoryOfTrace(row.trace_id);
         // Only a trajectory that starts with that call: the call's trajectory id is its own trace id.
         if (successor !== row.trace_id || successor === own) continue;

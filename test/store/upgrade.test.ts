@@ -123,7 +123,9 @@ describe('upgrading a store created by release 0.1.0', () => {
     const golden = await getTrajectory(
       receiver.store.client,
       'default',
-      ids.find((id) => id.includes('-'))!,
+      (await Promise.all(ids.map((id) => getTrajectory(receiver.store.client, 'default', id, settings)))).find(
+        (trajectory) => trajectory?.agent_name === 'solver',
+      )!.id,
       settings,
     );
     expect(
