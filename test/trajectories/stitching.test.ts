@@ -173,8 +173,18 @@ describe('stitching agent-less model calls into conversations', () => {
     expect(ids).not.toContain(third);
   });
 
-  it('is what the SQL views say too', async () => {
+  it('keeps a conversation incomplete (so exports skip it) until the stitch window has passed, not just the quiet period', async () => {
     await new Promise((resolve) => setTimeout(resolve, 1300));
+    const summaries = await listed();
+    expect(summaries.length).toBeGreaterThan(0);
+    for (const summary of summaries) expect(summary.complete, summary.id).toBe(false);
+    const completeOnly = (await (await fetch(`${receiver.httpUrl}/v1/trajectories?complete=true`)).json()) as {
+      trajectories: TrajectorySummary[];
+    };
+    expect(completeOnly.trajectories).toEqual([]);
+  });
+
+  it('is what the SQL views say too', async () => {
     // The stitched ones (the views take about a second per trajectory to plan).
     for (const summary of (await listed()).filter((candidate) => candidate.turn_count > 1)) {
       const { tools: _tools, ...expected } = await fromViews(context, summary.id);
