@@ -41,6 +41,8 @@ export const ATTR_GEN_AI_TOOL_CALL_ID = 'gen_ai.tool.call.id';
 export const ATTR_GEN_AI_TOOL_CALL_ARGUMENTS = 'gen_ai.tool.call.arguments';
 export const ATTR_GEN_AI_TOOL_CALL_RESULT = 'gen_ai.tool.call.result';
 export const ATTR_OPENAI_API_TYPE = 'openai.api.type';
+/** Not (yet) a semantic-conventions attribute: named like the registry's other `openai.request.*` ones. */
+export const ATTR_OPENAI_REQUEST_PREVIOUS_RESPONSE_ID = 'openai.request.previous_response_id';
 export const ATTR_ERROR_TYPE = 'error.type';
 export const ATTR_SERVER_ADDRESS = 'server.address';
 export const ATTR_SERVER_PORT = 'server.port';

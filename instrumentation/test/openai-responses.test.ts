@@ -101,6 +101,21 @@ describe('openai responses.create', () => {
     ]);
   });
 
+  it('records the chain a call continues: previous_response_id and the conversation', async () => {
+    const first = await fixture.openai.responses.create({ model: 'gpt-resp', input: 'hello' });
+    await fixture.openai.responses.create({
+      model: 'gpt-resp',
+      input: 'and again',
+      previous_response_id: first.id,
+      conversation: 'conv_123',
+    });
+    const spans = fixture.exporter.getFinishedSpans();
+    const second = spans[spans.length - 1]!;
+    expect(second.attributes['openai.request.previous_response_id']).toBe(first.id);
+    expect(second.attributes['gen_ai.conversation.id']).toBe('conv_123');
+    expect(spans[spans.length - 2]!.attributes['openai.request.previous_response_id']).toBeUndefined();
+  });
+
   it('records a streamed response from its response.completed event', async () => {
     const stream = await fixture.openai.responses.create({ model: 'gpt-resp', input: 'stream this', stream: true });
     const types: string[] = [];

@@ -6,12 +6,14 @@
  *
  * 1. With a conversation id (any convention's, mapped onto `conversation_id`): the trajectory of the latest trace
  *    with the same id that ended within the window. An explicit id always wins; continuity is not consulted.
- * 2. Without one, by message-history continuity (history-keys.ts): the trace continues the trajectory of the call
+ * 2. A Responses API call that names its `previous_response_id` (recorded as `openai.request.previous_response_id`)
+ *    joins the trajectory of the call that produced that response.
+ * 3. Otherwise, by message-history continuity (history-keys.ts): the trace continues the trajectory of the call
  *    whose input + output is its first call's input up to the last assistant message (tool results or a new user
  *    message may follow), compared first with every message, then without system / developer messages. Never merged: a match shared by two trajectories
  *    (parallel rollouts whose outputs happened to be equal), or a call whose history another trace already
  *    extended (a branch: two calls extending one history with different outputs stay apart).
- * 3. Otherwise the trace starts a trajectory of its own, whose id is the trace id.
+ * 4. Otherwise the trace starts a trajectory of its own, whose id is the trace id.
  * A late call that arrives after its successor attaches to the successor's trajectory when that trajectory starts
  * with the successor; if it also continues an earlier trajectory, the two merge into the earlier one. Decisions are
  * recorded in `trace_stitches` (ids never change otherwise) and looked up by key in `stitch_keys`.
@@ -35,6 +37,8 @@ interface TraceFacts {
   stitchable: number | boolean;
   service_name: string;
   conversation_id: string;
+  previous_response_id: string;
+  last_response_id: string;
   first_input: string;
   last_input: string;
   last_output: string;
@@ -42,7 +46,7 @@ interface TraceFacts {
   last_end_ns: string;
 }
 
-type KeyKind = 'conversation' | 'continuation' | 'opening' | 'claimed';
+type KeyKind = 'conversation' | 'response' | 'continuation' | 'opening' | 'claimed';
 
 interface KeyRow {
   service_name: string;
@@ -57,6 +61,8 @@ interface Candidate {
   traceId: string;
   service: string;
   conversationId: string;
+  previousResponseId: string;
+  lastResponseId: string;
   start: bigint;
   end: bigint;
   openings: HistoryKey[];
@@ -86,6 +92,8 @@ function toCandidate(facts: TraceFacts): Candidate {
     traceId: facts.trace_id,
     service: facts.service_name,
     conversationId: facts.conversation_id,
+    previousResponseId: facts.previous_response_id,
+    lastResponseId: facts.last_response_id,
     start: BigInt(facts.first_start_ns),
     end: BigInt(facts.last_end_ns),
     openings: openingKeys(parseArray(facts.first_input)),
@@ -118,6 +126,7 @@ export async function stitchTraces(
   const lookupKeys = new Set<string>();
   for (const candidate of candidates) {
     if (candidate.conversationId !== '') lookupKeys.add(conversationKey(candidate.conversationId));
+    if (candidate.previousResponseId !== '') lookupKeys.add(conversationKey(candidate.previousResponseId));
     for (const key of [...candidate.openings, ...candidate.continuations]) lookupKeys.add(key.key);
   }
   const published = await queryRows<KeyRow>(client, 'queries/stitch-keys-lookup.sql', {
@@ -169,6 +178,11 @@ export async function stitchTraces(
         .sort((a, b) => (BigInt(a.end_ns) < BigInt(b.end_ns) ? 1 : -1))[0];
       if (latest) joined = trajectoryOfTrace(latest.trace_id);
       publish(candidate, 'conversation', key);
+    } else if (candidate.previousResponseId !== '') {
+      // A Responses API chain names the response it continues; its input holds only what is new.
+      const key = conversationKey(candidate.previousResponseId);
+      const named = keys.find((row) => row.kind === 'response' && row.key === key && withinWindow(row, candidate));
+      if (named) joined = trajectoryOfTrace(named.trace_id);
     } else {
       for (const variant of ['full', 'without_system'] as const) {
         const match = longestContinuation(candidate, variant, keys, withinWindow);
@@ -189,6 +203,7 @@ export async function stitchTraces(
       claimedTraces.add(continued);
       publish(candidate, 'claimed', continued);
     }
+    if (candidate.lastResponseId !== '') publish(candidate, 'response', conversationKey(candidate.lastResponseId));
     for (const key of candidate.continuations) publish(candidate, 'continuation', key.key);
     for (const key of candidate.openings) publish(candidate, 'opening', key.key);
   }

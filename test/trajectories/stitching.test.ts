@@ -152,6 +152,26 @@ describe('stitching agent-less model calls into conversations', () => {
     expect((await trajectory(traces[2]!))?.turn_count).toBe(1);
   });
 
+  it('follows an OpenAI Responses chain by previous_response_id, whose input holds only what is new', async () => {
+    const traces = await sendCalls(350, [
+      {
+        at: 0,
+        input: [message('user', text('Find the weather'))],
+        output: [message('assistant', call('call_w', 'weather', { city: 'Oslo' }))],
+        attributes: { 'gen_ai.response.id': 'resp_a1' },
+      },
+      {
+        at: 3,
+        input: [message('tool', response('call_w', 'rain'))],
+        output: [message('assistant', text('Rain in Oslo.'))],
+        attributes: { 'gen_ai.response.id': 'resp_a2', 'openai.request.previous_response_id': 'resp_a1' },
+      },
+    ]);
+    const chained = await trajectory(traces[0]!);
+    expect(chained?.turn_count).toBe(2);
+    expect(chained?.turns[0]!.tool_calls[0]).toMatchObject({ result: 'rain', result_source: 'message' });
+  });
+
   it('does not stitch calls further apart than the window', async () => {
     const loop = agentLoop('Slow question', () => 'Slow.');
     const traces = await sendCalls(400, [loop[0]!, { ...loop[1]!, at: 60 }]);

@@ -5,8 +5,9 @@
  * `response.completed` / `response.incomplete` / `response.failed` event, or, when the caller abandons it, from
  * the items and text deltas that arrived.
  */
-import type { Span } from '@opentelemetry/api';
+import type { Attributes, Span } from '@opentelemetry/api';
 import {
+  ATTR_GEN_AI_CONVERSATION_ID,
   ATTR_GEN_AI_INPUT_MESSAGES,
   ATTR_GEN_AI_OUTPUT_MESSAGES,
   ATTR_GEN_AI_RESPONSE_FINISH_REASONS,
@@ -18,6 +19,7 @@ import {
   ATTR_GEN_AI_USAGE_INPUT_TOKENS,
   ATTR_GEN_AI_USAGE_OUTPUT_TOKENS,
   ATTR_GEN_AI_USAGE_REASONING_OUTPUT_TOKENS,
+  ATTR_OPENAI_REQUEST_PREVIOUS_RESPONSE_ID,
   OPERATION_CHAT,
 } from '../attributes.ts';
 import { parseJsonLenient, setContentAttribute } from '../content.ts';
@@ -35,11 +37,27 @@ import {
 } from './messages.ts';
 import { openAIRequestAttributes, openAIToolDefinitions } from './openai-chat-completions.ts';
 
+/** The chain a Responses call continues: the response it follows, and the Conversations API conversation. */
+function responsesChainAttributes(params: Record<string, unknown>): Attributes {
+  const attributes: Attributes = {};
+  const previous = stringField(params, 'previous_response_id');
+  if (previous !== undefined) attributes[ATTR_OPENAI_REQUEST_PREVIOUS_RESPONSE_ID] = previous;
+  const conversation = params['conversation'];
+  const conversationId =
+    typeof conversation === 'string'
+      ? conversation
+      : isRecord(conversation)
+        ? stringField(conversation, 'id')
+        : undefined;
+  if (conversationId !== undefined) attributes[ATTR_GEN_AI_CONVERSATION_ID] = conversationId;
+  return attributes;
+}
+
 export const openAIResponsesAdapter: LlmCallAdapter = {
   providerName: 'openai',
   operationName: OPERATION_CHAT,
   suppressSdkSpans: false,
-  requestAttributes: openAIRequestAttributes,
+  requestAttributes: (params) => ({ ...openAIRequestAttributes(params), ...responsesChainAttributes(params) }),
   recordRequestContent(span, params) {
     const instructions = params['instructions'];
     if (typeof instructions === 'string' && instructions !== '') {
