@@ -34,7 +34,6 @@ export interface StitchSettings {
 
 interface TraceFacts {
   trace_id: string;
-  stitchable: number | boolean;
   service_name: string;
   conversation_id: string;
   previous_response_id: string;
@@ -108,9 +107,14 @@ export async function stitchTraces(
   settings: StitchSettings,
 ): Promise<StitchResult> {
   if (traceIds.length === 0) return { changedTrajectories: [] };
-  const facts = await queryRows<TraceFacts>(client, 'queries/stitch-trace-facts.sql', { tenant, trace_ids: traceIds });
-  const stitchable = facts.filter((row) => Number(row.stitchable) === 1 || row.stitchable === true);
-  if (stitchable.length === 0) return { changedTrajectories: [] };
+  const stitchableIds = (
+    await queryRows<{ trace_id: string }>(client, 'queries/stitchable-traces.sql', { tenant, trace_ids: traceIds })
+  ).map((row) => row.trace_id);
+  if (stitchableIds.length === 0) return { changedTrajectories: [] };
+  const stitchable = await queryRows<TraceFacts>(client, 'queries/stitch-trace-facts.sql', {
+    tenant,
+    trace_ids: stitchableIds,
+  });
   const decided = await currentTrajectories(
     client,
     tenant,

@@ -1,9 +1,8 @@
--- Per trace of the given ones: whether it may be stitched into a conversation (no agent span, no Agent Lightning
--- ids, at least one model call) and what stitching compares: service, conversation id, Responses chain ids, the first model call's
--- input, the last one's input and output, and when its model calls ran.
+-- Per stitchable trace of the given ones (stitchable-traces.sql), what stitching compares: service, conversation
+-- id, Responses chain ids, the first model call's input, the last one's input and output, and when its model calls
+-- ran.
 SELECT
     trace_id,
-    countIf(kind = 'agent') = 0 AND max(rollout_id) = '' AND countIf(kind = 'llm') > 0 AS stitchable,
     argMinIf(service_name, (start_time_unix_nano, span_id), kind = 'llm') AS service_name,
     argMinIf(conversation_id, (start_time_unix_nano, span_id), conversation_id != '') AS conversation_id,
     -- OpenAI Responses chains: the response the first call continues, and the last call's own response id.
