@@ -93,6 +93,7 @@ export async function startReceiver(
     log,
     deferWhile: () => wal.pendingBytes > 8 * 1024 * 1024,
     stitchWindowSeconds: config.stitchWindowSeconds,
+    openQuietSeconds: Math.max(config.quietSeconds, config.stitchWindowSeconds),
   });
   summaries.start();
   const ingestor = new Ingestor(wal, writer, {

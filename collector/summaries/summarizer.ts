@@ -36,6 +36,8 @@ export interface SummarizerOptions {
   log?: (message: string) => void;
   /** Agent-less calls this far apart are stitched into one conversation (stitch-conversations.ts). @default 300 */
   stitchWindowSeconds?: number;
+  /** A conversation quiet this long may be complete already and is not extended. @default stitchWindowSeconds */
+  openQuietSeconds?: number;
 }
 
 export interface Summarizer {
@@ -68,6 +70,7 @@ export function createSummarizer(client: ClickHouseClient, options: SummarizerOp
   const deferWhile = options.deferWhile ?? (() => false);
   const maxDeferMillis = options.maxDeferMillis ?? 10_000;
   const stitchWindowSeconds = options.stitchWindowSeconds ?? defaultStitchWindowSeconds;
+  const openQuietSeconds = options.openQuietSeconds ?? stitchWindowSeconds;
   let deferredSince: number | undefined;
 
   let watermark: number | undefined;
@@ -110,7 +113,7 @@ export function createSummarizer(client: ClickHouseClient, options: SummarizerOp
     const airRules = await readAirRules(client);
     for (const [tenant, traceIds] of byTenant) {
       // Agent-less traces join their conversation first, so the summaries carry the stitched trajectory ids.
-      await stitchTraces(client, tenant, traceIds, { stitchWindowSeconds });
+      await stitchTraces(client, tenant, traceIds, { stitchWindowSeconds, openQuietSeconds });
       await summarizeTraces(client, tenant, traceIds, { airRules });
     }
 

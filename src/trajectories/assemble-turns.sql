@@ -11,7 +11,9 @@
 -- ('tool_span', 'message'). A call nothing answered by the end of the trajectory has status 'missing'.
 -- new_messages: the input messages after the longest prefix this turn shares with what an earlier turn of the
 -- trajectory already showed (its input plus its output), compared on role, content, tool call ids and
--- tool_call_id, so exporters can rebuild one conversation without repeating the prompt of every call.
+-- tool_call_id (system and developer messages on role alone: an agent that rebuilds its system prompt every call
+-- must not make its whole history look new), so exporters can rebuild one conversation without repeating the
+-- prompt of every call.
 CREATE OR REPLACE VIEW turns {{on_cluster}} AS
 SELECT
     tenant, trace_id, trajectory_id, index, span_id, model, provider, status, status_message,
@@ -113,7 +115,8 @@ FROM
                 if(arrayExists(message -> JSONExtractString(message, 'role') = 'assistant', output_array),
                    arrayFirst(message -> JSONExtractString(message, 'role') = 'assistant', output_array), output_array[1]) AS output_message,
                 arrayMap(message -> concat(JSONExtractString(message, 'role'), '\x1f',
-                         multiIf(JSONType(message, 'content') = 'String', JSONExtractString(message, 'content'),
+                         multiIf(JSONExtractString(message, 'role') IN ('system', 'developer'), '',
+                                 JSONType(message, 'content') = 'String', JSONExtractString(message, 'content'),
                                  JSONType(message, 'content') = 'Array', JSONExtractRaw(message, 'content'), ''), '\x1f',
                          arrayStringConcat(arrayMap(tool_call -> JSONExtractString(tool_call, 'id'), JSONExtractArrayRaw(message, 'tool_calls')), ','), '\x1f',
                          JSONExtractString(message, 'tool_call_id')),

@@ -8,7 +8,7 @@
  * messages of the next call, in order. Such a result's status comes from the message (`is_error`) or is
  * 'unknown'; a call nothing answered by the end of the trajectory is 'missing'. new_messages are the input
  * messages after the longest prefix shared with what an earlier turn showed (its input plus output), compared on
- * role, content, tool call ids and tool_call_id.
+ * role, content, tool call ids and tool_call_id (system and developer messages on role alone).
  */
 import { createHash } from 'node:crypto';
 import type { Message, ToolDefinition } from '../model/message.ts';
@@ -29,13 +29,18 @@ export interface AssembledTurn extends Omit<Turn, 'tool_calls'> {
 const noNextStart = 18_446_744_073_709_551_615n;
 const uint64Range = 18_446_744_073_709_551_616n;
 
+/**
+ * What new_messages compares. System and developer messages compare by role only: an agent that rebuilds its
+ * system prompt every call (a timestamp, refreshed context) must not make every call's history look new.
+ */
 function messageKey(message: unknown): string {
-  const content = field(message, 'content');
+  const role = jsonString(field(message, 'role'));
+  const content = role === 'system' || role === 'developer' ? undefined : field(message, 'content');
   const contentKey = typeof content === 'string' ? content : Array.isArray(content) ? JSON.stringify(content) : '';
   const callIds = arrayField(message, 'tool_calls')
     .map((call) => jsonString(field(call, 'id')))
     .join(',');
-  return `${jsonString(field(message, 'role'))}\x1f${contentKey}\x1f${callIds}\x1f${jsonString(field(message, 'tool_call_id'))}`;
+  return `${role}\x1f${contentKey}\x1f${callIds}\x1f${jsonString(field(message, 'tool_call_id'))}`;
 }
 
 /** The assistant message of the call's output (the first one; else the first output message; else none). */

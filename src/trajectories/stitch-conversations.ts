@@ -30,6 +30,13 @@ const clockSkewNanos = 1_000_000_000n;
 export interface StitchSettings {
   /** How far apart (end of one call to start of the next) two calls of one trajectory may be. */
   stitchWindowSeconds: number;
+  /**
+   * A trajectory quiet for this long may already be complete and exported: a late call does not extend it (it
+   * starts its own) so no export ever holds half of one. @default stitchWindowSeconds
+   */
+  openQuietSeconds?: number;
+  /** @default Date.now() */
+  nowMillis?: number;
 }
 
 interface TraceFacts {
@@ -45,7 +52,7 @@ interface TraceFacts {
   last_end_ns: string;
 }
 
-type KeyKind = 'conversation' | 'response' | 'continuation' | 'opening' | 'claimed';
+type KeyKind = 'conversation' | 'response' | 'continuation' | 'opening' | 'claimed' | 'claimed_without_system';
 
 interface KeyRow {
   service_name: string;
@@ -139,11 +146,31 @@ export async function stitchTraces(
   });
   const matchedTraces = [...new Set(published.map((row) => row.trace_id))];
   const trajectoryOf = await currentTrajectories(client, tenant, matchedTraces);
-  const claimedTraces = new Set<string>();
+  // Who continued each matched trace already: a claim by the full history is firm, one by the history without
+  // system messages gives way to a later full match (a guardrail or judge call over the same history is no
+  // continuation of the agent's own).
+  const claims = new Map<string, { claimer: string; firm: boolean }>();
+  const addClaim = (claimed: string, claimer: string, firm: boolean) => {
+    const existing = claims.get(claimed);
+    if (!existing || (firm && !existing.firm)) claims.set(claimed, { claimer, firm });
+  };
   if (matchedTraces.length > 0) {
-    const claims = await queryRows<KeyRow>(client, 'queries/stitch-keys-lookup.sql', { tenant, keys: matchedTraces });
-    for (const claim of claims) if (claim.kind === 'claimed') claimedTraces.add(claim.key);
+    const rows = await queryRows<KeyRow>(client, 'queries/stitch-keys-lookup.sql', { tenant, keys: matchedTraces });
+    for (const row of rows) {
+      if (row.kind === 'claimed' || row.kind === 'claimed_without_system') {
+        addClaim(row.key, row.trace_id, row.kind === 'claimed');
+      }
+    }
   }
+  const claimedTraces = { has: (traceId: string) => claims.has(traceId) };
+  const openSince = await lastActivity(client, tenant, [...new Set([...trajectoryOf.values(), ...matchedTraces])]);
+  const nowMillis = settings.nowMillis ?? Date.now();
+  const openQuietMillis = (settings.openQuietSeconds ?? settings.stitchWindowSeconds) * 1000;
+  // A trajectory that may be complete (and exported) already is not extended: the late call starts its own.
+  const stillOpen = (trajectoryId: string) => {
+    const last = openSince.get(trajectoryId);
+    return last === undefined || nowMillis - last < openQuietMillis;
+  };
 
   const keys: KeyRow[] = [...published];
   const newKeys: KeyRow[] = [];
@@ -171,31 +198,63 @@ export async function stitchTraces(
     BigInt(row.start_ns) < candidate.start &&
     BigInt(row.end_ns) <= candidate.start + clockSkewNanos &&
     BigInt(row.end_ns) + window >= candidate.start;
+  // Under an explicit conversation id calls may overlap (parallel tool calls, streaming) and may arrive late.
+  const sameConversation = (row: KeyRow, candidate: Candidate) =>
+    row.service_name === candidate.service &&
+    row.trace_id !== candidate.traceId &&
+    (BigInt(row.start_ns) < candidate.start
+      ? BigInt(row.end_ns) + window >= candidate.start
+      : BigInt(row.start_ns) <= candidate.end + window);
 
   for (const candidate of candidates) {
     let joined: string | undefined;
-    let continued: string | undefined;
+    let continued: { trace: string; firm: boolean } | undefined;
+    // May this candidate continue `predecessor`? Not when another call continued it already (a branch), unless
+    // that one matched only without system messages and this one matches the full history (it then gives way).
+    const mayContinue = (predecessor: string, firm: boolean) => {
+      const claim = claims.get(predecessor);
+      return !claim || claim.claimer === candidate.traceId || (firm && !claim.firm);
+    };
     if (candidate.conversationId !== '') {
       const key = conversationKey(candidate.conversationId);
-      const latest = keys
-        .filter((row) => row.kind === 'conversation' && row.key === key && withinWindow(row, candidate))
+      const related = keys.filter(
+        (row) => row.kind === 'conversation' && row.key === key && sameConversation(row, candidate),
+      );
+      const before = related
+        .filter((row) => BigInt(row.start_ns) < candidate.start)
         .sort((a, b) => (BigInt(a.end_ns) < BigInt(b.end_ns) ? 1 : -1))[0];
-      if (latest) joined = trajectoryOfTrace(latest.trace_id);
+      const after = related
+        .filter((row) => BigInt(row.start_ns) >= candidate.start)
+        .sort((a, b) => (BigInt(a.start_ns) < BigInt(b.start_ns) ? -1 : 1))[0];
+      const found = before ?? after;
+      if (found && stillOpen(trajectoryOfTrace(found.trace_id))) joined = trajectoryOfTrace(found.trace_id);
       publish(candidate, 'conversation', key);
     } else if (candidate.previousResponseId !== '') {
-      // A Responses API chain names the response it continues; its input holds only what is new.
+      // A Responses API chain names the response it continues; its input holds only what is new. Two calls that
+      // name the same response are a fork: the second starts its own trajectory.
       const key = conversationKey(candidate.previousResponseId);
       const named = keys.find((row) => row.kind === 'response' && row.key === key && withinWindow(row, candidate));
-      if (named) joined = trajectoryOfTrace(named.trace_id);
+      if (named && mayContinue(named.trace_id, true) && stillOpen(trajectoryOfTrace(named.trace_id))) {
+        joined = trajectoryOfTrace(named.trace_id);
+        continued = { trace: named.trace_id, firm: true };
+      }
     } else {
       for (const variant of ['full', 'without_system'] as const) {
         const match = longestContinuation(candidate, variant, keys, withinWindow);
         if (match === undefined) continue;
         const trajectories = new Set(match.map((row) => trajectoryOfTrace(row.trace_id)));
         const predecessor = match[0];
-        if (trajectories.size === 1 && predecessor && !claimedTraces.has(predecessor.trace_id)) {
-          joined = [...trajectories][0];
-          continued = predecessor.trace_id;
+        const firm = variant === 'full';
+        const target = [...trajectories][0];
+        if (
+          trajectories.size === 1 &&
+          predecessor &&
+          target &&
+          mayContinue(predecessor.trace_id, firm) &&
+          stillOpen(target)
+        ) {
+          joined = target;
+          continued = { trace: predecessor.trace_id, firm };
         }
         break;
       }
@@ -203,9 +262,16 @@ export async function stitchTraces(
     const trajectory = joined ?? candidate.traceId;
     decisions.set(candidate.traceId, trajectory);
     changed.add(trajectory);
-    if (continued !== undefined) {
-      claimedTraces.add(continued);
-      publish(candidate, 'claimed', continued);
+    // A call without an output (it failed) claims nothing: the agent's retry continues the same history.
+    if (continued !== undefined && candidate.continuations.length > 0) {
+      const previous = claims.get(continued.trace);
+      if (previous && previous.claimer !== candidate.traceId && !previous.firm && continued.firm) {
+        // The side call that claimed it only without system messages leaves the conversation.
+        decisions.set(previous.claimer, previous.claimer);
+        changed.add(previous.claimer);
+      }
+      claims.set(continued.trace, { claimer: candidate.traceId, firm: continued.firm });
+      publish(candidate, continued.firm ? 'claimed' : 'claimed_without_system', continued.trace);
     }
     if (candidate.lastResponseId !== '') publish(candidate, 'response', conversationKey(candidate.lastResponseId));
     for (const key of candidate.continuations) publish(candidate, 'continuation', key.key);
@@ -215,7 +281,8 @@ export async function stitchTraces(
   // Late predecessors: a decided trace whose trajectory begins with a call that continues this one.
   const merges = new Map<string, string>();
   for (const candidate of candidates) {
-    if (candidate.conversationId !== '' || claimedTraces.has(candidate.traceId)) continue;
+    if (candidate.conversationId !== '' || candidate.previousResponseId !== '') continue;
+    if (claimedTraces.has(candidate.traceId)) continue;
     const own = trajectoryOfTrace(candidate.traceId);
     const successors = new Set<string>();
     let successorTrace: string | undefined;
@@ -234,7 +301,7 @@ export async function stitchTraces(
     }
     if (successors.size !== 1 || successorTrace === undefined) continue;
     merges.set([...successors][0] as string, own);
-    claimedTraces.add(candidate.traceId);
+    claims.set(candidate.traceId, { claimer: successorTrace, firm: true });
     newKeys.push({
       service_name: candidate.service,
       kind: 'claimed',
@@ -294,6 +361,21 @@ function longestContinuation(
     if (match.length > 0) return match;
   }
   return undefined;
+}
+
+/** When each given trajectory last received a span, from its stored summary (unknown until it is summarized). */
+async function lastActivity(
+  client: ClickHouseClient,
+  tenant: string,
+  trajectoryIds: string[],
+): Promise<Map<string, number>> {
+  if (trajectoryIds.length === 0) return new Map();
+  const rows = await queryRows<{ id: string; last_ingested_ms: number | string }>(
+    client,
+    'queries/trajectory-last-activity.sql',
+    { tenant, ids: trajectoryIds },
+  );
+  return new Map(rows.map((row) => [row.id, Number(row.last_ingested_ms)]));
 }
 
 async function currentTrajectories(
