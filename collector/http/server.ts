@@ -2,10 +2,12 @@
  * The receiver's HTTP port: OTLP/HTTP ingest plus the JSON API, behind optional bearer-token auth. It knows no
  * path: the router resolves every request to a route (404 and 405 included), the server authenticates unless the
  * route is public, runs the handler, and renders whatever HttpError it throws with that route's `renderError`.
- * Any other error is a bug or an outage: it goes to the log, and the client gets a generic 500.
+ * A store that is unavailable (`StoreError`) answers 503 with Retry-After; any other error is a bug: both go to
+ * the log, and the client gets a stable message, never ClickHouse's text.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { defaultTenant } from '../../src/model/tenant.ts';
+import { StoreError } from '../../src/store/store-error.ts';
 import { authenticate } from '../auth/authenticate.ts';
 import type { TenantTokens } from '../auth/tenant-tokens.ts';
 import { HttpError } from './http-error.ts';
@@ -73,6 +75,10 @@ async function handleRequest(
     let httpError: HttpError;
     if (error instanceof HttpError) {
       httpError = error;
+    } else if (error instanceof StoreError && error.kind === 'unavailable') {
+      // The store is down or overloaded: the client may retry; the detail (ClickHouse's text) goes to the log.
+      options.onError?.(error);
+      httpError = new HttpError(503, 'the store is unavailable; retry later', { 'Retry-After': '5' });
     } else {
       // Internal details (ClickHouse messages, stack traces) go to the log, not to the client.
       options.onError?.(error);

@@ -5,6 +5,7 @@
  * (store-error.ts) whichever backend raised them, so the ingest writer decides retry or dead-letter on its kind.
  */
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { classifyingClient } from './classifying-client.ts';
 import { mkdirSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { resolve } from 'node:path';
@@ -72,7 +73,7 @@ async function openEmbeddedStore(options: StoreOptions): Promise<Store> {
   // The embedded engine is one session per process, so USE sets the database for every later query.
   await client.command({ query: `USE \`${database}\`` });
   return {
-    client,
+    client: classifyingClient(client),
     embedded: true,
     database,
     cluster: undefined,
@@ -120,7 +121,7 @@ async function openServerStore(options: StoreOptions, url: string): Promise<Stor
     clickhouse_settings: { date_time_input_format: 'best_effort' },
   });
   return {
-    client,
+    client: classifyingClient(client),
     embedded: false,
     database,
     cluster,

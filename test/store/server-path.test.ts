@@ -102,6 +102,11 @@ describe('receiver on a ClickHouse server (HTTP)', () => {
     expect(exportSucceeded(await exportSpans(exporter, spans))).toBe(true);
     await exporter.shutdown();
     await expect.poll(() => receiver.writer.storeFailing, { timeout: 10_000 }).toBe(true);
+    // Reads meanwhile say the store is unavailable (503, retry later), not a bug, and leak no ClickHouse text.
+    const read = await fetch(`${receiver.httpUrl}/v1/trajectories`);
+    expect(read.status).toBe(503);
+    expect(read.headers.get('retry-after')).toBe('5');
+    expect(await read.json()).toEqual({ error: 'the store is unavailable; retry later' });
     clickhouse.unavailable = false;
     await receiver.flush(30_000);
     const traceId = spans[0]!.spanContext().traceId;

@@ -90,3 +90,19 @@ describe('store errors on the embedded engine', () => {
     expect([...dataErrorCodes.keys()].filter((code) => unavailableErrorCodes.has(code))).toEqual([]);
   });
 });
+
+describe('reads through the store client', () => {
+  it('reject with a classified StoreError too, so callers never see ClickHouse error shapes', async () => {
+    const failure = await store.client
+      .query({ query: 'SELECT count() FROM no_such_table', format: 'JSONEachRow' })
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    expect(failure).toBeInstanceOf(StoreError);
+    expect(failure).toMatchObject({ clickhouseCode: 60, clickhouseCodeName: 'UNKNOWN_TABLE' });
+    // Successful reads are untouched.
+    const rows = await (await store.client.query({ query: 'SELECT 1 AS one', format: 'JSONEachRow' })).json();
+    expect(rows).toEqual([{ one: 1 }]);
+  });
+});
