@@ -113,8 +113,13 @@ export function createSummarizer(client: ClickHouseClient, options: SummarizerOp
     const airRules = await readAirRules(client);
     for (const [tenant, traceIds] of byTenant) {
       // Agent-less traces join their conversation first, so the summaries carry the stitched trajectory ids.
-      await stitchTraces(client, tenant, traceIds, { stitchWindowSeconds, openQuietSeconds });
-      await summarizeTraces(client, tenant, traceIds, { airRules });
+      const { changedTrajectories } = await stitchTraces(client, tenant, traceIds, {
+        stitchWindowSeconds,
+        openQuietSeconds,
+      });
+      // A stitched trajectory is named after its first trace, so the changed ones (a side call sent off on its
+      // own, a merge) are summarized by that trace too, even when it was not in this batch.
+      await summarizeTraces(client, tenant, [...new Set([...traceIds, ...changedTrajectories])], { airRules });
     }
 
     for (const row of work)
