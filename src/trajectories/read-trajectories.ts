@@ -22,7 +22,7 @@ import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { TrajectoryFilters } from './filters.ts';
 import { queryRows, readAssemblyInput } from './read-assembly-input.ts';
 import { openQuietSeconds, resolveTrajectorySettings, type TrajectorySettings } from './settings.ts';
-import { parseTrajectoryId, traceIdsForTrajectory } from './trajectory-id.ts';
+import { parseTrajectoryId, traceIdsForTrajectories, traceIdsForTrajectory } from './trajectory-id.ts';
 import { toSummary, type SummaryRow } from './trajectory-rows.ts';
 
 export interface TrajectoryPage {
@@ -166,10 +166,7 @@ export async function getTrajectories(
   options: Partial<TrajectorySettings> = {},
 ): Promise<Array<Trajectory | undefined>> {
   const settings = resolveTrajectorySettings(options);
-  const traceIdLists = await Promise.all(
-    ids.map((id) => (parseTrajectoryId(id) ? traceIdsForTrajectory(client, tenant, id) : Promise.resolve([]))),
-  );
-  const traceIds = [...new Set(traceIdLists.flat())];
+  const traceIds = await traceIdsForTrajectories(client, tenant, ids);
   if (traceIds.length === 0) return ids.map(() => undefined);
   // The group query guesses the task ids from the stored summaries of these traces, so it runs beside the reads.
   const [trajectories, stats] = await Promise.all([

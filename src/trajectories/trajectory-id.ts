@@ -52,3 +52,30 @@ export async function traceIdsForTrajectory(client: ClickHouseClient, tenant: st
   });
   return (await result.json<{ trace_id: string }>()).map((row) => row.trace_id);
 }
+
+/**
+ * The traces that may hold any of the given trajectories, with one query for all whole-trace ids (the stitched
+ * conversations they may name) instead of one per id; Agent Lightning ids are resolved one by one.
+ */
+export async function traceIdsForTrajectories(
+  client: ClickHouseClient,
+  tenant: string,
+  ids: string[],
+): Promise<string[]> {
+  const traces = new Set<string>();
+  const wholeTraceIds: string[] = [];
+  const rolloutIds: string[] = [];
+  for (const id of ids) {
+    const parts = parseTrajectoryId(id);
+    if (!parts) continue;
+    if (parts.kind === 'agent-lightning') rolloutIds.push(id);
+    else traces.add(parts.traceId);
+    if (parts.kind === 'trace') wholeTraceIds.push(id);
+  }
+  const [stitched, rollouts] = await Promise.all([
+    tracesOfStitchedTrajectories(client, tenant, wholeTraceIds),
+    Promise.all(rolloutIds.map((id) => traceIdsForTrajectory(client, tenant, id))),
+  ]);
+  for (const traceId of [...stitched, ...rollouts.flat()]) traces.add(traceId);
+  return [...traces];
+}
