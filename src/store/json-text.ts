@@ -7,3 +7,9 @@ export function parseJsonText<T>(text: string, fallback: T): T {
     return fallback;
   }
 }
+
+/** A JSON array column; anything else (empty, damaged, not an array) reads as no items. */
+export function parseJsonArray<T = unknown>(text: string): T[] {
+  const value = parseJsonText<unknown>(text, []);
+  return Array.isArray(value) ? (value as T[]) : [];
+}

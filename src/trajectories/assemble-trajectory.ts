@@ -12,6 +12,7 @@ import { assignTraceSpans, byStart, type SpanAssignment, type TraceAssignment } 
 import { collectRewards, compareRewards, type RewardEntry } from './collect-rewards.ts';
 import { computeCredit, type AssembledCredit, type GroupStats } from './credit.ts';
 import { finalReward, outcomeOf, rewardTotalsByTrajectory } from './final-reward.ts';
+import { parseTrajectoryId } from './trajectory-id.ts';
 
 export type AssembledSummary = TrajectorySummary & { final_reward_source: string; root_trajectory_id: string };
 
@@ -152,7 +153,7 @@ export function assembleTrajectories(input: AssemblyInput, clock: Clock): Assemb
     const rolloutSpan = earliest(spans, (span) => span.rollout_id !== '');
     const rootStatus = spans.find(isRoot)?.status ?? '';
     const reward = finalReward(rewardTotals.get(id), rewardTotals.get(assigned.root_trajectory_id));
-    const hasRootAndQuiet = isComplete(hasRoot, lastIngestedMs, clock, /^[0-9a-f]{32}$/.test(id));
+    const hasRootAndQuiet = isComplete(hasRoot, lastIngestedMs, clock, parseTrajectoryId(id)?.kind === 'trace');
 
     trajectories.push({
       summary: {

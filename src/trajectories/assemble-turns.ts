@@ -44,7 +44,7 @@ function messageKey(message: unknown): string {
 }
 
 /** The assistant message of the call's output (the first one; else the first output message; else none). */
-function outputMessageOf(outputs: unknown[]): unknown {
+export function outputMessageOf(outputs: readonly unknown[]): unknown {
   return outputs.find((message) => jsonString(field(message, 'role')) === 'assistant') ?? outputs[0];
 }
 

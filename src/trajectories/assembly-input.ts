@@ -5,7 +5,7 @@
  * span types are derived from the span row type (src/store/span-row.ts), so they follow its column names.
  */
 import type { Message, ToolDefinition } from '../model/message.ts';
-import { parseJsonText } from '../store/json-text.ts';
+import { parseJsonArray } from '../store/json-text.ts';
 import type { SpanColumns, SpanRow } from '../store/span-row.ts';
 
 /**
@@ -95,12 +95,6 @@ export interface AssemblySpanRow
   ingested_ms: Numeric;
 }
 
-/** A JSON array column; anything else (empty, damaged, not an array) reads as no items. */
-function parseArray<T>(text: string): T[] {
-  const value = parseJsonText<unknown>(text, []);
-  return Array.isArray(value) ? (value as T[]) : [];
-}
-
 const optionalNumber = (value: Numeric | null): number | null => (value === null ? null : Number(value));
 
 export function toAssemblySpan(row: AssemblySpanRow): AssemblySpan {
@@ -119,9 +113,9 @@ export function toAssemblySpan(row: AssemblySpanRow): AssemblySpan {
     model: row.model,
     input_tokens: optionalNumber(row.input_tokens),
     output_tokens: optionalNumber(row.output_tokens),
-    input_messages: row.kind === 'llm' ? parseArray(row.input_messages) : [],
-    output_messages: row.kind === 'llm' ? parseArray(row.output_messages) : [],
-    tool_definitions: row.kind === 'llm' ? parseArray<ToolDefinition>(row.tool_definitions) : [],
+    input_messages: row.kind === 'llm' ? parseJsonArray(row.input_messages) : [],
+    output_messages: row.kind === 'llm' ? parseJsonArray(row.output_messages) : [],
+    tool_definitions: row.kind === 'llm' ? parseJsonArray<ToolDefinition>(row.tool_definitions) : [],
     tool_name: row.tool_name,
     tool_call_id: row.tool_call_id,
     tool_arguments: row.tool_arguments,
@@ -139,7 +133,7 @@ export function toAssemblySpan(row: AssemblySpanRow): AssemblySpan {
         ? { name: reward[0], value: Number(reward[1]) }
         : { name: reward.name, value: Number(reward.value) },
     ),
-    events: parseArray(row.events),
+    events: parseJsonArray(row.events),
   };
 }
 

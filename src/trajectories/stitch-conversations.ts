@@ -10,7 +10,8 @@
  * docs/trajectories.md states the rules with examples.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { field, jsonString } from './clickhouse-json.ts';
+import { parseJsonArray } from '../store/json-text.ts';
+import { outputMessageOf } from './assemble-turns.ts';
 import { continuationKeys, conversationKey, openingKeys } from './history-keys.ts';
 import { decideStitches, type Candidate, type Claim, type KeyRow } from './stitch-decisions.ts';
 import { queryRows } from './read-assembly-input.ts';
@@ -45,19 +46,6 @@ export interface StitchResult {
   changedTrajectories: string[];
 }
 
-function parseArray(text: string): unknown[] {
-  try {
-    const value: unknown = JSON.parse(text);
-    return Array.isArray(value) ? value : [];
-  } catch {
-    return [];
-  }
-}
-
-function assistantOf(outputs: unknown[]): unknown {
-  return outputs.find((message) => jsonString(field(message, 'role')) === 'assistant') ?? outputs[0];
-}
-
 function toCandidate(facts: TraceFacts): Candidate {
   return {
     traceId: facts.trace_id,
@@ -67,8 +55,11 @@ function toCandidate(facts: TraceFacts): Candidate {
     lastResponseId: facts.last_response_id,
     start: BigInt(facts.first_start_ns),
     end: BigInt(facts.last_end_ns),
-    openings: openingKeys(parseArray(facts.first_input)),
-    continuations: continuationKeys(parseArray(facts.last_input), assistantOf(parseArray(facts.last_output))),
+    openings: openingKeys(parseJsonArray(facts.first_input)),
+    continuations: continuationKeys(
+      parseJsonArray(facts.last_input),
+      outputMessageOf(parseJsonArray(facts.last_output)),
+    ),
   };
 }
 
@@ -199,15 +190,6 @@ async function currentTrajectories(
     trace_ids: traceIds,
   });
   return new Map(rows.map((row) => [row.trace_id, row.trajectory_id]));
-}
-
-/** The stitched trajectory of each given trace that has one (for assembly). */
-export async function readTraceStitches(
-  client: ClickHouseClient,
-  tenant: string,
-  traceIds: string[],
-): Promise<Map<string, string>> {
-  return currentTrajectories(client, tenant, traceIds);
 }
 
 /** Every trace stitched into the given trajectories. */

@@ -11,6 +11,7 @@ import type { AirRuleValues } from './assembly-input.ts';
 import { assembleTrajectories, type AssembledTrajectory } from './assemble-trajectory.ts';
 import { queryRows, readAssemblyInput } from './read-assembly-input.ts';
 import { tracesOfStitchedTrajectories } from './stitch-conversations.ts';
+import { tracesOfRollout } from './trajectory-id.ts';
 
 let lastVersion = 0n;
 
@@ -61,16 +62,12 @@ export function toSummaryRow(
 
 async function rolloutTraceIds(client: ClickHouseClient, tenant: string, pairs: Set<string>): Promise<string[]> {
   const found = await Promise.all(
-    [...pairs].map(async (pair) => {
+    [...pairs].map((pair) => {
       const [rolloutId, attemptId] = JSON.parse(pair) as [string, string];
-      return queryRows<{ trace_id: string }>(client, 'queries/rollout-traces.sql', {
-        tenant,
-        rollout_id: rolloutId,
-        attempt_id: attemptId,
-      });
+      return tracesOfRollout(client, tenant, rolloutId, attemptId);
     }),
   );
-  return found.flat().map((row) => row.trace_id);
+  return found.flat();
 }
 
 export interface SummarizeResult {

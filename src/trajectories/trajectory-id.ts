@@ -38,16 +38,19 @@ export function parseTrajectoryId(id: string): TrajectoryIdParts | undefined {
 
 /** The traces that may hold trajectory `id` ([] for a malformed id or an unknown rollout). */
 export async function traceIdsForTrajectory(client: ClickHouseClient, tenant: string, id: string): Promise<string[]> {
-  const parts = parseTrajectoryId(id);
-  if (!parts) return [];
-  if (parts.kind === 'agent') return [parts.traceId];
-  if (parts.kind === 'trace') {
-    // A whole-trace id may name a stitched conversation: the trace that started it, and every trace it joined.
-    return [...new Set([parts.traceId, ...(await tracesOfStitchedTrajectories(client, tenant, [id]))])];
-  }
+  return traceIdsForTrajectories(client, tenant, [id]);
+}
+
+/** The traces of one Agent Lightning rollout attempt (`rollout_traces`, kept by a materialized view). */
+export async function tracesOfRollout(
+  client: ClickHouseClient,
+  tenant: string,
+  rolloutId: string,
+  attemptId: string,
+): Promise<string[]> {
   const result = await client.query({
     query: loadSql('queries/rollout-traces.sql'),
-    query_params: { tenant, rollout_id: parts.rolloutId, attempt_id: parts.attemptId },
+    query_params: { tenant, rollout_id: rolloutId, attempt_id: attemptId },
     format: 'JSONEachRow',
   });
   return (await result.json<{ trace_id: string }>()).map((row) => row.trace_id);
@@ -55,7 +58,8 @@ export async function traceIdsForTrajectory(client: ClickHouseClient, tenant: st
 
 /**
  * The traces that may hold any of the given trajectories, with one query for all whole-trace ids (the stitched
- * conversations they may name) instead of one per id; Agent Lightning ids are resolved one by one.
+ * conversations they may name) instead of one per id (a whole-trace id may name a conversation: the trace that
+ * started it and every trace it joined); Agent Lightning ids are resolved one by one.
  */
 export async function traceIdsForTrajectories(
   client: ClickHouseClient,
@@ -64,18 +68,21 @@ export async function traceIdsForTrajectories(
 ): Promise<string[]> {
   const traces = new Set<string>();
   const wholeTraceIds: string[] = [];
-  const rolloutIds: string[] = [];
+  const rollouts: Array<Promise<string[]>> = [];
   for (const id of ids) {
     const parts = parseTrajectoryId(id);
     if (!parts) continue;
-    if (parts.kind === 'agent-lightning') rolloutIds.push(id);
-    else traces.add(parts.traceId);
+    if (parts.kind === 'agent-lightning') {
+      rollouts.push(tracesOfRollout(client, tenant, parts.rolloutId, parts.attemptId));
+      continue;
+    }
+    traces.add(parts.traceId);
     if (parts.kind === 'trace') wholeTraceIds.push(id);
   }
-  const [stitched, rollouts] = await Promise.all([
+  const [stitched, rolloutTraces] = await Promise.all([
     tracesOfStitchedTrajectories(client, tenant, wholeTraceIds),
-    Promise.all(rolloutIds.map((id) => traceIdsForTrajectory(client, tenant, id))),
+    Promise.all(rollouts),
   ]);
-  for (const traceId of [...stitched, ...rollouts.flat()]) traces.add(traceId);
+  for (const traceId of [...stitched, ...rolloutTraces.flat()]) traces.add(traceId);
   return [...traces];
 }
