@@ -18,6 +18,10 @@ import { selectSummaries } from '../src/exporters/run-export.ts';
 import type { BenchResult } from './report.ts';
 
 const traceCount = Number(process.env['BENCH_EXPORT_TRACES'] ?? 1_000);
+/** Trajectories per read (run-export.ts's default unless set), to choose the default by measurement. */
+const batchTrajectories = process.env['BENCH_EXPORT_BATCH'] ? Number(process.env['BENCH_EXPORT_BATCH']) : undefined;
+/** Runs of each measurement; the median is reported. */
+const repetitions = Number(process.env['BENCH_EXPORT_RUNS'] ?? 3);
 const turns = 3;
 
 const hex = (value: number, length: number) => value.toString(16).padStart(length, '0').slice(-length);
@@ -124,6 +128,8 @@ async function seconds(run: () => Promise<unknown>): Promise<number> {
   return (performance.now() - started) / 1000;
 }
 
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
+
 export async function benchExportThroughput(): Promise<BenchResult[]> {
   const directory = mkdtempSync(join(tmpdir(), 'trajectories-export-bench-'));
   // A receiver, not a bare store: it maintains what the trajectory reads need (indexes, summaries).
@@ -159,29 +165,32 @@ export async function benchExportThroughput(): Promise<BenchResult[]> {
         out: join(directory, `sft.${encoding}`),
         encoding,
         parquetConverter: storeParquetConverter(store.client),
+        batchTrajectories,
       });
 
-    // Baseline: the same span rows, read raw.
-    let rawBytes = 0;
-    const rawSeconds = await seconds(async () => {
+    // Baseline: the same span rows, read raw; each round measures the baseline and both exports back to back.
+    const raw = async () => {
       const result = await store.client.query({
         query: "SELECT * FROM spans FINAL WHERE tenant = 'default'",
         format: 'JSONEachRow',
       });
-      rawBytes = (await result.text()).length;
-    });
-    if (rawBytes === 0) throw new Error('the raw read returned nothing');
-    let jsonlRecords = 0;
-    const jsonlSeconds = await seconds(async () => {
-      jsonlRecords = (await run('jsonl')).records;
-    });
-    let parquetRecords = 0;
-    const parquetSeconds = await seconds(async () => {
-      parquetRecords = (await run('parquet')).records;
-    });
-    if (jsonlRecords !== traceCount || parquetRecords !== traceCount) {
-      throw new Error(`expected ${traceCount} records, got ${jsonlRecords} (JSONL) and ${parquetRecords} (Parquet)`);
+      if ((await result.text()).length === 0) throw new Error('the raw read returned nothing');
+    };
+    const exported = (encoding: 'jsonl' | 'parquet') => async () => {
+      const records = (await run(encoding)).records;
+      if (records !== traceCount) throw new Error(`expected ${traceCount} ${encoding} records, got ${records}`);
+    };
+    const timings = { raw: [] as number[], jsonl: [] as number[], parquet: [] as number[] };
+    for (let round = 0; round < repetitions; round++) {
+      timings.raw.push(await seconds(raw));
+      timings.jsonl.push(await seconds(exported('jsonl')));
+      timings.parquet.push(await seconds(exported('parquet')));
     }
+    const [rawSeconds, jsonlSeconds, parquetSeconds] = [timings.raw, timings.jsonl, timings.parquet].map(median) as [
+      number,
+      number,
+      number,
+    ];
     const rawRate = traceCount / rawSeconds;
     const result = (name: string, value: number): BenchResult => ({
       name,
@@ -192,11 +201,11 @@ export async function benchExportThroughput(): Promise<BenchResult[]> {
     });
     return [
       result(
-        `export openai-sft JSONL, ${traceCount} trajectories (vs raw SELECT FORMAT JSONEachRow of their spans)`,
+        `export openai-sft JSONL, ${traceCount} trajectories (vs raw SELECT FORMAT JSONEachRow of their spans; median of ${repetitions})`,
         traceCount / jsonlSeconds,
       ),
       result(
-        `export openai-sft Parquet, ${traceCount} trajectories (vs raw SELECT FORMAT JSONEachRow of their spans)`,
+        `export openai-sft Parquet, ${traceCount} trajectories (vs raw SELECT FORMAT JSONEachRow of their spans; median of ${repetitions})`,
         traceCount / parquetSeconds,
       ),
     ];

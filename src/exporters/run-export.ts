@@ -30,6 +30,8 @@ export interface WriteRequest {
   onProgress?: ((progress: ExportProgress) => void) | undefined;
   /** Replace an existing file at `out` (one-off exports); jobs pass false so a run never overwrites another's. @default true */
   replaceExisting?: boolean | undefined;
+  /** Trajectories read from the source at once. @default defaultBatchTrajectories (256) */
+  batchTrajectories?: number | undefined;
   /** Runs once every record is written and durable, before the file appears under its final name (jobs). */
   beforeCommit?:
     ((written: { exportedIds: string[]; records: number; skipped: SkippedTrajectory[] }) => Promise<void>) | undefined;
@@ -86,21 +88,56 @@ export async function selectSummaries(
   return limit === undefined ? selected : selected.slice(0, limit);
 }
 
-/** Batches of summaries handed to the format together: one task per batch for task-grouped formats. */
-function batches(summaries: TrajectorySummary[], grouping: 'task' | 'trajectory'): TrajectorySummary[][] {
-  if (grouping === 'trajectory') {
-    const result: TrajectorySummary[][] = [];
-    for (let index = 0; index < summaries.length; index += 64) result.push(summaries.slice(index, index + 64));
-    return result;
-  }
-  const byTask = new Map<string, TrajectorySummary[]>();
+/**
+ * Trajectories read per batch. Each batch costs a fixed handful of queries, so larger batches are cheaper per
+ * trajectory up to about this size, where the JavaScript work per batch starts to dominate; measured with
+ * bench/export-throughput.ts (docs in its module comment).
+ * @default 256
+ */
+export const defaultBatchTrajectories = 256;
+
+/**
+ * One read of the store: summaries read together, cut into the groups the format converts together: one task
+ * each for task-grouped formats (a format sees exactly the task groups it always saw), one trajectory each
+ * otherwise, so records and skips come out in selection order whatever the batch size.
+ */
+interface ReadBatch {
+  summaries: TrajectorySummary[];
+  conversions: TrajectorySummary[][];
+}
+
+function byTask(summaries: TrajectorySummary[]): TrajectorySummary[][] {
+  const tasks = new Map<string, TrajectorySummary[]>();
   for (const summary of summaries) {
     const key = summary.task_id || summary.id;
-    const group = byTask.get(key);
+    const group = tasks.get(key);
     if (group) group.push(summary);
-    else byTask.set(key, [summary]);
+    else tasks.set(key, [summary]);
   }
-  return [...byTask.values()];
+  return [...tasks.values()];
+}
+
+/** Whole tasks are packed into batches of about `size` (a larger task is one batch); never split. */
+function readBatches(summaries: TrajectorySummary[], grouping: 'task' | 'trajectory', size: number): ReadBatch[] {
+  const result: ReadBatch[] = [];
+  if (grouping === 'trajectory') {
+    for (let index = 0; index < summaries.length; index += size) {
+      const batch = summaries.slice(index, index + size);
+      result.push({ summaries: batch, conversions: batch.map((summary) => [summary]) });
+    }
+    return result;
+  }
+  let current: ReadBatch = { summaries: [], conversions: [] };
+  for (const task of byTask(summaries)) {
+    if (current.summaries.length > 0 && current.summaries.length + task.length > size) {
+      result.push(current);
+      current = { summaries: [], conversions: [] };
+    }
+    current.summaries.push(...task);
+    current.conversions.push(task);
+  }
+  if (current.summaries.length > 0) result.push(current);
+  return result;
 }
 
 export async function writeTrajectories(summaries: TrajectorySummary[], request: WriteRequest): Promise<ExportSummary> {
@@ -122,24 +159,46 @@ export async function writeTrajectories(summaries: TrajectorySummary[], request:
   const exportedIds: string[] = [];
   let records = 0;
   let done = 0;
+  const plan = readBatches(summaries, format.grouping, request.batchTrajectories ?? defaultBatchTrajectories);
+  // The next batch is read while this one is converted and written: one read ahead, never more.
+  let ahead: Promise<Array<Trajectory | undefined>> | undefined;
   try {
-    for (const batch of batches(summaries, format.grouping)) {
-      const fetched = await request.source.getMany(batch.map((summary) => summary.id));
-      const trajectories: Trajectory[] = [];
-      fetched.forEach((trajectory, index) => {
-        if (trajectory) trajectories.push(trajectory);
-        else
-          skipped.push({
-            trajectory_id: (batch[index] as TrajectorySummary).id,
-            reason: 'not found (deleted or not visible to this tenant)',
-          });
+    const reader = (await request.source.prepareExport?.(summaries)) ?? request.source;
+    const read = (batch: ReadBatch | undefined) => {
+      if (!batch) return undefined;
+      const pending = reader.getMany(batch.summaries.map((summary) => summary.id));
+      // Handled here so a failure while the current batch converts is not an unhandled rejection; awaited below.
+      pending.catch(() => undefined);
+      return pending;
+    };
+    ahead = read(plan[0]);
+    for (let index = 0; index < plan.length; index++) {
+      const batch = plan[index] as ReadBatch;
+      const fetched = await (ahead as Promise<Array<Trajectory | undefined>>);
+      ahead = read(plan[index + 1]);
+      const byId = new Map<string, Trajectory>();
+      fetched.forEach((trajectory, position) => {
+        const id = (batch.summaries[position] as TrajectorySummary).id;
+        if (trajectory) byId.set(id, trajectory);
       });
-      const result = convertBatch(format, trajectories, request.options);
-      for (const record of result.records) await writer.write(record);
-      records += result.records.length;
-      skipped.push(...result.skipped);
-      exportedIds.push(...result.exportedIds);
-      done += batch.length;
+      for (const conversion of batch.conversions) {
+        const trajectories: Trajectory[] = [];
+        for (const summary of conversion) {
+          const trajectory = byId.get(summary.id);
+          if (trajectory) trajectories.push(trajectory);
+          else
+            skipped.push({
+              trajectory_id: summary.id,
+              reason: 'not found (deleted or not visible to this tenant)',
+            });
+        }
+        const result = convertBatch(format, trajectories, request.options);
+        for (const record of result.records) await writer.write(record);
+        records += result.records.length;
+        skipped.push(...result.skipped);
+        exportedIds.push(...result.exportedIds);
+      }
+      done += batch.summaries.length;
       request.onProgress?.({ trajectoriesDone: done, trajectoriesTotal: summaries.length, records });
     }
   } catch (error) {

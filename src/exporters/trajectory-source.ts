@@ -13,18 +13,28 @@ import {
   type TrajectorySummary,
 } from '../model/trajectory.ts';
 import { trajectoryFiltersSchema, type TrajectoryFiltersInput } from '../trajectories/filters.ts';
+import { readAirRules } from '../trajectories/read-assembly-input.ts';
 import { getTrajectories, listTrajectories } from '../trajectories/read-trajectories.ts';
 import type { TrajectorySettings } from '../trajectories/settings.ts';
+import { readExportGroups } from './export-groups.ts';
 
 export interface SummaryPage {
   trajectories: TrajectorySummary[];
   next_cursor: string | null;
 }
 
-export interface TrajectorySource {
-  list(filters: TrajectoryFiltersInput, page: { limit: number; cursor?: string | undefined }): Promise<SummaryPage>;
+export interface TrajectoryReader {
   /** The trajectories of `ids`, in order; undefined where an id is unknown. */
   getMany(ids: string[]): Promise<Array<Trajectory | undefined>>;
+}
+
+export interface TrajectorySource extends TrajectoryReader {
+  list(filters: TrajectoryFiltersInput, page: { limit: number; cursor?: string | undefined }): Promise<SummaryPage>;
+  /**
+   * A reader for one export of `summaries` that reads once what every batch shares (AIR rules, group statistics)
+   * and answers as `getMany` does. Sources without it are read batch by batch.
+   */
+  prepareExport?(summaries: TrajectorySummary[]): Promise<TrajectoryReader>;
 }
 
 export function storeTrajectorySource(
@@ -35,6 +45,14 @@ export function storeTrajectorySource(
   return {
     list: (filters, page) => listTrajectories(client, tenant, trajectoryFiltersSchema.parse(filters), page, settings),
     getMany: (ids) => getTrajectories(client, tenant, ids, settings),
+    async prepareExport(summaries) {
+      const taskIds = [...new Set(summaries.map((summary) => summary.task_id).filter((taskId) => taskId !== ''))];
+      const [airRules, groupStats] = await Promise.all([
+        readAirRules(client),
+        readExportGroups(client, tenant, taskIds, settings),
+      ]);
+      return { getMany: (ids) => getTrajectories(client, tenant, ids, settings, { airRules, groupStats }) };
+    },
   };
 }
 

@@ -20,6 +20,7 @@ import {
 import { addToGroup, emptyGroup, type GroupStats } from './credit.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import type { TrajectoryFilters } from './filters.ts';
+import type { AirRuleValues } from './assembly-input.ts';
 import { queryRows, readAssemblyInput } from './read-assembly-input.ts';
 import { openQuietSeconds, resolveTrajectorySettings, type TrajectorySettings } from './settings.ts';
 import { parseTrajectoryId, traceIdsForTrajectories, traceIdsForTrajectory } from './trajectory-id.ts';
@@ -127,14 +128,50 @@ async function readGroupStats(
   });
 }
 
+/**
+ * The stored group statistics of `taskIds` (complete trajectories with a final reward in `trajectory_summaries`),
+ * leaving out the members stored for `traceIds` (the caller counts those with their live values).
+ */
+export async function readStoredGroupStats(
+  client: ClickHouseClient,
+  tenant: string,
+  traceIds: string[],
+  taskIds: string[],
+  options: Partial<TrajectorySettings> = {},
+): Promise<Map<string, GroupStats>> {
+  if (taskIds.length === 0) return new Map();
+  const wanted = new Set(taskIds);
+  const rows = await readGroupStats(client, tenant, traceIds, taskIds, resolveTrajectorySettings(options));
+  return new Map(rows.filter((row) => wanted.has(row.task_id)).map((row) => [row.task_id, toGroupStats(row)]));
+}
+
+/** What a batch read passes to a group-statistics reader: the batch's traces, its tasks, its live trajectories. */
+export interface GroupStatsRequest {
+  traceIds: string[];
+  /** The live task ids of the requested trajectories (non-empty ids only). */
+  taskIds: string[];
+  /** Every trajectory assembled from `traceIds`, requested or not, with its live values. */
+  assembled: AssembledTrajectory[];
+}
+
+/**
+ * What several batch reads may share (one export reads many batches): the AIR rule values, and group statistics
+ * worked out from a per-export read instead of one query per batch. Each must answer as the per-batch reads do.
+ */
+export interface BatchReadContext {
+  airRules?: AirRuleValues | undefined;
+  groupStats?: ((request: GroupStatsRequest) => Promise<Map<string, GroupStats>>) | undefined;
+}
+
 /** Every trajectory of `traceIds`, assembled live, with the clock of this call. */
 async function assembleLive(
   client: ClickHouseClient,
   tenant: string,
   traceIds: string[],
   settings: TrajectorySettings,
+  airRules?: AirRuleValues,
 ): Promise<AssembledTrajectory[]> {
-  const input = await readAssemblyInput(client, tenant, traceIds);
+  const input = await readAssemblyInput(client, tenant, traceIds, airRules);
   return assembleTrajectories(input, {
     nowMillis: Date.now(),
     quietSeconds: settings.quietSeconds,
@@ -155,31 +192,34 @@ export async function findTrajectorySummary(
   return trajectories.find((trajectory) => trajectory.summary.id === id)?.summary;
 }
 
+/** The requested trajectories' live task ids, in request order, once each. */
+function requestedTaskIds(ids: string[], byId: Map<string, AssembledTrajectory>): string[] {
+  const tasks = new Set(ids.map((id) => byId.get(id)?.summary.task_id ?? '').filter((taskId) => taskId !== ''));
+  return [...tasks];
+}
+
 /**
- * Several trajectories at once (exports read them in batches): one batched read of all their traces, one
- * group-stats query for all their tasks, then assembly. Unknown ids come back as undefined, in place.
+ * Group statistics as one batch read works them out alone: one query beside the span reads (it guesses the task
+ * ids from the stored summaries of these traces), a second one for task ids it missed, then the batch's own
+ * members with their live values (their stored summaries were left out).
  */
-export async function getTrajectories(
+async function batchGroupStats(
   client: ClickHouseClient,
   tenant: string,
   ids: string[],
-  options: Partial<TrajectorySettings> = {},
-): Promise<Array<Trajectory | undefined>> {
-  const settings = resolveTrajectorySettings(options);
-  const traceIds = await traceIdsForTrajectories(client, tenant, ids);
-  if (traceIds.length === 0) return ids.map(() => undefined);
-  // The group query guesses the task ids from the stored summaries of these traces, so it runs beside the reads.
+  traceIds: string[],
+  settings: TrajectorySettings,
+  airRules: AirRuleValues | undefined,
+): Promise<{ trajectories: AssembledTrajectory[]; groups: Map<string, GroupStats> }> {
   const [trajectories, stats] = await Promise.all([
-    assembleLive(client, tenant, traceIds, settings),
+    assembleLive(client, tenant, traceIds, settings, airRules),
     readGroupStats(client, tenant, traceIds, [], settings),
   ]);
   const byId = new Map(trajectories.map((trajectory) => [trajectory.summary.id, trajectory]));
-  const requestedTasks = new Set(
-    ids.map((id) => byId.get(id)?.summary.task_id ?? '').filter((taskId) => taskId !== ''),
-  );
+  const requestedTasks = requestedTaskIds(ids, byId);
   const storedByTask = new Map(stats.map((row) => [row.task_id, row]));
   // Stored summaries had other task ids (not summarized yet, or stale): ask for the missing ones.
-  const missing = [...requestedTasks].filter((taskId) => !storedByTask.has(taskId));
+  const missing = requestedTasks.filter((taskId) => !storedByTask.has(taskId));
   if (missing.length > 0) {
     for (const row of await readGroupStats(client, tenant, traceIds, missing, settings))
       storedByTask.set(row.task_id, row);
@@ -187,13 +227,40 @@ export async function getTrajectories(
   const groups = new Map<string, GroupStats>();
   for (const taskId of requestedTasks) {
     let group = toGroupStats(storedByTask.get(taskId));
-    // The assembled traces' own members count with their live values; their stored summaries were excluded.
     for (const { summary } of trajectories) {
       if (summary.task_id === taskId && summary.final_reward !== null && summary.complete)
         group = addToGroup(group, summary.final_reward);
     }
     groups.set(taskId, group);
   }
+  return { trajectories, groups };
+}
+
+/**
+ * Several trajectories at once (exports read them in batches): one batched read of all their traces, their
+ * group statistics (one query for all their tasks, or from `context`), then assembly. Unknown ids come back as
+ * undefined, in place.
+ */
+export async function getTrajectories(
+  client: ClickHouseClient,
+  tenant: string,
+  ids: string[],
+  options: Partial<TrajectorySettings> = {},
+  context: BatchReadContext = {},
+): Promise<Array<Trajectory | undefined>> {
+  const settings = resolveTrajectorySettings(options);
+  const traceIds = await traceIdsForTrajectories(client, tenant, ids);
+  if (traceIds.length === 0) return ids.map(() => undefined);
+  let trajectories: AssembledTrajectory[];
+  let groups: Map<string, GroupStats>;
+  if (context.groupStats) {
+    trajectories = await assembleLive(client, tenant, traceIds, settings, context.airRules);
+    const byId = new Map(trajectories.map((trajectory) => [trajectory.summary.id, trajectory]));
+    groups = await context.groupStats({ traceIds, taskIds: requestedTaskIds(ids, byId), assembled: trajectories });
+  } else {
+    ({ trajectories, groups } = await batchGroupStats(client, tenant, ids, traceIds, settings, context.airRules));
+  }
+  const byId = new Map(trajectories.map((trajectory) => [trajectory.summary.id, trajectory]));
   return ids.map((id) => {
     const trajectory = byId.get(id);
     return trajectory
