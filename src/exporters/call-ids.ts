@@ -14,10 +14,21 @@ function contentKey(content: Message['content']): string {
   return typeof content === 'string' ? content : JSON.stringify(content);
 }
 
-/** Identity of a message for matching a prompt against the conversation so far (loggers differ in null vs ''). */
-export function messageKey(message: Message): string {
-  const calls = (message.tool_calls ?? []).map((call) => call.id).join(',');
-  return `${message.role}\u0000${contentKey(message.content)}\u0000${message.tool_call_id ?? ''}\u0000${calls}`;
+/**
+ * Whether two messages are the same for matching a prompt against the conversation so far: role, content (loggers
+ * differ in null vs ''), the call id answered and the ids called. Compared field by field rather than through a
+ * key string, since every turn's prompt is matched against the whole conversation.
+ */
+export function sameMessage(a: Message, b: Message): boolean {
+  if (a === b) return true;
+  if (a.role !== b.role || (a.tool_call_id ?? '') !== (b.tool_call_id ?? '')) return false;
+  const aCalls = a.tool_calls ?? [];
+  const bCalls = b.tool_calls ?? [];
+  if (aCalls.length !== bCalls.length || aCalls.some((call, index) => call.id !== bCalls[index]?.id)) return false;
+  const aContent = a.content;
+  const bContent = b.content;
+  if (typeof aContent === 'string' && typeof bContent === 'string') return aContent === bContent;
+  return contentKey(aContent) === contentKey(bContent);
 }
 
 /** Identity of an assistant message including what it called, to recognise an earlier output replayed in a prompt. */

@@ -9,7 +9,7 @@
  */
 import type { Message } from '../model/message.ts';
 import type { Trajectory, Turn } from '../model/trajectory.ts';
-import { messageKey, withCallIds } from './call-ids.ts';
+import { sameMessage, withCallIds } from './call-ids.ts';
 
 export interface ConversationMessage {
   message: Message;
@@ -17,19 +17,19 @@ export interface ConversationMessage {
   turnIndex?: number;
 }
 
-/** The messages of `turn`'s prompt that the conversation (`keys`: its messages as logged) does not have yet. */
-function newInputMessages(keys: string[], turn: Turn): Message[] {
+/** The messages of `turn`'s prompt that the conversation (`logged`: its messages as logged) does not have yet. */
+function newInputMessages(logged: Message[], turn: Turn): Message[] {
   const input = turn.input_messages;
   const prefixMatches =
-    input.length >= keys.length && keys.every((key, index) => key === messageKey(input[index] as Message));
-  if (prefixMatches) return input.slice(keys.length);
+    input.length >= logged.length && logged.every((message, index) => sameMessage(message, input[index] as Message));
+  if (prefixMatches) return input.slice(logged.length);
   // The prompt was trimmed or rewritten (context management): trust the assembler's new_messages, minus a replay
   // of the conversation's end (the longest suffix of the conversation that new_messages starts with). Only a
   // contiguous replay is dropped: a new message may well equal an earlier one ("yes" twice).
   const fresh = turn.new_messages;
-  for (let length = Math.min(keys.length, fresh.length); length > 0; length--) {
-    const offset = keys.length - length;
-    if (fresh.slice(0, length).every((message, index) => messageKey(message) === keys[offset + index]))
+  for (let length = Math.min(logged.length, fresh.length); length > 0; length--) {
+    const offset = logged.length - length;
+    if (fresh.slice(0, length).every((message, index) => sameMessage(message, logged[offset + index] as Message)))
       return fresh.slice(length);
   }
   return fresh;
@@ -63,8 +63,8 @@ export interface ConversationOptions {
 
 export function buildConversation(trajectory: Trajectory, options: ConversationOptions = {}): ConversationMessage[] {
   const conversation: ConversationMessage[] = [];
-  /** Keys of the conversation's messages as they were logged (before id-less calls got ids), to match prompts. */
-  const keys: string[] = [];
+  /** The conversation's messages as they were logged (before id-less calls got ids), to match prompts. */
+  const loggedMessages: Message[] = [];
   // Call ids are only unique within one assistant message (some servers number calls per response: call_0 every
   // turn), so only the latest assistant message's calls are open; a tool message answers an open call and closes it.
   let openCalls = new Set<string>();
@@ -87,7 +87,7 @@ export function buildConversation(trajectory: Trajectory, options: ConversationO
       idLessCalls = calls.filter((_call, position) => logged.tool_calls?.[position]?.id === '').map((call) => call.id);
     }
     conversation.push(details.turnIndex === undefined ? { message } : { message, turnIndex: details.turnIndex });
-    keys.push(messageKey(logged));
+    loggedMessages.push(logged);
   };
   const pushToolResults = (turn: Turn) => {
     for (const { message, logged } of toolResultMessages(turn)) push(logged, { message });
@@ -100,7 +100,7 @@ export function buildConversation(trajectory: Trajectory, options: ConversationO
       if (!filled && previous) pushToolResults(previous);
       filled = true;
     };
-    for (const message of newInputMessages(keys, turn)) {
+    for (const message of newInputMessages(loggedMessages, turn)) {
       if (message.role !== 'tool') fill();
       push(stripOutputFields(message));
     }
