@@ -4,6 +4,8 @@
  * combine trajectories of a task get each task's selected trajectories together. The same function serves
  * `trajectories export` and the scheduled jobs (which pass the summaries they selected), so both report the
  * same `skipped` / `skippedByReason`. The Parquet structure is derived from the format's record schema.
+ * What every batch shares (AIR rules, group statistics) is read once per export when the source can
+ * (`prepareExport`), and the next batch is read while the current one is converted and written.
  */
 import type { TrajectorySummary, Trajectory } from '../model/trajectory.ts';
 import type { TrajectoryFiltersInput } from '../trajectories/filters.ts';
@@ -90,8 +92,8 @@ export async function selectSummaries(
 
 /**
  * Trajectories read per batch. Each batch costs a fixed handful of queries, so larger batches are cheaper per
- * trajectory up to about this size, where the JavaScript work per batch starts to dominate; measured with
- * bench/export-throughput.ts (docs in its module comment).
+ * trajectory up to about this size; beyond it the measurements were within noise and memory grows (measured with
+ * bench/export-throughput.ts, numbers in its module comment).
  * @default 256
  */
 export const defaultBatchTrajectories = 256;

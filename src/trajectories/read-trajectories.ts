@@ -6,6 +6,8 @@
  * - One trajectory: point reads of its traces' spans, evaluation records and feedback plus one GRPO group-stats
  *   query on `trajectory_summaries`, all in parallel, then assembly in TypeScript. Always live: it never depends
  *   on the summarizer having caught up (the group's other members come from summaries).
+ * - A batch (exports): one read of all the batch's traces; the AIR rules and group statistics once per batch, or
+ *   from a `BatchReadContext` that read them once per export (src/exporters/trajectory-source.ts).
  * - A list page: one query on `trajectory_summaries FINAL`, every filter bound, keyset pagination on
  *   (start, id) newest first. As fresh as the summarizer (collector/summaries/summarizer.ts).
  */
