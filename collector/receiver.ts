@@ -88,10 +88,11 @@ export async function startReceiver(
     },
   });
   writer.start();
-  // Summaries are derived data: while the log has a backlog for ClickHouse, storing spans goes first.
+  // Summaries keep pace with ingest, but while the log has a backlog for ClickHouse they take a bounded share of
+  // the time and storing acknowledged spans keeps the rest.
   const summaries = createSummarizer(store.client, {
     log,
-    deferWhile: () => wal.pendingBytes > 8 * 1024 * 1024,
+    underBacklog: () => wal.pendingBytes > 8 * 1024 * 1024,
     stitchWindowSeconds: config.stitchWindowSeconds,
     openQuietSeconds: Math.max(config.quietSeconds, config.stitchWindowSeconds),
   });

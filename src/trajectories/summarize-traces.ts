@@ -75,15 +75,36 @@ export interface SummarizeResult {
   tombstones: number;
 }
 
+/** Milliseconds spent per phase, added up across calls (the summarizer reports them to say where a batch goes). */
+export interface SummarizeTimings {
+  read: number;
+  widen: number;
+  assemble: number;
+  existingKeys: number;
+  insert: number;
+}
+
+export function emptySummarizeTimings(): SummarizeTimings {
+  return { read: 0, widen: 0, assemble: 0, existingKeys: 0, insert: 0 };
+}
+
 export async function summarizeTraces(
   client: ClickHouseClient,
   tenant: string,
   traceIds: string[],
-  options: { airRules?: AirRuleValues } = {},
+  options: { airRules?: AirRuleValues; timings?: SummarizeTimings } = {},
 ): Promise<SummarizeResult> {
   if (traceIds.length === 0) return { trajectories: 0, tombstones: 0 };
+  const timings = options.timings ?? emptySummarizeTimings();
+  let mark = performance.now();
+  const lap = (phase: keyof SummarizeTimings) => {
+    const now = performance.now();
+    timings[phase] += now - mark;
+    mark = now;
+  };
   let traces = [...new Set(traceIds)];
   let input = await readAssemblyInput(client, tenant, traces, options.airRules);
+  lap('read');
   const rollouts = new Set(
     input.spans
       .filter((span) => span.rollout_id !== '')
@@ -100,13 +121,16 @@ export async function summarizeTraces(
     traces = wider;
     input = await readAssemblyInput(client, tenant, traces, input.airRules);
   }
+  lap('widen');
   // `complete` is not stored, so the clock does not matter here.
   const trajectories = assembleTrajectories(input, { nowMillis: 0, quietSeconds: 0 });
+  lap('assemble');
   const existing = await queryRows<{ start_ns: string; id: string; trace_id: string }>(
     client,
     'queries/summary-keys-of-traces.sql',
     { tenant, trace_ids: traces },
   );
+  lap('existingKeys');
   const version = nextSummaryVersion();
   const keep = new Set(trajectories.map((trajectory) => `${trajectory.start_ns}/${trajectory.summary.id}`));
   const rows = trajectories.map((trajectory) => toSummaryRow(tenant, trajectory, version));
@@ -124,5 +148,6 @@ export async function summarizeTraces(
     });
   }
   if (rows.length > 0) await client.insert({ table: 'trajectory_summaries', values: rows, format: 'JSONEachRow' });
+  lap('insert');
   return { trajectories: trajectories.length, tombstones };
 }
