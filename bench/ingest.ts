@@ -9,13 +9,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { decodeTracesProtobuf } from '../collector/otlp/index.ts';
-import { mapSpan } from '../src/conventions/index.ts';
 import { openMigratedStore } from '../src/store/migrate.ts';
-import { spanRow } from '../src/store/span-row.ts';
 import { temporaryDirectory } from '../test/helpers/test-receiver.ts';
 import { encodedAgentRequests, type SpanContent } from './genai-spans.ts';
+import { rawInsertRate } from './receiver-rows.ts';
 import { percentile, type BenchResult } from './report.ts';
+import { measureStoreFloor } from './store-floor.ts';
 
 const bin = fileURLToPath(new URL('../bin/trajectories.mjs', import.meta.url));
 
@@ -25,9 +24,11 @@ interface Options {
   tracesPerRequest: number;
   concurrency: number;
   overloadSeconds: number;
+  /** Seconds of open-loop load at half the measured maximum, for ack latency at a fixed offered load. */
+  pacedSeconds: number;
 }
 
-function startReceiverProcess(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+export function startReceiverProcess(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -78,34 +79,99 @@ async function pendingBytes(url: string): Promise<number> {
   return health.pending_bytes;
 }
 
-/** Rows exactly as the receiver would write them, for the raw-insert baseline. */
-function rowsOf(bodies: Uint8Array[]): Buffer[] {
-  return bodies.map((body) => {
-    const decoded = decodeTracesProtobuf(body, { maxAttributeBytes: 4 * 1024 * 1024 });
-    return Buffer.from(
-      decoded.spans.map((span) => JSON.stringify(spanRow('default', span, mapSpan(span)))).join('\n') + '\n',
-    );
+export async function waitUntilStored(url: string): Promise<void> {
+  while ((await pendingBytes(url)) > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+/** SIGTERM, then waits for the receiver to exit (it drains its log and releases its data directory). */
+export function stopReceiverProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.removeAllListeners('exit');
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
   });
 }
 
-async function rawInsertRate(rowBatches: Buffer[], spans: number, requestsPerInsert: number): Promise<number> {
-  const store = await openMigratedStore({ dataDir: temporaryDirectory('bench-raw-') });
-  const started = performance.now();
-  for (let index = 0; index < rowBatches.length; index += requestsPerInsert) {
-    await store.insertJsonEachRow('spans', Buffer.concat(rowBatches.slice(index, index + requestsPerInsert)));
+/**
+ * POSTs a request until it is accepted, waiting 50 ms after each 429/503. Returns the refusals and the latency of
+ * the accepted attempt.
+ */
+async function postUntilAccepted(
+  agent: Agent,
+  endpoint: URL,
+  body: Uint8Array,
+): Promise<{ refusals: number; latency: number }> {
+  for (let refusals = 0; ; refusals++) {
+    const sent = performance.now();
+    const status = await post(agent, endpoint, body);
+    if (status === 200) return { refusals, latency: performance.now() - sent };
+    if (status !== 429 && status !== 503) throw new Error(`unexpected status ${status}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  const seconds = (performance.now() - started) / 1000;
-  await store.close();
-  return spans / seconds;
+}
+
+/** Sends every body with `concurrency` requests in flight; each accepted request's ack latency, and the retries. */
+export async function postAll(
+  url: string,
+  bodies: Uint8Array[],
+  concurrency: number,
+): Promise<{ latencies: number[]; refusals: number }> {
+  const endpoint = new URL(`${url}/v1/traces`);
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const latencies: number[] = [];
+  let next = 0;
+  let refusals = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < bodies.length) {
+        const outcome = await postUntilAccepted(agent, endpoint, bodies[next++]!);
+        refusals += outcome.refusals;
+        latencies.push(outcome.latency);
+      }
+    }),
+  );
+  agent.destroy();
+  return { latencies, refusals };
+}
+
+/**
+ * Open-loop load: request `index` is sent at `index / requestsPerSecond` seconds whatever the earlier ones did,
+ * and its latency runs from that scheduled time to its acknowledgement (retries included), so a receiver that
+ * stalls shows in the latency instead of slowing the sender down.
+ */
+async function pacedLatencies(
+  url: string,
+  bodies: Uint8Array[],
+  requestsPerSecond: number,
+  seconds: number,
+): Promise<{ latencies: number[]; refusals: number }> {
+  const endpoint = new URL(`${url}/v1/traces`);
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  const count = Math.max(1, Math.round(requestsPerSecond * seconds));
+  const started = performance.now() + 100;
+  const latencies: number[] = [];
+  let refusals = 0;
+  await Promise.all(
+    Array.from({ length: count }, async (_, index) => {
+      const scheduled = started + (index * 1000) / requestsPerSecond;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, scheduled - performance.now())));
+      refusals += (await postUntilAccepted(agent, endpoint, bodies[index % bodies.length]!)).refusals;
+      latencies.push(performance.now() - scheduled);
+    }),
+  );
+  agent.destroy();
+  return { latencies, refusals };
 }
 
 export async function benchIngest(options: Partial<Options> = {}): Promise<BenchResult[]> {
-  const { content, requests, tracesPerRequest, concurrency, overloadSeconds } = {
+  const { content, requests, tracesPerRequest, concurrency, overloadSeconds, pacedSeconds } = {
     content: (process.env['BENCH_INGEST_CONTENT'] ?? 'full') as SpanContent,
     requests: 400,
     tracesPerRequest: 50,
     concurrency: 8,
     overloadSeconds: 6,
+    pacedSeconds: 10,
     ...options,
   };
   process.stderr.write(
@@ -115,44 +181,32 @@ export async function benchIngest(options: Partial<Options> = {}): Promise<Bench
   const megabytes = bodies.reduce((sum, body) => sum + body.byteLength, 0) / 1024 / 1024;
 
   process.stderr.write(`ingest: raw ClickHouse insert of the same ${spans} rows...\n`);
-  const rowBatches = rowsOf(bodies);
-  const requestsPerInsert = 20;
-  const raw = await rawInsertRate(rowBatches, spans, requestsPerInsert);
+  const store = await openMigratedStore({ dataDir: temporaryDirectory('bench-raw-') });
+  const { spansPerSecond: raw, batches } = await rawInsertRate(store, bodies, spans);
+  process.stderr.write(`ingest: the store's floor (each span's protobuf in one String column)...\n`);
+  const floor = await measureStoreFloor(store, bodies, batches);
+  await store.close();
 
   process.stderr.write(
     `ingest: ${spans} spans (${megabytes.toFixed(0)} MB protobuf) through OTLP/HTTP into a receiver process...\n`,
   );
   const { child, url } = await startReceiverProcess(temporaryDirectory('bench-ingest-'));
   const endpoint = new URL(`${url}/v1/traces`);
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-  const latencies: number[] = [];
-  let next = 0;
-  let refusals = 0;
   const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < bodies.length) {
-        const body = bodies[next++]!;
-        for (;;) {
-          const sent = performance.now();
-          const status = await post(agent, endpoint, body);
-          if (status === 200) {
-            latencies.push(performance.now() - sent);
-            break;
-          }
-          if (status !== 429 && status !== 503) throw new Error(`unexpected status ${status}`);
-          refusals++;
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
-      }
-    }),
-  );
+  const { latencies, refusals } = await postAll(url, bodies, concurrency);
   const acknowledgedAt = performance.now();
-  while ((await pendingBytes(url)) > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+  await waitUntilStored(url);
   const stored = performance.now();
   const ingestRate = spans / ((stored - started) / 1000);
   const ackRate = spans / ((acknowledgedAt - started) / 1000);
   const rssAfterLoad = peakRssMegabytes(child.pid!);
+
+  const pacedRequestsPerSecond = (ingestRate * 0.5) / (spans / bodies.length);
+  process.stderr.write(
+    `ingest: ${pacedSeconds}s at a fixed ${Math.round(ingestRate * 0.5)} spans/s (50% of the maximum), open loop...\n`,
+  );
+  const paced = await pacedLatencies(url, bodies, pacedRequestsPerSecond, pacedSeconds);
+  await waitUntilStored(url);
 
   process.stderr.write(
     `ingest: overload for ${overloadSeconds}s with ${concurrency * 8} concurrent senders and no pacing...\n`,
@@ -175,8 +229,7 @@ export async function benchIngest(options: Partial<Options> = {}): Promise<Bench
   );
   const rssUnderOverload = peakRssMegabytes(child.pid!);
   const rssNow = currentRssMegabytes(child.pid!);
-  child.kill('SIGTERM');
-  agent.destroy();
+  await stopReceiverProcess(child);
   overloadAgent.destroy();
   const offeredSpanRate = (offered * spans) / bodies.length / overloadSeconds;
 
@@ -192,12 +245,27 @@ export async function benchIngest(options: Partial<Options> = {}): Promise<Bench
     { name: 'ingest acknowledged (durable in WAL)', value: Math.round(ackRate), unit: 'spans/s' },
     { name: 'raw ClickHouse insert, same rows', value: Math.round(raw), unit: 'spans/s' },
     {
-      name: 'ack latency p50',
+      name: "store's floor (span protobufs, 1 String column)",
+      value: Math.round(floor.spansPerSecond),
+      unit: 'spans/s',
+      baseline: Math.round(ingestRate),
+      ratio: ingestRate / floor.spansPerSecond,
+      note: `${floor.megabytesPerSecond.toFixed(0)} MB/s of protobuf; ratio = receiver / floor`,
+    },
+    {
+      name: 'ack latency p50 at 50% of max load',
+      value: percentile(paced.latencies, 0.5),
+      unit: 'ms',
+      note: `${Math.round(ingestRate * 0.5)} spans/s offered open-loop for ${pacedSeconds}s; ${paced.refusals} retries`,
+    },
+    { name: 'ack latency p99 at 50% of max load', value: percentile(paced.latencies, 0.99), unit: 'ms' },
+    {
+      name: 'ack latency p50 at max load',
       value: percentile(latencies, 0.5),
       unit: 'ms',
       note: `${tracesPerRequest * 6} spans/request, ${concurrency} concurrent`,
     },
-    { name: 'ack latency p99', value: percentile(latencies, 0.99), unit: 'ms' },
+    { name: 'ack latency p99 at max load', value: percentile(latencies, 0.99), unit: 'ms' },
     { name: 'receiver peak RSS after load', value: Math.round(rssAfterLoad), unit: 'MB', note: `${refusals} retries` },
     {
       name: 'overload: offered load',

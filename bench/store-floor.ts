@@ -1,0 +1,84 @@
+/**
+ * The store's floor: the insert rate of one String column holding each span's protobuf bytes alone (base64 in
+ * JSONEachRow, the only way raw bytes fit a JSON string), through the same `store.insertJsonEachRow` and in the
+ * same batches as the receiver's rows. No mapping, no columns, no materialized views: what the embedded
+ * ClickHouse costs per span before the row design adds anything, so a receiver's rate can be read as a fraction
+ * of it.
+ */
+import type { Store } from '../src/store/client.ts';
+
+const floorTable = 'bench_span_protobufs';
+
+function readVarint(bytes: Uint8Array, position: { at: number }): number {
+  let value = 0;
+  let multiplier = 1;
+  for (;;) {
+    const byte = bytes[position.at++];
+    if (byte === undefined) throw new Error('truncated varint in an OTLP request');
+    value += (byte & 0x7f) * multiplier;
+    if (byte < 0x80) return value;
+    multiplier *= 128;
+  }
+}
+
+/** The length-delimited fields numbered `field` of a message, as views into `bytes`; other fields skipped. */
+function fieldsOf(bytes: Uint8Array, field: number): Uint8Array[] {
+  const found: Uint8Array[] = [];
+  const position = { at: 0 };
+  while (position.at < bytes.length) {
+    const tag = readVarint(bytes, position);
+    const wireType = tag & 7;
+    if (wireType === 0) readVarint(bytes, position);
+    else if (wireType === 1) position.at += 8;
+    else if (wireType === 5) position.at += 4;
+    else if (wireType === 2) {
+      const length = readVarint(bytes, position);
+      if (tag >>> 3 === field) found.push(bytes.subarray(position.at, position.at + length));
+      position.at += length;
+    } else throw new Error(`unexpected wire type ${wireType} in an OTLP request`);
+  }
+  return found;
+}
+
+/** Each Span message's bytes in an ExportTraceServiceRequest (resource_spans = 1, scope_spans = 2, spans = 2). */
+export function spanProtobufs(body: Uint8Array): Uint8Array[] {
+  return fieldsOf(body, 1).flatMap((resourceSpans) =>
+    fieldsOf(resourceSpans, 2).flatMap((scopeSpans) => fieldsOf(scopeSpans, 2)),
+  );
+}
+
+export interface FloorResult {
+  spansPerSecond: number;
+  /** Protobuf span bytes per second (the base64 text inserted is 4/3 of it). */
+  megabytesPerSecond: number;
+  spans: number;
+}
+
+/**
+ * Inserts every span of `bodies` as one row of one String column, grouped into the given batches of bodies (the
+ * batches the receiver's rows were inserted in). The JSON text is built before the clock starts.
+ */
+export async function measureStoreFloor(store: Store, bodies: Uint8Array[], batches: number[][]): Promise<FloorResult> {
+  await store.client.command({ query: `DROP TABLE IF EXISTS ${floorTable}` });
+  await store.client.command({
+    query: `CREATE TABLE ${floorTable} (span String CODEC(ZSTD(3))) ENGINE = MergeTree ORDER BY tuple()`,
+  });
+  let spans = 0;
+  let bytes = 0;
+  const payloads = batches.map((batch) => {
+    const lines: string[] = [];
+    for (const index of batch) {
+      for (const span of spanProtobufs(bodies[index]!)) {
+        spans++;
+        bytes += span.byteLength;
+        lines.push(`{"span":"${Buffer.from(span.buffer, span.byteOffset, span.byteLength).toString('base64')}"}`);
+      }
+    }
+    return Buffer.from(lines.join('\n') + '\n');
+  });
+  const started = performance.now();
+  for (const payload of payloads) await store.insertJsonEachRow(floorTable, payload);
+  const seconds = (performance.now() - started) / 1000;
+  await store.client.command({ query: `DROP TABLE ${floorTable}` });
+  return { spansPerSecond: spans / seconds, megabytesPerSecond: bytes / 1024 / 1024 / seconds, spans };
+}
