@@ -16,7 +16,7 @@ import { openMigratedStore } from '../src/store/migrate.ts';
 import type { Store } from '../src/store/client.ts';
 import { temporaryDirectory } from '../test/helpers/test-receiver.ts';
 import { encodedAgentLoopRequests } from './agent-loop-spans.ts';
-import { postAll, startReceiverProcess, stopReceiverProcess, waitUntilStored } from './ingest.ts';
+import { postAll, startReceiverProcess, stopReceiverProcess, waitUntilStored } from './receiver-process.ts';
 import { rawInsertRate } from './receiver-rows.ts';
 import type { BenchResult } from './report.ts';
 import type { StoreDisk } from './store-disk.ts';

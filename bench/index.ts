@@ -12,6 +12,7 @@ import { formatResults, type BenchResult } from './report.ts';
 const suites: Record<string, { file: string; exportName: string }> = {
   ingest: { file: './ingest.ts', exportName: 'benchIngest' },
   'agent-loop': { file: './agent-loop.ts', exportName: 'benchAgentLoop' },
+  'summary-lag': { file: './summary-lag.ts', exportName: 'benchSummaryLag' },
   instrumentation: { file: './instrumentation-overhead.ts', exportName: 'benchInstrumentationOverhead' },
   trajectories: { file: './trajectory-queries.ts', exportName: 'benchTrajectoryQueries' },
   export: { file: './export-throughput.ts', exportName: 'benchExportThroughput' },

@@ -5,37 +5,22 @@
  * ClickHouse costs per span before the row design adds anything, so a receiver's rate can be read as a fraction
  * of it.
  */
+import { ProtobufReader, WIRE_LENGTH_DELIMITED } from '../collector/otlp/protobuf-reader.ts';
 import type { Store } from '../src/store/client.ts';
 
 const floorTable = 'bench_span_protobufs';
 
-function readVarint(bytes: Uint8Array, position: { at: number }): number {
-  let value = 0;
-  let multiplier = 1;
-  for (;;) {
-    const byte = bytes[position.at++];
-    if (byte === undefined) throw new Error('truncated varint in an OTLP request');
-    value += (byte & 0x7f) * multiplier;
-    if (byte < 0x80) return value;
-    multiplier *= 128;
-  }
-}
-
 /** The length-delimited fields numbered `field` of a message, as views into `bytes`; other fields skipped. */
 function fieldsOf(bytes: Uint8Array, field: number): Uint8Array[] {
   const found: Uint8Array[] = [];
-  const position = { at: 0 };
-  while (position.at < bytes.length) {
-    const tag = readVarint(bytes, position);
-    const wireType = tag & 7;
-    if (wireType === 0) readVarint(bytes, position);
-    else if (wireType === 1) position.at += 8;
-    else if (wireType === 5) position.at += 4;
-    else if (wireType === 2) {
-      const length = readVarint(bytes, position);
-      if (tag >>> 3 === field) found.push(bytes.subarray(position.at, position.at + length));
-      position.at += length;
-    } else throw new Error(`unexpected wire type ${wireType} in an OTLP request`);
+  const reader = new ProtobufReader(bytes);
+  while (reader.hasMore()) {
+    const tag = reader.readTag();
+    if (tag >>> 3 === field && (tag & 7) === WIRE_LENGTH_DELIMITED) {
+      const length = reader.readLength();
+      found.push(bytes.subarray(reader.pos, reader.pos + length));
+      reader.pos += length;
+    } else reader.skipField(tag);
   }
   return found;
 }

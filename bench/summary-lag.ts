@@ -13,52 +13,14 @@
  *
  * Standalone: `node bin/run-ts.mjs bench/summary-lag.ts` (BENCH_SUMMARY_SECONDS, default 60).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { decodeTracesProtobuf } from '../collector/otlp/index.ts';
 import { temporaryDirectory } from '../test/helpers/test-receiver.ts';
 import { encodedAgentRequests } from './genai-spans.ts';
+import { post, startReceiverProcess } from './receiver-process.ts';
 import { formatResults, type BenchResult } from './report.ts';
-
-const bin = fileURLToPath(new URL('../bin/trajectories.mjs', import.meta.url));
-
-function startReceiverProcess(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [bin, 'serve', '--data-dir', dataDir, '--http-port', '0', '--grpc-port', '-1'],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /OTLP\/HTTP\s+(http:\/\/\S+)/.exec(output);
-      if (match) resolve({ child, url: match[1]! });
-    });
-    child.once('exit', (code) => reject(new Error(`receiver exited with ${code}: ${output}`)));
-  });
-}
-
-function post(agent: Agent, url: URL, body: Uint8Array): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const outgoing = request(
-      url,
-      {
-        method: 'POST',
-        agent,
-        headers: { 'Content-Type': 'application/x-protobuf', 'Content-Length': body.byteLength },
-      },
-      (response) => {
-        response.resume();
-        response.on('end', () => resolve(response.statusCode ?? 0));
-      },
-    );
-    outgoing.on('error', reject);
-    outgoing.end(body);
-  });
-}
 
 interface Template {
   body: Buffer;
