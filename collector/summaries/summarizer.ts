@@ -45,8 +45,6 @@ export interface SummarizerOptions {
   underBacklog?: () => boolean;
   /** Largest share of wall time the summarizer's polls take while `underBacklog` holds. @default 0.5 */
   shareUnderBacklog?: number;
-  /** Logs where the polls' time went (phases, traces/s) this often; 0 turns it off. @default 0 */
-  profileEveryMillis?: number;
   log?: (message: string) => void;
   /** Agent-less calls this far apart are stitched into one conversation (stitch-conversations.ts). @default 300 */
   stitchWindowSeconds?: number;
@@ -92,7 +90,6 @@ export function createSummarizer(client: ClickHouseClient, options: SummarizerOp
   const log = options.log ?? (() => {});
   const underBacklog = options.underBacklog ?? (() => false);
   const share = Math.min(1, Math.max(0.05, options.shareUnderBacklog ?? 0.5));
-  const profileEveryMillis = options.profileEveryMillis ?? 0;
   const stitchWindowSeconds = options.stitchWindowSeconds ?? defaultStitchWindowSeconds;
   const openQuietSeconds = options.openQuietSeconds ?? stitchWindowSeconds;
 
@@ -109,7 +106,6 @@ export function createSummarizer(client: ClickHouseClient, options: SummarizerOp
   let overlapDue = false;
   const timings: SummarizeTimings = emptySummarizeTimings();
   const stats: SummarizerStats = { polls: 0, traces: 0, millis: { overlap: 0, marks: 0, stitch: 0, ...timings } };
-  let profiled = { at: performance.now(), traces: 0, millis: { ...stats.millis } };
 
   const keyOf = (row: DirtyTrace) => `${row.tenant}\u0000${row.trace_id}`;
 
@@ -215,24 +211,7 @@ export function createSummarizer(client: ClickHouseClient, options: SummarizerOp
     for (const [key, mark] of processed) if (mark < watermark - overlapMillis) processed.delete(key);
     stats.polls++;
     stats.traces += work.length;
-    profile();
     return work.length;
-  }
-
-  function profile(): void {
-    const now = performance.now();
-    if (profileEveryMillis <= 0 || now - profiled.at < profileEveryMillis) return;
-    const seconds = (now - profiled.at) / 1000;
-    const phases = Object.entries(stats.millis)
-      .map(
-        ([phase, millis]) =>
-          `${phase} ${((millis - profiled.millis[phase as keyof typeof stats.millis]) / seconds / 10).toFixed(0)}%`,
-      )
-      .join(', ');
-    log(
-      `summarizer: ${((stats.traces - profiled.traces) / seconds).toFixed(0)} traces/s; share of wall time: ${phases}`,
-    );
-    profiled = { at: now, traces: stats.traces, millis: { ...stats.millis } };
   }
 
   /** Polls run one at a time: the loop and flush() share this queue. */
