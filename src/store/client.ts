@@ -9,6 +9,13 @@ import { classifyingClient } from './classifying-client.ts';
 import { mkdirSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { resolve } from 'node:path';
+import {
+  canStageIn,
+  removeLeftoverStagingFiles,
+  sqlStringLiteral,
+  stagingDirectoryOf,
+  withStagingFile,
+} from './insert-staging.ts';
 import { assertIdentifier } from './sql-files.ts';
 import { toStoreError } from './store-error.ts';
 
@@ -29,8 +36,9 @@ export interface Store {
   database: string;
   cluster: string | undefined;
   /**
-   * Inserts newline-delimited JSON rows as they are, with no per-row work in JS. Embedded, the bytes go to
-   * ClickHouse's parallel parser zero-copy; against a server they are streamed as the request body.
+   * Inserts newline-delimited JSON rows as they are, with no per-row work in JS. Embedded, the bytes are written
+   * to a staging file in the data directory that ClickHouse reads itself (`FROM INFILE`, insert-staging.ts);
+   * against a server they are streamed as the request body.
    *
    * @throws {StoreError} only: `bad_data` when ClickHouse refused the rows, `unavailable` for anything else.
    */
@@ -46,6 +54,9 @@ const jsonTextColumnSettings = {
   input_format_json_read_objects_as_strings: 1,
   input_format_json_read_arrays_as_strings: 1,
 };
+const jsonTextColumnSettingsClause = Object.entries(jsonTextColumnSettings)
+  .map(([name, value]) => `${name} = ${value}`)
+  .join(', ');
 
 export async function openStore(options: StoreOptions): Promise<Store> {
   return options.clickhouseUrl ? openServerStore(options, options.clickhouseUrl) : openEmbeddedStore(options);
@@ -72,6 +83,10 @@ async function openEmbeddedStore(options: StoreOptions): Promise<Store> {
   }
   // The embedded engine is one session per process, so USE sets the database for every later query.
   await client.command({ query: `USE \`${database}\`` });
+  // Only now that this process holds the data directory are staging files left in it nobody else's.
+  const stagingDirectory = stagingDirectoryOf(options.dataDir);
+  removeLeftoverStagingFiles(stagingDirectory);
+  const staged = canStageIn(stagingDirectory);
   return {
     client: classifyingClient(client),
     embedded: true,
@@ -80,12 +95,22 @@ async function openEmbeddedStore(options: StoreOptions): Promise<Store> {
     insertJsonEachRow: async (table, rows) => {
       try {
         const qualifiedTable = `${database}.${assertIdentifier(table, 'table name')}`;
-        await connection.chdb.rawInsert({
-          table: qualifiedTable,
-          values: rows,
-          format: 'JSONEachRow',
-          settings: jsonTextColumnSettings,
-        });
+        if (!staged) {
+          await connection.chdb.rawInsert({
+            table: qualifiedTable,
+            values: rows,
+            format: 'JSONEachRow',
+            settings: jsonTextColumnSettings,
+          });
+          return;
+        }
+        // SETTINGS in the statement: they hold for this insert only, not for the session.
+        // Straight to the session, as rawInsert did, so failures keep chdb's own error (its numeric clickhouseCode).
+        await withStagingFile(stagingDirectory, rows, (file) =>
+          connection.chdb.queryAsync(
+            `INSERT INTO ${qualifiedTable} FROM INFILE ${sqlStringLiteral(file)} SETTINGS ${jsonTextColumnSettingsClause} FORMAT JSONEachRow`,
+          ),
+        );
       } catch (error) {
         throw toStoreError(error);
       }
