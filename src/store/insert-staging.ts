@@ -35,7 +35,9 @@ export function removeLeftoverStagingFiles(directory: string): void {
 
 /**
  * FROM INFILE expands `*`, `?`, `{a,b}` and `{1..9}` in its path; a data directory whose path holds them cannot
- * stage files by name, and the store keeps chdb's rawInsert instead.
+ * stage files by name, and the store keeps chdb's rawInsert instead. Staged anyway, such a path reads other files
+ * too, or none at all: a glob that matches nothing inserts no row and reports success, which would lose the batch
+ * (test/store/insert-transport-glob-path.test.ts). `[ ]` are not globs to ClickHouse; refused to be safe.
  */
 export function canStageIn(directory: string): boolean {
   return !/[*?{}[\]]/.test(directory);
