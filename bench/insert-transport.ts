@@ -1,19 +1,19 @@
 /**
  * Insert transports of the embedded store, side by side in one process on the real `spans` table (issue 16): the
- * same JSONEachRow bytes through chdb's `rawInsert` (the baseline) and through files Node writes to a staging
- * directory inside the data directory, read back by ClickHouse (`FROM INFILE` with several settings, gzip, Native). Every
- * file transport pays for writing (and compressing) its file and unlinking it. Each configuration inserts the
- * same rows; the order of transports rotates per repetition, and each number is the median of the repetitions
- * beside rawInsert's median from the same run. CPU is the whole process's (ClickHouse runs in-process).
+ * same JSONEachRow bytes through chdb's `rawInsert` (the baseline), through `store.insertJsonEachRow` as the
+ * receiver runs it (a staging file read by `FROM INFILE`), and through `FROM INFILE` with settings that might
+ * change the rate (explicit no compression, parallel parsing off or in smaller chunks, larger insert blocks). Every
+ * file transport pays for writing its file and unlinking it. Each configuration inserts the same rows; the order of
+ * transports rotates batch by batch, and each number is the median of the repetitions beside rawInsert's median
+ * from the same run. CPU is the whole process's (ClickHouse runs in-process). gzip files and Native files were
+ * measured by this bench's first version (commit df946e5; docs/decisions/2026-12-02-insert-transport.md).
  *
  * Standalone: `node bin/run-ts.mjs bench/insert-transport.ts [totalMiB] [repetitions]`.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
-import { gzip, type ZlibOptions } from 'node:zlib';
 import { createChdbConnection } from 'chdb/connection';
 import { decodeTracesProtobuf } from '../collector/otlp/index.ts';
 import { mapSpan } from '../src/conventions/index.ts';
@@ -54,13 +54,23 @@ async function throughFile(bytes: Buffer | Uint8Array, extension: string, insert
   }
 }
 
-const gzipAsync = promisify(gzip) as (input: Buffer, options: ZlibOptions) => Promise<Buffer>;
+type Transport = { name: string; insert: (table: string, batch: Buffer) => Promise<void> };
 
-type Transport = { name: string; insert: (table: string, batch: Buffer, index: number) => Promise<void> };
-
-/** Native files for each batch, built by ClickHouse itself from the JSON (untimed): what a JS encoder would hand over. */
-const nativeBatches = new Map<Buffer, Buffer>();
-let nativeColumns = '';
+/** FROM INFILE of a staged JSONEachRow file with `extraSettings` beside the JSON text settings. */
+function fromInfile(name: string, options: { compression?: string; extraSettings?: string } = {}): Transport {
+  const compression = options.compression ? ` COMPRESSION ${sqlString(options.compression)}` : '';
+  const settings = options.extraSettings ? `${jsonSettings}, ${options.extraSettings}` : jsonSettings;
+  return {
+    name,
+    insert: (table, batch) =>
+      throughFile(
+        batch,
+        'jsonl',
+        (path) =>
+          `INSERT INTO ${table} FROM INFILE ${sqlString(path)}${compression} SETTINGS ${settings} FORMAT JSONEachRow`,
+      ),
+  };
+}
 
 const transports: Transport[] = [
   {
@@ -77,54 +87,20 @@ const transports: Transport[] = [
       });
     },
   },
-  {
-    name: 'FROM INFILE',
-    insert: (table, batch) =>
-      throughFile(
-        batch,
-        'jsonl',
-        (path) => `INSERT INTO ${table} FROM INFILE ${sqlString(path)} SETTINGS ${jsonSettings} FORMAT JSONEachRow`,
-      ),
-  },
-  {
-    name: 'FROM INFILE, max_insert_threads=2',
-    insert: (table, batch) =>
-      throughFile(
-        batch,
-        'jsonl',
-        (path) =>
-          `INSERT INTO ${table} FROM INFILE ${sqlString(path)} SETTINGS ${jsonSettings}, max_insert_threads = 2 FORMAT JSONEachRow`,
-      ),
-  },
-  {
-    name: 'FROM INFILE, parallel parsing off',
-    insert: (table, batch) =>
-      throughFile(
-        batch,
-        'jsonl',
-        (path) =>
-          `INSERT INTO ${table} FROM INFILE ${sqlString(path)} SETTINGS ${jsonSettings}, input_format_parallel_parsing = 0 FORMAT JSONEachRow`,
-      ),
-  },
-  {
-    name: 'FROM INFILE gzip (level 1 in JS)',
-    insert: async (table, batch) =>
-      throughFile(
-        await gzipAsync(batch, { level: 1 }),
-        'jsonl.gz',
-        (path) =>
-          `INSERT INTO ${table} FROM INFILE ${sqlString(path)} COMPRESSION 'gzip' SETTINGS ${jsonSettings} FORMAT JSONEachRow`,
-      ),
-  },
-  {
-    name: 'Native FROM INFILE (built by CH, untimed)',
-    insert: (table, batch) =>
-      throughFile(
-        nativeBatches.get(batch)!,
-        'native',
-        (path) => `INSERT INTO ${table} (${nativeColumns}) FROM INFILE ${sqlString(path)} FORMAT Native`,
-      ),
-  },
+  // What the receiver runs (src/store/client.ts, insert-staging.ts).
+  { name: 'store.insertJsonEachRow', insert: (table, batch) => store.insertJsonEachRow(table, batch) },
+  fromInfile('FROM INFILE'),
+  fromInfile("FROM INFILE, COMPRESSION 'none'", { compression: 'none' }),
+  fromInfile('FROM INFILE, parallel parsing off', { extraSettings: 'input_format_parallel_parsing = 0' }),
+  // Parallel parsing cuts the input in chunks of this size (10 MiB by default): a 4 MiB batch is one chunk.
+  fromInfile('FROM INFILE, 1 MiB parsing chunks', {
+    extraSettings: 'min_chunk_bytes_for_parallel_parsing = 1048576',
+  }),
+  // Defaults 1048449 rows and 256 MiB: a batch of at most 32 MiB is one block already; larger should change nothing.
+  fromInfile('FROM INFILE, 4x larger insert blocks', {
+    extraSettings:
+      'max_insert_block_size = 4193796, min_insert_block_size_rows = 4193796, min_insert_block_size_bytes = 1073741824',
+  }),
 ];
 
 /** Rows exactly as the receiver writes them (bench/ingest.ts `rowsOf`), one Buffer per OTLP request. */
@@ -163,31 +139,6 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-async function buildNative(batches: Buffer[]): Promise<void> {
-  const firstRow = JSON.parse(batches[0]!.subarray(0, batches[0]!.indexOf(0x0a)).toString()) as object;
-  const keys = new Set(Object.keys(firstRow));
-  const result = await store.client.query({
-    query:
-      "SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = 'spans' ORDER BY position",
-    format: 'JSONEachRow',
-  });
-  const columns = (await result.json<{ name: string; type: string }>()).filter((column) => keys.has(column.name));
-  nativeColumns = columns.map((column) => column.name).join(', ');
-  const structure = sqlString(columns.map((column) => `${column.name} ${column.type}`).join(', '));
-  for (const batch of batches) {
-    if (nativeBatches.has(batch)) continue;
-    const json = join(staging, `${randomUUID()}.jsonl`);
-    const native = join(staging, `${randomUUID()}.native`);
-    await writeFile(json, batch);
-    await run(
-      `INSERT INTO FUNCTION file(${sqlString(native)}, 'Native', ${structure}) SELECT * FROM file(${sqlString(json)}, 'JSONEachRow', ${structure}) SETTINGS ${jsonSettings}`,
-    );
-    nativeBatches.set(batch, readFileSync(native));
-    rmSync(json);
-    rmSync(native);
-  }
-}
-
 /** Each transport stores every row of a batch: inserted under its own tenant, counted back. */
 async function verify(sample: Buffer): Promise<void> {
   const probe = batchesOf(sample, 1)[0]!;
@@ -195,8 +146,7 @@ async function verify(sample: Buffer): Promise<void> {
   for (const [index, transport] of transports.entries()) {
     const tenant = `verify-${index}`;
     const rows = Buffer.from(probe.toString().replaceAll('"tenant":"default"', `"tenant":"${tenant}"`));
-    if (transport.name.startsWith('Native')) await buildNative([rows]);
-    await transport.insert('spans', rows, 0);
+    await transport.insert('spans', rows);
     const result = await store.client.query({
       query: 'SELECT count() AS n FROM spans FINAL WHERE tenant = {tenant:String}',
       query_params: { tenant },
@@ -211,7 +161,6 @@ process.stderr.write(`insert-transport: building ${totalMebibytes} MiB of realis
 const rows = await realisticRows(totalMebibytes);
 const rowCount = rows.toString('latin1').split('\n').length - 1;
 await verify(rows);
-nativeBatches.clear();
 
 console.log(
   `insert transports, embedded spans table: ${(rows.byteLength / 1024 / 1024).toFixed(0)} MiB, ${rowCount} rows ` +
@@ -221,7 +170,6 @@ console.log('| batch | transport | MB/s | ratio to rawInsert | CPU s per GB |');
 console.log('|---|---|---|---|---|');
 for (const mebibytes of batchMebibytes) {
   const batches = batchesOf(rows, mebibytes);
-  await buildNative(batches);
   const seconds = new Map<string, number[]>();
   const cpuSeconds = new Map<string, number[]>();
   for (let repetition = 0; repetition < repetitions; repetition++) {
@@ -233,7 +181,7 @@ for (const mebibytes of batchMebibytes) {
         const transport = transports[(repetition + index + offset) % transports.length]!;
         const cpuBefore = process.cpuUsage();
         const started = performance.now();
-        await transport.insert('spans', batch, index);
+        await transport.insert('spans', batch);
         const seconds = (performance.now() - started) / 1000;
         const used = process.cpuUsage(cpuBefore);
         elapsed.set(transport.name, (elapsed.get(transport.name) ?? 0) + seconds);
@@ -257,7 +205,6 @@ for (const mebibytes of batchMebibytes) {
         `${(baseline / time).toFixed(2)}x | ${cpuPerGigabyte.toFixed(1)} |`,
     );
   }
-  nativeBatches.clear();
 }
 
 /** The dead-letter path inserts one row at a time: latency of a single-row insert. */
@@ -266,7 +213,7 @@ const singleRowTimes = new Map<string, number[]>();
 for (let repetition = 0; repetition < 3; repetition++) {
   for (const transport of transports.slice(0, 2)) {
     const started = performance.now();
-    for (let index = 0; index < 50; index++) await transport.insert('spans', oneRow, index);
+    for (let index = 0; index < 50; index++) await transport.insert('spans', oneRow);
     singleRowTimes.set(transport.name, [
       ...(singleRowTimes.get(transport.name) ?? []),
       (performance.now() - started) / 50,
