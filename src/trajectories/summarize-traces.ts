@@ -1,15 +1,17 @@
 /**
  * Recomputes the `trajectory_summaries` rows of a set of traces of one tenant: reads their rows (one batched
- * query per table), assembles in TypeScript, inserts one row per trajectory with a fresh version, and tombstones
- * the keys those traces had before but no longer yield (a vanished id, or a start that moved). Idempotent, so
- * the summarizer may re-run it over an overlap window and the feedback route may run it inline for
- * read-your-writes. Agent Lightning rollouts and stitched conversations spanning several traces are widened to all
- * their traces.
+ * query per table, through the lean read of read-summary-input.ts, which leaves the message history out),
+ * assembles in TypeScript, inserts one row per trajectory with a fresh version, and tombstones the keys those
+ * traces had before but no longer yield (a vanished id, or a start that moved). Idempotent, so the summarizer may
+ * re-run it over an overlap window and the feedback route may run it inline for read-your-writes. Agent Lightning
+ * rollouts and stitched conversations spanning several traces are widened to all their traces.
  */
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { AirRuleValues } from './assembly-input.ts';
+import type { AirRuleValues, AssemblyInput } from './assembly-input.ts';
 import { assembleTrajectories, type AssembledTrajectory } from './assemble-trajectory.ts';
-import { queryRows, readAssemblyInput } from './read-assembly-input.ts';
+import { queryRows } from './read-assembly-input.ts';
+import { readSummaryInput } from './read-summary-input.ts';
 import { tracesOfStitchedTrajectories } from './stitch-conversations.ts';
 import { tracesOfRollout } from './trajectory-id.ts';
 
@@ -70,6 +72,105 @@ async function rolloutTraceIds(client: ClickHouseClient, tenant: string, pairs: 
   return found.flat();
 }
 
+/**
+ * The input split into parts that share no trajectory, each of about `partTraces` traces (a group of traces that
+ * must be assembled together is never split): traces are joined when the stitcher put them in one conversation (named
+ * after its first trace) or their spans name one Agent Lightning rollout (a rollout trajectory's id is made of a rollout id its traces
+ * carry). Evaluation records and feedback go with their trace. Assembling the parts one by one gives the same
+ * trajectories as the whole, in pieces small enough to let the event loop run between them.
+ */
+export function independentParts(input: AssemblyInput, partTraces: number): AssemblyInput[] {
+  const parent = new Map<string, string>();
+  const find = (key: string): string => {
+    let root = key;
+    while (parent.get(root) !== root) root = parent.get(root) ?? root;
+    for (let current = key; current !== root;) {
+      const next = parent.get(current)!;
+      parent.set(current, root);
+      current = next;
+    }
+    return root;
+  };
+  const join = (a: string, b: string) => {
+    if (!parent.has(a)) parent.set(a, a);
+    if (!parent.has(b)) parent.set(b, b);
+    const rootA = find(a);
+    const rootB = find(b);
+    if (rootA !== rootB) parent.set(rootB, rootA);
+  };
+  const traceKey = (traceId: string) => `t\u0000${traceId}`;
+  for (const span of input.spans) {
+    const trace = traceKey(span.trace_id);
+    join(trace, trace);
+    if (span.rollout_id !== '') join(trace, `r\u0000${span.rollout_id}`);
+  }
+  // A stitched conversation is named after its first trace, whose own spans join it without a stitch of their own.
+  for (const [traceId, trajectoryId] of input.stitches)
+    if (parent.has(traceKey(traceId))) join(traceKey(traceId), traceKey(trajectoryId));
+
+  const groups = new Map<string, string[]>();
+  for (const key of parent.keys()) {
+    if (!key.startsWith('t\u0000')) continue;
+    const root = find(key);
+    const group = groups.get(root);
+    if (group) group.push(key.slice(2));
+    else groups.set(root, [key.slice(2)]);
+  }
+  const partOfTrace = new Map<string, number>();
+  let part = 0;
+  let tracesInPart = 0;
+  for (const traces of groups.values()) {
+    if (tracesInPart > 0 && tracesInPart + traces.length > partTraces) {
+      part++;
+      tracesInPart = 0;
+    }
+    for (const traceId of traces) partOfTrace.set(traceId, part);
+    tracesInPart += traces.length;
+  }
+  const parts: AssemblyInput[] = Array.from({ length: part + 1 }, () => ({
+    tenant: input.tenant,
+    spans: [],
+    evaluations: [],
+    feedback: [],
+    airRules: input.airRules,
+    stitches: input.stitches,
+  }));
+  // An evaluation record whose trace has no spans here joins no trajectory (part 0 keeps it, as the whole would).
+  // Feedback names its trajectory: feedback on a trajectory of no trace here goes to every part, where only the
+  // trajectory of that id could take it, as in the whole.
+  const partOf = (traceId: string) => parts[partOfTrace.get(traceId) ?? 0]!;
+  for (const span of input.spans) partOf(span.trace_id).spans.push(span);
+  for (const evaluation of input.evaluations) partOf(evaluation.trace_id).evaluations.push(evaluation);
+  for (const feedback of input.feedback) {
+    const known = partOfTrace.get(feedback.trace_id);
+    for (const [index, target] of parts.entries())
+      if (known === undefined || known === index) target.feedback.push(feedback);
+  }
+  return parts;
+}
+
+/** Traces assembled between two turns of the event loop (about 10 ms of work: 5,000 traces take 0.5-1 s). */
+const assemblyPartTraces = 100;
+
+/**
+ * assembleTrajectories over independentParts, yielding to the event loop between parts, in the same order as one
+ * call over the whole input would return them.
+ */
+export async function assembleInParts(
+  input: AssemblyInput,
+  partTraces = assemblyPartTraces,
+): Promise<AssembledTrajectory[]> {
+  const trajectories: AssembledTrajectory[] = [];
+  for (const part of independentParts(input, partTraces)) {
+    // `complete` is not stored, so the clock does not matter here.
+    trajectories.push(...assembleTrajectories(part, { nowMillis: 0, quietSeconds: 0 }));
+    await yieldToEventLoop();
+  }
+  return trajectories.sort((a, b) =>
+    a.start_ns !== b.start_ns ? (a.start_ns < b.start_ns ? -1 : 1) : a.summary.id < b.summary.id ? -1 : 1,
+  );
+}
+
 export interface SummarizeResult {
   trajectories: number;
   tombstones: number;
@@ -103,7 +204,7 @@ export async function summarizeTraces(
     mark = now;
   };
   let traces = [...new Set(traceIds)];
-  let input = await readAssemblyInput(client, tenant, traces, options.airRules);
+  let input = await readSummaryInput(client, tenant, traces, options.airRules);
   lap('read');
   const rollouts = new Set(
     input.spans
@@ -119,11 +220,10 @@ export async function summarizeTraces(
   const wider = [...new Set([...traces, ...related])];
   if (wider.length > traces.length) {
     traces = wider;
-    input = await readAssemblyInput(client, tenant, traces, input.airRules);
+    input = await readSummaryInput(client, tenant, traces, input.airRules);
   }
   lap('widen');
-  // `complete` is not stored, so the clock does not matter here.
-  const trajectories = assembleTrajectories(input, { nowMillis: 0, quietSeconds: 0 });
+  const trajectories = await assembleInParts(input);
   lap('assemble');
   const existing = await queryRows<{ start_ns: string; id: string; trace_id: string }>(
     client,
