@@ -8,7 +8,9 @@ import { mapLogRecord, mapSpan } from '../../src/conventions/index.ts';
 import type { DecodedLogs, DecodedTraces } from '../../src/model/otlp.ts';
 import type { SpanMapping } from '../../src/model/span.ts';
 import type { LogMapping } from '../../src/conventions/log-mapping.ts';
+import { ContentCollector } from '../../src/store/content-refs.ts';
 import { eventRow, spanRow } from '../../src/store/span-row.ts';
+import { RecentContents } from './recent-contents.ts';
 import type { IngestResult } from './ingest-result.ts';
 import type { StoreWriter } from './store-writer.ts';
 import type { WalRecord, WriteAheadLog } from './write-ahead-log.ts';
@@ -21,6 +23,10 @@ export interface IngestLimits {
 }
 
 let mappingFailureLogged = false;
+
+function rowsPayload(lines: string[]): Buffer {
+  return Buffer.from(lines.join('\n') + '\n');
+}
 
 function safely<T extends object>(map: () => T, fallback: T): T {
   try {
@@ -40,6 +46,7 @@ export class Ingestor {
   private readonly log: WriteAheadLog;
   private readonly writer: StoreWriter;
   private readonly limits: IngestLimits;
+  private readonly recentContents = new RecentContents();
 
   constructor(log: WriteAheadLog, writer: StoreWriter, limits: IngestLimits) {
     this.log = log;
@@ -75,11 +82,20 @@ export class Ingestor {
   async ingestTraces(tenant: string, decoded: DecodedTraces): Promise<IngestResult> {
     if (decoded.spans.length === 0) return { status: 'accepted' };
     const lines: string[] = [];
+    const contents = new ContentCollector(tenant, (key) => this.recentContents.has(key));
     for (const span of decoded.spans) {
       const mapping = safely<SpanMapping>(() => mapSpan(span), {});
-      lines.push(JSON.stringify(spanRow(tenant, span, mapping)));
+      lines.push(JSON.stringify(spanRow(tenant, span, mapping, contents)));
     }
-    return this.append([{ table: 'spans', rows: lines.length, payload: Buffer.from(lines.join('\n') + '\n') }]);
+    const records: WalRecord[] = [];
+    // Contents first: the store writer inserts them before the spans that refer to them.
+    if (contents.lines.length > 0) {
+      records.push({ table: 'contents', rows: contents.lines.length, payload: rowsPayload(contents.lines) });
+    }
+    records.push({ table: 'spans', rows: lines.length, payload: rowsPayload(lines) });
+    const result = await this.append(records);
+    if (result.status === 'accepted') this.recentContents.remember(contents.keys);
+    return result;
   }
 
   async ingestLogs(tenant: string, decoded: DecodedLogs): Promise<IngestResult> {
@@ -89,7 +105,7 @@ export class Ingestor {
       const mapping = safely<LogMapping>(() => mapLogRecord(record), { event_name: record.eventName });
       lines.push(JSON.stringify(eventRow(tenant, record, mapping)));
     }
-    return this.append([{ table: 'events', rows: lines.length, payload: Buffer.from(lines.join('\n') + '\n') }]);
+    return this.append([{ table: 'events', rows: lines.length, payload: rowsPayload(lines) }]);
   }
 
   private async append(records: WalRecord[]): Promise<IngestResult> {

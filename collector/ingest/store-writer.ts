@@ -233,6 +233,8 @@ export class StoreWriter {
   /** Inserts the records table by table; the store's error when one insert failed (the store throws only StoreErrors). */
   private async insertRecords(records: WalRecord[]): Promise<StoreError | undefined> {
     const byTable = new Map<WalTable, { payloads: Buffer[]; rows: number }>();
+    // Contents before the spans that refer to them, so a reader never finds a reference without its text.
+    if (records.some((record) => record.table === 'contents')) byTable.set('contents', { payloads: [], rows: 0 });
     for (const record of records) {
       const entry = byTable.get(record.table) ?? { payloads: [], rows: 0 };
       entry.payloads.push(record.payload);

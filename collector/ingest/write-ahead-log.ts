@@ -15,7 +15,8 @@ import { open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 
-export const walTables = ['spans', 'events'] as const;
+// A record's table is stored as its index here: append new tables, never reorder.
+export const walTables = ['spans', 'events', 'contents'] as const;
 export type WalTable = (typeof walTables)[number];
 
 export interface WalPosition {

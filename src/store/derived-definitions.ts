@@ -11,7 +11,7 @@
  * checksum of the definitions, so a change without a bump fails). A store records the highest epoch applied to it,
  * and a build with a lower one refuses to start instead of putting its older views back.
  */
-export const derivedDefinitionsEpoch = 2;
+export const derivedDefinitionsEpoch = 3;
 
 export interface DerivedDefinition {
   /** The view, materialized view or seed the file defines (for messages). */
@@ -26,11 +26,16 @@ function beside(fileName: string): URL {
   return new URL(`../trajectories/${fileName}`, import.meta.url);
 }
 
+function besideStore(fileName: string): URL {
+  return new URL(fileName, import.meta.url);
+}
+
 export const derivedDefinitions: readonly DerivedDefinition[] = [
   { name: 'trace_index_mv', file: beside('trace-index-mv.sql') },
   { name: 'rollout_traces_mv', file: beside('rollout-traces-mv.sql') },
   { name: 'dirty_traces_*_mv', file: beside('dirty-traces-mv.sql') },
   { name: 'air_rules defaults', file: beside('air-rule-defaults.sql'), twin: 'air-rewards.ts' },
+  { name: 'resolved_spans', file: besideStore('resolved-spans.sql'), twin: 'content-refs.ts' },
   { name: 'trajectory_spans', file: beside('assign-spans.sql'), twin: 'assign-spans.ts' },
   { name: 'turns', file: beside('assemble-turns.sql'), twin: 'assemble-turns.ts' },
   { name: 'air_rewards', file: beside('air-rewards.sql'), twin: 'air-rewards.ts' },

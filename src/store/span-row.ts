@@ -12,6 +12,7 @@
  * checks its keys against `DESCRIBE TABLE spans`, so the type and the SQL cannot drift apart either.
  */
 import { attributesToJson } from '../model/attribute-json.ts';
+import { referenceLongAttributes, type AttributeRef, type ContentCollector } from './content-refs.ts';
 import type { OtlpLogRecord, OtlpSpan, OtlpSpanKind } from '../model/otlp.ts';
 import type { Message } from '../model/message.ts';
 import type { CanonicalSpan, SpanMapping } from '../model/span.ts';
@@ -26,6 +27,14 @@ import type { LogMapping } from '../conventions/log-mapping.ts';
  */
 export interface SpanRow extends Omit<CanonicalSpan, 'span_kind'> {
   span_kind: OtlpSpanKind;
+  // input_messages, output_messages and tool_definitions are empty when the row refers to them in `contents`.
+  /** Hashes (in `contents`) of the canonical input messages, in order; empty when they are inline. */
+  input_message_refs: string[];
+  output_message_refs: string[];
+  /** Hash of the tool definitions' JSON text; empty when inline. */
+  tool_definitions_ref: string;
+  /** The long attribute values moved to `contents` (`attributes` holds the rest). */
+  attribute_refs: AttributeRef[];
   /** Text of the first user message of an LLM call's input (at most 2000 characters), for trajectory search. */
   first_user_text: string;
   trace_state: string;
@@ -69,6 +78,10 @@ const spanColumnSet = {
   input_messages: true,
   output_messages: true,
   tool_definitions: true,
+  input_message_refs: true,
+  output_message_refs: true,
+  tool_definitions_ref: true,
+  attribute_refs: true,
   tool_name: true,
   tool_call_id: true,
   tool_arguments: true,
@@ -132,8 +145,40 @@ function serviceName(attributes: Record<string, unknown>): string {
   return typeof name === 'string' ? name : '';
 }
 
-export function spanRow(tenant: string, span: OtlpSpan, mapping: SpanMapping): SpanRow {
+const noRefs: never[] = [];
+
+/**
+ * A list of canonical messages (or tool definitions) as refs into `contents`: each element's JSON text once per
+ * trace. Undefined when the list is empty or an element cannot round-trip through ClickHouse exactly (not
+ * well-formed UTF-16), in which case the list stays inline.
+ */
+function listRefs(items: readonly unknown[] | undefined, contents: ContentCollector | undefined): string[] | undefined {
+  if (!contents || !items || items.length === 0) return undefined;
+  const texts = items.map((item) => JSON.stringify(item));
+  if (!texts.every((text) => typeof text === 'string' && text.isWellFormed())) return undefined;
+  return texts.map((text) => contents.add(text));
+}
+
+function wholeRef(items: readonly unknown[] | undefined, contents: ContentCollector | undefined): string | undefined {
+  if (!contents || !items || items.length === 0) return undefined;
+  const text = JSON.stringify(items);
+  return text.isWellFormed() ? contents.add(text) : undefined;
+}
+
+/**
+ * The span's row. With `contents`, message lists, tool definitions and long attribute values go to the trace's
+ * contents (stored once per trace) and the row holds their hashes; without it everything is inline.
+ */
+export function spanRow(tenant: string, span: OtlpSpan, mapping: SpanMapping, contents?: ContentCollector): SpanRow {
   const resourceAttributes = resourceJson(span.resource.attributes);
+  contents?.forTrace(span.traceId);
+  const inputRefs = listRefs(mapping.input_messages, contents);
+  const outputRefs = listRefs(mapping.output_messages, contents);
+  const toolDefinitionsRef = wholeRef(mapping.tool_definitions, contents);
+  const attributes = attributesToJson(span.attributes);
+  const { inline, refs } = contents
+    ? referenceLongAttributes(attributes, contents)
+    : { inline: attributes, refs: noRefs };
   return {
     tenant,
     trace_id: span.traceId,
@@ -161,9 +206,13 @@ export function spanRow(tenant: string, span: OtlpSpan, mapping: SpanMapping): S
     cache_read_tokens: tokenCount(mapping.cache_read_tokens),
     cache_creation_tokens: tokenCount(mapping.cache_creation_tokens),
     reasoning_tokens: tokenCount(mapping.reasoning_tokens),
-    input_messages: mapping.input_messages ?? noItems,
-    output_messages: mapping.output_messages ?? noItems,
-    tool_definitions: mapping.tool_definitions ?? noItems,
+    input_messages: inputRefs ? noItems : (mapping.input_messages ?? noItems),
+    output_messages: outputRefs ? noItems : (mapping.output_messages ?? noItems),
+    tool_definitions: toolDefinitionsRef ? noItems : (mapping.tool_definitions ?? noItems),
+    input_message_refs: inputRefs ?? noRefs,
+    output_message_refs: outputRefs ?? noRefs,
+    tool_definitions_ref: toolDefinitionsRef ?? '',
+    attribute_refs: refs,
     tool_name: mapping.tool_name ?? '',
     tool_call_id: mapping.tool_call_id ?? '',
     tool_arguments: mapping.tool_arguments ?? '',
@@ -182,7 +231,7 @@ export function spanRow(tenant: string, span: OtlpSpan, mapping: SpanMapping): S
       .filter((reward) => Number.isFinite(reward.value))
       .map((reward) => ({ name: reward.name, value: reward.value })),
     error_type: mapping.error_type ?? '',
-    attributes: attributesToJson(span.attributes),
+    attributes: inline,
     resource_attributes: resourceAttributes,
     events:
       span.events.length === 0

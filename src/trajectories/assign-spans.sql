@@ -73,9 +73,7 @@ FROM
                 mapFromArrays(trace_span_ids, trace_kinds) AS kind_of,
                 max(rollout_id) OVER trace AS trace_rollout_id,
                 max(attempt_id) OVER trace AS trace_attempt_id
-            FROM spans FINAL
-            WHERE tenant = {tenant:String}
-              AND (empty({trace_ids:Array(String)}) OR has({trace_ids:Array(String)}, trace_id))
+            FROM resolved_spans(tenant = {tenant:String}, trace_ids = {trace_ids:Array(String)})
             WINDOW trace AS (PARTITION BY tenant, trace_id)
         ) AS traced
         -- The conversation the stitcher put an agent-less trace in (trace_stitches; the latest decision wins).

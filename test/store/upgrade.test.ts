@@ -81,6 +81,7 @@ describe('upgrading a store created by release 0.1.0', () => {
       'dirty_traces_events_mv',
       'dirty_traces_feedback_mv',
       'dirty_traces_spans_mv',
+      'resolved_spans',
       'rewards',
       'rollout_traces_mv',
       'trace_index_mv',

@@ -45,7 +45,8 @@ describe('the SQL views and the TypeScript assembly agree', () => {
       const { tools: _tools, ...comparable } = expected;
       expectAgree(actual, comparable, id);
     }
-  });
+    // Each view query takes seconds to plan and run on the embedded engine, more under a loaded machine.
+  }, 180_000);
 
   it('lists the same summaries the trajectories view computes', async () => {
     const listed = (await fetch(`${receiver.httpUrl}/v1/trajectories?limit=100`).then((result) => result.json())) as {
@@ -61,7 +62,7 @@ describe('the SQL views and the TypeScript assembly agree', () => {
       } = await fromViews(context, String(summary['id']));
       expectAgree(summary, expected, String(summary['id']));
     }
-  });
+  }, 180_000);
 
   it('covers the rules it claims to (inheritance, evaluation records, feedback, positional pairing)', async () => {
     const all = await Promise.all(ids.map((id) => getTrajectory(receiver.store.client, 'default', id, settings)));

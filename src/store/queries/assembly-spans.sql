@@ -1,6 +1,6 @@
 -- The spans of the given traces with only the columns trajectory assembly needs (src/trajectories/), for the
--- API's fast read path and the summarizer. FINAL collapses retried spans; `trace_id IN` on the (tenant, trace_id)
--- sort-key prefix keeps it a point read per trace. Span events are shipped only when they can hold an
+-- API's fast read path and the summarizer, content put back and retried spans collapsed (resolved-spans.sql); the
+-- (tenant, trace_id) sort-key prefix keeps it a point read per trace. Span events are shipped only when they can hold an
 -- evaluation result, the one thing assembly reads from them.
 SELECT
     trace_id, span_id, parent_span_id, kind, status,
@@ -11,6 +11,5 @@ SELECT
     first_user_text, rollout_id, attempt_id,
     arrayMap(reward -> tuple(reward.1, toString(reward.2)), rewards) AS rewards,
     if(position(events, 'gen_ai.evaluation.result') > 0, events, '') AS events
-FROM spans FINAL
-WHERE tenant = {tenant:String} AND trace_id IN {trace_ids:Array(String)}
+FROM resolved_spans(tenant = {tenant:String}, trace_ids = {trace_ids:Array(String)})
 ORDER BY trace_id, start_time_unix_nano, span_id

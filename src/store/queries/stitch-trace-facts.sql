@@ -14,6 +14,5 @@ SELECT
     argMaxIf(output_messages, (start_time_unix_nano, span_id), kind = 'llm') AS last_output,
     toString(minIf(start_time_unix_nano, kind = 'llm')) AS first_start_ns,
     toString(max(end_time_unix_nano)) AS last_end_ns
-FROM spans FINAL
-WHERE tenant = {tenant:String} AND has({trace_ids:Array(String)}, trace_id)
+FROM resolved_spans(tenant = {tenant:String}, trace_ids = {trace_ids:Array(String)})
 GROUP BY trace_id

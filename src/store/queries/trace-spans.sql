@@ -1,5 +1,6 @@
--- All spans of one trace for one tenant, in start order. FINAL collapses spans delivered more than once; the
--- (tenant, trace_id) prefix of the sort key keeps this a point read.
+-- All spans of one trace for one tenant, in start order, with their content put back (resolved-spans.sql, which
+-- reads FINAL so spans delivered more than once count once). The (tenant, trace_id) prefix of the sort key keeps
+-- this a point read.
 SELECT
     tenant, trace_id, span_id, parent_span_id, name, kind, span_kind, status, status_message,
     toString(start_time_unix_nano) AS start_time_unix_nano, toString(end_time_unix_nano) AS end_time_unix_nano,
@@ -9,6 +10,5 @@ SELECT
     agent_name, agent_id, conversation_id, task_id, task, rollout_id, attempt_id,
     arrayMap(reward -> map('name', reward.1, 'value', toString(reward.2)), rewards) AS rewards,
     error_type, attributes, resource_attributes, events, links
-FROM spans FINAL
-WHERE tenant = {tenant:String} AND trace_id = {trace_id:String}
+FROM resolved_spans(tenant = {tenant:String}, trace_ids = [{trace_id:String}])
 ORDER BY start_time_unix_nano, span_id

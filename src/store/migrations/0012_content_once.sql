@@ -1,0 +1,26 @@
+-- Content stored once per trace (src/store/content-refs.ts). An agent loop re-sends its history with every model
+-- call; each distinct message, tool definition list and piece of a long attribute value is kept here once per
+-- trace, addressed by the first 64 bits of its SHA-1 (hex), and span rows hold the hashes. Lookups are always
+-- within one trace, so a collision would have to be found within one trace's own contents. ReplacingMergeTree
+-- collapses the copies that retries and a receiver's bounded memory of what it already wrote leave behind.
+-- Readers go through resolved_spans (src/store/resolved-spans.sql), which puts the text back.
+CREATE TABLE IF NOT EXISTS contents {{on_cluster}}
+(
+    tenant LowCardinality(String),
+    trace_id String,
+    hash FixedString(16),
+    text String CODEC(ZSTD(3)),
+    ingested_at DateTime64(3) DEFAULT now64(3)
+)
+ENGINE = {{engine:ReplacingMergeTree}}
+PARTITION BY toYYYYMM(ingested_at)
+ORDER BY (tenant, trace_id, hash);
+
+-- References from a span to its contents. Old rows (and values that cannot be referenced exactly) keep the text
+-- inline in input_messages, output_messages, tool_definitions and attributes, with these empty.
+ALTER TABLE spans {{on_cluster}} ADD COLUMN IF NOT EXISTS input_message_refs Array(FixedString(16)) AFTER tool_definitions,
+    ADD COLUMN IF NOT EXISTS output_message_refs Array(FixedString(16)) AFTER input_message_refs,
+    ADD COLUMN IF NOT EXISTS tool_definitions_ref String AFTER output_message_refs,
+    -- A long attribute value is `open + arrayStringConcat(texts of refs, separator) + close`: a JSON array split
+    -- into its elements (message lists), or the whole value as one ref with the three strings empty.
+    ADD COLUMN IF NOT EXISTS attribute_refs Array(Tuple(key String, open String, separator String, close String, refs Array(FixedString(16)))) AFTER attributes;

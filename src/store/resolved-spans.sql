@@ -1,0 +1,61 @@
+-- The `resolved_spans` view: `spans` (FINAL) with the content that is stored once per trace put back, so every
+-- reader sees the message lists, tool definitions and attributes exactly as if they were inline. Its TypeScript
+-- twin is content-refs.ts, which splits values into contents at ingest by the rule this view reverses:
+-- - input_messages / output_messages: '[' + the referenced message texts joined by ',' + ']';
+-- - tool_definitions: the referenced text;
+-- - attributes: the inline object with each referenced key appended, its value open + pieces joined by separator
+--   + close (attribute order aside, the same JSON object; every value byte-identical).
+-- Rows written before contents existed, and values kept inline, have empty refs and pass through unchanged.
+-- Like the trajectory views it takes the tenant and the trace ids (`trace_ids=[]` means every trace of the
+-- tenant), and reads only those traces through the (tenant, trace_id) sort keys of both tables:
+--   SELECT span_id, input_messages FROM resolved_spans(tenant='default', trace_ids=['<trace id>']);
+-- Re-applied on every start (src/store/derived-definitions.ts).
+CREATE OR REPLACE VIEW resolved_spans {{on_cluster}} AS
+SELECT
+    spans.* EXCEPT (input_messages, output_messages, tool_definitions, attributes, input_message_refs,
+                    output_message_refs, tool_definitions_ref, attribute_refs),
+    spans.ingested_at AS ingested_at,
+    spans.duration_ns AS duration_ns,
+    if(empty(input_message_refs), spans.input_messages,
+       concat('[', arrayStringConcat(arrayMap(ref -> trace_contents.texts[ref], input_message_refs), ','), ']'))
+        AS input_messages,
+    if(empty(output_message_refs), spans.output_messages,
+       concat('[', arrayStringConcat(arrayMap(ref -> trace_contents.texts[ref], output_message_refs), ','), ']'))
+        AS output_messages,
+    if(tool_definitions_ref = '', spans.tool_definitions, trace_contents.texts[toFixedString(tool_definitions_ref, 16)])
+        AS tool_definitions,
+    if(empty(attribute_refs), spans.attributes,
+       concat(
+           substring(spans.attributes, 1, length(spans.attributes) - 1),
+           if(spans.attributes = '{}', '', ','),
+           arrayStringConcat(
+               arrayMap(attribute -> concat(
+                   toJSONString(attribute.key), ':',
+                   -- arrayStringConcat takes only a constant separator: each piece after the first carries it.
+                   toJSONString(concat(attribute.open,
+                                       arrayStringConcat(arrayMap(
+                                           (ref, position) -> if(position = 1, trace_contents.texts[ref],
+                                                                 concat(attribute.separator, trace_contents.texts[ref])),
+                                           attribute.refs, arrayEnumerate(attribute.refs))),
+                                       attribute.close))),
+                   attribute_refs),
+               ','),
+           '}'))
+        AS attributes
+FROM spans FINAL
+LEFT JOIN
+(
+    SELECT trace_id, mapFromArrays(groupArray(hash), groupArray(text)) AS texts
+    FROM
+    (
+        -- One text per hash: copies left by retries (before merges) hold the same text.
+        SELECT trace_id, hash, any(text) AS text
+        FROM contents
+        WHERE tenant = {tenant:String}
+          AND (empty({trace_ids:Array(String)}) OR has({trace_ids:Array(String)}, trace_id))
+        GROUP BY trace_id, hash
+    )
+    GROUP BY trace_id
+) AS trace_contents ON trace_contents.trace_id = spans.trace_id
+WHERE spans.tenant = {tenant:String}
+  AND (empty({trace_ids:Array(String)}) OR has({trace_ids:Array(String)}, spans.trace_id));
