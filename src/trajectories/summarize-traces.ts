@@ -80,11 +80,12 @@ async function rolloutTraceIds(client: ClickHouseClient, tenant: string, pairs: 
  * trajectories as the whole, in pieces small enough to let the event loop run between them.
  */
 export function independentParts(input: AssemblyInput, partTraces: number): AssemblyInput[] {
+  // Union-find over trace ids.
   const parent = new Map<string, string>();
-  const find = (key: string): string => {
-    let root = key;
-    while (parent.get(root) !== root) root = parent.get(root) ?? root;
-    for (let current = key; current !== root;) {
+  const find = (traceId: string): string => {
+    let root = traceId;
+    for (let next = parent.get(root); next !== undefined && next !== root; next = parent.get(root)) root = next;
+    for (let current = traceId; current !== root;) {
       const next = parent.get(current)!;
       parent.set(current, root);
       current = next;
@@ -92,29 +93,31 @@ export function independentParts(input: AssemblyInput, partTraces: number): Asse
     return root;
   };
   const join = (a: string, b: string) => {
-    if (!parent.has(a)) parent.set(a, a);
-    if (!parent.has(b)) parent.set(b, b);
     const rootA = find(a);
     const rootB = find(b);
     if (rootA !== rootB) parent.set(rootB, rootA);
   };
-  const traceKey = (traceId: string) => `t\u0000${traceId}`;
+  const firstTraceOfRollout = new Map<string, string>();
   for (const span of input.spans) {
-    const trace = traceKey(span.trace_id);
-    join(trace, trace);
-    if (span.rollout_id !== '') join(trace, `r\u0000${span.rollout_id}`);
+    if (!parent.has(span.trace_id)) parent.set(span.trace_id, span.trace_id);
+    if (span.rollout_id === '') continue;
+    const first = firstTraceOfRollout.get(span.rollout_id);
+    if (first === undefined) firstTraceOfRollout.set(span.rollout_id, span.trace_id);
+    else join(first, span.trace_id);
   }
   // A stitched conversation is named after its first trace, whose own spans join it without a stitch of their own.
-  for (const [traceId, trajectoryId] of input.stitches)
-    if (parent.has(traceKey(traceId))) join(traceKey(traceId), traceKey(trajectoryId));
+  for (const [traceId, trajectoryId] of input.stitches) {
+    if (!parent.has(traceId)) continue;
+    if (!parent.has(trajectoryId)) parent.set(trajectoryId, trajectoryId);
+    join(trajectoryId, traceId);
+  }
 
   const groups = new Map<string, string[]>();
-  for (const key of parent.keys()) {
-    if (!key.startsWith('t\u0000')) continue;
-    const root = find(key);
+  for (const traceId of parent.keys()) {
+    const root = find(traceId);
     const group = groups.get(root);
-    if (group) group.push(key.slice(2));
-    else groups.set(root, [key.slice(2)]);
+    if (group) group.push(traceId);
+    else groups.set(root, [traceId]);
   }
   const partOfTrace = new Map<string, number>();
   let part = 0;
