@@ -6,6 +6,7 @@
  */
 import type { Message, ToolDefinition } from '../model/message.ts';
 import { parseJsonArray } from '../store/json-text.ts';
+import { TraceContents } from '../store/trace-contents.ts';
 import type { SpanColumns, SpanRow } from '../store/span-row.ts';
 
 /**
@@ -93,11 +94,19 @@ export interface AssemblySpanRow
     SpanColumns<'rewards', Array<[string, string] | { name: string; value: string }>> {
   /** toUnixTimestamp64Milli(ingested_at). */
   ingested_ms: Numeric;
+  /** Refs into the trace's contents (content stored once, src/store/content-refs.ts); absent or empty when inline. */
+  input_message_refs?: string[];
+  output_message_refs?: string[];
+  tool_definitions_ref?: string;
 }
+
+const inlineOnly = new TraceContents();
 
 const optionalNumber = (value: Numeric | null): number | null => (value === null ? null : Number(value));
 
-export function toAssemblySpan(row: AssemblySpanRow): AssemblySpan {
+/** The span assembly reads; its message lists resolved through the trace's contents when it refers to them. */
+export function toAssemblySpan(row: AssemblySpanRow, contents: TraceContents = inlineOnly): AssemblySpan {
+  const llm = row.kind === 'llm';
   return {
     trace_id: row.trace_id,
     span_id: row.span_id,
@@ -113,9 +122,11 @@ export function toAssemblySpan(row: AssemblySpanRow): AssemblySpan {
     model: row.model,
     input_tokens: optionalNumber(row.input_tokens),
     output_tokens: optionalNumber(row.output_tokens),
-    input_messages: row.kind === 'llm' ? parseJsonArray(row.input_messages) : [],
-    output_messages: row.kind === 'llm' ? parseJsonArray(row.output_messages) : [],
-    tool_definitions: row.kind === 'llm' ? parseJsonArray<ToolDefinition>(row.tool_definitions) : [],
+    input_messages: llm ? contents.list(row.trace_id, row.input_message_refs, row.input_messages) : [],
+    output_messages: llm ? contents.list(row.trace_id, row.output_message_refs, row.output_messages) : [],
+    tool_definitions: llm
+      ? contents.whole<ToolDefinition>(row.trace_id, row.tool_definitions_ref, row.tool_definitions)
+      : [],
     tool_name: row.tool_name,
     tool_call_id: row.tool_call_id,
     tool_arguments: row.tool_arguments,

@@ -1,10 +1,11 @@
 /**
- * Reads what assembly needs for a set of traces of one tenant: spans, evaluation log records and feedback, one
- * query each (`trace_id IN [...]`, point reads on the (tenant, trace_id) sort key), in parallel, plus the AIR
+ * Reads what assembly needs for a set of traces of one tenant: spans, their contents (each distinct message once
+ * per trace, parsed once), evaluation log records and feedback, one query each (`trace_id IN [...]`, point reads on the (tenant, trace_id) sort key), in parallel, plus the AIR
  * rule values. The API's single-trajectory read and the summarizer's batches share it.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { loadSql } from '../store/sql-files.ts';
+import { readTraceContents } from '../store/trace-contents.ts';
 import { airRuleValues } from './air-rewards.ts';
 import {
   toAssemblySpan,
@@ -39,8 +40,9 @@ export async function readAssemblyInput(
   if (traceIds.length === 0)
     return { tenant, spans: [], evaluations: [], feedback: [], airRules: airRules ?? new Map(), stitches: new Map() };
   const params = { tenant, trace_ids: traceIds };
-  const [spans, evaluations, feedback, rules, stitches] = await Promise.all([
+  const [spans, contents, evaluations, feedback, rules, stitches] = await Promise.all([
     queryRows<AssemblySpanRow>(client, 'queries/assembly-spans.sql', params),
+    readTraceContents(client, tenant, traceIds),
     queryRows<EvaluationRow>(client, 'queries/assembly-evaluations.sql', params),
     queryRows<FeedbackRow>(client, 'queries/assembly-feedback.sql', params),
     airRules ?? readAirRules(client),
@@ -48,7 +50,7 @@ export async function readAssemblyInput(
   ]);
   return {
     tenant,
-    spans: spans.map(toAssemblySpan),
+    spans: spans.map((row) => toAssemblySpan(row, contents)),
     evaluations: evaluations.map(toEvaluationRecord),
     feedback: feedback.map(toFeedbackRecord),
     airRules: rules,

@@ -15,6 +15,7 @@ import {
   referenceLongAttributes,
   splitJsonArray,
 } from '../../src/store/content-refs.ts';
+import { readAssemblyInput } from '../../src/trajectories/read-assembly-input.ts';
 import { readableSpanToOtlp } from '../conventions/readable-span-to-otlp.ts';
 import { createTraceExporter, exportSpans, exportSucceeded, recordSpans } from '../helpers/export-spans.ts';
 import { queryRows, startTestReceiver } from '../helpers/test-receiver.ts';
@@ -331,5 +332,21 @@ describe('content stored once per trace', () => {
       expect(JSON.parse(view.input_messages)).toEqual(span.input_messages);
       expect(JSON.parse(view.tool_definitions)).toEqual(span.tool_definitions);
     }
+  });
+
+  it('gives assembly (refs resolved in TypeScript, each message parsed once) the same messages as the API', async () => {
+    const traceId = traceIdOf(loopSpans);
+    const served = await servedSpans(traceId);
+    const { spans } = await readAssemblyInput(receiver.store.client, 'default', [traceId], new Map());
+    expect(spans).toHaveLength(served.length);
+    for (const span of spans) {
+      const expected = served.find((candidate) => candidate.span_id === span.span_id)!;
+      expect(span.input_messages, span.span_id).toEqual(expected.kind === 'llm' ? expected.input_messages : []);
+      expect(span.output_messages).toEqual(expected.kind === 'llm' ? expected.output_messages : []);
+      expect(span.tool_definitions).toEqual(expected.kind === 'llm' ? expected.tool_definitions : []);
+    }
+    // A message re-sent by every call is one object, parsed once for the whole trace.
+    const llm = spans.filter((span) => span.kind === 'llm');
+    expect(llm[0]!.input_messages[0]).toBe(llm[1]!.input_messages[0]);
   });
 });
