@@ -8,7 +8,7 @@
  * from the same run. CPU is the whole process's (ClickHouse runs in-process). gzip files and Native files were
  * measured by this bench's first version (commit df946e5; docs/decisions/2026-12-02-insert-transport.md).
  *
- * Standalone: `node bin/run-ts.mjs bench/insert-transport.ts [totalMiB] [repetitions]`.
+ * Standalone: `node bin/run-ts.mjs bench/insert-transport.ts [totalMiB] [repetitions] [transport names, |-separated]`.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
@@ -72,7 +72,7 @@ function fromInfile(name: string, options: { compression?: string; extraSettings
   };
 }
 
-const transports: Transport[] = [
+const allTransports: Transport[] = [
   {
     name: 'rawInsert (baseline)',
     insert: async (table, batch) => {
@@ -102,6 +102,9 @@ const transports: Transport[] = [
       'max_insert_block_size = 4193796, min_insert_block_size_rows = 4193796, min_insert_block_size_bytes = 1073741824',
   }),
 ];
+/** The baseline and, given a third argument (`name|name`), only the transports it names. */
+const only = process.argv[4]?.split('|');
+const transports = allTransports.filter((transport, index) => index === 0 || !only || only.includes(transport.name));
 
 /** Rows exactly as the receiver writes them (bench/ingest.ts `rowsOf`), one Buffer per OTLP request. */
 async function realisticRows(mebibytes: number): Promise<Buffer> {

@@ -7,12 +7,14 @@
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { classifyingClient } from './classifying-client.ts';
 import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { Readable } from 'node:stream';
 import { resolve } from 'node:path';
 import {
   canStageIn,
   removeLeftoverStagingFiles,
   sqlStringLiteral,
+  stagedInsertSettings,
   stagingDirectoryOf,
   withStagingFile,
 } from './insert-staging.ts';
@@ -54,7 +56,10 @@ const jsonTextColumnSettings = {
   input_format_json_read_objects_as_strings: 1,
   input_format_json_read_arrays_as_strings: 1,
 };
-const jsonTextColumnSettingsClause = Object.entries(jsonTextColumnSettings)
+const stagedInsertSettingsClause = Object.entries({
+  ...jsonTextColumnSettings,
+  ...stagedInsertSettings(availableParallelism()),
+})
   .map(([name, value]) => `${name} = ${value}`)
   .join(', ');
 
@@ -108,7 +113,7 @@ async function openEmbeddedStore(options: StoreOptions): Promise<Store> {
         // Straight to the session, as rawInsert did, so failures keep chdb's own error (its numeric clickhouseCode).
         await withStagingFile(stagingDirectory, rows, (file) =>
           connection.chdb.queryAsync(
-            `INSERT INTO ${qualifiedTable} FROM INFILE ${sqlStringLiteral(file)} SETTINGS ${jsonTextColumnSettingsClause} FORMAT JSONEachRow`,
+            `INSERT INTO ${qualifiedTable} FROM INFILE ${sqlStringLiteral(file)} SETTINGS ${stagedInsertSettingsClause} FORMAT JSONEachRow`,
           ),
         );
       } catch (error) {

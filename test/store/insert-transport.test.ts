@@ -8,7 +8,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Store } from '../../src/store/client.ts';
 import { openMigratedStore } from '../../src/store/migrate.ts';
-import { canStageIn, sqlStringLiteral, stagingDirectoryOf } from '../../src/store/insert-staging.ts';
+import {
+  canStageIn,
+  sqlStringLiteral,
+  stagedInsertSettings,
+  stagingDirectoryOf,
+} from '../../src/store/insert-staging.ts';
 import { StoreError } from '../../src/store/store-error.ts';
 import { temporaryDirectory } from '../helpers/test-receiver.ts';
 
@@ -177,6 +182,12 @@ describe('staging paths', () => {
     for (const path of ['/data/run*/x', '/data/run?/x', '/data/{a,b}/x', '/data/[ab]/x']) {
       expect(canStageIn(path)).toBe(false);
     }
+  });
+
+  it('parses on one thread on two cores only, where it was measured faster', () => {
+    expect(stagedInsertSettings(1)).toEqual({ input_format_parallel_parsing: 0 });
+    expect(stagedInsertSettings(2)).toEqual({ input_format_parallel_parsing: 0 });
+    expect(stagedInsertSettings(8)).toEqual({});
   });
 
   it('quotes paths as ClickHouse string literals', () => {
