@@ -7,25 +7,35 @@
  *   - output messages and the tool spans' call ids and start times: turn and tool-call counts, by the same pairing
  *     the turns use (assemble-turns.ts);
  *   - rewards of reward spans and evaluation events, evaluation records, feedback: the final reward.
- * It never reads tool definitions, tool arguments or results, nor any input message after the first user one, so
- * queries/summary-spans.sql leaves those out (in ClickHouse, before anything is shipped or parsed). The spans come
- * back in the shape of the full read (read-assembly-input.ts), so the one assembly computes both; the turns it
- * assembles from them lack input and new messages and tool results, which no summary column reads. Rows stay
- * byte-identical to the full read's (test/trajectories/summarizer-lean-read.test.ts).
+ * It never reads tool definitions, tool arguments or results, nor input messages other than user ones, so
+ * queries/summary-spans.sql and summary-contents.sql leave those out (in ClickHouse, before anything is shipped or
+ * parsed): of a row with refs only the user and output messages among its contents are shipped, of a row with its
+ * input inline only the first user message. The spans come back in the shape of the full read
+ * (read-assembly-input.ts), so the one assembly computes both; the turns it assembles from them lack most input
+ * and new messages and the tool results, which no summary column reads (the first user message is the first user
+ * one in either list). Rows stay byte-identical to the full read's (test/trajectories/summarizer-lean-read.test.ts).
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { loadSql } from '../store/sql-files.ts';
+import { TraceContents } from '../store/trace-contents.ts';
 import {
   toAssemblySpan,
   toEvaluationRecord,
   toFeedbackRecord,
   type AirRuleValues,
   type AssemblyInput,
+  type AssemblySpanRow,
   type EvaluationRow,
   type FeedbackRow,
 } from './assembly-input.ts';
 import { queryRows, readAirRules } from './read-assembly-input.ts';
+
+interface ContentRow {
+  trace_id: string;
+  hash: string;
+  text: string;
+}
 
 /** Rows parsed between two turns of the event loop: a few milliseconds of work, so acks are never held up long. */
 const rowsPerSlice = 1000;
@@ -78,8 +88,14 @@ export async function readSummaryInput(
   if (traceIds.length === 0)
     return { tenant, spans: [], evaluations: [], feedback: [], airRules: airRules ?? new Map(), stitches: new Map() };
   const params = { tenant, trace_ids: traceIds };
+  // The contents first: each span row is converted (its refs resolved) as it is parsed.
+  const contents = new TraceContents(
+    await queryCompactRows(client, 'queries/summary-contents.sql', params, (row: ContentRow) => row),
+  );
   const [spans, evaluations, feedback, rules, stitches] = await Promise.all([
-    queryCompactRows(client, 'queries/summary-spans.sql', params, toAssemblySpan),
+    queryCompactRows(client, 'queries/summary-spans.sql', params, (row: AssemblySpanRow) =>
+      toAssemblySpan(row, contents),
+    ),
     queryRows<EvaluationRow>(client, 'queries/assembly-evaluations.sql', params),
     queryRows<FeedbackRow>(client, 'queries/assembly-feedback.sql', params),
     airRules ?? readAirRules(client),

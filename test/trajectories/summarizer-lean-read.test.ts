@@ -3,8 +3,9 @@
  * The summary rows it writes must be byte-identical to the rows the full read (read-assembly-input.ts) gives, for
  * every kind of trajectory: id and positional tool pairing, failed tools and calls, nested agents, reward spans,
  * evaluation events and records, feedback, tool results only in messages, whole traces, stitched conversations
- * (by history and by conversation id), explicit task ids, media in the first user message, calls without a user
- * message or without output.
+ * (by history and by conversation id), Agent Lightning rollouts across traces, explicit task ids, media in the
+ * first user message, calls without a user message or without output, and rows that keep their messages inline
+ * (written before content was stored once).
  */
 import { ROOT_CONTEXT } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -130,6 +131,52 @@ function rollout(base: number) {
   });
 }
 
+/** Spans as a store written before content was stored once holds them: the messages inline, no refs. */
+async function inlineRows(base: number): Promise<string> {
+  const traceId = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
+  const nanos = (seconds: number) => String(BigInt(base + 4_000_000 + seconds * 1000) * 1_000_000n);
+  const system = { role: 'system', content: 'You are terse.' };
+  const user = {
+    role: 'user',
+    content: [
+      { type: 'text', text: 'inline ' },
+      { type: 'image_url', url: 'x' },
+    ],
+  };
+  const first = {
+    role: 'assistant',
+    tool_calls: [{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{}' } }],
+  };
+  const llm = (spanId: string, at: number, input: unknown[], output: unknown[]) => ({
+    tenant: 'default',
+    trace_id: traceId,
+    span_id: spanId,
+    kind: 'llm',
+    name: 'chat',
+    start_time_unix_nano: nanos(at),
+    end_time_unix_nano: nanos(at + 1),
+    input_tokens: 3,
+    output_tokens: 2,
+    input_messages: JSON.stringify(input),
+    output_messages: JSON.stringify(output),
+    first_user_text: 'inline ',
+  });
+  await receiver.store.client.insert({
+    table: 'spans',
+    values: [
+      llm('00000000000000a1', 0, [system, user], [first]),
+      llm(
+        '00000000000000a2',
+        3,
+        [system, user, first, { role: 'tool', tool_call_id: 'c1', content: 'ok' }],
+        [{ role: 'assistant', content: 'done' }],
+      ),
+    ],
+    format: 'JSONEachRow',
+  });
+  return traceId;
+}
+
 function summaryRows(input: AssemblyInput): string[] {
   return assembleTrajectories(input, { nowMillis: 0, quietSeconds: 0 }).map((trajectory) =>
     JSON.stringify(toSummaryRow(input.tenant, trajectory, 0n)),
@@ -146,15 +193,16 @@ describe('the summarizer’s lean read', () => {
       ...(await edgeRuns(context.base)),
       ...(await rollout(context.base)),
     ]);
+    const inlineTrace = await inlineRows(context.base);
     await receiver.summaries.flush();
-    traceIds = [...context.traceIds];
+    traceIds = [...context.traceIds, inlineTrace];
   });
 
   it('gives summary rows byte-identical to the full read, over every trajectory at once and trace by trace', async () => {
     const { client } = receiver.store;
     const full = summaryRows(await readAssemblyInput(client, 'default', traceIds));
     const lean = summaryRows(await readSummaryInput(client, 'default', traceIds));
-    expect(full).toHaveLength(13);
+    expect(full).toHaveLength(14);
     expect(lean).toEqual(full);
     for (const traceId of traceIds) {
       expect(summaryRows(await readSummaryInput(client, 'default', [traceId])), traceId).toEqual(
@@ -194,6 +242,10 @@ describe('the summarizer’s lean read', () => {
     expect(some((row) => row['conversation_id'] === 'conv-lean' && row['turn_count'] === 2)).toBe(1);
     // The agent loop's two traces became one trajectory named after the first.
     expect(some((row) => row['task'] === 'What is six times seven?' && row['turn_count'] === 2)).toBe(1);
+    // The inline rows: the first user message (media included) hashed from the inline input.
+    expect(some((row) => row['trace_id'] === 'a1b2c3d4e5f60718293a4b5c6d7e8f90' && row['tool_call_count'] === 1)).toBe(
+      1,
+    );
     // Two attempts of one rollout, each across two traces; the reward span rewards the first.
     expect(some((row) => row['rollout_id'] === 'rollout-lean' && row['turn_count'] === 2)).toBe(2);
     expect(some((row) => row['rollout_id'] === 'rollout-lean' && row['final_reward'] === 0.75)).toBe(1);
