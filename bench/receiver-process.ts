@@ -1,7 +1,8 @@
 /**
  * A receiver in its own process for the benchmarks (libchdb binds one data directory per process, and a receiver
  * measured in the bench's own process would share its event loop): start it, POST OTLP/HTTP protobuf to it, wait
- * until its log is stored, stop it.
+ * until its log is stored, stop it. With BENCH_RECEIVER_CPU_PROF set to a directory the receiver writes a V8 CPU
+ * profile there when it exits (`bench/event-loop-stalls.ts` lists what blocked its event loop).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
@@ -11,9 +12,11 @@ const bin = fileURLToPath(new URL('../bin/trajectories.mjs', import.meta.url));
 
 export function startReceiverProcess(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
   return new Promise((resolve, reject) => {
+    const profileDirectory = process.env['BENCH_RECEIVER_CPU_PROF'];
+    const profile = profileDirectory ? ['--cpu-prof', `--cpu-prof-dir=${profileDirectory}`] : [];
     const child = spawn(
       process.execPath,
-      [bin, 'serve', '--data-dir', dataDir, '--http-port', '0', '--grpc-port', '-1'],
+      [...profile, bin, 'serve', '--data-dir', dataDir, '--http-port', '0', '--grpc-port', '-1'],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     let output = '';

@@ -17,12 +17,18 @@ import { Agent } from 'node:http';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { decodeTracesProtobuf } from '../collector/otlp/index.ts';
+import { openMigratedStore } from '../src/store/migrate.ts';
+import { assembleTrajectories } from '../src/trajectories/assemble-trajectory.ts';
+import type { AssemblyInput } from '../src/trajectories/assembly-input.ts';
+import { readAssemblyInput } from '../src/trajectories/read-assembly-input.ts';
+import { readSummaryInput } from '../src/trajectories/read-summary-input.ts';
+import { toSummaryRow } from '../src/trajectories/summarize-traces.ts';
 import { temporaryDirectory } from '../test/helpers/test-receiver.ts';
 import { encodedAgentRequests } from './genai-spans.ts';
-import { post, startReceiverProcess } from './receiver-process.ts';
-import { formatResults, type BenchResult } from './report.ts';
+import { post, startReceiverProcess, stopReceiverProcess } from './receiver-process.ts';
+import { formatResults, percentile, type BenchResult } from './report.ts';
 
-interface Template {
+export interface Template {
   body: Buffer;
   /** Byte offsets of every trace id (the 16 bytes after a `0a 10` tag that hold a known id). */
   offsets: number[];
@@ -31,7 +37,7 @@ interface Template {
   traces: number;
 }
 
-function templateOf(body: Uint8Array): Template {
+export function templateOf(body: Uint8Array): Template {
   const buffer = Buffer.from(body);
   const ids = new Set(
     decodeTracesProtobuf(body, { maxAttributeBytes: 4 * 1024 * 1024 }).spans.map((span) => span.traceId),
@@ -58,7 +64,7 @@ function templateOf(body: Uint8Array): Template {
 }
 
 /** Copy `cycle` of a template: every trace id's last four bytes XORed with the cycle number. */
-function patched(template: Template, cycle: number): { body: Buffer; firstTrace: string; lastTrace: string } {
+export function patched(template: Template, cycle: number): { body: Buffer; firstTrace: string; lastTrace: string } {
   const body = Buffer.from(template.body);
   for (const offset of template.offsets)
     body.writeUInt32BE((body.readUInt32BE(offset + 12) ^ cycle) >>> 0, offset + 12);
@@ -70,7 +76,7 @@ function patched(template: Template, cycle: number): { body: Buffer; firstTrace:
   };
 }
 
-async function listed(url: string, traceId: string): Promise<boolean> {
+export async function listed(url: string, traceId: string): Promise<boolean> {
   const response = await fetch(`${url}/v1/trajectories?trace_id=${traceId}&limit=1`);
   if (!response.ok) throw new Error(`list answered ${response.status}`);
   return ((await response.json()) as { trajectories: unknown[] }).trajectories.length > 0;
@@ -111,6 +117,51 @@ async function countListed(url: string): Promise<number> {
   return count;
 }
 
+/**
+ * One summarizer batch read and assembled both ways on the stored traces, alternating, `runs` times each: the lean
+ * read the summarizer uses (read-summary-input.ts) against the full read of assembly (read-assembly-input.ts).
+ * Throws unless both give the same summary rows.
+ */
+async function leanAgainstFullRead(
+  dataDir: string,
+  batchTraces: number,
+  runs: number,
+): Promise<{ leanMillis: number; fullMillis: number; traces: number }> {
+  const store = await openMigratedStore({ dataDir });
+  try {
+    const { client } = store;
+    const traceIds = (
+      await (
+        await client.query({
+          query: 'SELECT DISTINCT trace_id FROM spans WHERE tenant = {tenant:String} LIMIT {limit:UInt32}',
+          query_params: { tenant: 'default', limit: batchTraces },
+          format: 'JSONEachRow',
+        })
+      ).json<{ trace_id: string }>()
+    ).map((row) => row.trace_id);
+    const summarize = async (read: typeof readSummaryInput) => {
+      const started = performance.now();
+      const input: AssemblyInput = await read(client, 'default', traceIds, new Map());
+      const rows = assembleTrajectories(input, { nowMillis: 0, quietSeconds: 0 }).map((trajectory) =>
+        JSON.stringify(toSummaryRow('default', trajectory, 0n)),
+      );
+      return { millis: performance.now() - started, rows: rows.join('\n') };
+    };
+    const lean: number[] = [];
+    const full: number[] = [];
+    for (let run = 0; run < runs; run++) {
+      const leanRun = await summarize(readSummaryInput);
+      const fullRun = await summarize(readAssemblyInput);
+      if (leanRun.rows !== fullRun.rows) throw new Error('the lean read gave other summary rows than the full read');
+      lean.push(leanRun.millis);
+      full.push(fullRun.millis);
+    }
+    return { leanMillis: percentile(lean, 0.5), fullMillis: percentile(full, 0.5), traces: traceIds.length };
+  } finally {
+    await store.close();
+  }
+}
+
 const sleep = (millis: number) => new Promise((resolve) => setTimeout(resolve, millis));
 
 export async function benchSummaryLag(
@@ -126,7 +177,8 @@ export async function benchSummaryLag(
   const templates = bodies.map(templateOf);
   const spansPerTrace = templates[0]!.offsets.length / templates[0]!.traces;
 
-  const { child, url } = await startReceiverProcess(temporaryDirectory('bench-summary-lag-'));
+  const dataDir = temporaryDirectory('bench-summary-lag-');
+  const { child, url } = await startReceiverProcess(dataDir);
   const endpoint = new URL(`${url}/v1/traces`);
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const acked: Sent[] = [];
@@ -196,8 +248,11 @@ export async function benchSummaryLag(
     await sleep(500);
     total = await countListed(url);
   }
-  child.kill('SIGTERM');
   agent.destroy();
+  await stopReceiverProcess(child);
+  const readRuns = 3;
+  process.stderr.write(`summary-lag: one batch read lean and full, ${readRuns} runs each...\n`);
+  const reads = await leanAgainstFullRead(dataDir, 5000, readRuns);
 
   const during = samples.filter((sample) => sample.at <= lastAck);
   const duringRate =
@@ -241,6 +296,14 @@ export async function benchSummaryLag(
       unit: 'traces/s',
       baseline: Math.round(ingestTracesPerSecond),
       ratio: catchUpRate / ingestTracesPerSecond,
+    },
+    {
+      name: 'summarizer batch, lean read + assembly',
+      value: Math.round(reads.leanMillis),
+      unit: 'ms',
+      baseline: Math.round(reads.fullMillis),
+      ratio: reads.leanMillis / reads.fullMillis,
+      note: `${reads.traces} stored traces; baseline: the full read of assembly, same rows; medians of ${readRuns}`,
     },
     {
       name: 'trajectories listed at the end',
