@@ -3,7 +3,7 @@
 -- twin is content-refs.ts, which splits values into contents at ingest by the rule this view reverses:
 -- - input_messages / output_messages: '[' + the referenced message texts joined by ',' + ']' (a content ClickHouse
 --   refused, and so dead-lettered, is left out, as trace-contents.ts leaves it out);
--- - tool_definitions: the referenced text;
+-- - tool_definitions, tool_result: the referenced text;
 -- - attributes: the inline object with each referenced key appended, its value open + pieces joined by separator
 --   + close (attribute order aside, the same JSON object; every value byte-identical).
 -- Rows written before contents existed, and values kept inline, have empty refs and pass through unchanged.
@@ -13,8 +13,8 @@
 -- Re-applied on every start (src/store/derived-definitions.ts).
 CREATE OR REPLACE VIEW resolved_spans {{on_cluster}} AS
 SELECT
-    spans.* EXCEPT (input_messages, output_messages, tool_definitions, attributes, input_message_refs,
-                    output_message_refs, tool_definitions_ref, attribute_refs),
+    spans.* EXCEPT (input_messages, output_messages, tool_definitions, tool_result, attributes, input_message_refs,
+                    output_message_refs, tool_definitions_ref, tool_result_ref, attribute_refs),
     spans.ingested_at AS ingested_at,
     spans.duration_ns AS duration_ns,
     if(empty(input_message_refs), spans.input_messages,
@@ -27,6 +27,7 @@ SELECT
         AS output_messages,
     if(tool_definitions_ref = '', spans.tool_definitions, span_texts.texts[toFixedString(tool_definitions_ref, 16)])
         AS tool_definitions,
+    if(tool_result_ref = '', spans.tool_result, span_texts.texts[toFixedString(tool_result_ref, 16)]) AS tool_result,
     if(empty(attribute_refs), spans.attributes,
        concat(
            substring(spans.attributes, 1, length(spans.attributes) - 1),
@@ -52,7 +53,7 @@ LEFT JOIN
     -- it returns and no more (a trace's whole contents beside each of its spans would grow with the square of an
     -- agent loop's length).
     SELECT used.trace_id AS trace_id, used.span_id AS span_id,
-           mapFromArrays(groupArray(used.ref), groupArray(stored.text)) AS texts
+           mapFromArrays(groupArray(used.ref), groupArray(stored.stored_text)) AS texts
     FROM
     (
         -- Without FINAL: a retried copy of a span refers to the same contents, and a duplicate key is harmless.
@@ -60,6 +61,7 @@ LEFT JOIN
                arrayJoin(arrayDistinct(arrayConcat(
                    input_message_refs, output_message_refs,
                    if(tool_definitions_ref = '', [], [toFixedString(tool_definitions_ref, 16)]),
+                   if(tool_result_ref = '', [], [toFixedString(tool_result_ref, 16)]),
                    arrayFlatten(arrayMap(attribute -> attribute.refs, attribute_refs))))) AS ref
         FROM spans
         WHERE tenant = {tenant:String}
@@ -68,7 +70,7 @@ LEFT JOIN
     INNER JOIN
     (
         -- One text per hash: copies left by retries (before merges) hold the same text.
-        SELECT trace_id, hash, any(text) AS text
+        SELECT trace_id, hash, any(text) AS stored_text
         FROM contents
         WHERE tenant = {tenant:String}
           AND (empty({trace_ids:Array(String)}) OR has({trace_ids:Array(String)}, trace_id))

@@ -12,7 +12,12 @@
  * checks its keys against `DESCRIBE TABLE spans`, so the type and the SQL cannot drift apart either.
  */
 import { attributesToJson } from '../model/attribute-json.ts';
-import { referenceLongAttributes, type AttributeRef, type ContentCollector } from './content-refs.ts';
+import {
+  minReferencedAttributeLength,
+  referenceLongAttributes,
+  type AttributeRef,
+  type ContentCollector,
+} from './content-refs.ts';
 import type { OtlpLogRecord, OtlpSpan, OtlpSpanKind } from '../model/otlp.ts';
 import type { Message } from '../model/message.ts';
 import type { CanonicalSpan, SpanMapping } from '../model/span.ts';
@@ -33,6 +38,8 @@ export interface SpanRow extends Omit<CanonicalSpan, 'span_kind'> {
   output_message_refs: string[];
   /** Hash of the tool definitions' JSON text; empty when inline. */
   tool_definitions_ref: string;
+  /** Hash of the tool result when it is long enough to store once (then `tool_result` is empty). */
+  tool_result_ref: string;
   /** The long attribute values moved to `contents` (`attributes` holds the rest). */
   attribute_refs: AttributeRef[];
   /** Text of the first user message of an LLM call's input (at most 2000 characters), for trajectory search. */
@@ -81,6 +88,7 @@ const spanColumnSet = {
   input_message_refs: true,
   output_message_refs: true,
   tool_definitions_ref: true,
+  tool_result_ref: true,
   attribute_refs: true,
   tool_name: true,
   tool_call_id: true,
@@ -165,6 +173,14 @@ function wholeRef(items: readonly unknown[] | undefined, contents: ContentCollec
   return text.isWellFormed() ? contents.add(text) : undefined;
 }
 
+/** A long text stored once: a tool result shares the content of the attribute that carried it. */
+function textRef(text: string | undefined, contents: ContentCollector | undefined): string | undefined {
+  if (!contents || text === undefined || text.length < minReferencedAttributeLength || !text.isWellFormed()) {
+    return undefined;
+  }
+  return contents.add(text);
+}
+
 /**
  * The span's row. With `contents`, message lists, tool definitions and long attribute values go to the trace's
  * contents (stored once per trace) and the row holds their hashes; without it everything is inline.
@@ -175,6 +191,7 @@ export function spanRow(tenant: string, span: OtlpSpan, mapping: SpanMapping, co
   const inputRefs = listRefs(mapping.input_messages, contents);
   const outputRefs = listRefs(mapping.output_messages, contents);
   const toolDefinitionsRef = wholeRef(mapping.tool_definitions, contents);
+  const toolResultRef = textRef(mapping.tool_result, contents);
   const attributes = attributesToJson(span.attributes);
   const { inline, refs } = contents
     ? referenceLongAttributes(attributes, contents)
@@ -216,7 +233,8 @@ export function spanRow(tenant: string, span: OtlpSpan, mapping: SpanMapping, co
     tool_name: mapping.tool_name ?? '',
     tool_call_id: mapping.tool_call_id ?? '',
     tool_arguments: mapping.tool_arguments ?? '',
-    tool_result: mapping.tool_result ?? '',
+    tool_result: toolResultRef ? '' : (mapping.tool_result ?? ''),
+    tool_result_ref: toolResultRef ?? '',
     agent_name: mapping.agent_name ?? '',
     agent_id: mapping.agent_id ?? '',
     conversation_id: mapping.conversation_id ?? '',

@@ -45,6 +45,12 @@ export class TraceContents {
     return items;
   }
 
+  /** A text column stored once (a long tool result): the ref's text, else the inline text. */
+  text(traceId: string, ref: string | undefined, inline: string): string {
+    if (!ref) return inline;
+    return this.texts.get(`${traceId}\u0000${ref}`) ?? '';
+  }
+
   /** A JSON array stored whole as one content (tool definitions): the ref's array, else the inline text. */
   whole<T = unknown>(traceId: string, ref: string | undefined, inline: string): T[] {
     if (!ref) return parseJsonArray<T>(inline);

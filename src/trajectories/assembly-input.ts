@@ -98,6 +98,7 @@ export interface AssemblySpanRow
   input_message_refs?: string[];
   output_message_refs?: string[];
   tool_definitions_ref?: string;
+  tool_result_ref?: string;
 }
 
 const inlineOnly = new TraceContents();
@@ -130,7 +131,7 @@ export function toAssemblySpan(row: AssemblySpanRow, contents: TraceContents = i
     tool_name: row.tool_name,
     tool_call_id: row.tool_call_id,
     tool_arguments: row.tool_arguments,
-    tool_result: row.tool_result,
+    tool_result: contents.text(row.trace_id, row.tool_result_ref, row.tool_result),
     agent_name: row.agent_name,
     agent_id: row.agent_id,
     conversation_id: row.conversation_id,

@@ -248,6 +248,7 @@ function expectCanonicalMessages(sent: ReadableSpan[], served: CanonicalSpan[]):
     expect(stored.input_messages).toEqual(mapping.input_messages ?? []);
     expect(stored.output_messages).toEqual(mapping.output_messages ?? []);
     expect(stored.tool_definitions).toEqual(mapping.tool_definitions ?? []);
+    expect(stored.tool_result).toBe(mapping.tool_result ?? '');
   }
 }
 
@@ -344,6 +345,7 @@ describe('content stored once per trace', () => {
       expect(span.input_messages, span.span_id).toEqual(expected.kind === 'llm' ? expected.input_messages : []);
       expect(span.output_messages).toEqual(expected.kind === 'llm' ? expected.output_messages : []);
       expect(span.tool_definitions).toEqual(expected.kind === 'llm' ? expected.tool_definitions : []);
+      expect(span.tool_result).toBe(expected.tool_result);
     }
     // A message re-sent by every call is one object, parsed once for the whole trace.
     const llm = spans.filter((span) => span.kind === 'llm');

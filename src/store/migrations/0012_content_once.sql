@@ -8,7 +8,7 @@ CREATE TABLE IF NOT EXISTS contents {{on_cluster}}
 (
     tenant LowCardinality(String),
     trace_id String,
-    hash FixedString(16),
+    hash FixedString(16) CODEC(ZSTD(3)),
     text String CODEC(ZSTD(3)),
     ingested_at DateTime64(3) DEFAULT now64(3)
 )
@@ -17,10 +17,14 @@ PARTITION BY toYYYYMM(ingested_at)
 ORDER BY (tenant, trace_id, hash);
 
 -- References from a span to its contents. Old rows (and values that cannot be referenced exactly) keep the text
--- inline in input_messages, output_messages, tool_definitions and attributes, with these empty.
-ALTER TABLE spans {{on_cluster}} ADD COLUMN IF NOT EXISTS input_message_refs Array(FixedString(16)) AFTER tool_definitions,
-    ADD COLUMN IF NOT EXISTS output_message_refs Array(FixedString(16)) AFTER input_message_refs,
-    ADD COLUMN IF NOT EXISTS tool_definitions_ref String AFTER output_message_refs,
+-- inline in input_messages, output_messages, tool_definitions, tool_result and attributes, with these empty. The
+-- hashes are hex, so ZSTD (whose entropy coding halves hex, where LZ4 keeps it whole) stores them at about the
+-- cost of binary; a loop's successive calls refer to ever longer prefixes of the same list, which it also finds.
+ALTER TABLE spans {{on_cluster}} ADD COLUMN IF NOT EXISTS input_message_refs Array(FixedString(16)) CODEC(ZSTD(3)) AFTER tool_definitions,
+    ADD COLUMN IF NOT EXISTS output_message_refs Array(FixedString(16)) CODEC(ZSTD(3)) AFTER input_message_refs,
+    ADD COLUMN IF NOT EXISTS tool_definitions_ref String CODEC(ZSTD(3)) AFTER output_message_refs,
+    -- A tool result as its span's attribute sent it is referenced too, so the two share one content.
+    ADD COLUMN IF NOT EXISTS tool_result_ref String CODEC(ZSTD(3)) AFTER tool_result,
     -- A long attribute value is `open + arrayStringConcat(texts of refs, separator) + close`: a JSON array split
     -- into its elements (message lists), or the whole value as one ref with the three strings empty.
-    ADD COLUMN IF NOT EXISTS attribute_refs Array(Tuple(key String, open String, separator String, close String, refs Array(FixedString(16)))) AFTER attributes;
+    ADD COLUMN IF NOT EXISTS attribute_refs Array(Tuple(key String, open String, separator String, close String, refs Array(FixedString(16)))) CODEC(ZSTD(3)) AFTER attributes;

@@ -9,7 +9,7 @@ SELECT
     toString(start_time_unix_nano) AS start_time_unix_nano, toString(end_time_unix_nano) AS end_time_unix_nano,
     toUnixTimestamp64Milli(ingested_at) AS ingested_ms,
     provider, model, input_tokens, output_tokens, input_messages, output_messages, tool_definitions,
-    input_message_refs, output_message_refs, tool_definitions_ref,
+    input_message_refs, output_message_refs, tool_definitions_ref, tool_result_ref,
     tool_name, tool_call_id, tool_arguments, tool_result, agent_name, agent_id, conversation_id, task_id, task,
     first_user_text, rollout_id, attempt_id,
     arrayMap(reward -> tuple(reward.1, toString(reward.2)), rewards) AS rewards,
