@@ -70,6 +70,13 @@ export class ContentCollector {
   }
 }
 
+/** Whether the quote at `index` is escaped: preceded by an odd number of backslashes. */
+function isEscaped(text: string, index: number): boolean {
+  let backslashes = 0;
+  while (index - backslashes - 1 >= 0 && text.charCodeAt(index - backslashes - 1) === 0x5c) backslashes++;
+  return backslashes % 2 === 1;
+}
+
 function isJsonWhitespace(code: number): boolean {
   return code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09;
 }
@@ -98,15 +105,16 @@ export function splitJsonArray(
   let separator: string | undefined;
   let elementStart = position;
   let depth = 0;
-  let inString = false;
   for (; position < inner; position++) {
     const code = text.charCodeAt(position);
-    if (inString) {
-      if (code === 0x5c /* \ */) position++;
-      else if (code === 0x22 /* " */) inString = false;
+    if (code === 0x22 /* " */) {
+      // Jump to the closing quote (native search: message text is mostly string content), skipping escaped ones.
+      let close = text.indexOf('"', position + 1);
+      while (close !== -1 && isEscaped(text, close)) close = text.indexOf('"', close + 1);
+      if (close === -1 || close >= inner) return undefined;
+      position = close;
       continue;
     }
-    if (code === 0x22) inString = true;
     else if (code === 0x5b || code === 0x7b /* { */) depth++;
     else if (code === 0x5d || code === 0x7d /* } */) depth--;
     else if (code === 0x2c /* , */ && depth === 0) {
@@ -123,7 +131,7 @@ export function splitJsonArray(
     }
     if (depth < 0) return undefined;
   }
-  if (inString || depth !== 0) return undefined;
+  if (depth !== 0) return undefined;
   let lastEnd = inner;
   while (lastEnd > elementStart && isJsonWhitespace(text.charCodeAt(lastEnd - 1))) lastEnd--;
   elements.push(text.slice(elementStart, lastEnd));

@@ -35,6 +35,8 @@ describe('splitJsonArray', () => {
       elements: ['1', '2'],
     });
     expect(splitJsonArray('["only"]')).toEqual({ open: '[', separator: ',', close: ']', elements: ['"only"'] });
+    // A string ending in an escaped backslash closes at the quote after it; an escaped quote does not close it.
+    expect(splitJsonArray('["a\\\\", "b\\"c", "d"]')?.elements).toEqual(['"a\\\\"', '"b\\"c"', '"d"']);
   });
 
   it('declines what it cannot rebuild exactly: mixed separators, objects, empty arrays, broken text', () => {
