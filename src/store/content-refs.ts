@@ -114,8 +114,7 @@ export function splitJsonArray(
       if (close === -1 || close >= inner) return undefined;
       position = close;
       continue;
-    }
-    else if (code === 0x5b || code === 0x7b /* { */) depth++;
+    } else if (code === 0x5b || code === 0x7b /* { */) depth++;
     else if (code === 0x5d || code === 0x7d /* } */) depth--;
     else if (code === 0x2c /* , */ && depth === 0) {
       let elementEnd = position;
