@@ -108,7 +108,9 @@ async function benchCalls(store: Store, calls: number, targetSpans: number): Pro
         `baseline: distinct content compressed (ZSTD(3)), ${Math.round(distinctBytes / trajectories)} B raw; ` +
         `${Math.round(perTrajectory / calls)} B per call; ` +
         tables.map((table) => `${table} ${Math.round((disk.tables[table] ?? 0) / trajectories)} B`).join(', ') +
-        (otherTables ? `; other tables (KB/trajectory): ${otherTables}` : ''),
+        (otherTables ? `; other tables (KB/trajectory): ${otherTables}` : '') +
+        `; largest columns (B/trajectory): ` +
+        disk.largestColumns.map(({ column, bytes }) => `${column} ${Math.round(bytes / trajectories)}`).join(', '),
     },
   ];
 }
