@@ -38,7 +38,7 @@ interface ContentRow {
 }
 
 /** Rows parsed between two turns of the event loop: a few milliseconds of work, so acks are never held up long. */
-const rowsPerSlice = 1000;
+const rowsPerSlice = 250;
 
 /**
  * Rows of a query, each converted as it is parsed, shipped as JSONCompactEachRowWithNames: a batch is tens of

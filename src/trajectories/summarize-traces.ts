@@ -152,8 +152,8 @@ export function independentParts(input: AssemblyInput, partTraces: number): Asse
   return parts;
 }
 
-/** Traces assembled between two turns of the event loop (about 10 ms of work: 5,000 traces take 0.5-1 s). */
-const assemblyPartTraces = 100;
+/** Traces assembled between two turns of the event loop (a few ms of work: 5,000 traces take 0.5-1.4 s). */
+const assemblyPartTraces = 25;
 
 /**
  * assembleTrajectories over independentParts, yielding to the event loop between parts, in the same order as one
