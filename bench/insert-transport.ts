@@ -1,7 +1,7 @@
 /**
  * Insert transports of the embedded store, side by side in one process on the real `spans` table (issue 16): the
- * same JSONEachRow bytes through chdb's `rawInsert` (the baseline), through `store.insertJsonEachRow` as the
- * receiver runs it (a staging file read by `FROM INFILE`), and through `FROM INFILE` with settings that might
+ * same JSONEachRow bytes through chdb's `rawInsert` (the baseline), through `store.insertJsonEachRow` with
+ * `stagedInserts` (a staging file read by `FROM INFILE`), and through `FROM INFILE` with settings that might
  * change the rate (explicit no compression, parallel parsing off or in smaller chunks, larger insert blocks). Every
  * file transport pays for writing its file and unlinking it. Each configuration inserts the same rows; the order of
  * transports rotates batch by batch, and each number is the median of the repetitions beside rawInsert's median
@@ -28,7 +28,7 @@ const batchMebibytes = [4, 16, 32];
 const jsonSettings = 'input_format_json_read_objects_as_strings = 1, input_format_json_read_arrays_as_strings = 1';
 
 const dataDir = temporaryDirectory('bench-insert-transport-');
-const store = await openMigratedStore({ dataDir });
+const store = await openMigratedStore({ dataDir, stagedInserts: true });
 // A second connection on the same bound path (libchdb allows several per process) keeps rawInsert reachable
 // whichever transport the store itself uses.
 const raw = createChdbConnection({ path: resolve(dataDir, 'clickhouse') });
@@ -87,8 +87,8 @@ const allTransports: Transport[] = [
       });
     },
   },
-  // What the receiver runs (src/store/client.ts, insert-staging.ts).
-  { name: 'store.insertJsonEachRow', insert: (table, batch) => store.insertJsonEachRow(table, batch) },
+  // The store's own staged path (src/store/client.ts with `stagedInserts`, insert-staging.ts).
+  { name: 'store.insertJsonEachRow (staged)', insert: (table, batch) => store.insertJsonEachRow(table, batch) },
   fromInfile('FROM INFILE'),
   fromInfile("FROM INFILE, COMPRESSION 'none'", { compression: 'none' }),
   fromInfile('FROM INFILE, parallel parsing off', { extraSettings: 'input_format_parallel_parsing = 0' }),

@@ -30,6 +30,13 @@ export interface StoreOptions {
   database?: string | undefined;
   /** Cluster name for ON CLUSTER migrations and Replicated engines (server deployments only). */
   cluster?: string | undefined;
+  /**
+   * Embedded only: insert through staging files ClickHouse reads itself (`FROM INFILE`, insert-staging.ts) instead
+   * of chdb's `rawInsert`. Faster alone, but slower end to end in the receiver on the current code, hence off
+   * (docs/decisions/2026-12-02-insert-transport.md).
+   * @default false
+   */
+  stagedInserts?: boolean | undefined;
 }
 
 export interface Store {
@@ -38,9 +45,9 @@ export interface Store {
   database: string;
   cluster: string | undefined;
   /**
-   * Inserts newline-delimited JSON rows as they are, with no per-row work in JS. Embedded, the bytes are written
-   * to a staging file in the data directory that ClickHouse reads itself (`FROM INFILE`, insert-staging.ts);
-   * against a server they are streamed as the request body.
+   * Inserts newline-delimited JSON rows as they are, with no per-row work in JS. Embedded, chdb's `rawInsert`
+   * hands the bytes to the engine (or, with `stagedInserts`, a staging file in the data directory that ClickHouse
+   * reads itself); against a server they are streamed as the request body.
    *
    * @throws {StoreError} only: `bad_data` when ClickHouse refused the rows, `unavailable` for anything else.
    */
@@ -88,10 +95,11 @@ async function openEmbeddedStore(options: StoreOptions): Promise<Store> {
   }
   // The embedded engine is one session per process, so USE sets the database for every later query.
   await client.command({ query: `USE \`${database}\`` });
-  // Only now that this process holds the data directory are staging files left in it nobody else's.
+  // Only now that this process holds the data directory are staging files left in it nobody else's (removed
+  // whether or not this process stages: a leftover is never inserted, the write-ahead log replays its rows).
   const stagingDirectory = stagingDirectoryOf(options.dataDir);
   removeLeftoverStagingFiles(stagingDirectory);
-  const staged = canStageIn(stagingDirectory);
+  const staged = options.stagedInserts === true && canStageIn(stagingDirectory);
   return {
     client: classifyingClient(client),
     embedded: true,

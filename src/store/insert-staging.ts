@@ -1,7 +1,8 @@
 /**
- * Staging files for embedded inserts. The embedded engine parses a file it reads itself (`INSERT ... FROM INFILE`)
- * about 1.5x faster than the same bytes handed over by chdb's `rawInsert` (docs/decisions/
- * 2026-12-02-insert-transport.md), so each batch is written to `<dataDir>/insert-staging/` on the data
+ * Staging files for embedded inserts (`StoreOptions.stagedInserts`, off by default). The embedded engine inserts a
+ * file it reads itself (`INSERT ... FROM INFILE`) 1.1-1.7x faster than the same bytes handed over by chdb's
+ * `rawInsert`, more for larger batches, though not yet end to end in the receiver (docs/decisions/
+ * 2026-12-02-insert-transport.md). Each batch is written to `<dataDir>/insert-staging/` on the data
  * directory's own disk and read back by ClickHouse. The contract: every staging file has a name no other insert
  * uses, and is removed once its insert settled, whether it succeeded or not; files a crash left behind are
  * removed when the store opens. A staging file is never the durable copy (the write-ahead log is), so it is
@@ -45,10 +46,11 @@ export function canStageIn(directory: string): boolean {
 
 /**
  * Settings for a staged insert beyond the JSON text ones, for a machine with `cores` cores. On two cores, parsing
- * each batch on one thread (`input_format_parallel_parsing = 0`) inserted 1.2x faster with less CPU per GB than
- * ClickHouse's parallel parsing, which cuts a batch into 10 MiB chunks and parses them on `max_parsing_threads`
- * threads (docs/decisions/2026-12-02-insert-transport.md). Machines with more cores were not measured and keep
- * ClickHouse's default, where parallel parsing has cores to spare.
+ * each batch on one thread (`input_format_parallel_parsing = 0`) inserted about 1.1x faster (faster in 15 of 18
+ * same-run comparisons), with less CPU per GB, than ClickHouse's parallel parsing, which cuts a batch into 10 MiB
+ * chunks and parses them on `max_parsing_threads` threads (docs/decisions/2026-12-02-insert-transport.md).
+ * Machines with more cores were not measured and keep ClickHouse's default, where parallel parsing has cores to
+ * spare.
  */
 export function stagedInsertSettings(cores: number): Record<string, number> {
   return cores <= 2 ? { input_format_parallel_parsing: 0 } : {};

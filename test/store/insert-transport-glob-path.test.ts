@@ -1,6 +1,6 @@
 /**
  * A data directory whose path holds characters FROM INFILE expands as a glob (`{a,b}` here) keeps chdb's
- * rawInsert. Staged by name, FROM INFILE would look for `.../run-a/...` and `.../run-b/...`, find neither, and
+ * rawInsert even when `stagedInserts` asks for staging files. Staged by name, FROM INFILE would look for `.../run-a/...` and `.../run-b/...`, find neither, and
  * report success with no row inserted (checked: the test fails that way when staging is forced), so the writer
  * would move the checkpoint past rows that never arrived. Its own file because libchdb binds one data directory
  * per process.
@@ -18,7 +18,7 @@ let store: Store;
 
 beforeAll(async () => {
   mkdirSync(dataDir);
-  store = await openMigratedStore({ dataDir });
+  store = await openMigratedStore({ dataDir, stagedInserts: true });
 });
 afterAll(async () => {
   await store?.close();

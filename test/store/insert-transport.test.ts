@@ -1,5 +1,6 @@
 /**
- * The embedded store inserts through staging files ClickHouse reads itself (FROM INFILE): rows still arrive, bad
+ * With `stagedInserts`, the embedded store inserts through staging files ClickHouse reads itself (FROM INFILE; off
+ * by default, docs/decisions/2026-12-02-insert-transport.md): rows still arrive, bad
  * rows are still bad data with ClickHouse's message, a full disk while staging is a retryable `unavailable`, and
  * no staging file outlives its insert or the crash of an earlier process.
  */
@@ -44,7 +45,7 @@ beforeAll(async () => {
   mkdirSync(join(staging, 'nested'), { recursive: true });
   writeFileSync(join(staging, 'left-by-a-crash.jsonl'), spanRows('left-by-a-crash', 5));
   writeFileSync(join(staging, 'nested', 'also-left.jsonl'), spanRows('left-by-a-crash', 5));
-  store = await openMigratedStore({ dataDir });
+  store = await openMigratedStore({ dataDir, stagedInserts: true });
 });
 afterAll(async () => {
   await store?.close();
