@@ -2,11 +2,13 @@
  * Content stored once per trace. An agent loop re-sends its whole history with every model call, so a trajectory
  * of n calls carries O(n^2) message bytes; the store keeps each distinct message (and each distinct piece of a
  * long attribute value) once per trace in the `contents` table, addressed by a hash, and the span row holds the
- * hashes. `resolved_spans.sql` puts the text back for every reader, byte for byte.
+ * hashes. `resolved-spans.sql` (for SQL readers) and `trace-contents.ts` (for TypeScript readers) put the text
+ * back, byte for byte.
  *
- * The rule that makes reconstruction exact: a value is only referenced when rebuilding it from its pieces gives
- * the same string, checked here at ingest; anything else (a JSON array with mixed separators, a string that is
- * not well-formed UTF-16 and so cannot round-trip through ClickHouse's UTF-8) stays inline in the row.
+ * The rule that makes reconstruction exact: a JSON array is split into its elements only when rebuilding it from
+ * them gives the same string, checked here at ingest; any other long value (an object, a JSON array with mixed
+ * separators) is stored whole as one content; a string that is not well-formed UTF-16, which cannot round-trip
+ * through ClickHouse's UTF-8, stays inline in the row.
  */
 import { hash } from 'node:crypto';
 
@@ -168,6 +170,16 @@ export function referenceLongAttributes(
   if (!refs) return { inline: attributes, refs: [] };
   const inline: Record<string, unknown> = {};
   const moved = new Set(refs.map((ref) => ref.key));
-  for (const key in attributes) if (!moved.has(key)) inline[key] = attributes[key];
+  for (const key in attributes) {
+    // defineProperty, not assignment: an attribute named `__proto__` must stay an attribute (as the decoders keep it).
+    if (!moved.has(key)) {
+      Object.defineProperty(inline, key, {
+        value: attributes[key],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+  }
   return { inline, refs };
 }

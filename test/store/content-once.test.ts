@@ -77,6 +77,14 @@ describe('referenceLongAttributes', () => {
     expect(contents.lines).toHaveLength(2);
   });
 
+  it('keeps an attribute named __proto__ an attribute when others move out', () => {
+    const contents = new ContentCollector('tenant').forTrace('trace');
+    const attributes = JSON.parse(`{"__proto__": "kept", "prompt": "${long}"}`) as Record<string, unknown>;
+    const { inline } = referenceLongAttributes(attributes, contents);
+    expect(Object.keys(inline)).toEqual(['__proto__']);
+    expect(JSON.stringify(inline)).toBe('{"__proto__":"kept"}');
+  });
+
   it('leaves out what an earlier request already wrote', () => {
     const earlier = new ContentCollector('tenant').forTrace('trace');
     referenceLongAttributes({ prompt: long }, earlier);

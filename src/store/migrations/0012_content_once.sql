@@ -2,8 +2,10 @@
 -- call; each distinct message, tool definition list and piece of a long attribute value is kept here once per
 -- trace, addressed by the first 64 bits of its SHA-1 (hex), and span rows hold the hashes. Lookups are always
 -- within one trace, so a collision would have to be found within one trace's own contents. ReplacingMergeTree
--- collapses the copies that retries and a receiver's bounded memory of what it already wrote leave behind.
--- Readers go through resolved_spans (src/store/resolved-spans.sql), which puts the text back.
+-- collapses the copies that retries and a receiver's bounded memory of what it already wrote leave behind (within a
+-- partition: copies from different ingest months stay, and readers pick one).
+-- SQL readers go through resolved_spans (src/store/resolved-spans.sql) and TypeScript readers through
+-- src/store/trace-contents.ts, which put the text back.
 CREATE TABLE IF NOT EXISTS contents {{on_cluster}}
 (
     tenant LowCardinality(String),
