@@ -7,7 +7,9 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { CanonicalSpan } from '../model/span.ts';
 import { loadSql } from './sql-files.ts';
 import { parseJsonText } from './json-text.ts';
+import type { AttributeRef } from './content-refs.ts';
 import type { SpanColumns, SpanRow } from './span-row.ts';
+import { readTraceContents, TraceContents } from './trace-contents.ts';
 
 /** Columns of queries/trace-spans.sql that read back as they were written. */
 type TraceSpanPlainColumn =
@@ -57,6 +59,9 @@ interface TraceSpanRow
     Pick<SpanRow, TraceSpanPlainColumn>,
     SpanColumns<TraceSpanJsonColumn, string>,
     SpanColumns<TraceSpanTokenColumn, number | string | null>,
+    Pick<SpanRow, 'input_message_refs' | 'output_message_refs' | 'tool_definitions_ref' | 'tool_result_ref'>,
+    // A named tuple may arrive as an object or as an array, depending on the output settings.
+    SpanColumns<'attribute_refs', Array<AttributeRef | [string, string, string, string, string[]]>>,
     // The query maps each (name, value) tuple to {name, value: toString(value)}.
     SpanColumns<'rewards', Array<{ name: string; value: string }>> {}
 
@@ -64,19 +69,43 @@ function tokenCount(value: number | string | null): number | null {
   return value === null ? null : Number(value);
 }
 
-export function toCanonicalSpan(row: TraceSpanRow): CanonicalSpan {
+const inlineOnly = new TraceContents();
+
+export function toCanonicalSpan(row: TraceSpanRow, contents: TraceContents = inlineOnly): CanonicalSpan {
+  const {
+    input_message_refs: inputRefs,
+    output_message_refs: outputRefs,
+    tool_definitions_ref: toolDefinitionsRef,
+    tool_result_ref: toolResultRef,
+    attribute_refs: attributeRefs,
+    ...columns
+  } = row;
+  const attributes = parseJsonText<Record<string, unknown>>(row.attributes, {});
+  for (const entry of attributeRefs) {
+    const ref = Array.isArray(entry)
+      ? { key: entry[0], open: entry[1], separator: entry[2], close: entry[3], refs: entry[4] }
+      : entry;
+    // defineProperty: an attribute named `__proto__` is an attribute like any other.
+    Object.defineProperty(attributes, ref.key, {
+      value: contents.joined(row.trace_id, ref),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
   return {
-    ...row,
+    ...columns,
     input_tokens: tokenCount(row.input_tokens),
     output_tokens: tokenCount(row.output_tokens),
     cache_read_tokens: tokenCount(row.cache_read_tokens),
     cache_creation_tokens: tokenCount(row.cache_creation_tokens),
     reasoning_tokens: tokenCount(row.reasoning_tokens),
-    input_messages: parseJsonText(row.input_messages, []),
-    output_messages: parseJsonText(row.output_messages, []),
-    tool_definitions: parseJsonText(row.tool_definitions, []),
+    input_messages: contents.list(row.trace_id, inputRefs, row.input_messages),
+    output_messages: contents.list(row.trace_id, outputRefs, row.output_messages),
+    tool_definitions: contents.whole(row.trace_id, toolDefinitionsRef, row.tool_definitions),
+    tool_result: contents.text(row.trace_id, toolResultRef, row.tool_result),
     rewards: row.rewards.map((reward) => ({ name: reward.name, value: Number(reward.value) })),
-    attributes: parseJsonText(row.attributes, {}),
+    attributes,
     resource_attributes: parseJsonText(row.resource_attributes, {}),
     events: parseJsonText(row.events, []),
     links: parseJsonText(row.links, []),
@@ -88,10 +117,15 @@ export async function readTraceSpans(
   tenant: string,
   traceId: string,
 ): Promise<CanonicalSpan[]> {
-  const result = await client.query({
-    query: loadSql('queries/trace-spans.sql'),
-    query_params: { tenant, trace_id: traceId },
-    format: 'JSONEachRow',
-  });
-  return (await result.json<TraceSpanRow>()).map(toCanonicalSpan);
+  const [rows, contents] = await Promise.all([
+    client
+      .query({
+        query: loadSql('queries/trace-spans.sql'),
+        query_params: { tenant, trace_id: traceId },
+        format: 'JSONEachRow',
+      })
+      .then((result) => result.json<TraceSpanRow>()),
+    readTraceContents(client, tenant, [traceId]),
+  ]);
+  return rows.map((row) => toCanonicalSpan(row, contents));
 }

@@ -5,6 +5,7 @@
  * is its referenced elements in order; a list without refs is its inline JSON text.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
+import type { AttributeRef } from './content-refs.ts';
 import { parseJsonArray, parseJsonText } from './json-text.ts';
 import { loadSql } from './sql-files.ts';
 
@@ -49,6 +50,12 @@ export class TraceContents {
   text(traceId: string, ref: string | undefined, inline: string): string {
     if (!ref) return inline;
     return this.texts.get(`${traceId}\u0000${ref}`) ?? '';
+  }
+
+  /** A long attribute value: its pieces joined (a missing piece reads as '', as in resolved-spans.sql). */
+  joined(traceId: string, ref: Pick<AttributeRef, 'open' | 'separator' | 'close' | 'refs'>): string {
+    const pieces = ref.refs.map((hash) => this.texts.get(`${traceId}\u0000${hash}`) ?? '');
+    return ref.open + pieces.join(ref.separator) + ref.close;
   }
 
   /** A JSON array stored whole as one content (tool definitions): the ref's array, else the inline text. */
