@@ -42,30 +42,32 @@ export class ContentCollector {
   readonly lines: string[] = [];
   /** Keys of the contents this request adds, to be marked known once the request is durable. */
   readonly keys: string[] = [];
-  private traceId = '';
+  // Per trace, built once in forTrace: every content of a span shares them (this runs per message on ingest).
+  private keyPrefix = '';
+  private linePrefix = '';
 
   constructor(tenant: string, known: (key: string) => boolean = () => false) {
     this.tenant = tenant;
     this.known = known;
+    this.forTrace('');
   }
 
   /** The trace the following `add` calls belong to. */
   forTrace(traceId: string): this {
-    this.traceId = traceId;
+    this.keyPrefix = `${this.tenant}\u0000${traceId}\u0000`;
+    this.linePrefix = `{"tenant":${JSON.stringify(this.tenant)},"trace_id":${JSON.stringify(traceId)},"hash":"`;
     return this;
   }
 
   /** Stores the text (once) and returns its hash. */
   add(text: string): string {
     const contentKey = contentHash(text);
-    const key = `${this.tenant}\u0000${this.traceId}\u0000${contentKey}`;
+    const key = this.keyPrefix + contentKey;
     if (!this.seen.has(key)) {
       this.seen.add(key);
       if (!this.known(key)) {
         this.keys.push(key);
-        this.lines.push(
-          `{"tenant":${JSON.stringify(this.tenant)},"trace_id":${JSON.stringify(this.traceId)},"hash":"${contentKey}","text":${JSON.stringify(text)}}`,
-        );
+        this.lines.push(`${this.linePrefix}${contentKey}","text":${JSON.stringify(text)}}`);
       }
     }
     return contentKey;
