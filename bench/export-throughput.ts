@@ -1,23 +1,33 @@
 /**
- * Export throughput: N realistic agent trajectories (agent span, 3 LLM calls with growing conversations and two
- * tool calls each, a reward) inserted straight into `spans`, then exported as openai-sft JSONL and as Parquet
- * through the same path the scheduled jobs use (list + get from the store, format, atomic write), beside a raw
- * `SELECT ... FORMAT JSONEachRow` of the same span rows in the same run. Reported in trajectories/s; the ratio
- * shows what assembly (views, credit) plus formatting and writing cost over reading the rows. Each of
- * BENCH_EXPORT_RUNS rounds (default 3) measures the raw read and both exports back to back; medians are reported.
- * BENCH_EXPORT_BATCH sets the trajectories per read (run-export.ts's default otherwise): on 3,000 trajectories
- * 128 gave 0.29 of raw, 256 0.39, 512 0.34-0.45 (5 rounds, same run, loaded machine), so the default is 256.
+ * Export throughput: N agent trajectories (an invoke_agent span, 3 chat calls re-sending the growing conversation
+ * in `gen_ai.input.messages`, two tool executions after each call but the last, an Agent Lightning reward span)
+ * produced with the real OpenTelemetry SDK, encoded as OTLP protobuf and turned into rows by the receiver's own
+ * Ingestor (bench/receiver-rows.ts), so the store holds exactly what the receiver writes: span rows with content
+ * refs and each distinct message once per trace in `contents`. They are then exported as openai-sft JSONL and as
+ * Parquet through the same path the scheduled jobs use (list + get from the store, format, atomic write).
+ *
+ * Baseline, in the same run: what a consumer reading the stored data raw needs, `SELECT * FROM spans FINAL WHERE
+ * tenant = 'default'` and `SELECT * FROM contents FINAL WHERE tenant = 'default'`, both `FORMAT JSONEachRow`,
+ * issued together (in parallel, as the export's own reads are) and timed until both bodies are read. Reported in
+ * trajectories/s; the ratio shows what assembly (turns, rewards, credit) plus formatting and writing cost over
+ * reading the rows. Each of BENCH_EXPORT_RUNS rounds (default 3) measures the raw read and both exports back to
+ * back; medians are reported. BENCH_EXPORT_BATCH sets the trajectories per read (run-export.ts's default
+ * otherwise); BENCH_EXPORT_TRACES the trajectories (default 1,000).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ROOT_CONTEXT, SpanKind, trace, type Tracer } from '@opentelemetry/api';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { defaultFormatOptions } from '../src/exporters/export-format.ts';
 import { getExportFormat } from '../src/exporters/formats/index.ts';
-import { exportTrajectories } from '../src/exporters/run-export.ts';
+import { exportTrajectories, selectSummaries } from '../src/exporters/run-export.ts';
 import { storeTrajectorySource } from '../src/exporters/trajectory-source.ts';
 import { storeParquetConverter } from '../src/exporters/writers/parquet-converter.ts';
 import { startReceiver } from '../collector/receiver.ts';
-import { selectSummaries } from '../src/exporters/run-export.ts';
+import { insertBatches, insertReceiverRows, receiverRows } from './receiver-rows.ts';
 import type { BenchResult } from './report.ts';
 
 const traceCount = Number(process.env['BENCH_EXPORT_TRACES'] ?? 1_000);
@@ -26,103 +36,112 @@ const batchTrajectories = process.env['BENCH_EXPORT_BATCH'] ? Number(process.env
 /** Runs of each measurement; the median is reported. */
 const repetitions = Number(process.env['BENCH_EXPORT_RUNS'] ?? 3);
 const turns = 3;
+/** Traces per OTLP request. */
+const tracesPerRequest = 50;
 
-const hex = (value: number, length: number) => value.toString(16).padStart(length, '0').slice(-length);
-const traceIdOf = (trace: number) => `${hex(0xe4b, 8)}${hex(trace, 24)}`;
-const spanIdOf = (trace: number, span: number) => `${hex(trace, 12)}${hex(span, 4)}`;
+const systemInstructions = JSON.stringify([{ type: 'text', content: 'You book hotels. '.repeat(20) }]);
 
-function agentRun(trace: number, baseNanos: bigint): Array<Record<string, unknown>> {
-  const second = 1_000_000_000n;
-  const traceId = traceIdOf(trace);
-  const start = baseNanos + BigInt(trace) * 20n * second;
-  const rows: Array<Record<string, unknown>> = [];
-  const span = (index: number, fields: Record<string, unknown>, from: bigint, to: bigint) =>
-    rows.push({
-      tenant: 'default',
-      trace_id: traceId,
-      span_id: spanIdOf(trace, index),
-      parent_span_id: index === 0 ? '' : spanIdOf(trace, 0),
-      status: 'ok',
-      start_time_unix_nano: from.toString(),
-      end_time_unix_nano: to.toString(),
-      service_name: 'bench-agent',
-      ...fields,
-    });
-  const task = `Task ${trace % 500}: book the cheapest hotel in city ${trace % 37}`;
-  span(
-    0,
-    {
-      name: 'invoke_agent booker',
-      kind: 'agent',
-      operation: 'invoke_agent',
-      agent_name: 'booker',
-      task,
-      task_id: `task-${trace % 500}`,
+function agentRun(tracer: Tracer, run: number): void {
+  const task = `Task ${run % 500}: book the cheapest hotel in city ${run % 37}`;
+  const root = tracer.startSpan('invoke_agent booker', {
+    attributes: {
+      'gen_ai.operation.name': 'invoke_agent',
+      'gen_ai.agent.name': 'booker',
+      'trajectory.task.id': `task-${run % 500}`,
+      'trajectory.task.description': task,
     },
-    start,
-    start + 15n * second,
-  );
-  const conversation: unknown[] = [
-    { role: 'system', content: 'You book hotels. '.repeat(20) },
-    { role: 'user', content: task },
-  ];
-  let index = 1;
+  });
+  const context = trace.setSpan(ROOT_CONTEXT, root);
+  const conversation: unknown[] = [{ role: 'user', parts: [{ type: 'text', content: task }] }];
   for (let turn = 0; turn < turns; turn++) {
-    const at = start + BigInt(turn * 4 + 1) * second;
     const last = turn === turns - 1;
     const calls = last
       ? []
       : [0, 1].map((k) => ({
           id: `call_${turn}_${k}`,
-          type: 'function',
-          function: { name: k ? 'prices' : 'search', arguments: `{"q":"${turn}-${k}"}` },
+          name: k ? 'prices' : 'search',
+          arguments: { q: `${turn}-${k}` },
         }));
     const output = last
-      ? { role: 'assistant', content: `Booked hotel ${trace % 13}.` }
-      : { role: 'assistant', content: null, tool_calls: calls };
-    span(
-      index++,
-      {
-        name: 'chat gpt-4o',
-        kind: 'llm',
-        operation: 'chat',
-        provider: 'openai',
-        model: 'gpt-4o',
-        input_tokens: 400,
-        output_tokens: 40,
-        input_messages: JSON.stringify(conversation),
-        output_messages: JSON.stringify([output]),
-      },
-      at,
-      at + second,
-    );
-    conversation.push(output);
-    for (const [k, toolCall] of calls.entries()) {
-      const result = `result ${turn}-${k}: ${'hotel option; '.repeat(10)}`;
-      span(
-        index++,
+      ? { role: 'assistant', parts: [{ type: 'text', content: `Booked hotel ${run % 13}.` }], finish_reason: 'stop' }
+      : {
+          role: 'assistant',
+          parts: calls.map((call) => ({ type: 'tool_call', ...call })),
+          finish_reason: 'tool_call',
+        };
+    tracer
+      .startSpan(
+        'chat gpt-4o',
         {
-          name: 'execute_tool',
-          kind: 'tool',
-          operation: 'execute_tool',
-          tool_name: toolCall.function.name,
-          tool_call_id: toolCall.id,
-          tool_arguments: toolCall.function.arguments,
-          tool_result: result,
+          kind: SpanKind.CLIENT,
+          attributes: {
+            'gen_ai.operation.name': 'chat',
+            'gen_ai.provider.name': 'openai',
+            'gen_ai.request.model': 'gpt-4o',
+            'gen_ai.usage.input_tokens': 400,
+            'gen_ai.usage.output_tokens': 40,
+            'gen_ai.system_instructions': systemInstructions,
+            'gen_ai.input.messages': JSON.stringify(conversation),
+            'gen_ai.output.messages': JSON.stringify([output]),
+          },
         },
-        at + second,
-        at + 2n * second,
-      );
-      conversation.push({ role: 'tool', content: result, tool_call_id: toolCall.id });
+        context,
+      )
+      .end();
+    conversation.push(output);
+    for (const call of calls) {
+      const result = `result ${call.id}: ${'hotel option; '.repeat(10)}`;
+      tracer
+        .startSpan(
+          `execute_tool ${call.name}`,
+          {
+            attributes: {
+              'gen_ai.operation.name': 'execute_tool',
+              'gen_ai.tool.name': call.name,
+              'gen_ai.tool.call.id': call.id,
+              'gen_ai.tool.call.arguments': JSON.stringify(call.arguments),
+              'gen_ai.tool.call.result': result,
+            },
+          },
+          context,
+        )
+        .end();
+      conversation.push({ role: 'tool', parts: [{ type: 'tool_call_response', id: call.id, response: result }] });
     }
   }
-  span(
-    index,
-    { name: 'agentlightning.annotation', kind: 'reward', rewards: [{ name: 'primary', value: (trace % 10) / 10 }] },
-    start + 14n * second,
-    start + 14n * second,
-  );
-  return rows;
+  tracer
+    .startSpan(
+      'agentlightning.annotation',
+      {
+        attributes: { 'agentlightning.reward.0.name': 'primary', 'agentlightning.reward.0.value': (run % 10) / 10 },
+      },
+      context,
+    )
+    .end();
+  root.end();
+}
+
+/** Encoded ExportTraceServiceRequest bodies of `count` trajectories, `tracesPerRequest` per body. */
+async function encodedRequests(count: number): Promise<{ bodies: Uint8Array[]; spans: number }> {
+  const memory = new InMemorySpanExporter();
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ 'service.name': 'bench-agent' }),
+    spanProcessors: [new SimpleSpanProcessor(memory)],
+  });
+  const tracer = provider.getTracer('bench', '1.0.0');
+  const bodies: Uint8Array[] = [];
+  let spans = 0;
+  for (let first = 0; first < count; first += tracesPerRequest) {
+    for (let index = first; index < Math.min(count, first + tracesPerRequest); index++) agentRun(tracer, index);
+    const finished = memory.getFinishedSpans();
+    memory.reset();
+    const body = ProtobufTraceSerializer.serializeRequest([...finished]);
+    if (!body) throw new Error('serializer produced no body');
+    bodies.push(body);
+    spans += finished.length;
+  }
+  await provider.shutdown();
+  return { bodies, spans };
 }
 
 async function seconds(run: () => Promise<unknown>): Promise<number> {
@@ -145,13 +164,9 @@ export async function benchExportThroughput(): Promise<BenchResult[]> {
   });
   const store = receiver.store;
   try {
-    const baseNanos = BigInt(Date.now() - 86_400_000 * 3) * 1_000_000n;
-    for (let first = 0; first < traceCount; first += 1_000) {
-      const values: Array<Record<string, unknown>> = [];
-      for (let trace = first; trace < Math.min(traceCount, first + 1_000); trace++)
-        values.push(...agentRun(trace, baseNanos));
-      await store.client.insert({ table: 'spans', values, format: 'JSONEachRow' });
-    }
+    const { bodies } = await encodedRequests(traceCount);
+    const perBody = await receiverRows(bodies);
+    await insertReceiverRows(store, perBody, insertBatches(perBody));
     const source = storeTrajectorySource(store.client, 'default', { quietSeconds: 0 });
     const deadline = Date.now() + 300_000;
     while ((await selectSummaries(source, {})).length < traceCount) {
@@ -171,14 +186,15 @@ export async function benchExportThroughput(): Promise<BenchResult[]> {
         batchTrajectories,
       });
 
-    // Baseline: the same span rows, read raw; each round measures the baseline and both exports back to back.
-    const raw = async () => {
+    // Baseline: the same stored rows read raw; each round measures the baseline and both exports back to back.
+    const rawSelect = async (table: string) => {
       const result = await store.client.query({
-        query: "SELECT * FROM spans FINAL WHERE tenant = 'default'",
+        query: `SELECT * FROM ${table} FINAL WHERE tenant = 'default'`,
         format: 'JSONEachRow',
       });
-      if ((await result.text()).length === 0) throw new Error('the raw read returned nothing');
+      if ((await result.text()).length === 0) throw new Error(`the raw read of ${table} returned nothing`);
     };
+    const raw = () => Promise.all([rawSelect('spans'), rawSelect('contents')]);
     const exported = (encoding: 'jsonl' | 'parquet') => async () => {
       const records = (await run(encoding)).records;
       if (records !== traceCount) throw new Error(`expected ${traceCount} ${encoding} records, got ${records}`);
@@ -204,11 +220,11 @@ export async function benchExportThroughput(): Promise<BenchResult[]> {
     });
     return [
       result(
-        `export openai-sft JSONL, ${traceCount} trajectories (vs raw SELECT FORMAT JSONEachRow of their spans; median of ${repetitions})`,
+        `export openai-sft JSONL, ${traceCount} trajectories (vs raw SELECT of their spans and contents; median of ${repetitions})`,
         traceCount / jsonlSeconds,
       ),
       result(
-        `export openai-sft Parquet, ${traceCount} trajectories (vs raw SELECT FORMAT JSONEachRow of their spans; median of ${repetitions})`,
+        `export openai-sft Parquet, ${traceCount} trajectories (vs raw SELECT of their spans and contents; median of ${repetitions})`,
         traceCount / parquetSeconds,
       ),
     ];
