@@ -24,8 +24,21 @@ export interface IngestLimits {
 
 let mappingFailureLogged = false;
 
+/**
+ * JSONEachRow lines as one UTF-8 buffer. Each line is encoded straight into a slab sized for the worst case (3
+ * bytes per UTF-16 unit, plus the newline): no joined string and no second pass over it. The exact bytes are then
+ * copied out, so the slab does not stay alive behind the record.
+ */
 function rowsPayload(lines: string[]): Buffer {
-  return Buffer.from(lines.join('\n') + '\n');
+  let units = 0;
+  for (const line of lines) units += line.length + 1;
+  const slab = Buffer.allocUnsafe(units * 3);
+  let length = 0;
+  for (const line of lines) {
+    length += slab.write(line, length, 'utf8');
+    slab[length++] = 0x0a;
+  }
+  return Buffer.from(slab.subarray(0, length));
 }
 
 function safely<T extends object>(map: () => T, fallback: T): T {
