@@ -5,7 +5,7 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { loadSql } from '../store/sql-files.ts';
-import { readTraceContents } from '../store/trace-contents.ts';
+import { TraceContents } from '../store/trace-contents.ts';
 import { airRuleValues } from './air-rewards.ts';
 import {
   toAssemblySpan,
@@ -18,13 +18,49 @@ import {
   type FeedbackRow,
 } from './assembly-input.ts';
 
+/**
+ * The rows of a JSONEachRow answer, parsed in one `JSON.parse` of the whole body as an array: about twice as fast
+ * as the client's row-by-row parse (which copies each line to its own string first). A raw newline only ever
+ * separates rows (ClickHouse escapes it inside strings). A body that is not rows (an error ClickHouse appended
+ * to a stream it had started) is reported with its tail, where the error is.
+ */
+export function parseJsonEachRow<T>(text: string): T[] {
+  if (text.length === 0) return [];
+  const body = text.endsWith('\n') ? text.slice(0, -1) : text;
+  try {
+    return JSON.parse(`[${body.replaceAll('\n', ',')}]`) as T[];
+  } catch (error) {
+    throw new Error(`ClickHouse answered with something other than JSONEachRow rows: ...${text.slice(-500)}`, {
+      cause: error,
+    });
+  }
+}
+
+async function queryText(client: ClickHouseClient, query: string, params: Record<string, unknown>): Promise<string> {
+  const result = await client.query({ query, query_params: params, format: 'JSONEachRow' });
+  return result.text();
+}
+
 export async function queryRows<T>(
   client: ClickHouseClient,
   file: string,
   params: Record<string, unknown>,
 ): Promise<T[]> {
-  const result = await client.query({ query: loadSql(file), query_params: params, format: 'JSONEachRow' });
-  return result.json<T>();
+  return parseJsonEachRow<T>(await queryText(client, loadSql(file), params));
+}
+
+/**
+ * The traces' contents (trace-contents.sql), as `readTraceContents` reads them but parsed in one piece. Reading
+ * only the hashes assembly resolves (a subquery over the spans' refs) ships half the bytes on agent loops but
+ * made ClickHouse 3-5x slower at the query.
+ */
+async function readAssemblyContents(
+  client: ClickHouseClient,
+  params: { tenant: string; trace_ids: string[] },
+): Promise<TraceContents> {
+  return new TraceContents(
+    await queryRows<{ trace_id: string; hash: string; text: string }>(client, 'queries/trace-contents.sql', params),
+  );
 }
 
 export async function readAirRules(client: ClickHouseClient): Promise<AirRuleValues> {
@@ -42,7 +78,7 @@ export async function readAssemblyInput(
   const params = { tenant, trace_ids: traceIds };
   const [spans, contents, evaluations, feedback, rules, stitches] = await Promise.all([
     queryRows<AssemblySpanRow>(client, 'queries/assembly-spans.sql', params),
-    readTraceContents(client, tenant, traceIds),
+    readAssemblyContents(client, params),
     queryRows<EvaluationRow>(client, 'queries/assembly-evaluations.sql', params),
     queryRows<FeedbackRow>(client, 'queries/assembly-feedback.sql', params),
     airRules ?? readAirRules(client),
