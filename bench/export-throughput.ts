@@ -12,9 +12,11 @@
  * trajectories/s; the ratio shows what assembly (turns, rewards, credit) plus formatting and writing cost over
  * reading the rows. Each of BENCH_EXPORT_RUNS rounds (default 3) measures the raw read and both exports back to
  * back; medians are reported. BENCH_EXPORT_BATCH sets the trajectories per read (run-export.ts's default
- * otherwise); BENCH_EXPORT_TRACES the trajectories (default 1,000).
+ * otherwise); BENCH_EXPORT_TRACES the trajectories (default 1,000); BENCH_EXPORT_CPU_PROF=<file> writes a CPU
+ * profile of the measured rounds.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT_CONTEXT, SpanKind, trace, type Tracer } from '@opentelemetry/api';
@@ -35,6 +37,8 @@ const traceCount = Number(process.env['BENCH_EXPORT_TRACES'] ?? 1_000);
 const batchTrajectories = process.env['BENCH_EXPORT_BATCH'] ? Number(process.env['BENCH_EXPORT_BATCH']) : undefined;
 /** Runs of each measurement; the median is reported. */
 const repetitions = Number(process.env['BENCH_EXPORT_RUNS'] ?? 3);
+/** A file to write a CPU profile of the measured rounds to (not the set-up): what the export spends its time on. */
+const cpuProfilePath = process.env['BENCH_EXPORT_CPU_PROF'];
 const turns = 3;
 /** Traces per OTLP request. */
 const tracesPerRequest = 50;
@@ -122,7 +126,7 @@ function agentRun(tracer: Tracer, run: number): void {
 }
 
 /** Encoded ExportTraceServiceRequest bodies of `count` trajectories, `tracesPerRequest` per body. */
-async function encodedRequests(count: number): Promise<{ bodies: Uint8Array[]; spans: number }> {
+export async function encodedRequests(count: number): Promise<{ bodies: Uint8Array[]; spans: number }> {
   const memory = new InMemorySpanExporter();
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ 'service.name': 'bench-agent' }),
@@ -200,10 +204,21 @@ export async function benchExportThroughput(): Promise<BenchResult[]> {
       if (records !== traceCount) throw new Error(`expected ${traceCount} ${encoding} records, got ${records}`);
     };
     const timings = { raw: [] as number[], jsonl: [] as number[], parquet: [] as number[] };
+    const profiler = cpuProfilePath ? new Session() : undefined;
+    if (profiler) {
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.start');
+    }
     for (let round = 0; round < repetitions; round++) {
       timings.raw.push(await seconds(raw));
       timings.jsonl.push(await seconds(exported('jsonl')));
       timings.parquet.push(await seconds(exported('parquet')));
+    }
+    if (profiler && cpuProfilePath) {
+      const { profile } = await profiler.post('Profiler.stop');
+      writeFileSync(cpuProfilePath, JSON.stringify(profile));
+      profiler.disconnect();
     }
     const [rawSeconds, jsonlSeconds, parquetSeconds] = [timings.raw, timings.jsonl, timings.parquet].map(median) as [
       number,
