@@ -33,7 +33,7 @@ const uint64Range = 18_446_744_073_709_551_616n;
  * What new_messages compares. System and developer messages compare by role only: an agent that rebuilds its
  * system prompt every call (a timestamp, refreshed context) must not make every call's history look new.
  */
-function messageKey(message: unknown): string {
+function computeMessageKey(message: unknown): string {
   const role = jsonString(field(message, 'role'));
   const content = role === 'system' || role === 'developer' ? undefined : field(message, 'content');
   const contentKey = typeof content === 'string' ? content : Array.isArray(content) ? JSON.stringify(content) : '';
@@ -41,6 +41,25 @@ function messageKey(message: unknown): string {
     .map((call) => jsonString(field(call, 'id')))
     .join(',');
   return `${role}\x1f${contentKey}\x1f${callIds}\x1f${jsonString(field(message, 'tool_call_id'))}`;
+}
+
+/**
+ * Keys and first-user hashes per message object. Messages stored once per trace are parsed once and shared by
+ * every span that re-sent them (src/store/trace-contents.ts; nobody mutates them), so an agent loop of n calls
+ * computes each message's key once rather than once per call that re-sent it, and equal keys of one message
+ * are one string, which compares in constant time.
+ */
+const messageKeys = new WeakMap<object, string>();
+const userHashes = new WeakMap<object, string>();
+
+function messageKey(message: unknown): string {
+  if (typeof message !== 'object' || message === null) return computeMessageKey(message);
+  let key = messageKeys.get(message);
+  if (key === undefined) {
+    key = computeMessageKey(message);
+    messageKeys.set(message, key);
+  }
+  return key;
 }
 
 /** The assistant message of the call's output (the first one; else the first output message; else none). */
@@ -52,10 +71,16 @@ export function outputMessageOf(outputs: readonly unknown[]): unknown {
 export function firstUserHash(inputs: unknown[]): string {
   const user = inputs.find((message) => jsonString(field(message, 'role')) === 'user');
   if (user === undefined) return '';
-  return `msg:${createHash('sha256')
-    .update(stringOrRaw(field(user, 'content')), 'utf8')
-    .digest('hex')
-    .slice(0, 16)}`;
+  const cacheable = typeof user === 'object' && user !== null;
+  let hash = cacheable ? userHashes.get(user) : undefined;
+  if (hash === undefined) {
+    hash = `msg:${createHash('sha256')
+      .update(stringOrRaw(field(user, 'content')), 'utf8')
+      .digest('hex')
+      .slice(0, 16)}`;
+    if (cacheable) userHashes.set(user, hash);
+  }
+  return hash;
 }
 
 function sharedPrefix(inputKeys: string[], shown: string[]): number {
