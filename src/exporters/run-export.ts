@@ -32,7 +32,7 @@ export interface WriteRequest {
   onProgress?: ((progress: ExportProgress) => void) | undefined;
   /** Replace an existing file at `out` (one-off exports); jobs pass false so a run never overwrites another's. @default true */
   replaceExisting?: boolean | undefined;
-  /** Trajectories read from the source at once. @default defaultBatchTrajectories (256) */
+  /** Trajectories read from the source at once, at most. @default defaultBatchTrajectories (1024) */
   batchTrajectories?: number | undefined;
   /** Runs once every record is written and durable, before the file appears under its final name (jobs). */
   beforeCommit?:
@@ -91,12 +91,22 @@ export async function selectSummaries(
 }
 
 /**
- * Trajectories read per batch. Each batch costs a fixed handful of queries, so larger batches are cheaper per
- * trajectory up to about this size; beyond it the measurements were within noise and memory grows (measured with
- * bench/export-throughput.ts, numbers in its module comment).
- * @default 256
+ * Trajectories read per batch, at most. Each batch costs a fixed handful of queries whose ClickHouse time barely
+ * grows with the traces they name, so fewer, larger batches are cheaper per trajectory: on 1,000 ten-span
+ * trajectories 1,024 gave 0.33-0.40 of the raw read against 0.25-0.29 for 256 (bench/export-throughput.ts, two
+ * runs of 5 rounds each, loaded machine). `defaultBatchSpans` bounds the memory a batch of long trajectories holds.
+ * @default 1024
  */
-export const defaultBatchTrajectories = 256;
+export const defaultBatchTrajectories = 1024;
+
+/**
+ * Spans read per batch, at most (estimated from the summaries: the root, one span per turn and per tool call),
+ * unless one trajectory or task alone has more: 1,024 ten-span trajectories, or about 100 agent loops of 80 calls.
+ * @default 16384
+ */
+export const defaultBatchSpans = 16_384;
+
+const estimatedSpans = (summary: TrajectorySummary) => 1 + summary.turn_count + summary.tool_call_count;
 
 /**
  * One read of the store: summaries read together, cut into the groups the format converts together: one task
@@ -119,24 +129,28 @@ function byTask(summaries: TrajectorySummary[]): TrajectorySummary[][] {
   return [...tasks.values()];
 }
 
-/** Whole tasks are packed into batches of about `size` (a larger task is one batch); never split. */
+/**
+ * Whole tasks are packed into batches of at most `size` trajectories and `defaultBatchSpans` estimated spans (a
+ * larger task is one batch); never split.
+ */
 function readBatches(summaries: TrajectorySummary[], grouping: 'task' | 'trajectory', size: number): ReadBatch[] {
+  const groups = grouping === 'trajectory' ? summaries.map((summary) => [summary]) : byTask(summaries);
   const result: ReadBatch[] = [];
-  if (grouping === 'trajectory') {
-    for (let index = 0; index < summaries.length; index += size) {
-      const batch = summaries.slice(index, index + size);
-      result.push({ summaries: batch, conversions: batch.map((summary) => [summary]) });
-    }
-    return result;
-  }
   let current: ReadBatch = { summaries: [], conversions: [] };
-  for (const task of byTask(summaries)) {
-    if (current.summaries.length > 0 && current.summaries.length + task.length > size) {
+  let spans = 0;
+  for (const group of groups) {
+    const groupSpans = group.reduce((total, summary) => total + estimatedSpans(summary), 0);
+    if (
+      current.summaries.length > 0 &&
+      (current.summaries.length + group.length > size || spans + groupSpans > defaultBatchSpans)
+    ) {
       result.push(current);
       current = { summaries: [], conversions: [] };
+      spans = 0;
     }
-    current.summaries.push(...task);
-    current.conversions.push(task);
+    current.summaries.push(...group);
+    current.conversions.push(group);
+    spans += groupSpans;
   }
   if (current.summaries.length > 0) result.push(current);
   return result;
