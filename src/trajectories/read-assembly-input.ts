@@ -19,8 +19,9 @@ import {
 } from './assembly-input.ts';
 
 /**
- * The rows of a JSONEachRow answer, parsed in one `JSON.parse` of the whole body as an array: about twice as fast
- * as the client's row-by-row parse (which copies each line to its own string first). A raw newline only ever
+ * The rows of a JSONEachRow answer, parsed in one `JSON.parse` of the whole body as an array. The parse itself
+ * costs about what the client's row-by-row parse does; what it saves is the client's object-mode stream, one
+ * string per line (spans of 256 traces: 18 ms as text against 27 ms through `json()`). A raw newline only ever
  * separates rows (ClickHouse escapes it inside strings). A body that is not rows (an error ClickHouse appended
  * to a stream it had started) is reported with its tail, where the error is.
  */
