@@ -151,8 +151,9 @@ export function assembleTurns(
 
   return llmSpans.map((span, index) => {
     const output = outputs[index];
-    const laterToolMessages = toolMessages.slice(index + 1).flat();
-    const nextIdLessMessages = (toolMessages[index + 1] ?? []).filter((message) => message.call_id === '');
+    // Only calls no tool span answered look at later messages (most calls have a span): worked out on first need.
+    let laterToolMessages: ToolMessageAnswer[] | undefined;
+    let nextIdLessMessages: ToolMessageAnswer[] | undefined;
     let idLessRank = 0;
     const nextStart = llmSpans[index + 1]?.start ?? noNextStart;
     const turnCalls = calls[index] ?? [];
@@ -187,10 +188,14 @@ export function assembleTurns(
           ...toolExecutionReward(rules, status),
         };
       }
-      const message =
-        call.id === ''
-          ? nextIdLessMessages[idLessRank++]
-          : laterToolMessages.find((candidate) => candidate.call_id === call.id);
+      let message: ToolMessageAnswer | undefined;
+      if (call.id === '') {
+        nextIdLessMessages ??= (toolMessages[index + 1] ?? []).filter((candidate) => candidate.call_id === '');
+        message = nextIdLessMessages[idLessRank++];
+      } else {
+        laterToolMessages ??= toolMessages.slice(index + 1).flat();
+        message = laterToolMessages.find((candidate) => candidate.call_id === call.id);
+      }
       const status = message ? message.status : 'missing';
       return {
         ...request,
