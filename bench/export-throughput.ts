@@ -15,6 +15,11 @@
  * back; medians are reported. BENCH_EXPORT_BATCH sets the trajectories per read (run-export.ts's default
  * otherwise); BENCH_EXPORT_TRACES the trajectories (default 1,000); BENCH_EXPORT_CPU_PROF=<file> writes a CPU
  * profile of the measured rounds.
+ *
+ * 2026-12-02, 2-core loaded machine: 0.23-0.28 of this baseline (3 runs). Per 1,000 trajectories the export spends
+ * about 200 ms reading (five point queries, about 120 ms of ClickHouse in parallel; parse and content resolution),
+ * 130 ms assembling (GC included), 70 ms converting and writing and 36 ms on the summary page, against about
+ * 150 ms for the raw read.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
