@@ -93,8 +93,9 @@ export async function selectSummaries(
 /**
  * Trajectories read per batch, at most. Each batch costs a fixed handful of queries whose ClickHouse time barely
  * grows with the traces they name, so fewer, larger batches are cheaper per trajectory: on 1,000 ten-span
- * trajectories 1,024 gave 0.33-0.40 of the raw read against 0.25-0.29 for 256 (bench/export-throughput.ts, two
- * runs of 5 rounds each, loaded machine). `defaultBatchSpans` bounds the memory a batch of long trajectories holds.
+ * trajectories 1,024 gave 0.33-0.40 of the raw read (then read through text()) against 0.25-0.29 for 256
+ * (bench/export-throughput.ts, two runs of 5 rounds each, loaded machine). `defaultBatchSpans` bounds the memory
+ * a batch of long trajectories holds.
  * @default 1024
  */
 export const defaultBatchTrajectories = 1024;
