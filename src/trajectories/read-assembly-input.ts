@@ -4,7 +4,7 @@
  * rule values. The API's single-trajectory read and the summarizer's batches share it.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { loadSql, loadSqlFile } from '../store/sql-files.ts';
+import { loadSql } from '../store/sql-files.ts';
 import { toStoreError } from '../store/store-error.ts';
 import { TraceContents } from '../store/trace-contents.ts';
 import { airRuleValues } from './air-rewards.ts';
@@ -78,8 +78,7 @@ export async function queryRows<T>(
 }
 
 /**
- * The traces' contents (assembly-contents.sql: trace-contents.sql's rows, deduplicated by FINAL instead of
- * GROUP BY, 40 ms against 51 ms for 1,000 traces). Reading only the hashes assembly resolves (a subquery over the
+ * The traces' contents (queries/trace-contents.sql, the query the trace API reads them with). Reading only the hashes assembly resolves (a subquery over the
  * spans' refs) ships half the bytes on agent loops but made ClickHouse 3-5x slower at the query.
  */
 async function readAssemblyContents(
@@ -89,7 +88,7 @@ async function readAssemblyContents(
   return new TraceContents(
     await readRows<{ trace_id: string; hash: string; text: string }>(
       client,
-      loadSqlFile(new URL('./assembly-contents.sql', import.meta.url)),
+      loadSql('queries/trace-contents.sql'),
       params,
     ),
   );
