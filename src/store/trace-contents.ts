@@ -7,16 +7,21 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { AttributeRef } from './content-refs.ts';
 import { parseJsonArray, parseJsonText } from './json-text.ts';
+import { readRows } from './read-rows.ts';
 import { loadSql } from './sql-files.ts';
 
 const missing = Symbol('missing');
+
+function contentKey(traceId: string, hash: string): string {
+  return `${traceId}\u0000${hash}`;
+}
 
 export class TraceContents {
   private readonly texts = new Map<string, string>();
   private readonly parsed = new Map<string, unknown>();
 
   constructor(rows: ReadonlyArray<{ trace_id: string; hash: string; text: string }> = []) {
-    for (const row of rows) this.texts.set(`${row.trace_id}\u0000${row.hash}`, row.text);
+    for (const row of rows) this.texts.set(contentKey(row.trace_id, row.hash), row.text);
   }
 
   /**
@@ -24,7 +29,7 @@ export class TraceContents {
    * mutate what they get (assembly and the exporters build new objects).
    */
   private value(traceId: string, hash: string): unknown {
-    const key = `${traceId}\u0000${hash}`;
+    const key = contentKey(traceId, hash);
     let value = this.parsed.get(key);
     if (value === undefined) {
       const text = this.texts.get(key);
@@ -49,12 +54,12 @@ export class TraceContents {
   /** A text column stored once (a long tool result): the ref's text, else the inline text. */
   text(traceId: string, ref: string | undefined, inline: string): string {
     if (!ref) return inline;
-    return this.texts.get(`${traceId}\u0000${ref}`) ?? '';
+    return this.texts.get(contentKey(traceId, ref)) ?? '';
   }
 
   /** A long attribute value: its pieces joined (a missing piece reads as '', as in resolved-spans.sql). */
   joined(traceId: string, ref: Pick<AttributeRef, 'open' | 'separator' | 'close' | 'refs'>): string {
-    const pieces = ref.refs.map((hash) => this.texts.get(`${traceId}\u0000${hash}`) ?? '');
+    const pieces = ref.refs.map((hash) => this.texts.get(contentKey(traceId, hash)) ?? '');
     return ref.open + pieces.join(ref.separator) + ref.close;
   }
 
@@ -72,10 +77,10 @@ export async function readTraceContents(
   traceIds: readonly string[],
 ): Promise<TraceContents> {
   if (traceIds.length === 0) return new TraceContents();
-  const result = await client.query({
-    query: loadSql('queries/trace-contents.sql'),
-    query_params: { tenant, trace_ids: traceIds },
-    format: 'JSONEachRow',
-  });
-  return new TraceContents(await result.json<{ trace_id: string; hash: string; text: string }>());
+  const rows = await readRows<{ trace_id: string; hash: string; text: string }>(
+    client,
+    loadSql('queries/trace-contents.sql'),
+    { tenant, trace_ids: traceIds },
+  );
+  return new TraceContents(rows);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseJsonEachRow } from '../../../src/trajectories/read-assembly-input.ts';
+import { parseJsonEachRow } from '../../../src/store/read-rows.ts';
 
 describe('parseJsonEachRow', () => {
   it('parses every row of a body, with newlines escaped inside strings left alone', () => {
