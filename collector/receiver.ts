@@ -20,9 +20,10 @@ import { resolveReceiverConfig, type ReceiverConfig, type ReceiverOptions } from
 import { bindGrpcServer, createGrpcServer } from './grpc/server.ts';
 import { Router } from './http/router.ts';
 import { createHttpServer } from './http/server.ts';
-import { sendJson } from './http/send.ts';
+import { sendBytes, sendJson } from './http/send.ts';
 import { addOtlpRoutes } from './http/otlp-routes.ts';
 import { InflightBudget } from './ingest/inflight-budget.ts';
+import { ReceiverMetrics } from './metrics/receiver-metrics.ts';
 import { Ingestor } from './ingest/ingestor.ts';
 import { StoreWriter } from './ingest/store-writer.ts';
 import { WriteAheadLog } from './ingest/write-ahead-log.ts';
@@ -40,6 +41,8 @@ export interface Receiver {
   /** `host:port` for OTLP/gRPC clients. */
   grpcAddress: string;
   writer: StoreWriter;
+  /** What `GET /metrics` exposes; components count into it. */
+  metrics: ReceiverMetrics;
   /** Keeps `trajectory_summaries` (the list endpoint) current; `summaries.flush()` waits until it is. */
   summaries: Summarizer;
   /** Resolves when everything acknowledged so far is in ClickHouse and summarized (tests and graceful shutdown use it). */
@@ -64,6 +67,7 @@ export async function startReceiver(
   const config = resolveReceiverConfig(options, environment);
   const tokens = loadTokens(config);
   const log = (message: string) => console.error(`[trajectories] ${message}`);
+  const metrics = new ReceiverMetrics();
   const store = await openMigratedStore({
     dataDir: config.dataDir,
     clickhouseUrl: config.clickhouseUrl,
@@ -118,12 +122,28 @@ export async function startReceiver(
     },
     { public: true },
   );
+  router.add(
+    'GET',
+    '/metrics',
+    async ({ response }) => {
+      const { contentType, body } = await metrics.render();
+      sendBytes(response, 200, contentType, body);
+    },
+    { public: true },
+  );
+  const inflight = new InflightBudget(config.maxInflightBytes);
+  metrics.observe(
+    'trajectories_backlog_bytes',
+    'Bytes in the write-ahead log not yet in ClickHouse',
+    () => wal.pendingBytes,
+  );
+  metrics.observe(
+    'trajectories_inflight_bytes',
+    'Request body bytes held in memory being read or decoded',
+    () => inflight.usedBytes,
+  );
   // One export path for both transports: the same admission, memory budget, decoding and ingest.
-  const exportPath = createOtlpExportPath({
-    ingestor,
-    inflight: new InflightBudget(config.maxInflightBytes),
-    decodeLimits,
-  });
+  const exportPath = createOtlpExportPath({ ingestor, inflight, decodeLimits });
   addOtlpRoutes(router, { exportPath, maxRequestBytes: config.maxRequestBytes });
   addTraceRoutes(router, store.client);
   const embeddings = config.embeddingsUrl
@@ -216,6 +236,7 @@ export async function startReceiver(
     httpUrl: `http://${urlHost(config.host)}:${httpPort}`,
     grpcAddress: `${urlHost(config.host)}:${grpcPort}`,
     writer,
+    metrics,
     summaries,
     flush,
     close,
