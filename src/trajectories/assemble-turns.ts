@@ -83,11 +83,62 @@ export function firstUserHash(inputs: unknown[]): string {
   return hash;
 }
 
-function sharedPrefix(inputKeys: string[], shown: string[]): number {
-  for (let position = 0; position < inputKeys.length; position++) {
-    if (inputKeys[position] !== (shown[position] ?? '')) return position;
+/**
+ * Every message list an earlier turn showed, as a prefix tree of message keys: the longest prefix an input shares
+ * with any of them is how deep it walks, so a loop of n calls costs the length of its histories, not n² list
+ * comparisons (a 10,000-call trajectory spent seconds here, blocking the receiver's event loop).
+ */
+class ShownHistories {
+  private readonly root = new Map<string, ShownNode>();
+
+  add(keys: readonly string[]): void {
+    let children = this.root;
+    for (const key of keys) {
+      let node = children.get(key);
+      if (node === undefined) {
+        node = new Map();
+        children.set(key, node);
+      }
+      children = node;
+    }
   }
-  return inputKeys.length;
+
+  longestSharedPrefix(keys: readonly string[]): number {
+    let children = this.root;
+    let depth = 0;
+    for (const key of keys) {
+      const node = children.get(key);
+      if (node === undefined) break;
+      children = node;
+      depth++;
+    }
+    return depth;
+  }
+}
+
+type ShownNode = Map<string, ShownNode>;
+
+/** The first position in `sorted` (ascending) whose value is at least `value`; `sorted.length` when none is. */
+function lowerBound<T, V extends bigint | number>(sorted: readonly T[], value: V, valueOf: (item: T) => V): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (valueOf(sorted[middle] as T) < value) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+function groupPositions<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, number[]> {
+  const positions = new Map<string, number[]>();
+  items.forEach((item, position) => {
+    const key = keyOf(item);
+    const list = positions.get(key);
+    if (list) list.push(position);
+    else positions.set(key, [position]);
+  });
+  return positions;
 }
 
 function unsignedDifference(end: bigint, start: bigint): number {
@@ -138,21 +189,38 @@ export function assembleTurns(
     })),
   );
   const trajectoryCallIds = new Set(calls.flat().map((call) => call.id));
-  const shownBefore: string[][] = [];
+  const shownBefore = new ShownHistories();
   const newMessages = llmSpans.map((span, index) => {
     const output = outputs[index];
     const inputKeys = span.input_messages.map(messageKey);
-    let shownPrefix = 0;
-    for (const shown of shownBefore) shownPrefix = Math.max(shownPrefix, sharedPrefix(inputKeys, shown));
-    shownBefore.push(output !== undefined ? [...inputKeys, messageKey(output)] : inputKeys);
+    const shownPrefix = shownBefore.longestSharedPrefix(inputKeys);
+    shownBefore.add(output !== undefined ? [...inputKeys, messageKey(output)] : inputKeys);
     return span.input_messages.slice(shownPrefix);
   });
   const toolMessages = newMessages.map(toolMessageAnswers);
+  // Indexes instead of scans per turn (toolSpans are in start order): tool spans by call id, and the tool
+  // messages by call id with the turn that carried them, both worked out on first need.
+  const toolSpanStart = (position: number) => (toolSpans[position] as AssemblySpan).start;
+  const toolSpansById = groupPositions(toolSpans, (tool) => tool.tool_call_id);
+  let laterMessagesById: Map<string, Array<{ turn: number; answer: ToolMessageAnswer }>> | undefined;
+  const firstLaterMessage = (callId: string, turn: number): ToolMessageAnswer | undefined => {
+    if (laterMessagesById === undefined) {
+      laterMessagesById = new Map();
+      toolMessages.forEach((answers, carrier) => {
+        for (const answer of answers) {
+          const list = laterMessagesById!.get(answer.call_id);
+          if (list) list.push({ turn: carrier, answer });
+          else laterMessagesById!.set(answer.call_id, [{ turn: carrier, answer }]);
+        }
+      });
+    }
+    const candidates = laterMessagesById.get(callId) ?? [];
+    return candidates[lowerBound(candidates, turn + 1, (candidate) => candidate.turn)]?.answer;
+  };
 
   return llmSpans.map((span, index) => {
     const output = outputs[index];
     // Only calls no tool span answered look at later messages (most calls have a span): worked out on first need.
-    let laterToolMessages: ToolMessageAnswer[] | undefined;
     let nextIdLessMessages: ToolMessageAnswer[] | undefined;
     let idLessRank = 0;
     const nextStart = llmSpans[index + 1]?.start ?? noNextStart;
@@ -161,15 +229,15 @@ export function assembleTurns(
     // number calls per response (call_0 in every turn), so an earlier turn's span must not answer a later call.
     const answeredById = turnCalls.map((call) => {
       if (call.id === '') return -1;
-      const after = toolSpans.findIndex((tool) => tool.tool_call_id === call.id && tool.start >= span.start);
-      return after >= 0 ? after : toolSpans.findIndex((tool) => tool.tool_call_id === call.id);
+      const withId = toolSpansById.get(call.id) ?? [];
+      return withId[lowerBound(withId, span.start, toolSpanStart)] ?? withId[0] ?? -1;
     });
-    const pool = toolSpans.filter(
-      (tool) =>
-        tool.start >= span.start &&
-        tool.start < nextStart &&
-        (tool.tool_call_id === '' || !trajectoryCallIds.has(tool.tool_call_id)),
-    );
+    const pool: AssemblySpan[] = [];
+    for (let position = lowerBound(toolSpans, span.start, (tool) => tool.start); ; position++) {
+      const tool = toolSpans[position];
+      if (tool === undefined || tool.start >= nextStart) break;
+      if (tool.tool_call_id === '' || !trajectoryCallIds.has(tool.tool_call_id)) pool.push(tool);
+    }
     let rank = 0;
     const executions: AssembledToolExecution[] = turnCalls.map((call, position) => {
       let answer: AssemblySpan | undefined;
@@ -193,8 +261,7 @@ export function assembleTurns(
         nextIdLessMessages ??= (toolMessages[index + 1] ?? []).filter((candidate) => candidate.call_id === '');
         message = nextIdLessMessages[idLessRank++];
       } else {
-        laterToolMessages ??= toolMessages.slice(index + 1).flat();
-        message = laterToolMessages.find((candidate) => candidate.call_id === call.id);
+        message = firstLaterMessage(call.id, index);
       }
       const status = message ? message.status : 'missing';
       return {
