@@ -55,29 +55,43 @@ function safely<T extends object>(map: () => T, fallback: T): T {
   }
 }
 
+/** What a client is told when the log cannot be written: the error code (ENOSPC, EIO), never a path. */
+function logUnwritableMessage(error: Error): string {
+  const code = (error.cause as NodeJS.ErrnoException | undefined)?.code ?? (error as NodeJS.ErrnoException).code;
+  return `the receiver cannot write its write-ahead log${code ? ` (${code})` : ''}; retry later (the receiver log has the details)`;
+}
+
 export class Ingestor {
   private readonly log: WriteAheadLog;
   private readonly writer: StoreWriter;
   private readonly limits: IngestLimits;
   private readonly recentContents = new RecentContents();
 
-  constructor(log: WriteAheadLog, writer: StoreWriter, limits: IngestLimits) {
+  private readonly onError: ((error: Error) => void) | undefined;
+
+  /** `onError` receives each failed log append with its full text (for the receiver log). */
+  constructor(log: WriteAheadLog, writer: StoreWriter, limits: IngestLimits, onError?: (error: Error) => void) {
     this.log = log;
     this.writer = writer;
     this.limits = limits;
+    this.onError = onError;
   }
 
-  /** Whether a new request may be taken at all; checked before its body is decoded. */
+  /**
+   * Whether a new request may be taken at all; checked before its body is decoded. Messages go to clients, so
+   * they carry no ClickHouse text and no server path; the detail is in the receiver log (onError, the store
+   * writer's own log lines).
+   */
   admission(): IngestResult {
     const failure = this.log.failure;
-    if (failure) return { status: 'unavailable', retryAfterSeconds: 30, message: failure.message };
+    if (failure) return { status: 'unavailable', retryAfterSeconds: 30, message: logUnwritableMessage(failure) };
     const pending = this.log.pendingBytes;
     if (this.writer.storeFailing) {
       if (pending > this.limits.maxLogBytes) {
         return {
           status: 'unavailable',
           retryAfterSeconds: 5,
-          message: `ClickHouse is unavailable (${this.writer.lastStoreError?.message ?? 'insert failed'}) and the write-ahead log holds ${pending} bytes, over its ${this.limits.maxLogBytes}-byte bound`,
+          message: `ClickHouse is unavailable and the write-ahead log holds ${pending} bytes, over its ${this.limits.maxLogBytes}-byte bound; retry later (the receiver log has the store's error)`,
         };
       }
       return { status: 'accepted' };
@@ -127,7 +141,8 @@ export class Ingestor {
       return { status: 'accepted' };
     } catch (error) {
       // Disk full or I/O error: report it instead of acknowledging data that is not durable.
-      return { status: 'unavailable', retryAfterSeconds: 30, message: (error as Error).message };
+      this.onError?.(error as Error);
+      return { status: 'unavailable', retryAfterSeconds: 30, message: logUnwritableMessage(error as Error) };
     }
   }
 }
