@@ -17,6 +17,8 @@ import { addTrajectoryRoutes } from './api/trajectory-routes.ts';
 import { startExportJobs } from './api/job-routes.ts';
 import { loadTenantTokensFile, parseInlineTenantTokens, type TenantTokens } from './auth/tenant-tokens.ts';
 import { resolveReceiverConfig, type ReceiverConfig, type ReceiverOptions } from './config.ts';
+import { assessHealth, healthGaugeValue, healthHttpStatus, healthResponseBody } from './health/health.ts';
+import { readHealthInputs } from './health/health-sources.ts';
 import { bindGrpcServer, createGrpcServer } from './grpc/server.ts';
 import { Router } from './http/router.ts';
 import { createHttpServer } from './http/server.ts';
@@ -101,24 +103,28 @@ export async function startReceiver(
     openQuietSeconds: Math.max(config.quietSeconds, config.stitchWindowSeconds),
   });
   summaries.start();
-  const ingestor = new Ingestor(wal, writer, {
-    maxPendingBytes: config.maxPendingBytes,
-    maxLogBytes: config.maxLogBytes,
-  });
+  const ingestor = new Ingestor(
+    wal,
+    writer,
+    { maxPendingBytes: config.maxPendingBytes, maxLogBytes: config.maxLogBytes },
+    (error) => log(`write-ahead log append failed (answering 503): ${error.message}`),
+  );
   const decodeLimits = { maxAttributeBytes: config.maxAttributeBytes };
 
   const router = new Router();
+  const healthSources = {
+    storeKind: store.embedded ? ('embedded' as const) : ('server' as const),
+    writer,
+    wal,
+    maxPendingBytes: config.maxPendingBytes,
+    maxLogBytes: config.maxLogBytes,
+  };
   router.add(
     'GET',
     '/healthz',
     (context) => {
-      const failure = wal.failure;
-      sendJson(context.response, failure ? 503 : 200, {
-        status: failure ? 'unavailable' : 'ok',
-        store: store.embedded ? 'embedded' : 'server',
-        store_failing: writer.storeFailing,
-        pending_bytes: wal.pendingBytes,
-      });
+      const report = assessHealth(readHealthInputs(healthSources));
+      sendJson(context.response, healthHttpStatus(report.status), healthResponseBody(report));
     },
     { public: true },
   );
@@ -141,6 +147,11 @@ export async function startReceiver(
     'trajectories_inflight_bytes',
     'Request body bytes held in memory being read or decoded',
     () => inflight.usedBytes,
+  );
+  metrics.observe(
+    'trajectories_health_state',
+    'Receiver health as /healthz reports it: 0 ok, 1 degraded, 2 unavailable',
+    () => healthGaugeValue(assessHealth(readHealthInputs(healthSources)).status),
   );
   // One export path for both transports: the same admission, memory budget, decoding and ingest.
   const exportPath = createOtlpExportPath({ ingestor, inflight, decodeLimits });
