@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import {
+  decodeLogsJson,
+  decodeTracesJson,
+  decodeTracesProtobuf,
+  type DecodeLimits,
+} from '../../collector/otlp/index.ts';
+import { ProtobufWriter } from '../../collector/otlp/protobuf-writer.ts';
+
+const limits: DecodeLimits = { maxAttributeBytes: 1024 * 1024 };
+
+const TRACE_ID = '5b8efff798038103d269b633813fc60c';
+const SPAN_ID = 'eee19b7ec3c1b174';
+
+/** Every string of the decoded value, keys included, so a test can ask that all of them are well-formed. */
+function stringsIn(value: unknown, found: string[] = []): string[] {
+  if (typeof value === 'string') found.push(value);
+  else if (Array.isArray(value)) for (const item of value) stringsIn(item, found);
+  else if (typeof value === 'object' && value !== null && !(value instanceof Uint8Array)) {
+    for (const [key, item] of Object.entries(value)) {
+      found.push(key);
+      stringsIn(item, found);
+    }
+  }
+  return found;
+}
+
+describe('OTLP/JSON strings that are not well-formed UTF-16', () => {
+  // `\ud83d` alone is the first half of 😀 (a text cut mid-emoji); `\udc00` a second half with no first.
+  const cut = 'a\\ud83d';
+  const orphan = '\\udc00b';
+  const kv = (key: string, value: string) => `{"key":"${key}","value":{"stringValue":"${value}"}}`;
+
+  it('replaces lone surrogates with U+FFFD in every string a span carries', () => {
+    const body = `{"resourceSpans":[{
+      "resource":{"attributes":[${kv(cut, orphan)}]},
+      "scopeSpans":[{"scope":{"name":"${cut}","version":"${orphan}","attributes":[${kv('s', cut)}]},
+        "spans":[{"traceId":"${TRACE_ID}","spanId":"${SPAN_ID}","name":"${cut}","traceState":"${orphan}",
+          "attributes":[${kv(cut, orphan)},
+            {"key":"nested","value":{"kvlistValue":{"values":[{"key":"${orphan}","value":{"arrayValue":{"values":[
+              {"stringValue":"${cut}"}]}}}]}}}],
+          "events":[{"name":"${cut}","attributes":[${kv('e', orphan)}]}],
+          "links":[{"traceId":"${TRACE_ID}","spanId":"${SPAN_ID}","traceState":"${cut}"}],
+          "status":{"message":"${orphan}","code":2}}]}]}]}`;
+    const decoded = decodeTracesJson(body, limits);
+    expect(decoded.rejected).toBe(0);
+    const [span] = decoded.spans;
+    expect(span).toMatchObject({
+      name: 'a\uFFFD',
+      traceState: '\uFFFDb',
+      status: { message: '\uFFFDb' },
+      attributes: { 'a\uFFFD': '\uFFFDb', nested: { '\uFFFDb': ['a\uFFFD'] } },
+      resource: { attributes: { 'a\uFFFD': '\uFFFDb' } },
+      scope: { name: 'a\uFFFD', version: '\uFFFDb', attributes: { s: 'a\uFFFD' } },
+      events: [{ name: 'a\uFFFD', attributes: { e: '\uFFFDb' } }],
+      links: [{ traceState: 'a\uFFFD' }],
+    });
+    expect(stringsIn(span).filter((text) => !text.isWellFormed())).toEqual([]);
+  });
+
+  it('keeps well-formed surrogate pairs, escaped or not', () => {
+    const body = `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"${TRACE_ID}","spanId":"${SPAN_ID}",
+      "name":"\\ud83d\\ude00 😀"}]}]}]}`;
+    expect(decodeTracesJson(body, limits).spans[0]?.name).toBe('😀 😀');
+  });
+
+  it('replaces lone surrogates in log records, their bodies and a body passed as a string', () => {
+    const body = `{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"severityText":"${cut}","eventName":"${orphan}",
+      "body":{"kvlistValue":{"values":[${kv(cut, orphan)}]}},"attributes":[${kv('k', cut)}]}]}]}]}`;
+    const [record] = decodeLogsJson(body, limits).logs;
+    expect(record).toMatchObject({
+      severityText: 'a\uFFFD',
+      eventName: '\uFFFDb',
+      body: { 'a\uFFFD': '\uFFFDb' },
+      attributes: { k: 'a\uFFFD' },
+    });
+    // A caller may hand over a JS string that already holds the lone surrogate, not its escape.
+    const raw = JSON.stringify({
+      resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: { stringValue: 'x\ud83d' } }] }] }],
+    }).replace('\\ud83d', '\ud83d');
+    expect(decodeLogsJson(raw, limits).logs[0]?.body).toBe('x\uFFFD');
+  });
+});
+
+describe('OTLP/protobuf strings are well-formed already', () => {
+  it('decodes invalid UTF-8, including UTF-8-encoded lone surrogates, to U+FFFD', () => {
+    // ED A0 BD is how CESU-8 / WTF-8 would write the lone surrogate U+D83D; F0 9F 98 is 😀 cut after 3 of 4 bytes.
+    const name = Uint8Array.from([0x61, 0xed, 0xa0, 0xbd, 0x62, 0xf0, 0x9f, 0x98]);
+    const span = new ProtobufWriter()
+      .bytesField(1, Buffer.from(TRACE_ID, 'hex'))
+      .bytesField(2, Buffer.from(SPAN_ID, 'hex'))
+      .bytesField(5, name)
+      .finish();
+    const scopeSpans = new ProtobufWriter().message(2, span).finish();
+    const resourceSpans = new ProtobufWriter().message(2, scopeSpans).finish();
+    const decoded = decodeTracesProtobuf(new ProtobufWriter().message(1, resourceSpans).finish(), limits);
+    const decodedName = decoded.spans[0]?.name ?? '';
+    expect(decodedName.isWellFormed()).toBe(true);
+    expect(decodedName).toBe('a\uFFFD\uFFFD\uFFFDb\uFFFD');
+  });
+});
