@@ -21,12 +21,28 @@ export function addServeCommand(program: Command): void {
     console.log(`  OTLP/HTTP  ${receiver.httpUrl}   (OTEL_EXPORTER_OTLP_ENDPOINT=${receiver.httpUrl})`);
     if (receiver.grpcPort >= 0) console.log(`  OTLP/gRPC  ${receiver.grpcAddress}`);
     console.log(`  API        ${receiver.httpUrl}/v1/trajectories`);
+    let stopping = false;
     const shutdown = async (signal: string) => {
-      console.log(`\n${signal}: storing acknowledged spans and shutting down...`);
+      if (stopping) {
+        // A second signal: the operator will not wait. What is not stored yet is in the log and replayed on start.
+        console.log(`${signal} again: exiting now; the write-ahead log keeps what is not stored yet`);
+        process.exit(130);
+      }
+      stopping = true;
+      const graceMillis = receiver.config.shutdownGraceSeconds * 1000;
+      console.log(
+        `\n${signal}: closing connections and storing acknowledged spans (up to ${receiver.config.shutdownGraceSeconds} s)...`,
+      );
+      // close() keeps to the grace period by itself; this is the backstop if a store call hangs past it.
+      setTimeout(() => {
+        console.error('trajectories: shutdown overran its grace period; exiting, the write-ahead log replays on start');
+        process.exit(1);
+      }, graceMillis + 5_000).unref();
       await receiver.close();
+      console.log('stopped');
       process.exit(0);
     };
-    process.once('SIGINT', () => void shutdown('SIGINT'));
-    process.once('SIGTERM', () => void shutdown('SIGTERM'));
+    process.on('SIGINT', () => void shutdown('SIGINT'));
+    process.on('SIGTERM', () => void shutdown('SIGTERM'));
   });
 }

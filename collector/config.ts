@@ -132,6 +132,26 @@ export const receiverOptions = {
     schema: z.string().optional(),
     description: 'YAML file of scheduled export jobs',
   },
+  insecure: {
+    flag: '--insecure',
+    environment: ['TRAJECTORIES_INSECURE'],
+    schema: z.union([z.boolean(), z.stringbool()]).default(false),
+    description: 'listen on a non-loopback host without auth tokens, open to anyone who can reach it',
+  },
+  allowedHosts: {
+    flag: '--allowed-hosts <names>',
+    environment: ['TRAJECTORIES_ALLOWED_HOSTS'],
+    schema: z.string().optional(),
+    description:
+      'comma-separated Host names the JSON API answers besides the listen host, localhost, 127.0.0.1 and [::1]',
+  },
+  shutdownGraceSeconds: {
+    flag: '--shutdown-grace-seconds <n>',
+    environment: ['TRAJECTORIES_SHUTDOWN_GRACE_SECONDS'],
+    schema: z.coerce.number().positive().default(30),
+    description:
+      'on SIGTERM/SIGINT, time to finish requests and store the log before exiting (the rest is replayed on the next start)',
+  },
 } satisfies OptionTable;
 
 export type ReceiverConfig = OptionValues<typeof receiverOptions>;

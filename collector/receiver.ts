@@ -21,6 +21,7 @@ import { assessHealth, healthGaugeValue, healthHttpStatus, healthResponseBody } 
 import { readHealthInputs } from './health/health-sources.ts';
 import { bindGrpcServer, createGrpcServer } from './grpc/server.ts';
 import { Router } from './http/router.ts';
+import { trackConnections } from './http/connection-drain.ts';
 import { createHttpServer } from './http/server.ts';
 import { sendBytes, sendJson } from './http/send.ts';
 import { addOtlpRoutes } from './http/otlp-routes.ts';
@@ -56,6 +57,13 @@ function loadTokens(config: ReceiverConfig): TenantTokens | undefined {
   if (config.authTokensFile) return loadTenantTokensFile(config.authTokensFile);
   if (config.authTokens) return parseInlineTenantTokens(config.authTokens);
   return undefined;
+}
+
+/** Lets in-flight calls finish until the deadline, then cancels the rest (their clients retry elsewhere). */
+async function stopGrpcServer(server: GrpcServer, timeoutMillis: number): Promise<void> {
+  const timer = setTimeout(() => server.forceShutdown(), timeoutMillis);
+  await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+  clearTimeout(timer);
 }
 
 function urlHost(host: string): string {
@@ -173,6 +181,7 @@ export async function startReceiver(
 
   const onError = (error: unknown) => log(`request failed: ${(error as Error).stack ?? String(error)}`);
   const httpServer: HttpServer = createHttpServer({ router, tokens, onError });
+  const connections = trackConnections(httpServer);
   let grpcServer: GrpcServer | undefined;
   let grpcPort = -1;
   let exportJobs: ReturnType<typeof startExportJobs> | undefined;
@@ -222,21 +231,27 @@ export async function startReceiver(
     await summaries.flush(Math.max(1, deadline - Date.now()));
   };
 
-  let closed = false;
-  const close = async () => {
-    if (closed) return;
-    closed = true;
-    await new Promise<void>((resolve) => {
-      httpServer.close(() => resolve());
-      httpServer.closeIdleConnections();
-    });
-    if (grpcServer) await new Promise<void>((resolve) => grpcServer.tryShutdown(() => resolve()));
-    await exportJobs?.stop();
-    await summaries.stop();
-    // Whatever is not stored now stays in the log and is replayed on the next start.
-    await writer.stop({ drain: true, timeoutMillis: 10_000 });
-    await wal.close();
-    await store.close();
+  // Shutdown (SIGTERM, SIGINT, `close()`): requests get at most a third of the grace period, and 10 s, to finish;
+  // the rest is for storing what they acknowledged. What is still in the log at the deadline is replayed on the
+  // next start, so a short grace costs time at the next start, never data.
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      const deadline = Date.now() + config.shutdownGraceSeconds * 1000;
+      const remaining = () => Math.max(1, deadline - Date.now());
+      const requestsMillis = Math.min(10_000, remaining() / 3);
+      await Promise.all([
+        connections.drain(requestsMillis),
+        grpcServer ? stopGrpcServer(grpcServer, requestsMillis) : undefined,
+      ]);
+      await exportJobs?.stop();
+      await summaries.stop();
+      await writer.stop({ drain: true, timeoutMillis: remaining() });
+      if (wal.pendingBytes > 0) log(`shutdown: ${wal.pendingBytes} bytes not yet in ClickHouse stay in the log`);
+      await wal.close();
+      await store.close();
+    })();
+    return closing;
   };
 
   return {
