@@ -4,30 +4,47 @@
  * a ClickHouse outage never loses an acknowledged span. The log is also the ingest queue: the flusher reads
  * records back from disk (the page cache, in practice), which keeps memory flat however far the store lags.
  *
- * Layout: `segment-<seq>.wal` files of records, plus `checkpoint.json` naming the first record not yet stored.
- * Record: [u32 payload length][u32 crc32 of the rest][u8 table][u32 row count][payload]. A torn record at the end
- * of the last segment (power loss mid-write) was never acknowledged and is cut off on open.
+ * Layout: `segment-<seq>.wal` files of records (format and damage scanning in wal-record-format.ts), plus
+ * `checkpoint.json` naming the first record not yet stored.
+ *
+ * Damage: a bad record at the very end of the newest segment is a torn write (power loss mid-write), never
+ * acknowledged, and is cut off on open. A bad record with whole records after it is corruption: it is skipped,
+ * the records after it are kept, and the loss is reported loudly (segment, offset, bytes, rows). On open the
+ * checkpoint is checked against the segments and realigned onto a record boundary, so the reader never starts
+ * mid-record; while running, the reader resynchronises past a bad record instead of stalling on it.
+ *
+ * Disk space: appends are refused while free space is below a reserve (disk-space-reserve.ts), and a segment's
+ * stored prefix is given back by rotating to a new segment once the checkpoint is `reclaimBytes` into the current
+ * one (Node cannot punch holes, and deleting a whole file is what frees space on every filesystem). Opening needs
+ * no free space, so a receiver on a full disk still comes up and serves reads.
  *
  * Appends are group-committed: concurrent requests share one write and one fsync.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
+import { z } from 'zod';
+import { DiskSpaceReserve, type DiskSpace } from './disk-space-reserve.ts';
+import {
+  damagedRange,
+  decodeRecord,
+  describeRows,
+  encodeRecordHeader,
+  nextValidRecord,
+  recordAt,
+  recordHeaderBytes,
+  scanSegment,
+  type DamagedRange,
+  type WalRecord,
+} from './wal-record-format.ts';
+import { releaseOwnership, takeOwnership } from './wal-owner-lock.ts';
 
-// A record's table is stored as its index here: append new tables, never reorder.
-export const walTables = ['spans', 'events', 'contents'] as const;
-export type WalTable = (typeof walTables)[number];
+export { walTables, type WalRecord, type WalTable } from './wal-record-format.ts';
+export type { DiskSpace } from './disk-space-reserve.ts';
 
 export interface WalPosition {
   segment: number;
   offset: number;
-}
-
-export interface WalRecord {
-  table: WalTable;
-  rows: number;
-  payload: Buffer;
 }
 
 export interface WriteAheadLogOptions {
@@ -35,16 +52,39 @@ export interface WriteAheadLogOptions {
   sync?: 'fsync' | 'none';
   /** @default 64 MiB */
   segmentBytes?: number;
+  /**
+   * Rotate to a new segment once this many bytes of the current one are stored, so the stored prefix is deleted
+   * instead of kept until the segment fills: bounds stored bytes on disk to about this plus one batch, at one
+   * rotation (a file creation and a directory fsync) per this many bytes appended. @default 8 MiB
+   */
+  reclaimBytes?: number;
+  /** Appends are refused while less than this is free on the log's filesystem. @default 256 MiB or 5% of it */
+  minFreeBytes?: number;
+  /** How often free space is asked of the filesystem (estimated from appends in between). @default 1000 */
+  diskCheckMillis?: number;
+  /** Damage found while running (after open, whose problems are in `recoveryWarnings`). @default console.error */
+  onWarning?: (message: string) => void;
 }
 
-const headerBytes = 13;
+/** Damaged log bytes the reader skipped (or will skip) since open: each region is one or more lost records. */
+export interface WalDamage {
+  regionsSkipped: number;
+  bytesSkipped: number;
+}
+
+const checkpointSchema = z.object({ segment: z.number().int().positive(), offset: z.number().int().nonnegative() });
 
 function segmentName(segment: number): string {
   return `segment-${segment.toString().padStart(12, '0')}.wal`;
 }
 
-function recordChecksum(header: Buffer, payload: Buffer): number {
-  return crc32(payload, crc32(header.subarray(8, headerBytes)));
+function isBefore(a: WalPosition, b: WalPosition): boolean {
+  return a.segment < b.segment || (a.segment === b.segment && a.offset < b.offset);
+}
+
+function isOutOfSpace(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ENOSPC' || code === 'EDQUOT';
 }
 
 interface PendingAppend {
@@ -58,6 +98,9 @@ export class WriteAheadLog {
   private readonly directory: string;
   private readonly sync: 'fsync' | 'none';
   private readonly segmentBytes: number;
+  private readonly reclaimBytes: number;
+  private readonly disk: DiskSpaceReserve;
+  private readonly onWarning: (message: string) => void;
   private writer: FileHandle | undefined;
   private writeSegment = 0;
   private writeOffset = 0;
@@ -65,23 +108,43 @@ export class WriteAheadLog {
   private writing = false;
   private broken: Error | undefined;
   private checkpointPosition: WalPosition = { segment: 1, offset: 0 };
+  /** Open moved the checkpoint but could not save it: appends wait, or a restart would read from the old one. */
+  private checkpointUnsaved = false;
+  private checkpointWriteOutOfSpace = false;
+  private commits: Promise<void> = Promise.resolve();
   private unstoredBytes = 0;
   private readonly segmentSizes = new Map<number, number>();
+  /** Damage found on open, by segment and start offset: the reader skips it without reporting it again. */
+  private readonly knownDamage = new Map<number, Map<number, DamagedRange>>();
+  private readonly damageSkipped: WalDamage = { regionsSkipped: 0, bytesSkipped: 0 };
   private readonly appendListeners = new Set<() => void>();
-  /** Problems found while opening the log that lost data (damaged older segments), for the operator. */
+  /** What opening the log found and did (damage skipped, checkpoint realigned), for the operator. */
   readonly recoveryWarnings: string[] = [];
 
   private constructor(directory: string, options: WriteAheadLogOptions) {
     this.directory = directory;
     this.sync = options.sync ?? 'fsync';
     this.segmentBytes = options.segmentBytes ?? 64 * 1024 * 1024;
+    this.reclaimBytes = options.reclaimBytes ?? 8 * 1024 * 1024;
+    this.disk = new DiskSpaceReserve(directory, {
+      reserveBytes: options.minFreeBytes,
+      checkMillis: options.diskCheckMillis,
+    });
+    this.onWarning = options.onWarning ?? ((message) => console.error(`[trajectories] ${message}`));
   }
 
   static async open(directory: string, options: WriteAheadLogOptions = {}): Promise<WriteAheadLog> {
     mkdirSync(directory, { recursive: true });
     takeOwnership(directory);
     const log = new WriteAheadLog(directory, options);
-    await log.recover();
+    try {
+      await log.recover();
+      await log.disk.refresh();
+    } catch (error) {
+      await log.writer?.close();
+      releaseOwnership(directory);
+      throw error;
+    }
     return log;
   }
 
@@ -99,79 +162,152 @@ export class WriteAheadLog {
     return this.broken;
   }
 
+  /** Free space against the reserve; `low` means appends are being refused. */
+  get diskSpace(): DiskSpace {
+    this.disk.refreshIfStale();
+    return this.disk.state;
+  }
+
+  /** Damaged records skipped since open (found on open or while reading): acknowledged rows that were lost. */
+  get damage(): WalDamage {
+    return { ...this.damageSkipped };
+  }
+
   onAppend(listener: () => void): () => void {
     this.appendListeners.add(listener);
     return () => this.appendListeners.delete(listener);
   }
 
-  private async recover(): Promise<void> {
+  private async readCheckpoint(): Promise<WalPosition | undefined> {
+    let text: string;
     try {
-      const text = await readFile(join(this.directory, 'checkpoint.json'), 'utf8');
-      const parsed = JSON.parse(text) as WalPosition;
-      if (Number.isInteger(parsed.segment) && Number.isInteger(parsed.offset)) this.checkpointPosition = parsed;
-    } catch {
-      // No checkpoint yet: everything in the log is unstored.
+      text = await readFile(join(this.directory, 'checkpoint.json'), 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
     }
+    let parsed: ReturnType<typeof checkpointSchema.safeParse> | undefined;
+    try {
+      parsed = checkpointSchema.safeParse(JSON.parse(text));
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed?.success) return parsed.data;
+    this.recoveryWarnings.push(
+      `write-ahead log checkpoint.json is unreadable (${JSON.stringify(text.slice(0, 80))}): reading from the oldest segment (records already stored are deduplicated)`,
+    );
+    return undefined;
+  }
+
+  private async recover(): Promise<void> {
+    const saved = await this.readCheckpoint();
     const segments = readdirSync(this.directory)
       .map((file) => /^segment-(\d+)\.wal$/.exec(file)?.[1])
       .filter((match): match is string => match !== undefined)
       .map(Number)
       .sort((a, b) => a - b);
+    const realignments: string[] = [];
+    let checkpoint = saved ?? { segment: segments[0] ?? 1, offset: 0 };
+    const first = segments[0];
+    if (first !== undefined && !segments.includes(checkpoint.segment)) {
+      const next = segments.find((segment) => segment > checkpoint.segment);
+      realignments.push(
+        next === undefined
+          ? `the checkpoint names ${segmentName(checkpoint.segment)}, which does not exist and is past every segment: moved to the oldest, ${segmentName(first)} (records already stored are deduplicated)`
+          : `the checkpoint names ${segmentName(checkpoint.segment)}, which does not exist: moved to the next segment, ${segmentName(next)}`,
+      );
+      checkpoint = { segment: next ?? first, offset: 0 };
+    }
+    const kept = segments.filter((segment) => segment >= checkpoint.segment);
     for (const segment of segments) {
-      if (segment < this.checkpointPosition.segment) {
-        await rm(join(this.directory, segmentName(segment)), { force: true });
-        continue;
-      }
-      const handle = await open(join(this.directory, segmentName(segment)), 'r+');
-      try {
-        const validBytes = await this.validLength(handle);
-        const { size } = await handle.stat();
-        if (validBytes < size) {
-          if (segment === segments.at(-1)) {
-            // A torn tail of the last segment is a write that was never acknowledged.
-            await handle.truncate(validBytes);
-          } else {
-            // Damage inside an older segment is not a torn write: keep the file for inspection, say so loudly,
-            // and replay what is readable.
-            this.recoveryWarnings.push(
-              `write-ahead log segment ${segmentName(segment)} is damaged after byte ${validBytes} of ${size}; the records after it cannot be replayed`,
-            );
-          }
+      if (segment < checkpoint.segment) await rm(join(this.directory, segmentName(segment)), { force: true });
+    }
+    let checkpointSegmentEnd = 0;
+    for (const segment of kept) {
+      const path = join(this.directory, segmentName(segment));
+      const content = await readFile(path);
+      const isCheckpointSegment = segment === checkpoint.segment;
+      const scan = scanSegment(content, isCheckpointSegment ? checkpoint.offset : 0);
+      if (isCheckpointSegment) {
+        checkpointSegmentEnd = scan.validEnd;
+        if (checkpoint.offset > scan.validEnd) {
+          realignments.push(
+            `the checkpoint (${segmentName(segment)} offset ${checkpoint.offset}) is past the valid end of its segment (${scan.validEnd} bytes): moved to that end`,
+          );
+          checkpoint = { segment, offset: scan.validEnd };
+        } else if (scan.aligned !== checkpoint.offset) {
+          realignments.push(
+            `the checkpoint (${segmentName(segment)} offset ${checkpoint.offset}) is not on a record boundary: moved to the next one, offset ${scan.aligned}`,
+          );
+          checkpoint = { segment, offset: scan.aligned };
         }
-        this.segmentSizes.set(segment, validBytes);
-      } finally {
-        await handle.close();
+      }
+      const from = isCheckpointSegment ? checkpoint.offset : 0;
+      for (const range of scan.damaged) {
+        if (range.start < from) continue;
+        const known = this.knownDamage.get(segment) ?? new Map<number, DamagedRange>();
+        known.set(range.start, range);
+        this.knownDamage.set(segment, known);
+        this.recoveryWarnings.push(this.countDamage(segment, range));
+      }
+      if (scan.validEnd < content.length) {
+        if (segment === kept.at(-1)) {
+          // A torn tail of the newest segment is a write that was never acknowledged.
+          const handle = await open(path, 'r+');
+          try {
+            await handle.truncate(scan.validEnd);
+          } finally {
+            await handle.close();
+          }
+        } else if (scan.validEnd >= from) {
+          // An older segment was whole when the log rotated past it: a bad tail there is damage, kept for
+          // inspection.
+          const range = { start: scan.validEnd, end: content.length };
+          this.recoveryWarnings.push(`${this.countDamage(segment, range)} (the rest of the segment)`);
+        }
+      }
+      this.segmentSizes.set(segment, scan.validEnd);
+    }
+    if (checkpoint.offset > checkpointSegmentEnd) {
+      // No segment file at all: an offset into nothing.
+      realignments.push(
+        `the checkpoint (${segmentName(checkpoint.segment)} offset ${checkpoint.offset}) is past the end of an empty log: moved to offset 0`,
+      );
+      checkpoint = { segment: checkpoint.segment, offset: 0 };
+    }
+    this.checkpointPosition = checkpoint;
+    if (realignments.length > 0) {
+      for (const message of realignments) this.recoveryWarnings.push(`write-ahead log: ${message}`);
+      try {
+        await this.writeCheckpoint(checkpoint);
+      } catch {
+        // A full disk: the first append saves it first (and is refused if it still cannot).
+        this.checkpointUnsaved = true;
       }
     }
-    const last = segments.at(-1);
-    this.writeSegment = Math.max(last ?? 1, this.checkpointPosition.segment);
+    this.writeSegment = Math.max(kept.at(-1) ?? checkpoint.segment, checkpoint.segment);
     this.writeOffset = this.segmentSizes.get(this.writeSegment) ?? 0;
     this.segmentSizes.set(this.writeSegment, this.writeOffset);
+    // Creating an empty segment needs an inode, not free space, so this works on a full disk too.
     this.writer = await open(join(this.directory, segmentName(this.writeSegment)), 'a');
     if (this.sync === 'fsync') await this.syncDirectory();
-    for (const [segment, size] of this.segmentSizes) {
-      if (segment === this.checkpointPosition.segment)
-        this.unstoredBytes += Math.max(0, size - this.checkpointPosition.offset);
-      else if (segment > this.checkpointPosition.segment) this.unstoredBytes += size;
-    }
+    this.unstoredBytes = this.bytesAfter(checkpoint);
   }
 
-  /** Length of the prefix of a segment made of whole records with valid checksums. */
-  private async validLength(handle: FileHandle): Promise<number> {
-    const { size } = await handle.stat();
-    const content = Buffer.allocUnsafe(size);
-    await handle.read(content, 0, size, 0);
-    let offset = 0;
-    while (offset + headerBytes <= size) {
-      const length = content.readUInt32LE(offset);
-      const end = offset + headerBytes + length;
-      if (end > size) break;
-      const header = content.subarray(offset, offset + headerBytes);
-      if (recordChecksum(header, content.subarray(offset + headerBytes, end)) !== content.readUInt32LE(offset + 4))
-        break;
-      offset = end;
+  /** Counts a damaged range as lost and says what was lost, where. */
+  private countDamage(segment: number, range: DamagedRange): string {
+    this.damageSkipped.regionsSkipped += 1;
+    this.damageSkipped.bytesSkipped += range.end - range.start;
+    return `write-ahead log segment ${segmentName(segment)} in ${this.directory} is damaged at offset ${range.start}: ${range.end - range.start} bytes (${describeRows(range)}) of acknowledged data cannot be read and are skipped; the records after them are kept`;
+  }
+
+  private bytesAfter(position: WalPosition): number {
+    let bytes = 0;
+    for (const [segment, size] of this.segmentSizes) {
+      if (segment === position.segment) bytes += Math.max(0, size - position.offset);
+      else if (segment > position.segment) bytes += size;
     }
-    return offset;
+    return bytes;
   }
 
   /**
@@ -183,13 +319,8 @@ export class WriteAheadLog {
     const buffers: Buffer[] = [];
     let bytes = 0;
     for (const record of records) {
-      const header = Buffer.allocUnsafe(headerBytes);
-      header.writeUInt32LE(record.payload.length, 0);
-      header.writeUInt8(walTables.indexOf(record.table), 8);
-      header.writeUInt32LE(record.rows, 9);
-      header.writeUInt32LE(recordChecksum(header, record.payload), 4);
-      buffers.push(header, record.payload);
-      bytes += headerBytes + record.payload.length;
+      buffers.push(encodeRecordHeader(record), record.payload);
+      bytes += recordHeaderBytes + record.payload.length;
     }
     return this.enqueue(buffers, bytes);
   }
@@ -214,8 +345,8 @@ export class WriteAheadLog {
         try {
           await this.writeGroup(group);
         } catch (error) {
-          // Opening the next segment failed (no inodes, too many open files) or the log was closed: these
-          // appends are not durable, so they are refused; later ones try again.
+          // Opening the next segment failed (no inodes, too many open files), the disk is below its reserve or
+          // the log was closed: these appends are not durable, so they are refused; later ones try again.
           const failure = new Error(`write-ahead log write failed: ${(error as Error).message}`, { cause: error });
           for (const append of group) append.reject(failure);
         }
@@ -226,19 +357,28 @@ export class WriteAheadLog {
   }
 
   private async writeGroup(group: PendingAppend[]): Promise<void> {
+    if (!this.writer) throw new Error('write-ahead log is closed');
     if (this.writeOffset >= this.segmentBytes) await this.rotate();
+    else if (this.storedPrefixReclaimable()) await this.rotateToReclaim();
     const writer = this.writer;
-    if (!writer) throw new Error('write-ahead log is closed');
     const buffers = group.flatMap((append) => append.buffers);
     const bytes = group.reduce((sum, append) => sum + append.bytes, 0);
+    if (bytes > 0) {
+      await this.disk.admit(bytes);
+      if (this.checkpointUnsaved) {
+        await this.writeCheckpoint(this.checkpointPosition);
+        this.checkpointUnsaved = false;
+      }
+    }
     try {
       let written = 0;
       while (written < bytes) {
         const { bytesWritten } = await writer.writev(written === 0 ? buffers : remainingBuffers(buffers, written));
         written += bytesWritten;
       }
-      if (this.sync === 'fsync') await writer.datasync();
+      if (bytes > 0 && this.sync === 'fsync') await writer.datasync();
     } catch (error) {
+      if (isOutOfSpace(error)) this.disk.ranOut();
       const failure = new Error(`write-ahead log write failed: ${(error as Error).message}`, { cause: error });
       try {
         // Undo the partial write so later records do not follow a torn one.
@@ -252,8 +392,40 @@ export class WriteAheadLog {
     this.writeOffset += bytes;
     this.segmentSizes.set(this.writeSegment, this.writeOffset);
     this.unstoredBytes += bytes;
+    this.disk.appended(bytes);
     for (const append of group) append.resolve();
-    for (const listener of this.appendListeners) listener();
+    if (bytes > 0) for (const listener of this.appendListeners) listener();
+  }
+
+  private storedPrefixReclaimable(): boolean {
+    return this.checkpointPosition.segment === this.writeSegment && this.checkpointPosition.offset >= this.reclaimBytes;
+  }
+
+  /**
+   * Starts a new segment so the stored prefix of the current one can be deleted: at once when all of it is
+   * stored, otherwise when the store writer's checkpoint passes its unstored tail.
+   */
+  private async rotateToReclaim(): Promise<void> {
+    const previous = { segment: this.writeSegment, offset: this.writeOffset };
+    try {
+      await this.rotate();
+    } catch {
+      // Reclaiming is an optimisation: the segment keeps filling and rotates when full.
+      return;
+    }
+    if (!isBefore(this.checkpointPosition, previous)) {
+      await this.commit({ segment: this.writeSegment, offset: 0 }).catch((error: unknown) =>
+        this.onWarning(`write-ahead log: could not move the checkpoint past a stored segment: ${String(error)}`),
+      );
+    }
+  }
+
+  /** Runs a reclaiming rotation through the write queue, which serialises it with appends. */
+  private scheduleReclaim(): void {
+    if (!this.writer) return;
+    this.enqueue([], 0).catch(() => {
+      // Closed meanwhile, or rotation failed: nothing to reclaim now.
+    });
   }
 
   private async rotate(): Promise<void> {
@@ -280,7 +452,8 @@ export class WriteAheadLog {
 
   /**
    * Reads whole records from `from` on, up to about `maxBytes` (at least one record), stopping at the end of what
-   * has been durably written. Returns the position after the last record read.
+   * has been durably written. Returns the position after the last record read. At a damaged record it returns no
+   * records and an `end` past the damage (reported through `onWarning`), so committing `end` moves on.
    */
   async read(from: WalPosition, maxBytes: number): Promise<{ records: WalRecord[]; end: WalPosition; bytes: number }> {
     let position = { ...from };
@@ -293,29 +466,23 @@ export class WriteAheadLog {
     if (available <= 0) return { records: [], end: position, bytes: 0 };
     const handle = await open(join(this.directory, segmentName(position.segment)), 'r');
     try {
-      let length = Math.min(available, maxBytes);
-      let chunk = Buffer.allocUnsafe(length);
+      let chunk = Buffer.allocUnsafe(Math.min(available, Math.max(maxBytes, recordHeaderBytes)));
       await readFully(handle, chunk, position.offset);
-      if (length >= headerBytes) {
-        const firstRecordBytes = headerBytes + chunk.readUInt32LE(0);
-        if (firstRecordBytes > length && firstRecordBytes <= available) {
-          length = firstRecordBytes;
-          chunk = Buffer.allocUnsafe(length);
-          await readFully(handle, chunk, position.offset);
-        }
+      const first = recordAt(chunk, 0, available);
+      if (first === 'bad') return await this.skipDamage(handle, position, available);
+      if (first === 'incomplete') {
+        // One record larger than maxBytes: read it whole.
+        chunk = Buffer.allocUnsafe(recordHeaderBytes + chunk.readUInt32LE(0));
+        await readFully(handle, chunk, position.offset);
       }
       const records: WalRecord[] = [];
       let offset = 0;
-      while (offset + headerBytes <= length) {
-        const payloadLength = chunk.readUInt32LE(offset);
-        const end = offset + headerBytes + payloadLength;
-        if (end > length) break;
-        records.push({
-          table: walTables[chunk.readUInt8(offset + 8)] ?? 'spans',
-          rows: chunk.readUInt32LE(offset + 9),
-          payload: chunk.subarray(offset + headerBytes, end),
-        });
-        offset = end;
+      for (;;) {
+        // A bad record after good ones ends this read; the next read starts at it and skips it.
+        const found = recordAt(chunk, offset, available);
+        if (typeof found !== 'number') break;
+        records.push(decodeRecord(chunk, offset, found));
+        offset += found;
       }
       return { records, end: { segment: position.segment, offset: position.offset + offset }, bytes: offset };
     } finally {
@@ -323,63 +490,80 @@ export class WriteAheadLog {
     }
   }
 
-  /** Marks everything before `position` as stored: later opens start there, and older segments are deleted. */
-  async commit(position: WalPosition, bytes: number): Promise<void> {
+  private async skipDamage(
+    handle: FileHandle,
+    position: WalPosition,
+    available: number,
+  ): Promise<{ records: WalRecord[]; end: WalPosition; bytes: number }> {
+    const known = this.knownDamage.get(position.segment)?.get(position.offset);
+    if (known) return { records: [], end: { segment: position.segment, offset: known.end }, bytes: 0 };
+    const rest = Buffer.allocUnsafe(available);
+    await readFully(handle, rest, position.offset);
+    const next = nextValidRecord(rest, 1) ?? available;
+    const range = damagedRange(rest, 0, next);
+    this.onWarning(
+      this.countDamage(position.segment, {
+        ...range,
+        start: position.offset + range.start,
+        end: position.offset + range.end,
+      }),
+    );
+    return { records: [], end: { segment: position.segment, offset: position.offset + next }, bytes: 0 };
+  }
+
+  private async writeCheckpoint(position: WalPosition): Promise<void> {
     const temporary = join(this.directory, 'checkpoint.json.tmp');
     await writeFile(temporary, JSON.stringify(position));
     await rename(temporary, join(this.directory, 'checkpoint.json'));
+  }
+
+  /**
+   * Marks everything before `position` as stored: later opens start there, and older segments are deleted. The
+   * pending byte count follows from the position (the second argument, the bytes read, is not needed for it).
+   */
+  commit(position: WalPosition, _storedBytes?: number): Promise<void> {
+    // Commits are serialised: the store writer's and the log's own (after a reclaiming rotation) share the file.
+    const committed = this.commits.then(() => this.commitNow(position));
+    this.commits = committed.catch(() => {});
+    return committed;
+  }
+
+  private async commitNow(position: WalPosition): Promise<void> {
+    if (isBefore(position, this.checkpointPosition)) return;
+    try {
+      await this.writeCheckpoint(position);
+      this.checkpointUnsaved = false;
+      this.checkpointWriteOutOfSpace = false;
+    } catch (error) {
+      // On a full disk the position still moves (in memory) and stored segments are still deleted, which is what
+      // frees space: a lost checkpoint only means a restart replays stored records, which dedupe, and one naming a
+      // deleted segment is realigned on open.
+      if (!isOutOfSpace(error)) throw error;
+      if (!this.checkpointWriteOutOfSpace)
+        this.onWarning(
+          `write-ahead log: the checkpoint cannot be saved, the disk is full (${(error as Error).message})`,
+        );
+      this.checkpointWriteOutOfSpace = true;
+    }
     // A lost checkpoint only means replaying stored records (which dedupe), so it is not fsynced.
     this.checkpointPosition = { ...position };
-    this.unstoredBytes = Math.max(0, this.unstoredBytes - bytes);
+    this.unstoredBytes = this.bytesAfter(position);
     for (const segment of [...this.segmentSizes.keys()]) {
       if (segment < position.segment) {
         this.segmentSizes.delete(segment);
+        this.knownDamage.delete(segment);
         await rm(join(this.directory, segmentName(segment)), { force: true });
       }
     }
+    if (this.storedPrefixReclaimable()) this.scheduleReclaim();
   }
 
   async close(): Promise<void> {
     while (this.writing || this.queue.length > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await this.commits;
     await this.writer?.close();
     this.writer = undefined;
-    rmSync(join(this.directory, lockFileName), { force: true });
-  }
-}
-
-const lockFileName = 'owner.pid';
-
-/**
- * One process per log: two receivers appending to the same segments would corrupt each other's records. With
- * embedded ClickHouse the store's own lock already says so; with a ClickHouse server only this file does. A lock
- * left by a process that no longer runs (kill -9) is taken over.
- */
-function takeOwnership(directory: string): void {
-  const path = join(directory, lockFileName);
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      writeFileSync(path, String(process.pid), { flag: 'wx' });
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const owner = Number(readFileSync(path, 'utf8').trim());
-    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && processIsAlive(owner)) {
-      throw new Error(
-        `the write-ahead log in ${directory} belongs to another running receiver (pid ${owner}): stop it or pass another --data-dir`,
-      );
-    }
-    rmSync(path, { force: true });
-  }
-  throw new Error(`cannot take ownership of the write-ahead log in ${directory}`);
-}
-
-function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    releaseOwnership(this.directory);
   }
 }
 
