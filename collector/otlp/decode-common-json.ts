@@ -8,7 +8,13 @@ import type { z } from 'zod';
 import type { Attributes, OtlpResource, OtlpScope } from '../../src/model/otlp.ts';
 import { OtlpDecodeError } from './decode-error.ts';
 import type { ItemSizeCheck } from './item-validation.ts';
-import { keyValuesToObject, type JsonKeyValue, type resourceSchema, type scopeSchema } from './otlp-json-schema.ts';
+import {
+  NESTING_ISSUE,
+  keyValuesToObject,
+  type JsonKeyValue,
+  type resourceSchema,
+  type scopeSchema,
+} from './otlp-json-schema.ts';
 import { attributeValuePayloadSize } from './value-size.ts';
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
@@ -40,14 +46,24 @@ export function validateJson<Schema extends z.ZodType>(schema: Schema, json: unk
   try {
     result = schema.safeParse(json) as ReturnType<Schema['safeParse']>;
   } catch (error) {
-    // Deeply nested arrays/kvlists exhaust the stack inside zod; that is the sender's problem, not a crash.
+    // AnyValues stop at MAX_ANY_VALUE_DEPTH; this catches a stack exhausted by nesting anywhere else.
     if (error instanceof RangeError) throw new OtlpDecodeError('values nested too deeply');
     throw error;
   }
   if (result.success) return result.data as z.output<Schema>;
   const issue = result.error.issues[0];
   if (issue === undefined) throw new OtlpDecodeError('invalid request');
-  throw new OtlpDecodeError(issue.message, formatJsonPath(issue.path));
+  const nesting = issue.code === 'custom' && issue.params?.[NESTING_ISSUE] === true;
+  throw new OtlpDecodeError(issue.message, formatJsonPath(nesting ? outermostAnyValue(issue.path) : issue.path));
+}
+
+/**
+ * The path of a too-deep AnyValue cut where the nesting begins (`...attributes[0].value`), as protobuf names
+ * it: the full path repeats `arrayValue.values[0]` 64 times and says nothing more.
+ */
+function outermostAnyValue(path: readonly PropertyKey[]): readonly PropertyKey[] {
+  const start = path.findIndex((segment) => segment === 'arrayValue' || segment === 'kvlistValue');
+  return start < 0 ? path : path.slice(0, start);
 }
 
 /**

@@ -7,6 +7,7 @@
 import type { AttributeValue, Attributes, OtlpResource, OtlpScope } from '../../src/model/otlp.ts';
 import { rethrowWithin } from './decode-error.ts';
 import type { ItemSizeCheck } from './item-validation.ts';
+import { ANY_VALUE_TOO_DEEP, MAX_ANY_VALUE_DEPTH } from './limits.ts';
 import { WIRE_FIXED64, WIRE_LENGTH_DELIMITED, WIRE_VARINT, tagOf, type ProtobufReader } from './protobuf-reader.ts';
 
 // AnyValue (oneof value).
@@ -29,9 +30,6 @@ const RESOURCE_DROPPED_ATTRIBUTES_COUNT = tagOf(2, WIRE_VARINT);
 const SCOPE_NAME = tagOf(1, WIRE_LENGTH_DELIMITED);
 const SCOPE_VERSION = tagOf(2, WIRE_LENGTH_DELIMITED);
 const SCOPE_ATTRIBUTES = tagOf(3, WIRE_LENGTH_DELIMITED);
-
-/** Arrays and kvlists nest; the bound keeps a hostile body from exhausting the stack. */
-export const MAX_ANY_VALUE_DEPTH = 64;
 
 /**
  * Sets an attribute without letting a key named `__proto__` replace the object's prototype (a plain assignment
@@ -64,14 +62,14 @@ export function decodeAnyValue(r: ProtobufReader, depth: number): AttributeValue
         value = r.readDouble();
         break;
       case ANY_ARRAY: {
-        if (depth >= MAX_ANY_VALUE_DEPTH) throw r.error(`AnyValue nested deeper than ${MAX_ANY_VALUE_DEPTH} levels`);
+        if (depth >= MAX_ANY_VALUE_DEPTH) throw r.error(ANY_VALUE_TOO_DEEP);
         const outer = r.enterMessage();
         value = decodeArrayValue(r, depth + 1);
         r.exitMessage(outer);
         break;
       }
       case ANY_KVLIST: {
-        if (depth >= MAX_ANY_VALUE_DEPTH) throw r.error(`AnyValue nested deeper than ${MAX_ANY_VALUE_DEPTH} levels`);
+        if (depth >= MAX_ANY_VALUE_DEPTH) throw r.error(ANY_VALUE_TOO_DEEP);
         const outer = r.enterMessage();
         value = decodeKeyValueList(r, depth + 1);
         r.exitMessage(outer);

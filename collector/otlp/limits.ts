@@ -11,3 +11,11 @@ export interface DecodeLimits {
    */
   maxAttributeBytes: number;
 }
+
+/**
+ * How deeply AnyValues (arrays and kvlists) may nest, in either encoding. The bound keeps a hostile body from
+ * exhausting the stack or the CPU; a request past it is refused whole (400), as a malformed one is.
+ */
+export const MAX_ANY_VALUE_DEPTH = 64;
+
+export const ANY_VALUE_TOO_DEEP = `AnyValue nested deeper than ${MAX_ANY_VALUE_DEPTH} levels`;

@@ -9,6 +9,7 @@
 
 import { z } from 'zod';
 import type { AttributeValue } from '../../src/model/otlp.ts';
+import { ANY_VALUE_TOO_DEEP, MAX_ANY_VALUE_DEPTH } from './limits.ts';
 
 function toLowerCamelCase(key: string): string {
   return key.replace(/_([a-z0-9])/g, (_match, letter: string) => letter.toUpperCase());
@@ -170,16 +171,48 @@ export interface JsonKeyValue {
   value: AttributeValue;
 }
 
-/** Recursive AnyValue; the first set member of the oneof wins, and an AnyValue with none set is null. */
-export const anyValueSchema: z.ZodType<AttributeValue> = z.lazy(() =>
-  message({
+/** Marks the issue a too-deep AnyValue raises, so its path can be cut at the outermost AnyValue. */
+export const NESTING_ISSUE = 'otlpAnyValueNesting';
+
+/** Where nesting stops: any array or kvlist at this depth is refused, whatever it holds, without reading it. */
+const tooDeep = z
+  .unknown()
+  .transform((value, context) => {
+    if (value === undefined || value === null) return undefined;
+    context.addIssue({ code: 'custom', message: ANY_VALUE_TOO_DEEP, input: value, params: { [NESTING_ISSUE]: true } });
+    return z.NEVER;
+  })
+  .prefault(null);
+
+/**
+ * The AnyValue and KeyValue schemas for each depth, built once: depth is part of the schema rather than counted
+ * while validating, so zod stops at the limit instead of descending as deep as the body goes.
+ */
+const anyValueSchemas: Array<z.ZodType<AttributeValue>> = [];
+const keyValueSchemas: Array<z.ZodType<JsonKeyValue>> = [];
+
+function anyValueSchemaAt(depth: number): z.ZodType<AttributeValue> {
+  return (anyValueSchemas[depth] ??= buildAnyValueSchema(depth));
+}
+
+function keyValueSchemaAt(depth: number): z.ZodType<JsonKeyValue> {
+  return (keyValueSchemas[depth] ??= message({ key: stringField, value: anyValueSchemaAt(depth) }).transform(
+    (keyValue): JsonKeyValue => ({ key: keyValue?.key ?? '', value: keyValue?.value ?? null }),
+  ));
+}
+
+/** An AnyValue; the first set member of the oneof wins, and an AnyValue with none set is null. */
+function buildAnyValueSchema(depth: number): z.ZodType<AttributeValue> {
+  const nested = depth < MAX_ANY_VALUE_DEPTH;
+  return message({
     // Members are undefined when absent or null, so the oneof can tell which one is set.
     stringValue: scalar('a string', undefined, parseString),
     boolValue: scalar('a boolean', undefined, (value) => (typeof value === 'boolean' ? value : undefined)),
     intValue: scalar(INT64_EXPECTED, undefined, parseInt64),
     doubleValue: scalar('a number', undefined, parseDouble),
-    arrayValue: message({ values: repeated(anyValueSchema) }),
-    kvlistValue: message({ values: repeated(keyValueSchema) }),
+    // Lazy, so each depth's schema is only built when a body reaches it.
+    arrayValue: nested ? z.lazy(() => message({ values: repeated(anyValueSchemaAt(depth + 1)) })) : tooDeep,
+    kvlistValue: nested ? z.lazy(() => message({ values: repeated(keyValueSchemaAt(depth + 1)) })) : tooDeep,
     bytesValue: scalar('base64 bytes', undefined, parseBase64),
   }).transform((value): AttributeValue => {
     if (value === null || value === undefined) return null;
@@ -192,15 +225,13 @@ export const anyValueSchema: z.ZodType<AttributeValue> = z.lazy(() =>
       return keyValuesToObject(value.kvlistValue.values);
     if (value.bytesValue !== undefined) return value.bytesValue;
     return null;
-  }),
-);
+  });
+}
 
-export const keyValueSchema: z.ZodType<JsonKeyValue> = z.lazy(() =>
-  message({ key: stringField, value: anyValueSchema }).transform((keyValue): JsonKeyValue => ({
-    key: keyValue?.key ?? '',
-    value: keyValue?.value ?? null,
-  })),
-);
+/** An AnyValue at the top (an attribute's value or a log body), as in protobuf where these start at depth 0. */
+export const anyValueSchema = anyValueSchemaAt(0);
+
+export const keyValueSchema = keyValueSchemaAt(0);
 
 /** kvlist values become a plain object; `__proto__` is defined, never assigned, so it cannot swap the prototype. */
 export function keyValuesToObject(keyValues: readonly JsonKeyValue[]): { [key: string]: AttributeValue } {

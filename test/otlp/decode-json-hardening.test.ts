@@ -99,3 +99,90 @@ describe('OTLP/protobuf strings are well-formed already', () => {
     expect(decodedName).toBe('a\uFFFD\uFFFD\uFFFDb\uFFFD');
   });
 });
+
+/** An AnyValue of `levels` arrays/kvlists (alternating) around a string, in OTLP/JSON and in protobuf. */
+function nestedAnyValue(levels: number): { json: unknown; protobuf: Uint8Array } {
+  let json: unknown = { stringValue: 'leaf' };
+  let protobuf = new ProtobufWriter().string(1, 'leaf').finish();
+  for (let level = 0; level < levels; level++) {
+    if (level % 2 === 0) {
+      json = { arrayValue: { values: [json] } };
+      protobuf = new ProtobufWriter().message(5, new ProtobufWriter().message(1, protobuf).finish()).finish();
+    } else {
+      json = { kvlistValue: { values: [{ key: 'k', value: json }] } };
+      const keyValue = new ProtobufWriter().string(1, 'k').message(2, protobuf).finish();
+      protobuf = new ProtobufWriter().message(6, new ProtobufWriter().message(1, keyValue).finish()).finish();
+    }
+  }
+  return { json, protobuf };
+}
+
+function spanWithAttribute(value: { json: unknown; protobuf: Uint8Array }): { json: string; protobuf: Uint8Array } {
+  const json = JSON.stringify({
+    resourceSpans: [
+      {
+        scopeSpans: [
+          {
+            spans: [
+              { traceId: TRACE_ID, spanId: SPAN_ID, name: 'deep', attributes: [{ key: 'deep', value: value.json }] },
+            ],
+          },
+        ],
+      },
+    ],
+  });
+  const keyValue = new ProtobufWriter().string(1, 'deep').message(2, value.protobuf).finish();
+  const span = new ProtobufWriter()
+    .bytesField(1, Buffer.from(TRACE_ID, 'hex'))
+    .bytesField(2, Buffer.from(SPAN_ID, 'hex'))
+    .string(5, 'deep')
+    .message(9, keyValue)
+    .finish();
+  const scopeSpans = new ProtobufWriter().message(2, span).finish();
+  const resourceSpans = new ProtobufWriter().message(2, scopeSpans).finish();
+  return { json, protobuf: new ProtobufWriter().message(1, resourceSpans).finish() };
+}
+
+function outcome(decode: () => { spans: unknown[] }): string {
+  try {
+    return `${decode().spans.length} span`;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+describe('OTLP/JSON AnyValue nesting', () => {
+  it('takes 64 levels of arrays and kvlists and refuses the request at 65, as protobuf does, naming the limit', () => {
+    const deepest = spanWithAttribute(nestedAnyValue(64));
+    expect(outcome(() => decodeTracesJson(deepest.json, limits))).toBe('1 span');
+    expect(outcome(() => decodeTracesProtobuf(deepest.protobuf, limits))).toBe('1 span');
+
+    const tooDeep = spanWithAttribute(nestedAnyValue(65));
+    expect(outcome(() => decodeTracesJson(tooDeep.json, limits))).toBe(
+      'resourceSpans[0].scopeSpans[0].spans[0].attributes[0].value: AnyValue nested deeper than 64 levels',
+    );
+    expect(outcome(() => decodeTracesProtobuf(tooDeep.protobuf, limits))).toMatch(
+      /Span\[0\]\.Attribute\[0\]: AnyValue nested deeper than 64 levels$/,
+    );
+  });
+
+  it('refuses a hostile depth with the same message rather than exhausting the stack', () => {
+    // Built as text: JSON.stringify itself would exhaust the stack on this.
+    const levels = 100_000;
+    const value = `${'{"arrayValue":{"values":['.repeat(levels)}{"stringValue":"leaf"}${']}}'.repeat(levels)}`;
+    const body = `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"${TRACE_ID}","spanId":"${SPAN_ID}",
+      "attributes":[{"key":"deep","value":${value}}]}]}]}]}`;
+    expect(outcome(() => decodeTracesJson(body, limits))).toBe(
+      'resourceSpans[0].scopeSpans[0].spans[0].attributes[0].value: AnyValue nested deeper than 64 levels',
+    );
+  });
+
+  it('bounds a log body the same way', () => {
+    const body = (levels: number) =>
+      JSON.stringify({ resourceLogs: [{ scopeLogs: [{ logRecords: [{ body: nestedAnyValue(levels).json }] }] }] });
+    expect(decodeLogsJson(body(64), limits).logs).toHaveLength(1);
+    expect(outcome(() => ({ spans: decodeLogsJson(body(65), limits).logs }))).toBe(
+      'resourceLogs[0].scopeLogs[0].logRecords[0].body: AnyValue nested deeper than 64 levels',
+    );
+  });
+});
