@@ -8,7 +8,12 @@
  *
  * The codes and names are ClickHouse's (src/Common/ErrorCodes.cpp; the test checks every name against
  * `errorCodeToName` on the embedded engine). A code in neither table is retried as unavailable: retrying rows
- * that are fine costs only time, dead-lettering them would lose them.
+ * that are fine costs only time, dead-lettering them would set them aside. But nothing a client sends may keep the
+ * writer retrying forever, so an `unavailable` error is also marked `storeWide` or not: only a failure that
+ * describes the store whatever rows were sent (down, read-only, out of disk, Keeper, credentials, schema not
+ * migrated yet) is retried without limit. Memory and time limits, schema mismatches and every code this module does
+ * not know may be caused by one batch, so the writer retries them a bounded number of times and then, if the store
+ * still answers, isolates the batch row by row as it does bad data (collector/ingest/store-writer.ts).
  */
 
 export type StoreErrorKind = 'bad_data' | 'unavailable';
@@ -38,7 +43,33 @@ export const dataErrorCodes: ReadonlyMap<number, string> = new Map([
   [321, 'VALUE_IS_OUT_OF_RANGE_OF_DATA_TYPE'],
   [349, 'CANNOT_INSERT_NULL_IN_ORDINARY_COLUMN'],
   [632, 'UNEXPECTED_DATA_AFTER_PARSED_VALUE'],
+  // Values the statement cannot take or compute with: too deep, too large, malformed in a type of their own.
+  [3, 'UNEXPECTED_END_OF_FILE'],
+  [7, 'INCORRECT_NUMBER_OF_COLUMNS'],
+  [36, 'BAD_ARGUMENTS'],
+  [92, 'EMPTY_DATA_PASSED'],
+  [108, 'NO_DATA_TO_INSERT'],
+  [153, 'ILLEGAL_DIVISION'],
+  [190, 'SIZES_OF_ARRAYS_DONT_MATCH'],
+  [306, 'TOO_DEEP_RECURSION'],
+  [307, 'TOO_MANY_BYTES'],
+  [346, 'CANNOT_CONVERT_CHARSET'],
+  [376, 'CANNOT_PARSE_UUID'],
+  [395, 'FUNCTION_THROW_IF_VALUE_IS_NON_ZERO'],
+  [407, 'DECIMAL_OVERFLOW'],
+  [441, 'CANNOT_PARSE_DOMAIN_VALUE_FROM_STRING'],
+  [467, 'CANNOT_PARSE_BOOL'],
+  [675, 'CANNOT_PARSE_IPV4'],
+  [676, 'CANNOT_PARSE_IPV6'],
+  [691, 'UNKNOWN_ELEMENT_OF_ENUM'],
 ]);
+
+/**
+ * TOO_MANY_PARTS means two things: one insert block spread over more partitions than allowed (the rows' fault: a
+ * smaller piece of the batch goes in), or merges falling behind inserts (the store's: wait). Only the message tells.
+ */
+const tooManyPartsCode = 252;
+const tooManyPartitionsInBlock = /too many partitions for single insert block/i;
 
 /**
  * The store is overloaded, out of resources, unreachable or not ready (a replica or Keeper down, the schema not
@@ -70,8 +101,15 @@ export const unavailableErrorCodes: ReadonlyMap<number, string> = new Map([
   [439, 'CANNOT_SCHEDULE_TASK'],
   [497, 'ACCESS_DENIED'],
   [516, 'AUTHENTICATION_FAILED'],
+  [745, 'SERVER_OVERLOADED'],
   [999, 'KEEPER_EXCEPTION'],
 ]);
+
+/**
+ * Unavailable codes one batch can cause by itself (its size against memory or time limits, an OS error while it
+ * was written): retried, but not forever (see `StoreError.storeWide`).
+ */
+export const batchMayCauseCodes: ReadonlySet<number> = new Set([159, 160, 173, 209, 241, 425]);
 
 export class StoreError extends Error {
   override readonly name = 'StoreError';
@@ -80,18 +118,28 @@ export class StoreError extends Error {
   readonly clickhouseCode: number | undefined;
   /** ClickHouse's name for the code (`CANNOT_PARSE_INPUT_ASSERTION_FAILED`), when known. */
   readonly clickhouseCodeName: string | undefined;
+  /**
+   * True when the failure describes the store whatever rows were sent (down, read-only, out of disk, Keeper,
+   * credentials, schema not migrated yet): retrying is the only answer, for as long as it takes. False for bad data
+   * and for unavailable failures a batch may cause itself (memory or time limits, schema mismatches, network errors
+   * without a ClickHouse answer, codes this module does not know), which the writer retries only a bounded number of
+   * times while the store otherwise answers.
+   */
+  readonly storeWide: boolean;
 
   constructor(options: {
     kind: StoreErrorKind;
     message: string;
     clickhouseCode?: number | undefined;
     clickhouseCodeName?: string | undefined;
+    storeWide?: boolean;
     cause?: unknown;
   }) {
     super(options.message, { cause: options.cause });
     this.kind = options.kind;
     this.clickhouseCode = options.clickhouseCode;
     this.clickhouseCodeName = options.clickhouseCodeName;
+    this.storeWide = options.kind === 'unavailable' && (options.storeWide ?? false);
   }
 }
 
@@ -129,10 +177,13 @@ export function toStoreError(error: unknown): StoreError {
   const clickhouseCode = clickhouseCodeOf(error, message);
   if (clickhouseCode === undefined) {
     // No ClickHouse code: the request never got a ClickHouse answer (connection refused or reset, timeout, a proxy's
-    // 5xx page, the embedded session closed).
+    // 5xx page, the embedded session closed). Usually the store is down, but a batch too large for a proxy or a
+    // request timeout fails the same way, so it is not store-wide: the writer tells the two apart by asking the store.
     return new StoreError({ kind: 'unavailable', message, cause: error });
   }
-  const dataErrorName = dataErrorCodes.get(clickhouseCode);
+  const dataErrorName =
+    dataErrorCodes.get(clickhouseCode) ??
+    (clickhouseCode === tooManyPartsCode && tooManyPartitionsInBlock.test(message) ? 'TOO_MANY_PARTS' : undefined);
   if (dataErrorName !== undefined) {
     return new StoreError({
       kind: 'bad_data',
@@ -142,7 +193,10 @@ export function toStoreError(error: unknown): StoreError {
       cause: error,
     });
   }
-  // Known unavailable codes, and every code this module does not know (named from the error itself): retried.
-  const clickhouseCodeName = unavailableErrorCodes.get(clickhouseCode) ?? codeNameOf(error, message);
-  return new StoreError({ kind: 'unavailable', message, clickhouseCode, clickhouseCodeName, cause: error });
+  // Known unavailable codes, and every code this module does not know (named from the error itself): retried; only
+  // the known ones a batch cannot cause are retried without limit.
+  const knownName = unavailableErrorCodes.get(clickhouseCode);
+  const clickhouseCodeName = knownName ?? codeNameOf(error, message);
+  const storeWide = knownName !== undefined && !batchMayCauseCodes.has(clickhouseCode);
+  return new StoreError({ kind: 'unavailable', message, clickhouseCode, clickhouseCodeName, storeWide, cause: error });
 }

@@ -6,7 +6,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/client.ts';
 import { openMigratedStore } from '../../src/store/migrate.ts';
-import { dataErrorCodes, StoreError, toStoreError, unavailableErrorCodes } from '../../src/store/store-error.ts';
+import {
+  batchMayCauseCodes,
+  dataErrorCodes,
+  StoreError,
+  toStoreError,
+  unavailableErrorCodes,
+} from '../../src/store/store-error.ts';
 import { temporaryDirectory } from '../helpers/test-receiver.ts';
 
 let store: Store;
@@ -60,7 +66,57 @@ describe('store errors on the embedded engine', () => {
   it('classifies an insert into a table that does not exist (store not migrated) as unavailable', async () => {
     const error = await insertFailure('no_such_table', '{"tenant": "default"}\n');
     expect(error).toBeInstanceOf(StoreError);
-    expect(error).toMatchObject({ kind: 'unavailable', clickhouseCode: 60, clickhouseCodeName: 'UNKNOWN_TABLE' });
+    expect(error).toMatchObject({
+      kind: 'unavailable',
+      clickhouseCode: 60,
+      clickhouseCodeName: 'UNKNOWN_TABLE',
+      storeWide: true,
+    });
+  });
+
+  it('classifies one insert block over too many partitions as bad data (a smaller piece goes in), not the store', async () => {
+    await store.client.command({
+      query:
+        'CREATE TABLE IF NOT EXISTS partition_probe (month UInt32) ENGINE = MergeTree PARTITION BY month ORDER BY month',
+    });
+    const rows = Array.from({ length: 120 }, (_, month) => JSON.stringify({ month })).join('\n') + '\n';
+    const error = await insertFailure('partition_probe', rows);
+    expect(error).toMatchObject({ kind: 'bad_data', clickhouseCode: 252, clickhouseCodeName: 'TOO_MANY_PARTS' });
+    expect((error as StoreError).message).toContain('Too many partitions for single INSERT block');
+    // Merges falling behind carries the same code and is the store's state: retried without limit.
+    const merges = toStoreError(
+      Object.assign(
+        new Error(
+          'Code: 252. DB::Exception: Too many parts (3001 with average size of 1.00 KiB) in table. Merges are processing significantly slower than inserts. (TOO_MANY_PARTS)',
+        ),
+        { clickhouseCode: 252 },
+      ),
+    );
+    expect(merges).toMatchObject({ kind: 'unavailable', clickhouseCodeName: 'TOO_MANY_PARTS', storeWide: true });
+  });
+
+  it('classifies a lone surrogate escape as bad data', async () => {
+    const error = await insertFailure('spans', '{"tenant": "default", "span_id": "1", "name": "\\ud800"}\n');
+    expect(error).toMatchObject({ kind: 'bad_data', clickhouseCode: 25 });
+  });
+
+  it('marks unavailable failures a batch may cause itself as not store-wide, so the writer retries them a bounded number of times', () => {
+    const classify = (code: number) =>
+      toStoreError(Object.assign(new Error(`Code: ${code}. DB::Exception: x`), { clickhouseCode: code }));
+    expect(classify(241)).toMatchObject({
+      kind: 'unavailable',
+      clickhouseCodeName: 'MEMORY_LIMIT_EXCEEDED',
+      storeWide: false,
+    });
+    expect(classify(159)).toMatchObject({ kind: 'unavailable', storeWide: false });
+    expect(classify(47)).toMatchObject({ kind: 'unavailable', storeWide: false });
+    expect(classify(164)).toMatchObject({ kind: 'unavailable', clickhouseCodeName: 'READONLY', storeWide: true });
+    expect(classify(27)).toMatchObject({ kind: 'bad_data', storeWide: false });
+    expect(toStoreError(new Error('connect ECONNREFUSED 127.0.0.1:8123'))).toMatchObject({
+      kind: 'unavailable',
+      storeWide: false,
+    });
+    for (const code of batchMayCauseCodes) expect(unavailableErrorCodes.has(code), String(code)).toBe(true);
   });
 
   it('retries a code it does not know as unavailable, named from the error itself', async () => {
@@ -71,7 +127,12 @@ describe('store errors on the embedded engine', () => {
     expect(thrown).toBeDefined();
     const error = toStoreError(thrown);
     expect(dataErrorCodes.has(46) || unavailableErrorCodes.has(46)).toBe(false);
-    expect(error).toMatchObject({ kind: 'unavailable', clickhouseCode: 46, clickhouseCodeName: 'UNKNOWN_FUNCTION' });
+    expect(error).toMatchObject({
+      kind: 'unavailable',
+      clickhouseCode: 46,
+      clickhouseCodeName: 'UNKNOWN_FUNCTION',
+      storeWide: false,
+    });
     expect(toStoreError(error)).toBe(error);
   });
 
