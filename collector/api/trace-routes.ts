@@ -3,7 +3,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { readTraceSpans } from '../../src/store/read-spans.ts';
 import { HttpError } from '../http/http-error.ts';
 import type { Router } from '../http/router.ts';
-import { sendJson } from '../http/send.ts';
+import { streamJson } from './stream-json.ts';
 
 const traceIdPattern = /^[0-9a-f]{32}$/;
 
@@ -13,6 +13,6 @@ export function addTraceRoutes(router: Router, client: ClickHouseClient): void {
     if (!traceIdPattern.test(traceId)) throw new HttpError(400, 'trace_id must be 32 hexadecimal characters');
     const spans = await readTraceSpans(client, context.tenant, traceId);
     if (spans.length === 0) throw new HttpError(404, `trace ${traceId} not found`);
-    sendJson(context.response, 200, { trace_id: traceId, spans });
+    await streamJson(context.response, 200, { trace_id: traceId, spans });
   });
 }

@@ -17,6 +17,7 @@ import { summarizeTraces } from '../../src/trajectories/summarize-traces.ts';
 import { HttpError } from '../http/http-error.ts';
 import { requireBody } from '../http/read-body.ts';
 import type { Router } from '../http/router.ts';
+import { streamJson } from './stream-json.ts';
 import { sendJson } from '../http/send.ts';
 
 const limitSchema = z.coerce.number().int().min(1).max(1000);
@@ -83,7 +84,7 @@ export function addTrajectoryRoutes(
     const id = context.params['id'] ?? '';
     const trajectory = await getTrajectory(client, context.tenant, id, settings);
     if (!trajectory) throw new HttpError(404, `trajectory ${id} not found`);
-    sendJson(context.response, 200, trajectory);
+    await streamJson(context.response, 200, trajectory);
   });
 
   router.add('POST', '/v1/trajectories/:id/rewards', async (context) => {

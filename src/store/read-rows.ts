@@ -3,6 +3,7 @@
  * a trace's contents) spend less here than in the client's row stream.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
+import { EventLoopTurns } from './event-loop-turns.ts';
 import { toStoreError } from './store-error.ts';
 
 /**
@@ -22,6 +23,29 @@ export function parseJsonEachRow<T>(text: string): T[] {
       cause: error,
     });
   }
+}
+
+/** Parsed a slice of about this many characters at a time, between which the event loop gets a turn. */
+const parseSliceChars = 512 * 1024;
+
+/**
+ * `parseJsonEachRow` for answers that may be large (a 20k-span trace is tens of MB, a quarter second or more in
+ * one JSON.parse): the rows are parsed a slice at a time, yielding to the event loop between slices.
+ */
+export async function parseJsonEachRowYielding<T>(text: string): Promise<T[]> {
+  if (text.length <= parseSliceChars) return parseJsonEachRow<T>(text);
+  const turns = new EventLoopTurns();
+  const rows: T[] = [];
+  let start = 0;
+  while (start < text.length) {
+    // Slices end at a row's newline (a raw newline only ever separates rows).
+    const newline = text.indexOf('\n', Math.min(start + parseSliceChars, text.length - 1));
+    const end = newline === -1 ? text.length : newline + 1;
+    for (const row of parseJsonEachRow<T>(text.slice(start, end))) rows.push(row);
+    start = end;
+    await turns.maybeYield();
+  }
+  return rows;
 }
 
 /**
@@ -50,5 +74,5 @@ export async function readRows<T>(
   query: string,
   params: Record<string, unknown>,
 ): Promise<T[]> {
-  return parseJsonEachRow<T>(await execText(client, query, 'JSONEachRow', params));
+  return parseJsonEachRowYielding<T>(await execText(client, query, 'JSONEachRow', params));
 }

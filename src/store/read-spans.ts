@@ -5,6 +5,8 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { CanonicalSpan } from '../model/span.ts';
+import { mapYielding } from './event-loop-turns.ts';
+import { readRows } from './read-rows.ts';
 import { loadSql } from './sql-files.ts';
 import { parseJsonText } from './json-text.ts';
 import type { AttributeRef } from './content-refs.ts';
@@ -118,14 +120,9 @@ export async function readTraceSpans(
   traceId: string,
 ): Promise<CanonicalSpan[]> {
   const [rows, contents] = await Promise.all([
-    client
-      .query({
-        query: loadSql('queries/trace-spans.sql'),
-        query_params: { tenant, trace_id: traceId },
-        format: 'JSONEachRow',
-      })
-      .then((result) => result.json<TraceSpanRow>()),
+    readRows<TraceSpanRow>(client, loadSql('queries/trace-spans.sql'), { tenant, trace_id: traceId }),
     readTraceContents(client, tenant, [traceId]),
   ]);
-  return rows.map((row) => toCanonicalSpan(row, contents));
+  // A trace of an agent loop may hold tens of thousands of spans: resolve them without holding the event loop.
+  return mapYielding(rows, (row) => toCanonicalSpan(row, contents));
 }

@@ -5,6 +5,7 @@
  * the exports share it (the summarizer reads leaner, read-summary-input.ts).
  */
 import type { ClickHouseClient } from '@clickhouse/client';
+import { mapYielding } from '../store/event-loop-turns.ts';
 import { loadSql } from '../store/sql-files.ts';
 import { parseJsonEachRow, readRows } from '../store/read-rows.ts';
 import { readTraceContents } from '../store/trace-contents.ts';
@@ -56,7 +57,7 @@ export async function readAssemblyInput(
   ]);
   return {
     tenant,
-    spans: spans.map((row) => toAssemblySpan(row, contents)),
+    spans: await mapYielding(spans, (row) => toAssemblySpan(row, contents)),
     evaluations: evaluations.map(toEvaluationRecord),
     feedback: feedback.map(toFeedbackRecord),
     airRules: rules,
