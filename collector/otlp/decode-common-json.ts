@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import type { Attributes, OtlpResource, OtlpScope } from '../../src/model/otlp.ts';
 import { OtlpDecodeError } from './decode-error.ts';
 import type { ItemSizeCheck } from './item-validation.ts';
+import { quoteLargeIntegers } from './json-large-integers.ts';
 import {
   NESTING_ISSUE,
   keyValuesToObject,
@@ -22,7 +23,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: false });
 export function parseJsonBody(body: Uint8Array | string): unknown {
   const text = typeof body === 'string' ? body : utf8.decode(body);
   try {
-    return JSON.parse(text);
+    return JSON.parse(quoteLargeIntegers(text));
   } catch (error) {
     throw new OtlpDecodeError(`invalid JSON: ${(error as Error).message}`);
   }

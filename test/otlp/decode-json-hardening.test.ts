@@ -186,3 +186,68 @@ describe('OTLP/JSON AnyValue nesting', () => {
     );
   });
 });
+
+describe('OTLP/JSON int64 and fixed64 values sent as numbers above 2^53', () => {
+  // JSON.parse reads each of these as a neighbour: 2^53 + 1 as 2^53, today's times to a multiple of 256.
+  const time = '1700000000000000001';
+
+  it('reads span and event times and intValues exactly, in either key spelling and with whitespace', () => {
+    const body = `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"${TRACE_ID}","spanId":"${SPAN_ID}",
+      "startTimeUnixNano": ${time} ,"end_time_unix_nano":\n1700000000000000003,
+      "attributes":[{"key":"max","value":{"intValue":9223372036854775807}},
+        {"key":"min","value":{"int_value":-9223372036854775808}},
+        {"key":"above2^53","value":{ "intValue" : 9007199254740993 }},
+        {"key":"list","value":{"arrayValue":{"values":[{"intValue":9007199254740995}]}}}],
+      "events":[{"timeUnixNano":1700000000000000005,"name":"e"}]}]}]}]}`;
+    const decoded = decodeTracesJson(body, limits);
+    expect(decoded.rejected).toBe(0);
+    expect(decoded.spans[0]).toMatchObject({
+      startTimeUnixNano: 1700000000000000001n,
+      endTimeUnixNano: 1700000000000000003n,
+      attributes: {
+        max: 9223372036854775807n,
+        min: -9223372036854775808n,
+        'above2^53': 9007199254740993n,
+        list: [9007199254740995n],
+      },
+      events: [{ timeUnixNano: 1700000000000000005n }],
+    });
+  });
+
+  it('reads log record times exactly', () => {
+    const body = `{"resourceLogs":[{"scopeLogs":[{"logRecords":[{"timeUnixNano":${time},
+      "observedTimeUnixNano":1700000000000000007,"body":{"intValue":-9007199254740993}}]}]}]}`;
+    expect(decodeLogsJson(body, limits).logs[0]).toMatchObject({
+      timeUnixNano: 1700000000000000001n,
+      observedTimeUnixNano: 1700000000000000007n,
+      body: -9007199254740993n,
+    });
+  });
+
+  it('still refuses what the schema refuses, and leaves doubles and string content alone', () => {
+    const span = (members: string) =>
+      `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"${TRACE_ID}","spanId":"${SPAN_ID}",${members}}]}]}]}`;
+    const attribute = (value: string) => span(`"attributes":[{"key":"k","value":${value}}]`);
+    expect(outcome(() => decodeTracesJson(attribute('{"intValue":9223372036854775808}'), limits))).toMatch(
+      /attributes\[0\]\.value\.intValue: expected an int64 as a decimal string or integer, got "9223372036854775808"$/,
+    );
+    expect(outcome(() => decodeTracesJson(span('"startTimeUnixNano":-1700000000000000001'), limits))).toMatch(
+      /startTimeUnixNano: expected a uint64/,
+    );
+    expect(outcome(() => decodeTracesJson(attribute('{"stringValue":12345678901234567890}'), limits))).toMatch(
+      /stringValue: expected a string, got 12345678901234567000$/,
+    );
+    // A leading zero is invalid JSON and stays so.
+    expect(outcome(() => decodeTracesJson(span('"startTimeUnixNano":01700000000000000001'), limits))).toMatch(
+      /^invalid JSON/,
+    );
+    expect(decodeTracesJson(attribute('{"doubleValue":12345678901234567890}'), limits).spans[0]?.attributes).toEqual({
+      k: 12345678901234567000,
+    });
+    // The same text inside a string (an attribute holding JSON) is the sender's text, kept as it was sent.
+    const embedded = '{\\"intValue\\":12345678901234567890, \\"x\\": [{\\"intValue\\":12345678901234567891}]}';
+    expect(decodeTracesJson(attribute(`{"stringValue":"${embedded}"}`), limits).spans[0]?.attributes['k']).toBe(
+      '{"intValue":12345678901234567890, "x": [{"intValue":12345678901234567891}]}',
+    );
+  });
+});

@@ -65,4 +65,14 @@ describe('OTLP/JSON spans a JSON.parse-based decoder would break, stored through
     expect(JSON.parse(span?.attributes ?? '{}')).toEqual({ note: 'tail \uFFFD only' });
     expect(deadLetters()).toBe('');
   });
+
+  it('stores nanosecond times above 2^53 sent as JSON numbers exactly', async () => {
+    // 2^53 + 1 and + 3: JSON.parse reads them as 2^53 and 2^53 + 4.
+    await exportJson(
+      request(`"spanId":"2222222222222222","name":"late",
+        "startTimeUnixNano":9007199254740993,"endTimeUnixNano":9007199254740995`),
+    );
+    const span = await storedSpan('2222222222222222');
+    expect({ start: span?.start, end: span?.end }).toEqual({ start: '9007199254740993', end: '9007199254740995' });
+  });
 });
