@@ -7,11 +7,20 @@
  * split to isolate the bad rows, which go to a dead-letter file instead of blocking the log forever; an
  * `unavailable` store (down, overloaded, unreachable) gets the same batch again after a backoff. Each batch ends as
  * one `StoreWriteOutcome`, and only a `retry` keeps the checkpoint where it was.
+ *
+ * Nothing a client sends may keep the writer retrying forever, since every tenant's later rows wait behind the batch:
+ * an unavailable error that is not store-wide (memory or time limits, codes nobody classified) is retried
+ * `isolateAfterFailures` times on the same batch, and then, if the store still answers a query, the batch is
+ * isolated row by row like bad data. The dead-letter file holds prompts: it is created 0600, every append is
+ * fsynced before the checkpoint moves past the row, and it is bounded (`maxDeadLetterBytes`); past the bound a
+ * refused row is dropped, counted and logged, never silently.
  */
-import { appendFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { chmod, open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Store } from '../../src/store/client.ts';
 import { toStoreError, type StoreError } from '../../src/store/store-error.ts';
+import type { ReceiverMetrics } from '../metrics/receiver-metrics.ts';
 import type { WalRecord, WalTable, WriteAheadLog } from './write-ahead-log.ts';
 
 export interface StoreWriterOptions {
@@ -23,6 +32,24 @@ export interface StoreWriterOptions {
   minBatchBytes?: number;
   /** Called with each insert failure (for logging). */
   onError?: (error: Error) => void;
+  /**
+   * Failures of one batch with an error that is not store-wide after which, if the store still answers, the batch
+   * is isolated row by row instead of retried again. @default 10 (about 30 s of backoff)
+   */
+  isolateAfterFailures?: number;
+  /** Largest size of the dead-letter file; a refused row that does not fit is dropped and logged. @default 1 GiB */
+  maxDeadLetterBytes?: number;
+  /** Counts stored, dead-lettered and dropped rows, retries and insert times. */
+  metrics?: ReceiverMetrics;
+}
+
+/** The dead-letter file as the health check and the metrics see it. */
+export interface DeadLetterState {
+  /** Rows in the file (counted at start, then kept up to date). */
+  rows: number;
+  bytes: number;
+  /** Refused rows dropped since start because the file had reached `maxDeadLetterBytes`. */
+  droppedRows: number;
 }
 
 /**
@@ -31,8 +58,11 @@ export interface StoreWriterOptions {
  */
 export type StoreWriteOutcome =
   | { status: 'stored'; rows: number }
-  /** ClickHouse refused some rows as bad data: they are in the dead-letter file, the `rows` others are stored. */
-  | { status: 'dead_lettered'; rows: number; deadLetteredRows: number; reason: string }
+  /**
+   * ClickHouse refused some rows: they are in the dead-letter file (`droppedRows` of them dropped instead because it
+   * was full), the `rows` others are stored.
+   */
+  | { status: 'dead_lettered'; rows: number; deadLetteredRows: number; droppedRows: number; reason: string }
   /** The store is unavailable: nothing was committed, the same batch is inserted again after `retryInMillis`. */
   | { status: 'retry'; error: StoreError; retryInMillis: number };
 
@@ -51,6 +81,7 @@ function combine(first: StoreWriteOutcome, second: StoreWriteOutcome): StoreWrit
       ...first,
       rows,
       deadLetteredRows: first.deadLetteredRows + (second.status === 'dead_lettered' ? second.deadLetteredRows : 0),
+      droppedRows: first.droppedRows + (second.status === 'dead_lettered' ? second.droppedRows : 0),
     };
   }
   return second.status === 'dead_lettered' ? { ...second, rows } : { status: 'stored', rows };
@@ -64,6 +95,12 @@ export class StoreWriter {
   private readonly lingerMillis: number;
   private readonly minBatchBytes: number;
   private readonly onError: (error: Error) => void;
+  private readonly isolateAfterFailures: number;
+  private readonly maxDeadLetterBytes: number;
+  private readonly metrics: ReceiverMetrics | undefined;
+  private readonly deadLetterState: DeadLetterState = { rows: 0, bytes: 0, droppedRows: 0 };
+  /** The batch (its start in the log) that failed last, and how often in a row. */
+  private failingBatch: { from: string; failures: number } | undefined;
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
@@ -80,6 +117,20 @@ export class StoreWriter {
     this.lingerMillis = options.lingerMillis ?? 50;
     this.minBatchBytes = options.minBatchBytes ?? 4 * 1024 * 1024;
     this.onError = options.onError ?? (() => {});
+    this.isolateAfterFailures = options.isolateAfterFailures ?? 10;
+    this.maxDeadLetterBytes = options.maxDeadLetterBytes ?? 1024 ** 3;
+    this.metrics = options.metrics;
+    this.metrics?.observe('trajectories_dead_letter_rows', 'Rows in the dead-letter file', () => this.deadLetter.rows);
+    this.metrics?.observe(
+      'trajectories_dead_letter_bytes',
+      'Size of the dead-letter file',
+      () => this.deadLetter.bytes,
+    );
+  }
+
+  /** Rows and bytes in the dead-letter file, and refused rows dropped because it was full. */
+  get deadLetter(): DeadLetterState {
+    return { ...this.deadLetterState };
   }
 
   /** True while the last attempt failed (store unavailable, or the log could not be read or committed). */
@@ -132,7 +183,23 @@ export class StoreWriter {
     this.wake = undefined;
   }
 
+  /** Counts what an earlier run left in the dead-letter file, so health and metrics report it from the start. */
+  private async readDeadLetterFile(): Promise<void> {
+    try {
+      const { size } = await stat(this.deadLetterFile);
+      let rows = 0;
+      for await (const chunk of createReadStream(this.deadLetterFile) as AsyncIterable<Buffer>) {
+        for (let index = chunk.indexOf(10); index !== -1; index = chunk.indexOf(10, index + 1)) rows += 1;
+      }
+      this.deadLetterState.rows += rows;
+      this.deadLetterState.bytes = Math.max(this.deadLetterState.bytes, size);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') this.onError(error as Error);
+    }
+  }
+
   private async run(): Promise<void> {
+    await this.readDeadLetterFile();
     while (this.running) {
       let retry: { error: Error; retryInMillis: number } | undefined;
       try {
@@ -150,6 +217,7 @@ export class StoreWriter {
       } else {
         this.consecutiveFailures += 1;
         this.lastError = retry.error;
+        this.metrics?.writerRetries.inc();
         await this.waitForWork(retry.retryInMillis);
       }
     }
@@ -173,29 +241,66 @@ export class StoreWriter {
       else await this.waitForWork(this.lingerMillis);
       return undefined;
     }
-    const outcome = await this.storeBatch(records, `${from.segment}:${from.offset}-${end.segment}:${end.offset}`);
+    const start = `${from.segment}:${from.offset}`;
+    if (this.failingBatch?.from !== start) this.failingBatch = { from: start, failures: 0 };
+    const outcome = await this.storeBatch(records, `${start}-${end.segment}:${end.offset}`, this.failingBatch.failures);
     this.lastBatchOutcome = outcome;
+    if (outcome.status === 'retry') {
+      this.failingBatch.failures += 1;
+      return outcome;
+    }
     // The checkpoint moves only once the store accepted every row (or the dead-letter file holds it).
-    if (outcome.status !== 'retry') await this.log.commit(end, bytes);
+    this.failingBatch = undefined;
+    await this.log.commit(end, bytes);
     return outcome;
   }
 
-  private async storeBatch(records: WalRecord[], range: string): Promise<StoreWriteOutcome> {
+  private async storeBatch(records: WalRecord[], range: string, earlierFailures: number): Promise<StoreWriteOutcome> {
     const error = await this.insertRecords(records);
     const rows = records.reduce((total, record) => total + record.rows, 0);
     if (error === undefined) return { status: 'stored', rows };
     this.onError(error);
-    if (error.kind === 'unavailable') return this.retry(error);
+    const escalated = error.kind === 'unavailable';
+    if (escalated) {
+      if (error.storeWide || earlierFailures + 1 < this.isolateAfterFailures || !(await this.storeAnswers())) {
+        return this.retry(error);
+      }
+      this.onError(
+        new Error(
+          `ClickHouse refused log range ${range} ${earlierFailures + 1} times in a row while it answers queries ` +
+            `(${error.message}): isolating its rows; rows refused alone go to ${this.deadLetterFile}`,
+        ),
+      );
+    }
     let outcome: StoreWriteOutcome = { status: 'stored', rows: 0 };
     for (const record of records) {
       const lines = record.payload
         .toString('utf8')
         .split('\n')
         .filter((line) => line.length > 0);
-      outcome = combine(outcome, await this.isolateBadRows(record.table, lines, range));
+      outcome = combine(outcome, await this.isolateBadRows(record.table, lines, range, escalated));
       if (outcome.status === 'retry') return outcome;
     }
     return outcome;
+  }
+
+  /** Whether the store answers a query at all: tells a store that is down from one that refuses this batch. */
+  private async storeAnswers(): Promise<boolean> {
+    try {
+      await (await this.store.client.query({ query: 'SELECT 1', format: 'JSONEachRow' })).json();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Whether a failure while isolating rows blames them: bad data, or, once the whole batch failed
+   * `isolateAfterFailures` times (`escalated`), an error that is not store-wide while the store still answers.
+   */
+  private async blamesRows(error: StoreError, escalated: boolean): Promise<boolean> {
+    if (error.kind === 'bad_data') return true;
+    return escalated && !error.storeWide && (await this.storeAnswers());
   }
 
   private retry(error: StoreError): StoreWriteOutcome {
@@ -207,27 +312,76 @@ export class StoreWriter {
    * so one bad row costs only itself. A row that fails alone twice goes to the dead-letter file. A retry when the
    * store became unavailable meanwhile (the whole batch is retried; rows already inserted dedupe).
    */
-  private async isolateBadRows(table: WalTable, rows: string[], range: string): Promise<StoreWriteOutcome> {
+  private async isolateBadRows(
+    table: WalTable,
+    rows: string[],
+    range: string,
+    escalated: boolean,
+  ): Promise<StoreWriteOutcome> {
     const attempt = () =>
       this.insertRecords([{ table, rows: rows.length, payload: Buffer.from(rows.join('\n') + '\n') }]);
     const first = await attempt();
     if (first === undefined) return { status: 'stored', rows: rows.length };
-    if (first.kind === 'unavailable') return this.retry(first);
+    if (!(await this.blamesRows(first, escalated))) return this.retry(first);
     if (rows.length > 1) {
       const middle = Math.ceil(rows.length / 2);
-      const head = await this.isolateBadRows(table, rows.slice(0, middle), range);
+      const head = await this.isolateBadRows(table, rows.slice(0, middle), range, escalated);
       if (head.status === 'retry') return head;
-      return combine(head, await this.isolateBadRows(table, rows.slice(middle), range));
+      return combine(head, await this.isolateBadRows(table, rows.slice(middle), range, escalated));
     }
     const second = await attempt();
     if (second === undefined) return { status: 'stored', rows: 1 };
-    if (second.kind === 'unavailable') return this.retry(second);
-    await appendFile(
-      this.deadLetterFile,
+    if (!(await this.blamesRows(second, escalated))) return this.retry(second);
+    const kept = await this.appendDeadLetter(
+      table,
       JSON.stringify({ range, table, error: second.message, rows: rows[0] }) + '\n',
     );
-    this.onError(new Error(`moved a ${table} row ClickHouse rejected to ${this.deadLetterFile}: ${second.message}`));
-    return { status: 'dead_lettered', rows: 0, deadLetteredRows: 1, reason: second.message };
+    if (kept) {
+      this.onError(new Error(`moved a ${table} row ClickHouse rejected to ${this.deadLetterFile}: ${second.message}`));
+    }
+    return {
+      status: 'dead_lettered',
+      rows: 0,
+      deadLetteredRows: kept ? 1 : 0,
+      droppedRows: kept ? 0 : 1,
+      reason: second.message,
+    };
+  }
+
+  /**
+   * Appends one refused row to the dead-letter file and fsyncs it (the checkpoint moves past the row next); false
+   * when the file has no room left under `maxDeadLetterBytes`, and the row is dropped. The size is read from the
+   * file each time, so moving the file away makes room at once.
+   */
+  private async appendDeadLetter(table: WalTable, line: string): Promise<boolean> {
+    const bytes = Buffer.from(line);
+    const file = await open(this.deadLetterFile, 'a', 0o600);
+    try {
+      const { size, mode } = await file.stat();
+      // A file created before the mode was set (or copied in) holds prompts too.
+      if ((mode & 0o077) !== 0) await chmod(this.deadLetterFile, 0o600);
+      this.deadLetterState.bytes = size;
+      if (size + bytes.length > this.maxDeadLetterBytes) {
+        this.deadLetterState.droppedRows += 1;
+        this.metrics?.deadLetterDroppedRows.inc({ table });
+        this.onError(
+          new Error(
+            `DROPPED a ${table} row ClickHouse rejected: the dead-letter file ${this.deadLetterFile} is full ` +
+              `(${size} bytes, limit ${this.maxDeadLetterBytes}; ${this.deadLetterState.droppedRows} rows dropped ` +
+              'since start). Move the file away (a new one is started) or raise the limit.',
+          ),
+        );
+        return false;
+      }
+      await file.write(bytes);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    this.deadLetterState.rows += 1;
+    this.deadLetterState.bytes += bytes.length;
+    this.metrics?.deadLetteredRows.inc({ table });
+    return true;
   }
 
   /** Inserts the records table by table; the store's error when one insert failed (the store throws only StoreErrors). */
@@ -242,12 +396,16 @@ export class StoreWriter {
       byTable.set(record.table, entry);
     }
     for (const [table, { payloads, rows }] of byTable) {
+      const timer = this.metrics?.storeInsertSeconds.startTimer({ table });
       try {
         await this.store.insertJsonEachRow(table, Buffer.concat(payloads));
       } catch (error) {
         return toStoreError(error);
+      } finally {
+        timer?.();
       }
       this.insertedRowsTotal += rows;
+      this.metrics?.storedRows.inc({ table }, rows);
     }
     return undefined;
   }

@@ -80,6 +80,14 @@ export class ReceiverMetrics {
     registers: [this.registry],
   });
 
+  /** Refused rows dropped instead of dead-lettered because the dead-letter file had reached its size limit. */
+  readonly deadLetterDroppedRows = new Counter({
+    name: 'trajectories_dead_letter_dropped_rows_total',
+    help: 'Rows refused by ClickHouse and dropped because the dead-letter file was full',
+    labelNames: ['table'] as const,
+    registers: [this.registry],
+  });
+
   /** Time of each insert into ClickHouse. */
   readonly storeInsertSeconds = new Histogram({
     name: 'trajectories_store_insert_seconds',
