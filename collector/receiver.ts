@@ -90,6 +90,7 @@ export async function startReceiver(
   for (const warning of wal.recoveryWarnings) log(warning);
   const writer = new StoreWriter(store, wal, config.dataDir, {
     lingerMillis: config.batchLingerMillis,
+    metrics,
     onError: (error) => {
       if (error.message === lastLoggedError) return;
       lastLoggedError = error.message;
