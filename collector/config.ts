@@ -79,6 +79,27 @@ export const receiverOptions = {
     schema: byteSize.default(256 * 1024 * 1024),
     description: 'request bodies held in memory at once, above which new requests get 429 before being read',
   },
+  headersTimeoutMillis: {
+    environment: ['TRAJECTORIES_HEADERS_TIMEOUT_MS'],
+    schema: z.coerce.number().int().positive().default(10_000),
+    description:
+      "longest wait for an HTTP request's headers, from its first byte (408 and the connection closed after)",
+  },
+  bodyIdleTimeoutMillis: {
+    environment: ['TRAJECTORIES_BODY_IDLE_TIMEOUT_MS'],
+    schema: z.coerce.number().int().positive().default(15_000),
+    description: 'longest pause between two chunks of an OTLP/HTTP body (408 and the connection closed after)',
+  },
+  requestTimeoutMillis: {
+    environment: ['TRAJECTORIES_REQUEST_TIMEOUT_MS'],
+    schema: z.coerce.number().int().positive().default(120_000),
+    description: 'longest time to receive a whole HTTP request, headers and body (408 after)',
+  },
+  maxConnections: {
+    environment: ['TRAJECTORIES_MAX_CONNECTIONS'],
+    schema: z.coerce.number().int().positive().default(1024),
+    description: 'open connections per port (HTTP, gRPC) above which new ones are closed on accept',
+  },
   walSync: {
     flag: '--wal-sync <mode>',
     environment: ['TRAJECTORIES_WAL_SYNC'],

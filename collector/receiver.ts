@@ -163,8 +163,13 @@ export async function startReceiver(
     () => healthGaugeValue(assessHealth(readHealthInputs(healthSources)).status),
   );
   // One export path for both transports: the same admission, memory budget, decoding and ingest.
-  const exportPath = createOtlpExportPath({ ingestor, inflight, decodeLimits });
-  addOtlpRoutes(router, { exportPath, maxRequestBytes: config.maxRequestBytes });
+  const exportPath = createOtlpExportPath({ ingestor, inflight, decodeLimits, metrics });
+  addOtlpRoutes(router, {
+    exportPath,
+    maxRequestBytes: config.maxRequestBytes,
+    bodyIdleMillis: config.bodyIdleTimeoutMillis,
+    metrics,
+  });
   addTraceRoutes(router, store.client);
   const embeddings = config.embeddingsUrl
     ? createEmbeddingClient({
@@ -181,7 +186,14 @@ export async function startReceiver(
   });
 
   const onError = (error: unknown) => log(`request failed: ${(error as Error).stack ?? String(error)}`);
-  const httpServer: HttpServer = createHttpServer({ router, tokens, onError });
+  const httpServer: HttpServer = createHttpServer({
+    router,
+    tokens,
+    onError,
+    headersTimeoutMillis: config.headersTimeoutMillis,
+    requestTimeoutMillis: config.requestTimeoutMillis,
+    maxConnections: config.maxConnections,
+  });
   const connections = trackConnections(httpServer);
   let grpcServer: GrpcServer | undefined;
   let grpcPort = -1;

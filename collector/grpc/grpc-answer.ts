@@ -50,6 +50,8 @@ export function grpcAnswer(outcome: ExportOutcome): GrpcAnswer {
     case 'unsupported':
       // gRPC's answer to a compression or encoding the server does not implement.
       return failed(status.UNIMPLEMENTED, outcome.message);
+    case 'timeout':
+      return failed(status.DEADLINE_EXCEEDED, outcome.message);
     case 'overloaded':
       return retryable(status.RESOURCE_EXHAUSTED, outcome);
     case 'unavailable':

@@ -59,12 +59,12 @@ async function answerExport(
   if (authentication.status !== 'authenticated') return unauthenticatedAnswer(authentication);
   const body = call.request;
   const outcome = await options.exportPath.export({
+    transport: 'grpc',
     signal,
     encoding: 'protobuf',
     tenant: authentication.tenant,
-    // grpc-js has read the whole message already: reserve exactly its size.
-    expectedBytes: body.length,
-    readBody: () => Promise.resolve({ status: 'read', body }),
+    // grpc-js has read the whole message already: charge exactly its size.
+    readBody: (charge) => Promise.resolve(charge(body.length) ? { status: 'read', body } : { status: 'over_budget' }),
   });
   return grpcAnswer(outcome);
 }

@@ -1,7 +1,8 @@
 /**
  * How OTLP/HTTP answers each export outcome, per the OTLP specification: 200 with the Export*ServiceResponse
  * (partial success included), 400 for undecodable data (clients do not retry it), 413 and 415 for size and
- * encoding, 429 and 503 with Retry-After when the receiver or its store cannot take more. Every error body is a
+ * encoding, 408 (closing the connection) for a body that stopped arriving, 429 and 503 with Retry-After when the
+ * receiver or its store cannot take more. Every error body is a
  * google.rpc.Status in the request's encoding, whose code is the gRPC code the specification pairs with the HTTP
  * status. Pure functions, so the table is testable without a server.
  */
@@ -27,6 +28,8 @@ export function grpcCodeForHttp(status: number): number {
       return 16; // UNAUTHENTICATED
     case 403:
       return 7; // PERMISSION_DENIED
+    case 408:
+      return 4; // DEADLINE_EXCEEDED
     case 404:
       return 5; // NOT_FOUND
     case 413:
@@ -69,6 +72,9 @@ export function otlpHttpAnswer(outcome: ExportOutcome, encoding: OtlpEncoding): 
       return statusAnswer(413, outcome.message, encoding);
     case 'unsupported':
       return statusAnswer(415, outcome.message, encoding);
+    case 'timeout':
+      // The rest of the body may still trickle in: the connection cannot carry another request.
+      return statusAnswer(408, outcome.message, encoding, { Connection: 'close' });
     case 'overloaded':
       return statusAnswer(429, outcome.message, encoding, retryAfter(outcome.retryAfterSeconds));
     case 'unavailable':

@@ -18,14 +18,32 @@ export interface HttpServerOptions {
   router: Router;
   tokens: TenantTokens | undefined;
   onError?: (error: unknown) => void;
+  /** Longest time from a connection's (or request's) first byte to the end of its headers (408 after). */
+  headersTimeoutMillis?: number;
+  /** Longest time to receive a whole request, headers and body (408 after). */
+  requestTimeoutMillis?: number;
+  /** Open connections above which new ones are closed on accept. */
+  maxConnections?: number;
 }
 
 export function createHttpServer(options: HttpServerOptions): Server {
-  const server = createServer((request, response) => {
-    void handleRequest(options, request, response);
-  });
+  const headersTimeout = options.headersTimeoutMillis ?? 10_000;
+  const server = createServer(
+    {
+      headersTimeout,
+      requestTimeout: options.requestTimeoutMillis ?? 120_000,
+      // Node checks both timeouts on this interval (30 s by default), which would let a 10 s header timeout run
+      // to 40 s; a one-second sweep over the open connections is cheap.
+      connectionsCheckingInterval: Math.min(1000, headersTimeout),
+    },
+    (request, response) => {
+      void handleRequest(options, request, response);
+    },
+  );
   server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
+  // Every connection holds a socket and parser state whether or not it sends anything; the timeouts bound how
+  // long it can, this bounds how many.
+  server.maxConnections = options.maxConnections ?? 1024;
   return server;
 }
 

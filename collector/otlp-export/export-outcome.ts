@@ -22,12 +22,17 @@ export type ExportOutcome =
   | { status: 'too_large'; message: string }
   /** The body is in an encoding or compression the receiver does not read. */
   | { status: 'unsupported'; message: string }
+  /** The body stopped arriving before it ended; the transport gives up on the request and its connection. */
+  | { status: 'timeout'; message: string }
   /** Overloaded or unavailable: the client should retry after `retryAfterSeconds`. */
   | IngestRefusal;
 
 /**
  * A request body as the transport read it: the bytes, or why there are none to decode. The export path asks for
- * it only after admitting the request, so a refused request is never buffered.
+ * it only after admitting the request, so a refused request is never buffered. `over_budget`: the in-flight
+ * budget refused a chunk mid-read (the export path answers it as overloaded).
  */
 export type ExportBody =
-  { status: 'read'; body: Buffer } | Extract<ExportOutcome, { status: 'invalid' | 'too_large' | 'unsupported' }>;
+  | { status: 'read'; body: Buffer }
+  | { status: 'over_budget' }
+  | Extract<ExportOutcome, { status: 'invalid' | 'too_large' | 'unsupported' | 'timeout' }>;

@@ -121,13 +121,13 @@ describe('backpressure and store outages', () => {
 
   it('refuses new requests on both transports while request bodies in flight hold the memory budget', async () => {
     receiver = await startTestReceiver({ maxInflightBytes: 4000 });
-    // A slow client: it declared 5000 bytes and sent only part, so its reservation stays held.
+    // A slow client: it declared 5000 bytes and has sent 4500 of them, which the budget holds until it finishes.
     const held = httpRequest(`${receiver.httpUrl}/v1/traces`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', 'Content-Length': '5000' },
     });
     held.on('error', () => {});
-    held.write('{"resourceSpans": [');
+    held.write(`{"resourceSpans": [${' '.repeat(4500 - 19)}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
 
     const refused = await post(request());
