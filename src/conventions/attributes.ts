@@ -4,6 +4,8 @@
  * AnyValue), so every mapper reads through these instead of trusting one encoding. JSON is parsed at most once per
  * attribute by the caller that owns it; these helpers never cache or rescan.
  */
+import { parseJsonText } from './parse-json-text.ts';
+
 /** A string attribute, or undefined when absent, empty or not a string. */
 export function readString(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
@@ -40,7 +42,7 @@ export function parseJson(value: unknown): unknown {
   const first = value.trimStart()[0];
   if (first !== '{' && first !== '[') return value;
   try {
-    return JSON.parse(value) as unknown;
+    return parseJsonText(value);
   } catch {
     // Not JSON after all (truncated by an attribute length limit, or plain text that starts with a bracket).
     return value;
@@ -51,7 +53,7 @@ export function parseJson(value: unknown): unknown {
 export function parseJsonLoose(value: unknown): unknown {
   if (typeof value !== 'string') return value;
   try {
-    return JSON.parse(value) as unknown;
+    return parseJsonText(value);
   } catch {
     return value;
   }

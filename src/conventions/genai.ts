@@ -15,6 +15,7 @@ import { readConversationId } from './conversation-id.ts';
 import { fromGenAiMessages, fromSystemInstructions } from './genai-messages.ts';
 import { isLegacyMessageEvent, messageFromLegacyEvent } from './genai-events.ts';
 import { fromOpenAiMessage } from './messages.ts';
+import { parseJsonText } from './parse-json-text.ts';
 import { toToolDefinitions } from './tool-definitions.ts';
 import { setTokenCount } from './usage.ts';
 
@@ -202,7 +203,7 @@ function openAiMessageList(raw: unknown, defaultRole: 'user' | 'assistant' = 'us
 
 function safeParse(text: string): unknown {
   try {
-    return JSON.parse(text) as unknown;
+    return parseJsonText(text);
   } catch {
     return text;
   }
