@@ -220,8 +220,17 @@ export async function startReceiver(
       httpServer.listen(config.httpPort, config.host, resolve);
     });
     if (config.grpcPort >= 0) {
-      grpcServer = createGrpcServer({ exportPath, tokens, maxRequestBytes: config.maxRequestBytes, onError });
-      grpcPort = await bindGrpcServer(grpcServer, config.host, config.grpcPort);
+      const otlpGrpcServer = createGrpcServer({
+        exportPath,
+        inflight,
+        tokens,
+        maxRequestBytes: config.maxRequestBytes,
+        maxConnections: config.maxConnections,
+        onError,
+        metrics,
+      });
+      grpcServer = otlpGrpcServer;
+      grpcPort = await bindGrpcServer(otlpGrpcServer, config.host, config.grpcPort);
     }
   } catch (error) {
     httpServer.close();

@@ -1,23 +1,27 @@
 /**
  * OTLP/gRPC: `opentelemetry.proto.collector.trace.v1.TraceService/Export` and the logs service, on @grpc/grpc-js
- * with pass-through (de)serialisers so the hand-written decoder reads the raw message bytes. grpc-js inflates
- * gzip-compressed messages and enforces the size limit (RESOURCE_EXHAUSTED); the handler authenticates, runs the
- * shared export path, and grpc-answer.ts says which status code each outcome gets.
+ * with pass-through (de)serialisers so the hand-written decoder reads the raw message bytes. Admission (the
+ * token, the store's backlog, the in-flight budget) is decided on the metadata, before the message is read
+ * (admission-interceptor.ts); grpc-js inflates gzip-compressed messages and enforces the size limit
+ * (RESOURCE_EXHAUSTED); the handler runs the shared export path, and grpc-answer.ts says which status code each
+ * outcome gets. The port is a net.Server of our own, injected into grpc-js, so its connections can be capped.
  */
+import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import {
   Server,
   ServerCredentials,
   status,
-  type Metadata,
   type sendUnaryData,
   type ServerUnaryCall,
   type ServiceDefinition,
 } from '@grpc/grpc-js';
-import { authenticate } from '../auth/authenticate.ts';
 import type { TenantTokens } from '../auth/tenant-tokens.ts';
+import type { InflightBudget } from '../ingest/inflight-budget.ts';
+import type { ReceiverMetrics } from '../metrics/receiver-metrics.ts';
 import type { OtlpSignal } from '../otlp/index.ts';
 import type { OtlpExportPath } from '../otlp-export/export-path.ts';
-import { grpcAnswer, unauthenticatedAnswer, type GrpcAnswer } from './grpc-answer.ts';
+import { createAdmissionInterceptor, type AdmittedCall } from './admission-interceptor.ts';
+import { grpcAnswer, type GrpcAnswer } from './grpc-answer.ts';
 
 const identity = (value: Buffer): Buffer => value;
 
@@ -37,51 +41,97 @@ export function exportService(signal: OtlpSignal): ServiceDefinition {
   };
 }
 
+const exportPaths: Record<string, OtlpSignal> = {
+  '/opentelemetry.proto.collector.trace.v1.TraceService/Export': 'traces',
+  '/opentelemetry.proto.collector.logs.v1.LogsService/Export': 'logs',
+};
+
 export interface GrpcServerOptions {
   exportPath: OtlpExportPath;
+  /** The budget the export path charges; the admission interceptor charges it as message bytes arrive. */
+  inflight: InflightBudget;
   tokens: TenantTokens | undefined;
   maxRequestBytes: number;
+  /** Open connections above which new ones are closed on accept. */
+  maxConnections?: number;
   onError?: (error: unknown) => void;
-}
-
-/** The `authorization` metadata as text (a non-`-bin` key is a string, but grpc-js types allow a Buffer). */
-function authorizationOf(metadata: Metadata): string | undefined {
-  const value = metadata.get('authorization')[0];
-  return typeof value === 'string' ? value : value?.toString();
+  metrics?: ReceiverMetrics;
 }
 
 async function answerExport(
   options: GrpcServerOptions,
   signal: OtlpSignal,
   call: ServerUnaryCall<Buffer, Buffer>,
+  admitted: AdmittedCall,
 ): Promise<GrpcAnswer> {
-  const authentication = authenticate(options.tokens, authorizationOf(call.metadata));
-  if (authentication.status !== 'authenticated') return unauthenticatedAnswer(authentication);
   const body = call.request;
   const outcome = await options.exportPath.export({
     transport: 'grpc',
     signal,
     encoding: 'protobuf',
-    tenant: authentication.tenant,
-    // grpc-js has read the whole message already: charge exactly its size.
-    readBody: (charge) => Promise.resolve(charge(body.length) ? { status: 'read', body } : { status: 'over_budget' }),
+    tenant: admitted.tenant,
+    reservation: admitted.reservation,
+    // grpc-js has read the whole message already, charged frame by frame to the reservation.
+    readBody: () => Promise.resolve({ status: 'read', body }),
   });
   return grpcAnswer(outcome);
 }
 
-export function createGrpcServer(options: GrpcServerOptions): Server {
-  const server = new Server({
-    'grpc.max_receive_message_length': options.maxRequestBytes,
-    // grpc-js buffers each message whole before the handler runs: bound how many arrive at once per connection.
-    'grpc.max_concurrent_streams': 64,
-    'grpc.max_send_message_length': 4 * 1024 * 1024,
+/** A grpc-js Server whose port is a net.Server of its own, so shutting it down closes that listener too. */
+export class OtlpGrpcServer extends Server {
+  listener: NetServer | undefined;
+  readonly maxConnections: number;
+
+  constructor(options: ConstructorParameters<typeof Server>[0], maxConnections: number) {
+    super(options);
+    this.maxConnections = maxConnections;
+  }
+
+  override tryShutdown(callback: (error?: Error) => void): void {
+    this.listener?.close();
+    super.tryShutdown(callback);
+  }
+
+  override forceShutdown(): void {
+    this.listener?.close();
+    super.forceShutdown();
+  }
+}
+
+export function createGrpcServer(options: GrpcServerOptions): OtlpGrpcServer {
+  const { interceptor, admitted } = createAdmissionInterceptor({
+    exportPath: options.exportPath,
+    inflight: options.inflight,
+    tokens: options.tokens,
+    signalOf: (path) => exportPaths[path],
+    metrics: options.metrics,
   });
+  const server = new OtlpGrpcServer(
+    {
+      'grpc.max_receive_message_length': options.maxRequestBytes,
+      // Each stream buffers up to one message, charged to the in-flight budget as it arrives; this bounds how
+      // many a single connection may have open at once.
+      'grpc.max_concurrent_streams': 64,
+      'grpc.max_send_message_length': 4 * 1024 * 1024,
+      interceptors: [interceptor],
+    },
+    options.maxConnections ?? 1024,
+  );
   const handler = (signal: OtlpSignal) => (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
-    void answerExport(options, signal, call).then(
+    const admittedCall = admitted.get(call.metadata);
+    if (!admittedCall) {
+      // The interceptor admits every Export call before its handler runs; a call it did not see is a bug here.
+      options.onError?.(new Error(`gRPC ${signal} Export call reached its handler without admission`));
+      callback({ code: status.INTERNAL, details: internalErrorMessage });
+      return;
+    }
+    void answerExport(options, signal, call, admittedCall).then(
       (answer) => (answer.status === 'ok' ? callback(null, answer.response) : callback(answer.failure)),
       (error: unknown) => {
+        // The detail (a ClickHouse message, a stack) goes to the log; the client gets a stable message.
         options.onError?.(error);
-        callback({ code: status.INTERNAL, details: `internal error: ${(error as Error).message}` });
+        admittedCall.reservation.release();
+        callback({ code: status.INTERNAL, details: internalErrorMessage });
       },
     );
   };
@@ -90,21 +140,25 @@ export function createGrpcServer(options: GrpcServerOptions): Server {
   return server;
 }
 
-export function bindGrpcServer(server: Server, host: string, port: number): Promise<number> {
+const internalErrorMessage = 'internal error; the receiver log has the details';
+
+/**
+ * Listens on `host:port` with a net.Server capped at the server's `maxConnections` (grpc-js has no connection
+ * limit of its own) and hands each connection to grpc-js. Resolves with the bound port.
+ */
+export function bindGrpcServer(server: OtlpGrpcServer, host: string, port: number): Promise<number> {
+  const injector = server.createConnectionInjector(ServerCredentials.createInsecure());
+  const listener = createNetServer((socket) => injector.injectConnection(socket));
+  listener.maxConnections = server.maxConnections;
+  server.listener = listener;
   return new Promise((resolve, reject) => {
-    server.bindAsync(
-      `${host.includes(':') ? `[${host}]` : host}:${port}`,
-      ServerCredentials.createInsecure(),
-      (error, boundPort) => {
-        if (error) {
-          const hint = /in use/i.test(error.message)
-            ? ' (choose another port with --grpc-port, or -1 to disable gRPC)'
-            : '';
-          reject(
-            new Error(`cannot listen for OTLP/gRPC on ${host}:${port}: ${error.message}${hint}`, { cause: error }),
-          );
-        } else resolve(boundPort);
-      },
-    );
+    listener.once('error', (error: NodeJS.ErrnoException) => {
+      const hint = error.code === 'EADDRINUSE' ? ' (choose another port with --grpc-port, or -1 to disable gRPC)' : '';
+      reject(new Error(`cannot listen for OTLP/gRPC on ${host}:${port}: ${error.message}${hint}`, { cause: error }));
+    });
+    listener.listen(port, host, () => {
+      const address = listener.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
   });
 }
