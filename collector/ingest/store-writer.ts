@@ -260,11 +260,11 @@ export class StoreWriter {
     const rows = records.reduce((total, record) => total + record.rows, 0);
     if (error === undefined) return { status: 'stored', rows };
     this.onError(error);
-    const escalated = error.kind === 'unavailable';
-    if (escalated) {
-      if (error.storeWide || earlierFailures + 1 < this.isolateAfterFailures || !(await this.storeAnswers())) {
-        return this.retry(error);
-      }
+    // After that many failures, errors that are not store-wide blame the rows, even where isolating bad data runs
+    // into them (otherwise a piece that keeps failing that way would send the whole batch round again forever).
+    const escalated = earlierFailures + 1 >= this.isolateAfterFailures;
+    if (error.kind === 'unavailable') {
+      if (error.storeWide || !escalated || !(await this.storeAnswers())) return this.retry(error);
       this.onError(
         new Error(
           `ClickHouse refused log range ${range} ${earlierFailures + 1} times in a row while it answers queries ` +

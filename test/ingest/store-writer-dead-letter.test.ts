@@ -95,6 +95,29 @@ describe('a batch the store keeps refusing with an error it does not classify', 
   }, 60_000);
 });
 
+describe('a batch refused as bad data with a piece the store keeps refusing otherwise', () => {
+  it('isolates that piece too once the batch failed a bounded number of times, instead of going round forever', async () => {
+    const { log, metrics, writer, deadLetterFile } = await openWriter({ isolateAfterFailures: 3 });
+    const batch = [
+      spanLine('mixed', '00000000000000c1', { flags: 'not a number' }),
+      spanLine('mixed', '00000000000000c2', { name: 'poison' }),
+    ];
+    await log.append([{ table: 'spans', rows: batch.length, payload: Buffer.from(batch.join('')) }]);
+    writer.start();
+    await log.append([{ table: 'spans', rows: 1, payload: Buffer.from(spanLine('after-mixed', '00000000000000c3')) }]);
+    await expect.poll(() => log.pendingBytes, { timeout: 30_000 }).toBe(0);
+    await writer.stop();
+    expect(await storedSpanIds('after-mixed')).toEqual(['00000000000000c3']);
+    expect(await counted(metrics.writerRetries)).toBe(2);
+    const setAside = readFileSync(deadLetterFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { rows: string }).rows);
+    expect(setAside).toContain(batch[1]!.trim());
+    await log.close();
+  }, 60_000);
+});
+
 describe('the dead-letter file', () => {
   it('is created 0600, bounded (rows past the bound are dropped, counted and logged), and counted again at start', async () => {
     const bad = (id: string) => spanLine('bad-data', id, { flags: 'not a number', input_messages: 'p'.repeat(300) });
