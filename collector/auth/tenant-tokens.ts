@@ -12,10 +12,24 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 
 const tenantPattern = /^[A-Za-z0-9._-]{1,128}$/;
+/** What a `Bearer <token>` header can carry (authenticate.ts): visible ASCII, no spaces. */
+const tokenPattern = /^[\x21-\x7e]{8,}$/;
+export const tokenRule =
+  'tokens are at least 8 visible ASCII characters with no spaces (and no "," in TRAJECTORIES_AUTH_TOKENS), e.g. from `openssl rand -hex 32`';
 const tokensFileSchema = z.record(
-  z.string().min(8, 'tokens must be at least 8 characters'),
+  z.string().regex(tokenPattern, tokenRule),
   z.string().regex(tenantPattern, 'tenant names are 1-128 letters, digits, ".", "_" or "-"'),
 );
+
+/**
+ * Issue text that names the rule and never the token (it is a secret, and this lands in logs): a bad key's own
+ * message sits one level down, under "Invalid key in record", so the rule is spelled out here.
+ */
+function describeTokenIssue(issue: z.core.$ZodIssue, mapping: Record<string, string>): string {
+  const token = String(issue.path[0] ?? '');
+  if (issue.code === 'invalid_key') return `a token of ${token.length} characters: ${tokenRule}`;
+  return `the tenant ${JSON.stringify(mapping[token] ?? '')} of a token: ${issue.message}`;
+}
 
 export interface TenantTokens {
   /** The tenant of `token` (the part after `Bearer `, see authenticate.ts), undefined for an unknown token. */
@@ -31,7 +45,7 @@ export function tenantTokens(mapping: Record<string, string>): TenantTokens {
   const parsed = tokensFileSchema.safeParse(mapping);
   if (!parsed.success) {
     throw new Error(
-      `invalid auth tokens: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || 'tokens'}: ${issue.message}`).join('; ')}`,
+      `invalid auth tokens: ${parsed.error.issues.map((issue) => describeTokenIssue(issue, mapping)).join('; ')}`,
     );
   }
   const byDigest = new Map(Object.entries(parsed.data).map(([token, tenant]) => [digest(token), tenant]));
