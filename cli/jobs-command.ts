@@ -46,7 +46,10 @@ async function callReceiver(location: ReceiverLocation, method: 'GET' | 'POST', 
   if (location.token) headers['authorization'] = `Bearer ${location.token}`;
   let response: Response;
   try {
-    response = await fetch(`${base}${path}`, { method, headers });
+    // The receiver's API takes state-changing requests only as JSON (a guard against cross-site form posts).
+    const body = method === 'POST' ? '{}' : undefined;
+    if (body) headers['content-type'] = 'application/json';
+    response = await fetch(`${base}${path}`, { method, headers, body });
   } catch (error) {
     throw new Error(
       `cannot reach the receiver at ${base}: ${(error as Error).message}. Start it with --jobs, or pass --clickhouse-url / --data-dir with --jobs FILE`,

@@ -15,12 +15,14 @@ import { createEmbeddingClient } from '../src/trajectories/embedding-client.ts';
 import { addTraceRoutes } from './api/trace-routes.ts';
 import { addTrajectoryRoutes } from './api/trajectory-routes.ts';
 import { startExportJobs } from './api/job-routes.ts';
+import { checkOpenReceiver } from './auth/open-receiver-check.ts';
 import { loadTenantTokensFile, parseInlineTenantTokens, type TenantTokens } from './auth/tenant-tokens.ts';
 import { resolveReceiverConfig, type ReceiverConfig, type ReceiverOptions } from './config.ts';
 import { assessHealth, healthGaugeValue, healthHttpStatus, healthResponseBody } from './health/health.ts';
 import { readHealthInputs } from './health/health-sources.ts';
 import { bindGrpcServer, createGrpcServer } from './grpc/server.ts';
 import { Router } from './http/router.ts';
+import { allowedHostNames } from './http/browser-guards.ts';
 import { trackConnections } from './http/connection-drain.ts';
 import { createHttpServer } from './http/server.ts';
 import { sendBytes, sendJson } from './http/send.ts';
@@ -76,6 +78,11 @@ export async function startReceiver(
 ): Promise<Receiver> {
   const config = resolveReceiverConfig(options, environment);
   const tokens = loadTokens(config);
+  checkOpenReceiver({
+    host: config.host,
+    hasTokens: tokens !== undefined && tokens.count > 0,
+    insecure: config.insecure,
+  });
   const log = (message: string) => console.error(`[trajectories] ${message}`);
   const metrics = new ReceiverMetrics();
   const store = await openMigratedStore({
@@ -135,7 +142,7 @@ export async function startReceiver(
       const report = assessHealth(readHealthInputs(healthSources));
       sendJson(context.response, healthHttpStatus(report.status), healthResponseBody(report));
     },
-    { public: true },
+    { public: true, audience: 'probe' },
   );
   router.add(
     'GET',
@@ -144,7 +151,7 @@ export async function startReceiver(
       const { contentType, body } = await metrics.render();
       sendBytes(response, 200, contentType, body);
     },
-    { public: true },
+    { public: true, audience: 'probe' },
   );
   const inflight = new InflightBudget(config.maxInflightBytes);
   metrics.observe(
@@ -190,6 +197,7 @@ export async function startReceiver(
     router,
     tokens,
     onError,
+    allowedHosts: allowedHostNames(config.host, config.allowedHosts),
     headersTimeoutMillis: config.headersTimeoutMillis,
     requestTimeoutMillis: config.requestTimeoutMillis,
     maxConnections: config.maxConnections,

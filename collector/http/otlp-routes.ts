@@ -67,6 +67,6 @@ export function addOtlpRoutes(router: Router, options: OtlpRouteOptions): void {
     if (error.status === 401 && signal) countExport(options.metrics, 'http', signal, 'unauthenticated');
     return renderOtlpError(error, request);
   };
-  router.add('POST', '/v1/traces', handle('traces'), { renderError });
-  router.add('POST', '/v1/logs', handle('logs'), { renderError });
+  router.add('POST', '/v1/traces', handle('traces'), { renderError, audience: 'exporter' });
+  router.add('POST', '/v1/logs', handle('logs'), { renderError, audience: 'exporter' });
 }

@@ -24,13 +24,24 @@ export interface RouteOptions {
   public?: boolean;
   /** Writes the body of this route's error responses. @default renderJsonError (`{ "error": message }`) */
   renderError?: ErrorRenderer;
+  /**
+   * Who calls it. `api` routes (the default) answer only known Host names and take only JSON bodies on
+   * state-changing methods (browser-guards.ts); `exporter` (OTLP ingest) and `probe` (health, metrics) routes
+   * answer any Host, since exporters and probes send whatever name they were configured with.
+   */
+  audience?: RouteAudience;
 }
+
+export type RouteAudience = 'api' | 'exporter' | 'probe';
 
 export interface RouteMatch {
   handler: Handler;
   params: Record<string, string>;
   public: boolean;
   renderError: ErrorRenderer;
+  audience: RouteAudience;
+  /** False for the 404/405 answers, so checks meant for a route's requests (content type) leave them alone. */
+  found: boolean;
 }
 
 interface Route {
@@ -39,6 +50,7 @@ interface Route {
   handler: Handler;
   public: boolean;
   renderError: ErrorRenderer;
+  audience: RouteAudience;
 }
 
 /** A handler that answers `error` after draining the body nobody will read. */
@@ -59,6 +71,7 @@ export class Router {
       handler,
       public: options.public ?? false,
       renderError: options.renderError ?? renderJsonError,
+      audience: options.audience ?? 'api',
     });
     return this;
   }
@@ -70,7 +83,8 @@ export class Router {
       const params = matchSegments(route.segments, segments);
       if (!params) continue;
       if (route.method === method || (method === 'HEAD' && route.method === 'GET')) {
-        return { handler: route.handler, params, public: route.public, renderError: route.renderError };
+        const { handler, renderError, audience } = route;
+        return { handler, params, public: route.public, renderError, audience, found: true };
       }
       samePath.push(route);
     }
@@ -78,10 +92,24 @@ export class Router {
     if (first) {
       const allowed = samePath.map((route) => route.method).join(', ');
       const error = new HttpError(405, `${method} is not allowed on ${pathname}`, { Allow: allowed });
-      return { handler: refuse(error), params: {}, public: false, renderError: first.renderError };
+      return {
+        handler: refuse(error),
+        params: {},
+        public: false,
+        renderError: first.renderError,
+        audience: first.audience,
+        found: false,
+      };
     }
     const error = new HttpError(404, `no route for ${method} ${pathname}`);
-    return { handler: refuse(error), params: {}, public: false, renderError: renderJsonError };
+    return {
+      handler: refuse(error),
+      params: {},
+      public: false,
+      renderError: renderJsonError,
+      audience: 'api',
+      found: false,
+    };
   }
 }
 

@@ -10,6 +10,7 @@ import { defaultTenant } from '../../src/model/tenant.ts';
 import { StoreError } from '../../src/store/store-error.ts';
 import { authenticate } from '../auth/authenticate.ts';
 import type { TenantTokens } from '../auth/tenant-tokens.ts';
+import { checkHost, checkJsonBody } from './browser-guards.ts';
 import { HttpError } from './http-error.ts';
 import type { Router } from './router.ts';
 import { sendBytes } from './send.ts';
@@ -18,6 +19,8 @@ export interface HttpServerOptions {
   router: Router;
   tokens: TenantTokens | undefined;
   onError?: (error: unknown) => void;
+  /** Host names the API routes answer (browser-guards.ts `allowedHostNames`). @default the loopback names */
+  allowedHosts?: ReadonlySet<string>;
   /** Longest time from a connection's (or request's) first byte to the end of its headers (408 after). */
   headersTimeoutMillis?: number;
   /** Longest time to receive a whole request, headers and body (408 after). */
@@ -25,6 +28,8 @@ export interface HttpServerOptions {
   /** Open connections above which new ones are closed on accept. */
   maxConnections?: number;
 }
+
+const loopbackHosts: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '::1']);
 
 export function createHttpServer(options: HttpServerOptions): Server {
   const headersTimeout = options.headersTimeoutMillis ?? 10_000;
@@ -79,10 +84,14 @@ async function handleRequest(
 ): Promise<void> {
   const url = new URL(request.url ?? '/', 'http://receiver');
   const route = options.router.match(request.method ?? 'GET', url.pathname);
+  // Every answer, errors included: a browser must never guess a JSON or protobuf body to be HTML.
+  response.setHeader('X-Content-Type-Options', 'nosniff');
   try {
+    if (route.audience === 'api') checkHost(request, options.allowedHosts ?? loopbackHosts);
     // Unknown routes authenticate too (their handler answers 404/405), so callers without a token learn nothing
     // about the route table.
     const tenant = route.public ? defaultTenant : tenantOf(options.tokens, request);
+    if (route.audience === 'api' && route.found) checkJsonBody(request);
     await route.handler({ request, response, url, params: route.params, tenant });
   } catch (error) {
     if (response.headersSent || isClientAbort(error, request)) {

@@ -95,7 +95,11 @@ async function sendRun(base: number, task: string, reward: number | null): Promi
 }
 
 async function runThroughApi(name: string): Promise<Record<string, any>> {
-  const response = await fetch(`${receiver.httpUrl}/v1/jobs/${name}/run`, { method: 'POST' });
+  const response = await fetch(`${receiver.httpUrl}/v1/jobs/${name}/run`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: '{}',
+  });
   expect(response.status).toBe(200);
   return (await response.json()) as Record<string, any>;
 }

@@ -134,7 +134,7 @@ describe('late and out-of-order spans', () => {
     ).toEqual([]);
     const post = await fetch(`${receiver.httpUrl}/v1/trajectories/${id}/rewards`, {
       method: 'POST',
-      headers: { authorization: 'Bearer token-aaaaaaaa' },
+      headers: { authorization: 'Bearer token-aaaaaaaa', 'Content-Type': 'application/json' },
       body: JSON.stringify({ value: 1 }),
     });
     expect(post.status).toBe(404);

@@ -287,6 +287,7 @@ describe('stitching agent-less model calls into conversations', () => {
     expect((await trajectory(traces[0]!))?.turn_count).toBe(12);
     const posted = await fetch(`${receiver.httpUrl}/v1/trajectories/${traces[0]!}/rewards`, {
       method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ value: 1, name: 'human' }),
     });
     expect(posted.status).toBe(201);

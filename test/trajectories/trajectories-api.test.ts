@@ -223,12 +223,14 @@ describe('golden trajectory through the receiver and the HTTP API', () => {
   it('validates feedback and answers 404 for an unknown trajectory', async () => {
     const bad = await fetch(`${receiver.httpUrl}/v1/trajectories/${goldenId}/rewards`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ value: 'high' }),
     });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: string }).error).toMatch(/^value/);
     const unknown = await fetch(`${receiver.httpUrl}/v1/trajectories/${'ab'.repeat(16)}/rewards`, {
       method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ value: 1 }),
     });
     expect(unknown.status).toBe(404);

@@ -300,6 +300,7 @@ export async function loadGoldenTraces(context: GoldenContext): Promise<string[]
   // Feedback on the first golden run re-ranks its group.
   const post = await fetch(`${receiver.httpUrl}/v1/trajectories/${goldenAgent.traceId}-${goldenAgent.spanId}/rewards`, {
     method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ value: 0.1, name: 'human', time_unix_nano: String(BigInt(Date.now()) * 1_000_000n) }),
   });
   expect(post.status).toBe(201);
