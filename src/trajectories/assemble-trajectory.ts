@@ -7,7 +7,8 @@
 import { createHash } from 'node:crypto';
 import type { Trajectory, TrajectorySummary } from '../model/trajectory.ts';
 import type { AssemblyInput, AssemblySpan } from './assembly-input.ts';
-import { assembleTurns, unionTurnTools, type AssembledTurn } from './assemble-turns.ts';
+import { assembleTurnsSteps, unionTurnTools, type AssembledTurn } from './assemble-turns.ts';
+import { runSteps, runStepsYielding, type AssemblySteps } from './assembly-steps.ts';
 import { assignTraceSpans, byStart, type SpanAssignment, type TraceAssignment } from './assign-spans.ts';
 import { collectRewards, compareRewards, type RewardEntry } from './collect-rewards.ts';
 import { computeCredit, type AssembledCredit, type GroupStats } from './credit.ts';
@@ -91,9 +92,20 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
 
 /** Every trajectory of the input's traces, in (start, id) order. */
 export function assembleTrajectories(input: AssemblyInput, clock: Clock): AssembledTrajectory[] {
+  return runSteps(assembleTrajectoriesSteps(input, clock));
+}
+
+/** `assembleTrajectories`, giving the event loop a turn every few milliseconds (large reads in the receiver). */
+export function assembleTrajectoriesYielding(input: AssemblyInput, clock: Clock): Promise<AssembledTrajectory[]> {
+  return runStepsYielding(assembleTrajectoriesSteps(input, clock));
+}
+
+function* assembleTrajectoriesSteps(input: AssemblyInput, clock: Clock): AssemblySteps<AssembledTrajectory[]> {
   const assignments = new Map<string, TraceAssignment>();
-  for (const [traceId, spans] of groupBy(input.spans, (span) => span.trace_id))
+  for (const [traceId, spans] of groupBy(input.spans, (span) => span.trace_id)) {
     assignments.set(traceId, assignTraceSpans(traceId, spans, input.stitches.get(traceId)));
+    yield;
+  }
   const assignmentOf = (span: AssemblySpan) =>
     assignments.get(span.trace_id)?.spans.get(span.span_id) as SpanAssignment;
 
@@ -113,7 +125,8 @@ export function assembleTrajectories(input: AssemblyInput, clock: Clock): Assemb
     const rootSpanId = agentSpanId !== '' ? agentSpanId : (parentless[0]?.span_id ?? '');
     const hasRoot = agentSpanId !== '' || parentless.length > 0;
 
-    const turns = assembleTurns(
+    yield;
+    const turns = yield* assembleTurnsSteps(
       spans.filter((span) => span.kind === 'llm'),
       spans.filter((span) => span.kind === 'tool'),
       input.airRules,

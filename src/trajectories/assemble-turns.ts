@@ -15,6 +15,7 @@ import type { Message, ToolDefinition } from '../model/message.ts';
 import type { ToolExecution, Turn } from '../model/trajectory.ts';
 import { llmCallReward, toolExecutionReward } from './air-rewards.ts';
 import type { AirRuleValues, AssemblySpan } from './assembly-input.ts';
+import { itemsPerStep, runSteps, type AssemblySteps } from './assembly-steps.ts';
 import { arrayField, field, jsonString, stringOrRaw } from './clickhouse-json.ts';
 
 export type AssembledToolExecution = ToolExecution & { air_rule: string };
@@ -180,6 +181,15 @@ export function assembleTurns(
   toolSpans: readonly AssemblySpan[],
   rules: AirRuleValues,
 ): AssembledTurn[] {
+  return runSteps(assembleTurnsSteps(llmSpans, toolSpans, rules));
+}
+
+/** `assembleTurns` in steps of a few hundred turns (assembly-steps.ts). */
+export function* assembleTurnsSteps(
+  llmSpans: readonly AssemblySpan[],
+  toolSpans: readonly AssemblySpan[],
+  rules: AirRuleValues,
+): AssemblySteps<AssembledTurn[]> {
   const outputs = llmSpans.map((span) => outputMessageOf(span.output_messages));
   const calls: ToolCallRequest[][] = outputs.map((output) =>
     arrayField(output, 'tool_calls').map((call) => ({
@@ -190,13 +200,15 @@ export function assembleTurns(
   );
   const trajectoryCallIds = new Set(calls.flat().map((call) => call.id));
   const shownBefore = new ShownHistories();
-  const newMessages = llmSpans.map((span, index) => {
+  const newMessages: unknown[][] = [];
+  for (const [index, span] of llmSpans.entries()) {
     const output = outputs[index];
     const inputKeys = span.input_messages.map(messageKey);
     const shownPrefix = shownBefore.longestSharedPrefix(inputKeys);
     shownBefore.add(output !== undefined ? [...inputKeys, messageKey(output)] : inputKeys);
-    return span.input_messages.slice(shownPrefix);
-  });
+    newMessages.push(span.input_messages.slice(shownPrefix));
+    if (index % itemsPerStep === itemsPerStep - 1) yield;
+  }
   const toolMessages = newMessages.map(toolMessageAnswers);
   // Indexes instead of scans per turn (toolSpans are in start order): tool spans by call id, and the tool
   // messages by call id with the turn that carried them, both worked out on first need.
@@ -218,7 +230,9 @@ export function assembleTurns(
     return candidates[lowerBound(candidates, turn + 1, (candidate) => candidate.turn)]?.answer;
   };
 
-  return llmSpans.map((span, index) => {
+  const turns: AssembledTurn[] = [];
+  for (const [index, span] of llmSpans.entries()) {
+    if (index % itemsPerStep === itemsPerStep - 1) yield;
     const output = outputs[index];
     // Only calls no tool span answered look at later messages (most calls have a span): worked out on first need.
     let nextIdLessMessages: ToolMessageAnswer[] | undefined;
@@ -288,7 +302,7 @@ export function assembleTurns(
     let executionRewards = 0;
     for (const execution of executions) executionRewards += execution.air_reward;
 
-    return {
+    turns.push({
       index,
       span_id: span.span_id,
       model: span.model,
@@ -306,8 +320,9 @@ export function assembleTurns(
       air_reward: llmCallReward(rules, span.status) + executionRewards,
       tool_definitions: span.tool_definitions,
       first_user_hash: firstUserHash(span.input_messages),
-    };
-  });
+    });
+  }
+  return turns;
 }
 
 /** The union of the tool definitions offered across the turns, first definition of each name wins. */

@@ -14,7 +14,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Trajectory, TrajectorySummary } from '../model/trajectory.ts';
 import {
-  assembleTrajectories,
+  assembleTrajectoriesYielding,
   toTrajectory,
   type AssembledSummary,
   type AssembledTrajectory,
@@ -174,7 +174,7 @@ async function assembleLive(
   airRules?: AirRuleValues,
 ): Promise<AssembledTrajectory[]> {
   const input = await readAssemblyInput(client, tenant, traceIds, airRules);
-  return assembleTrajectories(input, {
+  return assembleTrajectoriesYielding(input, {
     nowMillis: Date.now(),
     quietSeconds: settings.quietSeconds,
     stitchWindowSeconds: settings.stitchWindowSeconds,
