@@ -6,6 +6,7 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { z } from 'zod';
+import { countTraceSpans } from '../../src/store/read-spans.ts';
 import { InvalidCursorError } from '../../src/trajectories/cursor.ts';
 import { feedbackBodySchema, storeFeedback } from '../../src/trajectories/feedback.ts';
 import { describeIssue, trajectoryFiltersSchema } from '../../src/trajectories/filters.ts';
@@ -14,9 +15,11 @@ import { EmbeddingEndpointError, type EmbeddingClient } from '../../src/trajecto
 import { searchTrajectories } from '../../src/trajectories/search.ts';
 import { resolveTrajectorySettings, type TrajectorySettings } from '../../src/trajectories/settings.ts';
 import { summarizeTraces } from '../../src/trajectories/summarize-traces.ts';
+import { parseTrajectoryId, traceIdsForTrajectory } from '../../src/trajectories/trajectory-id.ts';
 import { HttpError } from '../http/http-error.ts';
 import { requireBody } from '../http/read-body.ts';
 import type { Router } from '../http/router.ts';
+import { heavyReadGateFor, resolveReadLimits, withinReadLimits, type ReadLimits } from './read-limits.ts';
 import { streamJson } from './stream-json.ts';
 import { sendJson } from '../http/send.ts';
 
@@ -47,9 +50,14 @@ function parseQuery<T extends z.ZodType>(schema: T, url: URL): z.output<T> {
 export function addTrajectoryRoutes(
   router: Router,
   client: ClickHouseClient,
-  options: Partial<TrajectorySettings> & { embeddings?: EmbeddingClient | undefined } = {},
+  options: Partial<TrajectorySettings> & {
+    embeddings?: EmbeddingClient | undefined;
+    readLimits?: Partial<ReadLimits> | undefined;
+  } = {},
 ): void {
   const settings = resolveTrajectorySettings(options);
+  const readLimits = resolveReadLimits(options.readLimits);
+  const gate = heavyReadGateFor(client, readLimits);
 
   router.add('GET', '/v1/trajectories', async (context) => {
     const { limit, cursor, ...filters } = parseQuery(pageSchema, context.url);
@@ -82,9 +90,18 @@ export function addTrajectoryRoutes(
 
   router.add('GET', '/v1/trajectories/:id', async (context) => {
     const id = context.params['id'] ?? '';
-    const trajectory = await getTrajectory(client, context.tenant, id, settings);
-    if (!trajectory) throw new HttpError(404, `trajectory ${id} not found`);
-    await streamJson(context.response, 200, trajectory);
+    const traceIds = parseTrajectoryId(id) ? await traceIdsForTrajectory(client, context.tenant, id) : [];
+    // Assembly reads every span of the trajectory's traces, so that is what the limit counts.
+    const spans = await countTraceSpans(client, context.tenant, traceIds);
+    const tooLarge = () =>
+      `trajectory ${id} has ${spans} spans in its traces, more than the ${readLimits.maxSpansPerRead} one read ` +
+      `assembles; read its spans page by page with GET /v1/traces/{trace_id}?limit=${readLimits.maxSpansPerRead}` +
+      `&offset=0 (its traces: ${traceIds.slice(0, 3).join(', ')}${traceIds.length > 3 ? ', ...' : ''})`;
+    await withinReadLimits(gate, readLimits, spans, tooLarge, async () => {
+      const trajectory = await getTrajectory(client, context.tenant, id, settings);
+      if (!trajectory) throw new HttpError(404, `trajectory ${id} not found`);
+      await streamJson(context.response, 200, trajectory);
+    });
   });
 
   router.add('POST', '/v1/trajectories/:id/rewards', async (context) => {

@@ -114,13 +114,33 @@ export function toCanonicalSpan(row: TraceSpanRow, contents: TraceContents = inl
   };
 }
 
+/** A window of a trace's spans in (start, span id) order. */
+export interface SpanPage {
+  offset: number;
+  limit: number;
+}
+
+/** How many spans the traces hold (what a read of them would walk). */
+export async function countTraceSpans(client: ClickHouseClient, tenant: string, traceIds: string[]): Promise<number> {
+  if (traceIds.length === 0) return 0;
+  const [row] = await readRows<{ spans: number | string }>(client, loadSql('queries/trace-span-count.sql'), {
+    tenant,
+    trace_ids: traceIds,
+  });
+  return Number(row?.spans ?? 0);
+}
+
 export async function readTraceSpans(
   client: ClickHouseClient,
   tenant: string,
   traceId: string,
+  page?: SpanPage,
 ): Promise<CanonicalSpan[]> {
+  const query = page
+    ? `${loadSql('queries/trace-spans.sql')}\nLIMIT {limit:UInt32} OFFSET {offset:UInt64}`
+    : loadSql('queries/trace-spans.sql');
   const [rows, contents] = await Promise.all([
-    readRows<TraceSpanRow>(client, loadSql('queries/trace-spans.sql'), { tenant, trace_id: traceId }),
+    readRows<TraceSpanRow>(client, query, { tenant, trace_id: traceId, ...page }),
     readTraceContents(client, tenant, [traceId]),
   ]);
   // A trace of an agent loop may hold tens of thousands of spans: resolve them without holding the event loop.
