@@ -254,13 +254,20 @@ describe('scheduled export jobs: exactly once per trajectory', () => {
     expect(body.jobs.map((job) => job.name)).toEqual(['grpo', 'sft-parquet']);
     expect(body.jobs[0]!.last_runs[0]).toMatchObject({ status: 'committed' });
     expect(body.jobs[1]!.schedule).toEqual({ cron: '0 3 * * *' });
+    // Tenants see paths relative to the jobs file's directory, never where the server keeps it.
+    expect(body.jobs[0]!.destination).toBe('out');
+    const files = body.jobs[0]!.last_runs.map((run: { file: string }) => run.file).filter(Boolean);
+    expect(files.length).toBeGreaterThan(0);
+    for (const file of files) expect(file).toMatch(/^out\/[\w-]+\.jsonl$/);
+    expect(JSON.stringify(body)).not.toContain(directory);
   });
 
   it("a Parquet job is written by the receiver's own embedded ClickHouse and reads back", async () => {
     const result = await runThroughApi('sft-parquet');
     expect(result).toMatchObject({ status: 'exported', encoding: 'parquet', records: rewarded.length });
+    expect(result['path']).toMatch(/^parquet\/sft-parquet-\d{6}\.parquet$/);
     const rows = await receiver.store.client.query({
-      query: `SELECT messages FROM file('${result.path}', Parquet)`,
+      query: `SELECT messages FROM file('${join(directory, result['path'] as string)}', Parquet)`,
       format: 'JSONEachRow',
     });
     const messages = (await rows.json<{ messages: Array<{ role: string; content: string }> }>()).map(
