@@ -93,7 +93,7 @@ export async function startReceiver(
     log,
   });
   let lastLoggedError = '';
-  const wal = await WriteAheadLog.open(join(config.dataDir, 'wal'), { sync: config.walSync });
+  const wal = await WriteAheadLog.open(join(config.dataDir, 'wal'), { sync: config.walSync, onWarning: log });
   for (const warning of wal.recoveryWarnings) log(warning);
   const writer = new StoreWriter(store, wal, config.dataDir, {
     lingerMillis: config.batchLingerMillis,
@@ -168,6 +168,16 @@ export async function startReceiver(
     'trajectories_health_state',
     'Receiver health as /healthz reports it: 0 ok, 1 degraded, 2 unavailable',
     () => healthGaugeValue(assessHealth(readHealthInputs(healthSources)).status),
+  );
+  metrics.observe(
+    'trajectories_wal_free_bytes',
+    'Free bytes on the filesystem under the write-ahead log (appends are refused below the reserve)',
+    () => wal.diskSpace.freeBytes ?? Number.NaN,
+  );
+  metrics.observe(
+    'trajectories_wal_damaged_bytes_skipped',
+    'Bytes of damaged write-ahead log records skipped since start (acknowledged rows lost; the log says which)',
+    () => wal.damage.bytesSkipped,
   );
   // One export path for both transports: the same admission, memory budget, decoding and ingest.
   const exportPath = createOtlpExportPath({ ingestor, inflight, decodeLimits, metrics });

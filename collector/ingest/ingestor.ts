@@ -85,6 +85,14 @@ export class Ingestor {
   admission(): IngestResult {
     const failure = this.log.failure;
     if (failure) return { status: 'unavailable', retryAfterSeconds: 30, message: logUnwritableMessage(failure) };
+    // Refused before the body is read: the log would refuse the append anyway, keeping the reserve for the store.
+    if (this.log.diskSpace.low) {
+      return {
+        status: 'unavailable',
+        retryAfterSeconds: 30,
+        message: "the disk under the receiver's write-ahead log is below its free-space reserve; retry later",
+      };
+    }
     const pending = this.log.pendingBytes;
     if (this.writer.storeFailing) {
       if (pending > this.limits.maxLogBytes) {

@@ -9,8 +9,9 @@ const healthy: HealthInputs = {
   pendingBytes: 0,
   maxPendingBytes: 1000,
   maxLogBytes: 10_000,
-  deadLetter: { rows: 0, bytes: 0 },
-  disk: { low: false, freeBytes: 1e9 },
+  deadLetter: { rows: 0, bytes: 0, droppedRows: 0 },
+  disk: { low: false, freeBytes: 1e9, reserveBytes: 1e8 },
+  logDamage: { regionsSkipped: 0, bytesSkipped: 0 },
 };
 
 function codes(inputs: Partial<HealthInputs>): { status: string; reasons: string[]; http: number } {
@@ -57,28 +58,28 @@ describe('health rule', () => {
     expect(codes({ pendingBytes: 1000 }).status).toBe('ok');
   });
 
-  it('dead-letter rows and a low disk are degraded', () => {
-    expect(codes({ deadLetter: { rows: 2, bytes: 300 } })).toEqual({
+  it('dead-letter rows, dropped dead letters and skipped log damage are degraded', () => {
+    expect(codes({ deadLetter: { rows: 2, bytes: 300, droppedRows: 0 } })).toEqual({
       status: 'degraded',
       reasons: ['dead_letter_rows'],
       http: 200,
     });
-    expect(codes({ disk: { low: true, freeBytes: 10 } })).toEqual({
-      status: 'degraded',
+    expect(codes({ deadLetter: { rows: 0, bytes: 0, droppedRows: 5 } }).reasons).toEqual(['dead_letter_rows']);
+    const damaged = assessHealth({ ...healthy, logDamage: { regionsSkipped: 1, bytesSkipped: 512 } });
+    expect(damaged.status).toBe('degraded');
+    expect(damaged.checks.log).toEqual({ status: 'damaged', damaged_regions_skipped: 1, damaged_bytes_skipped: 512 });
+  });
+
+  it('a disk below the reserve is unavailable: the log refuses appends, so ingest answers 503', () => {
+    expect(codes({ disk: { low: true, freeBytes: 10, reserveBytes: 1e8 } })).toEqual({
+      status: 'unavailable',
       reasons: ['disk_low'],
-      http: 200,
+      http: 503,
     });
   });
 
-  it('reports checks it has no source for as unknown instead of ok', () => {
-    const report = assessHealth({ ...healthy, deadLetter: undefined, disk: undefined });
-    expect(report.status).toBe('ok');
-    expect(report.checks.dead_letters).toEqual({ status: 'unknown' });
-    expect(report.checks.disk).toEqual({ status: 'unknown' });
-  });
-
   it('every reason carries a message for the operator', () => {
-    const report = assessHealth({ ...healthy, storeFailing: true, deadLetter: { rows: 1, bytes: 1 } });
+    const report = assessHealth({ ...healthy, storeFailing: true, deadLetter: { rows: 1, bytes: 1, droppedRows: 0 } });
     for (const reason of report.reasons) expect(reason.message.length).toBeGreaterThan(10);
   });
 });

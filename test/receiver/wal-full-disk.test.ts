@@ -56,6 +56,11 @@ describe('receiver with its write-ahead log on a full disk', () => {
       const refused = await fetch(`${receiver.httpUrl}/v1/traces`, exportRequest('00000000000000f1'));
       expect(refused.status).toBe(503);
       expect(await refused.text()).not.toContain(walDirectory);
+      const health = await fetch(`${receiver.httpUrl}/healthz`);
+      expect(health.status).toBe(503);
+      const report = (await health.json()) as { status: string; reasons: Array<{ code: string }> };
+      expect(report.status).toBe('unavailable');
+      expect(report.reasons.map((reason) => reason.code)).toContain('disk_low');
 
       rmSync(filler);
       await expect
@@ -64,6 +69,7 @@ describe('receiver with its write-ahead log on a full disk', () => {
           interval: 200,
         })
         .toBe(200);
+      expect((await fetch(`${receiver.httpUrl}/healthz`)).status).toBe(200);
       await receiver.flush(30_000);
       const rows = await queryRows<{ span_id: string }>(
         receiver,
