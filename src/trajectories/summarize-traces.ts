@@ -9,7 +9,7 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { AirRuleValues, AssemblyInput } from './assembly-input.ts';
-import { assembleTrajectories, type AssembledTrajectory } from './assemble-trajectory.ts';
+import { assembleTrajectoriesYielding, type AssembledTrajectory } from './assemble-trajectory.ts';
 import { queryRows } from './read-assembly-input.ts';
 import { readSummaryInput } from './read-summary-input.ts';
 import { tracesOfStitchedTrajectories } from './stitch-conversations.ts';
@@ -156,8 +156,9 @@ export function independentParts(input: AssemblyInput, partTraces: number): Asse
 const assemblyPartTraces = 25;
 
 /**
- * assembleTrajectories over independentParts, yielding to the event loop between parts, in the same order as one
- * call over the whole input would return them.
+ * assembleTrajectories over independentParts, yielding to the event loop between parts (and within a part every
+ * few ms, so one very large trace does not hold the loop either), in the same order as one call over the whole
+ * input would return them.
  */
 export async function assembleInParts(
   input: AssemblyInput,
@@ -166,7 +167,7 @@ export async function assembleInParts(
   const trajectories: AssembledTrajectory[] = [];
   for (const part of independentParts(input, partTraces)) {
     // `complete` is not stored, so the clock does not matter here.
-    trajectories.push(...assembleTrajectories(part, { nowMillis: 0, quietSeconds: 0 }));
+    trajectories.push(...(await assembleTrajectoriesYielding(part, { nowMillis: 0, quietSeconds: 0 })));
     await yieldToEventLoop();
   }
   return trajectories.sort((a, b) =>
