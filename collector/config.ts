@@ -100,6 +100,22 @@ export const receiverOptions = {
     schema: z.coerce.number().int().positive().default(1024),
     description: 'open connections per port (HTTP, gRPC) above which new ones are closed on accept',
   },
+  minFreeBytes: {
+    environment: ['TRAJECTORIES_MIN_FREE_BYTES'],
+    schema: byteSize.optional(),
+    description:
+      'free space kept on the disk under the write-ahead log for ClickHouse to drain it; below it ingest answers 503 (default 256 MiB, or 5% of a smaller filesystem)',
+  },
+  maxDeadLetterBytes: {
+    environment: ['TRAJECTORIES_MAX_DEAD_LETTER_BYTES'],
+    schema: byteSize.default(1024 * 1024 * 1024),
+    description: 'largest dead-letter file; rows ClickHouse refuses past it are counted and logged as dropped',
+  },
+  maxReadSpans: {
+    environment: ['TRAJECTORIES_MAX_READ_SPANS'],
+    schema: z.coerce.number().int().positive().default(50_000),
+    description: 'most spans one trajectory or trace read serves (422 above, naming the paged trace read)',
+  },
   walSync: {
     flag: '--wal-sync <mode>',
     environment: ['TRAJECTORIES_WAL_SYNC'],

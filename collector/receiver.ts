@@ -93,10 +93,15 @@ export async function startReceiver(
     log,
   });
   let lastLoggedError = '';
-  const wal = await WriteAheadLog.open(join(config.dataDir, 'wal'), { sync: config.walSync, onWarning: log });
+  const wal = await WriteAheadLog.open(join(config.dataDir, 'wal'), {
+    sync: config.walSync,
+    minFreeBytes: config.minFreeBytes,
+    onWarning: log,
+  });
   for (const warning of wal.recoveryWarnings) log(warning);
   const writer = new StoreWriter(store, wal, config.dataDir, {
     lingerMillis: config.batchLingerMillis,
+    maxDeadLetterBytes: config.maxDeadLetterBytes,
     metrics,
     onError: (error) => {
       if (error.message === lastLoggedError) return;
@@ -187,7 +192,8 @@ export async function startReceiver(
     bodyIdleMillis: config.bodyIdleTimeoutMillis,
     metrics,
   });
-  addTraceRoutes(router, store.client);
+  const readLimits = { maxSpansPerRead: config.maxReadSpans };
+  addTraceRoutes(router, store.client, { readLimits });
   const embeddings = config.embeddingsUrl
     ? createEmbeddingClient({
         url: config.embeddingsUrl,
@@ -200,6 +206,7 @@ export async function startReceiver(
     gamma: config.gamma,
     stitchWindowSeconds: config.stitchWindowSeconds,
     embeddings,
+    readLimits,
   });
 
   const onError = (error: unknown) => log(`request failed: ${(error as Error).stack ?? String(error)}`);
