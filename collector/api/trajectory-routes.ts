@@ -22,6 +22,7 @@ import type { Router } from '../http/router.ts';
 import { heavyReadGateFor, resolveReadLimits, withinReadLimits, type ReadLimits } from './read-limits.ts';
 import { streamJson } from './stream-json.ts';
 import { sendJson } from '../http/send.ts';
+import { parseJsonText } from '../../src/conventions/parse-json-text.ts';
 
 const limitSchema = z.coerce.number().int().min(1).max(1000);
 const pageSchema = trajectoryFiltersSchema.extend({
@@ -109,7 +110,8 @@ export function addTrajectoryRoutes(
     const text = (await requireBody(context.request, maxFeedbackBytes)).toString('utf8');
     let json: unknown;
     try {
-      json = JSON.parse(text);
+      // Strings well-formed: a lone surrogate escape in a comment would make ClickHouse refuse the feedback row.
+      json = parseJsonText(text);
     } catch {
       throw new HttpError(400, 'body: not valid JSON');
     }

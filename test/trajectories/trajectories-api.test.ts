@@ -295,4 +295,16 @@ describe('golden trajectory through the receiver and the HTTP API', () => {
     expect(found.trajectories[0]!.similarity).toBeGreaterThan(0.5);
     await getJson('/v1/trajectories/search', 400);
   });
+
+  it('stores feedback whose comment was cut mid-emoji, with U+FFFD for the lone surrogate', async () => {
+    // JSON.stringify escapes the lone surrogate as \ud83d; JSON.parse alone would hand ClickHouse a string it refuses.
+    const post = await fetch(`${receiver.httpUrl}/v1/trajectories/${goldenId}/rewards`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ value: 0, name: 'human', comment: 'still wrong \ud83d' }),
+    });
+    expect(post.status).toBe(201);
+    const after = await getJson<Trajectory>(`/v1/trajectories/${goldenId}`);
+    expect(after.rewards.map((reward) => reward.comment)).toContain('still wrong \uFFFD');
+  });
 });
