@@ -132,6 +132,7 @@ describe('store writer', () => {
       status: 'dead_lettered',
       rows: 4,
       deadLetteredRows: 1,
+      droppedRows: 0,
       reason: expect.stringContaining('CANNOT_READ_ALL_DATA'),
     });
     await log.close();
