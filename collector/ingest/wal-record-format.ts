@@ -6,9 +6,14 @@
  * must end inside the segment and its crc must hold there).
  *
  * Records carry no sync marker, so after a damaged record the next one is found by trying every later offset as
- * a header: its table index must exist, its length must end inside the segment and its crc must hold. A false
- * match needs a random 32-bit crc to agree (and row payloads are JSON text, whose bytes are never a table index),
- * so resynchronising this way is safe, and cheap: almost every offset is rejected by its table byte.
+ * a header: its table index must exist, its length must end inside the segment and its crc must hold. That is
+ * cheap (almost every offset is rejected by its table byte: row payloads are JSON text, whose bytes are never a
+ * table index) but not proof: a false match needs a 32-bit crc to agree by chance, improbable rather than
+ * impossible. What it does promise is progress and a count: every bad record is either skipped and counted as
+ * damage (anywhere it has a whole record after it, or at the end of a segment when its length is not cut short)
+ * or, only at the end of the newest segment and only when its length runs past the end of the file, cut as a
+ * torn write (with a warning, not a damage count). The reader skips damage the same way while running, so it
+ * never stops at a bad record.
  */
 import { crc32 } from 'node:zlib';
 
@@ -89,18 +94,34 @@ export function describeRows(range: DamagedRange): string {
   return range.rows === undefined ? 'an unknown number of rows (the header is damaged too)' : `${range.rows} rows`;
 }
 
+/**
+ * Whether a bad record starting at `start` is what a write cut short leaves (its header, or the length it
+ * declares, runs past the end of `content`), rather than a record written whole and damaged since.
+ */
+export function isCutShort(content: Buffer, start: number): boolean {
+  return (
+    start + recordHeaderBytes > content.length ||
+    start + recordHeaderBytes + content.readUInt32LE(start) > content.length
+  );
+}
+
 export interface SegmentScan {
-  /** End of the last whole record: where appends continue in the newest segment. */
-  validEnd: number;
-  /** Damaged bytes followed by whole records (corruption, not a torn write). */
+  /** Where the segment's records and damage end: what follows is a record cut short (`tornBytes` of it). */
+  keptEnd: number;
+  /**
+   * Damaged bytes to skip and report: followed by whole records, or at the end of the segment but not cut short
+   * (a record written whole, then damaged).
+   */
   damaged: DamagedRange[];
-  /** The first record start (or `validEnd`) at or after the offset asked for with `alignTo`. */
+  /** Bytes after `keptEnd`: a record cut short, as a write interrupted by a crash or power loss leaves it. */
+  tornBytes: number;
+  /** The first record start (or `keptEnd`) at or after the offset asked for with `alignTo`. */
   aligned: number;
 }
 
 /**
- * Walks a segment's records. A bad record followed by a whole one is damage to skip; a bad record with nothing
- * whole after it is the tail (`validEnd` stops before it): a torn write in the newest segment.
+ * Walks a segment's records. A bad record followed by a whole one is damage to skip; so is a bad record with
+ * nothing whole after it unless it is cut short, which is a torn tail (`keptEnd` stops before it).
  */
 export function scanSegment(content: Buffer, alignTo = 0): SegmentScan {
   const damaged: DamagedRange[] = [];
@@ -114,9 +135,9 @@ export function scanSegment(content: Buffer, alignTo = 0): SegmentScan {
       continue;
     }
     const next = nextValidRecord(content, offset + 1);
-    if (next === undefined) break;
-    damaged.push(damagedRange(content, offset, next));
-    offset = next;
+    if (next === undefined && isCutShort(content, offset)) break;
+    damaged.push(damagedRange(content, offset, next ?? content.length));
+    offset = next ?? content.length;
   }
-  return { validEnd: offset, damaged, aligned: aligned ?? offset };
+  return { keptEnd: offset, damaged, tornBytes: content.length - offset, aligned: aligned ?? offset };
 }

@@ -7,11 +7,13 @@
  * Layout: `segment-<seq>.wal` files of records (format and damage scanning in wal-record-format.ts), plus
  * `checkpoint.json` naming the first record not yet stored.
  *
- * Damage: a bad record at the very end of the newest segment is a torn write (power loss mid-write), never
- * acknowledged, and is cut off on open. A bad record with whole records after it is corruption: it is skipped,
- * the records after it are kept, and the loss is reported loudly (segment, offset, bytes, rows). On open the
- * checkpoint is checked against the segments and realigned onto a record boundary, so the reader never starts
- * mid-record; while running, the reader resynchronises past a bad record instead of stalling on it.
+ * Damage: a record cut short (its length runs past the end of the file) at the very end of the newest segment is
+ * a torn write (a crash mid-write), never acknowledged: it is cut off on open, with a warning giving its bytes.
+ * Any other bad record is corruption of acknowledged data, at the end of a segment as anywhere else: it is
+ * skipped, the records after it are kept, and the loss is counted (`damage`) and reported loudly (segment,
+ * offset, bytes, rows). On open the checkpoint is checked against the segments and realigned onto a record
+ * boundary, so the reader never starts mid-record; while running, the reader resynchronises past a bad record
+ * instead of stalling on it.
  *
  * Disk space: appends are refused while free space is below a reserve (disk-space-reserve.ts), and a segment's
  * stored prefix is given back by rotating to a new segment once the checkpoint is `reclaimBytes` into the current
@@ -229,12 +231,12 @@ export class WriteAheadLog {
       const isCheckpointSegment = segment === checkpoint.segment;
       const scan = scanSegment(content, isCheckpointSegment ? checkpoint.offset : 0);
       if (isCheckpointSegment) {
-        checkpointSegmentEnd = scan.validEnd;
-        if (checkpoint.offset > scan.validEnd) {
+        checkpointSegmentEnd = scan.keptEnd;
+        if (checkpoint.offset > scan.keptEnd) {
           realignments.push(
-            `the checkpoint (${segmentName(segment)} offset ${checkpoint.offset}) is past the valid end of its segment (${scan.validEnd} bytes): moved to that end`,
+            `the checkpoint (${segmentName(segment)} offset ${checkpoint.offset}) is past the valid end of its segment (${scan.keptEnd} bytes): moved to that end`,
           );
-          checkpoint = { segment, offset: scan.validEnd };
+          checkpoint = { segment, offset: scan.keptEnd };
         } else if (scan.aligned !== checkpoint.offset) {
           realignments.push(
             `the checkpoint (${segmentName(segment)} offset ${checkpoint.offset}) is not on a record boundary: moved to the next one, offset ${scan.aligned}`,
@@ -248,25 +250,33 @@ export class WriteAheadLog {
         const known = this.knownDamage.get(segment) ?? new Map<number, DamagedRange>();
         known.set(range.start, range);
         this.knownDamage.set(segment, known);
-        this.recoveryWarnings.push(this.countDamage(segment, range));
+        this.recoveryWarnings.push(
+          this.countDamage(
+            segment,
+            range,
+            range.end === content.length
+              ? 'it is the last record of the segment, whole in length but failing its crc'
+              : 'the records after them are kept',
+          ),
+        );
       }
-      if (scan.validEnd < content.length) {
+      if (scan.tornBytes > 0) {
         if (segment === kept.at(-1)) {
-          // A torn tail of the newest segment is a write that was never acknowledged.
           const handle = await open(path, 'r+');
           try {
-            await handle.truncate(scan.validEnd);
+            await handle.truncate(scan.keptEnd);
           } finally {
             await handle.close();
           }
-        } else if (scan.validEnd >= from) {
-          // An older segment was whole when the log rotated past it: a bad tail there is damage, kept for
+          this.recoveryWarnings.push(this.describeTornWrite(segment, scan.keptEnd, scan.tornBytes));
+        } else if (scan.keptEnd >= from) {
+          // An older segment was whole when the log rotated past it: a record cut short there is damage, kept for
           // inspection.
-          const range = { start: scan.validEnd, end: content.length };
-          this.recoveryWarnings.push(`${this.countDamage(segment, range)} (the rest of the segment)`);
+          const range = { start: scan.keptEnd, end: content.length };
+          this.recoveryWarnings.push(this.countDamage(segment, range, 'they are the rest of the segment'));
         }
       }
-      this.segmentSizes.set(segment, scan.validEnd);
+      this.segmentSizes.set(segment, scan.keptEnd);
     }
     if (checkpoint.offset > checkpointSegmentEnd) {
       // No segment file at all: an offset into nothing.
@@ -295,10 +305,23 @@ export class WriteAheadLog {
   }
 
   /** Counts a damaged range as lost and says what was lost, where. */
-  private countDamage(segment: number, range: DamagedRange): string {
+  private countDamage(segment: number, range: DamagedRange, where = 'the records after them are kept'): string {
     this.damageSkipped.regionsSkipped += 1;
     this.damageSkipped.bytesSkipped += range.end - range.start;
-    return `write-ahead log segment ${segmentName(segment)} in ${this.directory} is damaged at offset ${range.start}: ${range.end - range.start} bytes (${describeRows(range)}) of acknowledged data cannot be read and are skipped; the records after them are kept`;
+    return `write-ahead log segment ${segmentName(segment)} in ${this.directory} is damaged at offset ${range.start}: ${range.end - range.start} bytes (${describeRows(range)}) of acknowledged data cannot be read and are skipped; ${where}`;
+  }
+
+  /**
+   * A record cut short at the end of the newest segment is a write interrupted by a crash: the append it belonged
+   * to failed or never finished, so it was never acknowledged, unless sync is 'none', which acknowledges before
+   * the bytes reach the disk and so can lose acknowledged records to a power loss.
+   */
+  private describeTornWrite(segment: number, start: number, bytes: number): string {
+    const acknowledged =
+      this.sync === 'fsync'
+        ? 'it was never acknowledged, so no acknowledged data is lost'
+        : "it was never acknowledged unless the machine lost power (sync is 'none', which acknowledges before data reaches the disk)";
+    return `write-ahead log segment ${segmentName(segment)} in ${this.directory} ends with a torn write of ${bytes} bytes at offset ${start} (a record cut short, as a crash mid-write leaves it), cut off: ${acknowledged}`;
   }
 
   private bytesAfter(position: WalPosition): number {

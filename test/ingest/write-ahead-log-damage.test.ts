@@ -145,18 +145,56 @@ describe('write-ahead log damage inside a segment', () => {
     await reopened.close();
   });
 
-  it('still cuts a torn record at the very end, silently, as a write that was never acknowledged', async () => {
+  it('counts a whole last record that fails its crc as damage, keeps it, and appends after it', async () => {
     const directory = temporaryDirectory();
     const log = await WriteAheadLog.open(directory, { sync: 'none' });
+    await log.append([record('first'), record('second', 4)]);
+    await log.close();
+    const segment = join(directory, segmentFiles(directory)[0]!);
+    const size = statSync(segment).size;
+    // The length leads exactly to the end of the file: a record written whole (after a clean stop), then damaged.
+    flipByte(segment, size - 1);
+
+    const reopened = await WriteAheadLog.open(directory, { sync: 'none' });
+    const secondStart = headerBytes + 'first'.length;
+    const secondBytes = headerBytes + 'second'.length;
+    const warnings = reopened.recoveryWarnings.join('\n');
+    expect(warnings).toContain('segment-000000000001.wal');
+    expect(warnings).toContain(`offset ${secondStart}`);
+    expect(warnings).toContain(`${secondBytes} bytes`);
+    expect(warnings).toContain('4 rows');
+    expect(reopened.damage).toEqual({ regionsSkipped: 1, bytesSkipped: secondBytes });
+    expect(statSync(segment).size).toBe(size);
+    expect(await drain(reopened)).toEqual(['first']);
+    await reopened.append([record('third')]);
+    expect(await drain(reopened)).toEqual(['third']);
+    expect(reopened.pendingBytes).toBe(0);
+    await reopened.close();
+
+    // Read past once, the damage is not reported again.
+    const again = await WriteAheadLog.open(directory, { sync: 'none' });
+    expect(again.recoveryWarnings).toEqual([]);
+    expect(again.damage.regionsSkipped).toBe(0);
+    await again.close();
+  });
+
+  it('cuts a record cut short at the very end as a torn write, saying how many bytes and that it was never acknowledged', async () => {
+    const directory = temporaryDirectory();
+    const log = await WriteAheadLog.open(directory, { sync: 'fsync' });
     await log.append([record('first'), record('second')]);
     await log.close();
     const segment = join(directory, segmentFiles(directory)[0]!);
-    flipByte(segment, statSync(segment).size - 1);
+    truncateSync(segment, statSync(segment).size - 3);
 
-    const reopened = await WriteAheadLog.open(directory, { sync: 'none' });
-    expect(reopened.recoveryWarnings).toEqual([]);
-    expect(reopened.damage.regionsSkipped).toBe(0);
-    expect(statSync(segment).size).toBe(headerBytes + 'first'.length);
+    const reopened = await WriteAheadLog.open(directory, { sync: 'fsync' });
+    const secondStart = headerBytes + 'first'.length;
+    const tornBytes = headerBytes + 'second'.length - 3;
+    expect(reopened.recoveryWarnings).toHaveLength(1);
+    expect(reopened.recoveryWarnings[0]).toContain('segment-000000000001.wal');
+    expect(reopened.recoveryWarnings[0]).toContain(`torn write of ${tornBytes} bytes at offset ${secondStart}`);
+    expect(reopened.recoveryWarnings[0]).toContain('never acknowledged');
+    expect(reopened.damage).toEqual({ regionsSkipped: 0, bytesSkipped: 0 });
+    expect(statSync(segment).size).toBe(secondStart);
     expect(await drain(reopened)).toEqual(['first']);
     await reopened.close();
   });
