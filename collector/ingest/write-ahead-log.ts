@@ -12,8 +12,8 @@
  * Any other bad record is corruption of acknowledged data, at the end of a segment as anywhere else: it is
  * skipped, the records after it are kept, and the loss is counted (`damage`) and reported loudly (segment,
  * offset, bytes, rows). On open the checkpoint is checked against the segments and realigned onto a record
- * boundary, so the reader never starts mid-record; while running, the reader resynchronises past a bad record
- * instead of stalling on it.
+ * boundary, so the reader never starts mid-record; while running, the reader resynchronises past a bad record,
+ * however long its damaged length claims it is, instead of stalling on it.
  *
  * Disk space: appends are refused while free space is below a reserve (disk-space-reserve.ts), and a segment's
  * stored prefix is given back by rotating to a new segment once the checkpoint is `reclaimBytes` into the current
@@ -476,7 +476,8 @@ export class WriteAheadLog {
   /**
    * Reads whole records from `from` on, up to about `maxBytes` (at least one record), stopping at the end of what
    * has been durably written. Returns the position after the last record read. At a damaged record it returns no
-   * records and an `end` past the damage (reported through `onWarning`), so committing `end` moves on.
+   * records and an `end` past the damage (reported through `onWarning` unless open already did), so committing
+   * `end` moves on: `end` equals `from` only when there is nothing more to read.
    */
   async read(from: WalPosition, maxBytes: number): Promise<{ records: WalRecord[]; end: WalPosition; bytes: number }> {
     let position = { ...from };
@@ -487,17 +488,21 @@ export class WriteAheadLog {
     const segmentSize = this.segmentSizes.get(position.segment) ?? 0;
     const available = segmentSize - position.offset;
     if (available <= 0) return { records: [], end: position, bytes: 0 };
+    const known = this.knownDamage.get(position.segment)?.get(position.offset);
+    if (known) return { records: [], end: { segment: position.segment, offset: known.end }, bytes: 0 };
     const handle = await open(join(this.directory, segmentName(position.segment)), 'r');
     try {
       let chunk = Buffer.allocUnsafe(Math.min(available, Math.max(maxBytes, recordHeaderBytes)));
       await readFully(handle, chunk, position.offset);
-      const first = recordAt(chunk, 0, available);
-      if (first === 'bad') return await this.skipDamage(handle, position, available);
+      let first = recordAt(chunk, 0, available);
       if (first === 'incomplete') {
-        // One record larger than maxBytes: read it whole.
+        // One record larger than maxBytes (or a damaged length that still ends inside the segment): read it whole,
+        // which is the only way to check its crc.
         chunk = Buffer.allocUnsafe(recordHeaderBytes + chunk.readUInt32LE(0));
         await readFully(handle, chunk, position.offset);
+        first = recordAt(chunk, 0, available);
       }
+      if (typeof first !== 'number') return await this.skipDamage(handle, position, available);
       const records: WalRecord[] = [];
       let offset = 0;
       for (;;) {
@@ -518,8 +523,6 @@ export class WriteAheadLog {
     position: WalPosition,
     available: number,
   ): Promise<{ records: WalRecord[]; end: WalPosition; bytes: number }> {
-    const known = this.knownDamage.get(position.segment)?.get(position.offset);
-    if (known) return { records: [], end: { segment: position.segment, offset: known.end }, bytes: 0 };
     const rest = Buffer.allocUnsafe(available);
     await readFully(handle, rest, position.offset);
     const next = nextValidRecord(rest, 1) ?? available;

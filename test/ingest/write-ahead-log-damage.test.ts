@@ -21,6 +21,15 @@ function segmentFiles(directory: string): string[] {
     .sort();
 }
 
+/** Overwrites a record's length field, as a failing disk would. */
+function writeLength(path: string, recordStart: number, length: number): void {
+  const field = Buffer.alloc(4);
+  field.writeUInt32LE(length, 0);
+  const descriptor = openSync(path, 'r+');
+  writeSync(descriptor, field, 0, 4, recordStart);
+  closeSync(descriptor);
+}
+
 /** Overwrites one byte of a file in place, as a failing disk would. */
 function flipByte(path: string, offset: number): void {
   const byte = readFileSync(path).subarray(offset, offset + 1);
@@ -33,11 +42,11 @@ function flipByte(path: string, offset: number): void {
  * Reads and commits like the store writer does until the reader stops moving, with a bound so that a reader that
  * spins fails the test instead of hanging it.
  */
-async function drain(log: WriteAheadLog): Promise<string[]> {
+async function drain(log: WriteAheadLog, maxBytes = 1 << 20): Promise<string[]> {
   const seen: string[] = [];
   let position: WalPosition = log.checkpoint;
   for (let step = 0; step < 1000; step++) {
-    const { records, end, bytes } = await log.read(position, 1 << 20);
+    const { records, end, bytes } = await log.read(position, maxBytes);
     if (records.length === 0 && end.segment === position.segment && end.offset === position.offset) return seen;
     seen.push(...records.map((entry) => entry.payload.toString()));
     await log.commit(end, bytes);
@@ -226,6 +235,42 @@ describe('write-ahead log damage inside a segment', () => {
     expect(await drain(log)).toEqual(['before', 'after']);
     expect(warnings.join('\n')).toMatch(/segment-000000000001\.wal.*offset 19/);
     expect(log.damage.regionsSkipped).toBe(1);
+    expect(log.pendingBytes).toBe(0);
+    await log.close();
+  });
+});
+
+describe('write-ahead log damage larger than one read', () => {
+  const texts = Array.from({ length: 50 }, (_, index) => `record-${index}`.padEnd(100, 'x'));
+  const maxBytes = 1024;
+  // Inside the segment (50 records of 113 bytes) but past maxBytes, so a read must take it whole to check it.
+  const damagedLength = 2000;
+
+  it('skips a record whose damaged length ends past maxBytes, found on open, instead of stalling on it', async () => {
+    const directory = temporaryDirectory();
+    const log = await WriteAheadLog.open(directory, { sync: 'none' });
+    await log.append(texts.map((text) => record(text)));
+    await log.close();
+    writeLength(join(directory, segmentFiles(directory)[0]!), 0, damagedLength);
+
+    const reopened = await WriteAheadLog.open(directory, { sync: 'none' });
+    expect(reopened.recoveryWarnings.join('\n')).toMatch(/segment-000000000001\.wal.*offset 0: 113 bytes/);
+    expect(await drain(reopened, maxBytes)).toEqual(texts.slice(1));
+    expect(reopened.damage).toEqual({ regionsSkipped: 1, bytesSkipped: headerBytes + 100 });
+    expect(reopened.pendingBytes).toBe(0);
+    await reopened.close();
+  });
+
+  it('skips a record whose length is damaged while the log is open to end past maxBytes, and reports it', async () => {
+    const directory = temporaryDirectory();
+    const warnings: string[] = [];
+    const log = await WriteAheadLog.open(directory, { sync: 'none', onWarning: (message) => warnings.push(message) });
+    await log.append(texts.map((text) => record(text)));
+    writeLength(join(directory, segmentFiles(directory)[0]!), 0, damagedLength);
+
+    expect(await drain(log, maxBytes)).toEqual(texts.slice(1));
+    expect(warnings.join('\n')).toMatch(/segment-000000000001\.wal.*offset 0: 113 bytes/);
+    expect(log.damage).toEqual({ regionsSkipped: 1, bytesSkipped: headerBytes + 100 });
     expect(log.pendingBytes).toBe(0);
     await log.close();
   });
