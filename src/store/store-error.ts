@@ -11,9 +11,10 @@
  * that are fine costs only time, dead-lettering them would set them aside. But nothing a client sends may keep the
  * writer retrying forever, so an `unavailable` error is also marked `storeWide` or not: only a failure that
  * describes the store whatever rows were sent (down, read-only, out of disk, Keeper, credentials, schema not
- * migrated yet) is retried without limit. Memory and time limits, schema mismatches and every code this module does
- * not know may be caused by one batch, so the writer retries them a bounded number of times and then, if the store
- * still answers, isolates the batch row by row as it does bad data (collector/ingest/store-writer.ts).
+ * migrated yet, the server's total memory exhausted) is retried without limit. Memory limits of one query, time
+ * limits, schema mismatches and every code this module does not know may be caused by one batch, so the writer
+ * retries them a bounded number of times and then, if the store still answers, isolates the batch row by row,
+ * blaming a row for such an error only when other rows of the batch go in (collector/ingest/row-isolation.ts).
  */
 
 export type StoreErrorKind = 'bad_data' | 'unavailable';
@@ -111,6 +112,13 @@ export const unavailableErrorCodes: ReadonlyMap<number, string> = new Map([
  */
 export const batchMayCauseCodes: ReadonlySet<number> = new Set([159, 160, 173, 209, 241, 425]);
 
+/**
+ * MEMORY_LIMIT_EXCEEDED names the limit that was hit: `Memory limit (for query) exceeded` may be one batch's size,
+ * `Memory limit (total) exceeded` is the whole server's memory pressure, whatever this batch holds.
+ */
+const memoryLimitExceededCode = 241;
+const serverWideMemoryLimit = /memory limit \(total\) exceeded/i;
+
 export class StoreError extends Error {
   override readonly name = 'StoreError';
   readonly kind: StoreErrorKind;
@@ -120,7 +128,7 @@ export class StoreError extends Error {
   readonly clickhouseCodeName: string | undefined;
   /**
    * True when the failure describes the store whatever rows were sent (down, read-only, out of disk, Keeper,
-   * credentials, schema not migrated yet): retrying is the only answer, for as long as it takes. False for bad data
+   * credentials, schema not migrated yet, the server's total memory limit): retrying is the only answer, for as long as it takes. False for bad data
    * and for unavailable failures a batch may cause itself (memory or time limits, schema mismatches, network errors
    * without a ClickHouse answer, codes this module does not know), which the writer retries only a bounded number of
    * times while the store otherwise answers.
@@ -197,6 +205,9 @@ export function toStoreError(error: unknown): StoreError {
   // the known ones a batch cannot cause are retried without limit.
   const knownName = unavailableErrorCodes.get(clickhouseCode);
   const clickhouseCodeName = knownName ?? codeNameOf(error, message);
-  const storeWide = knownName !== undefined && !batchMayCauseCodes.has(clickhouseCode);
+  const storeWide =
+    knownName !== undefined &&
+    (!batchMayCauseCodes.has(clickhouseCode) ||
+      (clickhouseCode === memoryLimitExceededCode && serverWideMemoryLimit.test(message)));
   return new StoreError({ kind: 'unavailable', message, clickhouseCode, clickhouseCodeName, storeWide, cause: error });
 }

@@ -109,6 +109,18 @@ describe('store errors on the embedded engine', () => {
       storeWide: false,
     });
     expect(classify(159)).toMatchObject({ kind: 'unavailable', storeWide: false });
+    // The limit a message names tells one query's memory (maybe this batch) from the server's (any insert fails).
+    const memoryLimit = (limit: string) =>
+      toStoreError(
+        Object.assign(
+          new Error(
+            `Code: 241. DB::Exception: Memory limit (${limit}) exceeded: would use 3.50 GiB (attempt to allocate chunk of 4194304 bytes), maximum: 3.47 GiB. (MEMORY_LIMIT_EXCEEDED)`,
+          ),
+          { clickhouseCode: 241 },
+        ),
+      );
+    expect(memoryLimit('total')).toMatchObject({ kind: 'unavailable', storeWide: true });
+    expect(memoryLimit('for query')).toMatchObject({ kind: 'unavailable', storeWide: false });
     expect(classify(47)).toMatchObject({ kind: 'unavailable', storeWide: false });
     expect(classify(164)).toMatchObject({ kind: 'unavailable', clickhouseCodeName: 'READONLY', storeWide: true });
     expect(classify(27)).toMatchObject({ kind: 'bad_data', storeWide: false });
