@@ -250,6 +250,8 @@ export async function startReceiver(
         inflight,
         tokens,
         maxRequestBytes: config.maxRequestBytes,
+        bodyIdleMillis: config.bodyIdleTimeoutMillis,
+        requestTimeoutMillis: config.requestTimeoutMillis,
         maxConnections: config.maxConnections,
         onError,
         metrics,

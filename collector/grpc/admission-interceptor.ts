@@ -5,14 +5,20 @@
  * take more, and only then lets the message in, charging the shared in-flight budget for its bytes as HTTP/2 data
  * frames arrive; past the budget the call is answered RESOURCE_EXHAUSTED mid-message and the rest is discarded.
  *
+ * A call that stops sending is given up on like an HTTP body that stalls: no data frame for `idleMillis`, or the
+ * message not whole within `requestMillis`, is answered DEADLINE_EXCEEDED and its bytes released, so slow or
+ * stalled streams cannot keep the budget from everyone else until they hang up.
+ *
  * grpc-js leaves a call's stream paused until the handler asks for the message, and discards the data of a call
- * that has been answered, so a refused call is never buffered. The per-frame charge reads the HTTP/2 stream
+ * that has been answered, so a refused call is never buffered. A message over the size limit is answered by
+ * grpc-js itself, past the interceptor; the status it sent is read back from the stream to count it. The per-frame charge reads the HTTP/2 stream
  * grpc-js keeps on its base call (not public API, 1.14): without it the budget is charged once the message is
  * whole, as before; test/receiver/grpc-admission.test.ts fails if that happens.
  */
-import type { ServerHttp2Stream } from 'node:http2';
+import type { OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import {
   ServerInterceptingCall,
+  status,
   type Metadata,
   type ServerInterceptingCallInterface,
   type ServerInterceptor,
@@ -20,7 +26,7 @@ import {
 import { authenticate } from '../auth/authenticate.ts';
 import type { TenantTokens } from '../auth/tenant-tokens.ts';
 import type { InflightBudget, InflightReservation } from '../ingest/inflight-budget.ts';
-import type { ReceiverMetrics } from '../metrics/receiver-metrics.ts';
+import type { ReceiverMetrics, RejectionReason } from '../metrics/receiver-metrics.ts';
 import type { OtlpSignal } from '../otlp/index.ts';
 import { countExport } from '../otlp-export/count-export.ts';
 import { inflightRefusal, type OtlpExportPath } from '../otlp-export/export-path.ts';
@@ -39,6 +45,10 @@ export interface AdmissionOptions {
   tokens: TenantTokens | undefined;
   /** The signal of an Export method path, undefined for any other method (left alone). */
   signalOf: (path: string) => OtlpSignal | undefined;
+  /** Longest pause between two data frames of an admitted call's message (TRAJECTORIES_BODY_IDLE_TIMEOUT_MS). */
+  idleMillis: number;
+  /** Longest time from admission to the whole message (TRAJECTORIES_REQUEST_TIMEOUT_MS). */
+  requestMillis: number;
   metrics?: ReceiverMetrics;
 }
 
@@ -57,6 +67,23 @@ function streamOf(call: ServerInterceptingCallInterface): ServerHttp2Stream | un
 }
 
 /**
+ * Why grpc-js answered a call on its own (the status is on the stream's headers, or trailers once the call had
+ * responded), or undefined when it did not answer: the client went away.
+ */
+function ownRefusalOf(stream: ServerHttp2Stream | undefined): RejectionReason | undefined {
+  const sent: OutgoingHttpHeaders | undefined = stream?.sentTrailers ?? stream?.sentHeaders;
+  const code = Number(sent?.['grpc-status']);
+  if (!Number.isInteger(code) || code === Number(status.OK)) return undefined;
+  // grpc-js answers RESOURCE_EXHAUSTED only for a message over grpc.max_receive_message_length, as sent or inflated.
+  const reasons: Partial<Record<number, RejectionReason>> = {
+    [status.RESOURCE_EXHAUSTED]: 'too_large',
+    [status.DEADLINE_EXCEEDED]: 'timeout',
+    [status.UNIMPLEMENTED]: 'unsupported',
+  };
+  return reasons[code] ?? 'invalid';
+}
+
+/**
  * The interceptor, and the calls it admitted, keyed by their metadata (the object grpc-js hands the handler as
  * `call.metadata`).
  */
@@ -70,14 +97,37 @@ export function createAdmissionInterceptor(options: AdmissionOptions): {
     if (!signal) return new ServerInterceptingCall(call);
     const stream = streamOf(call);
     let reservation: InflightReservation | undefined;
+    // Set once the call is answered, by us, by grpc-js or by the client going away: later frames are not ours.
     let answered = false;
+    let idleTimer: NodeJS.Timeout | undefined;
+    let requestTimer: NodeJS.Timeout | undefined;
+    const stopTimers = () => {
+      clearTimeout(idleTimer);
+      clearTimeout(requestTimer);
+    };
+    const refuse = (answer: GrpcAnswer) => {
+      if (answer.status === 'failed') intercepting.sendStatus(answer.failure);
+    };
+    const giveUp = (message: string) => {
+      if (answered) return;
+      countExport(options.metrics, 'grpc', signal, 'timeout');
+      refuse(grpcAnswer({ status: 'timeout', message }));
+    };
+    const armIdleTimer = () => {
+      clearTimeout(idleTimer);
+      idleTimer = setTimeout(
+        () =>
+          giveUp(
+            `request message stalled: no bytes for ${options.idleMillis} ms (TRAJECTORIES_BODY_IDLE_TIMEOUT_MS); ` +
+              'send the message without pauses',
+          ),
+        options.idleMillis,
+      );
+    };
     const intercepting: ServerInterceptingCall = new ServerInterceptingCall(call, {
       start(next) {
         next({
           onReceiveMetadata(metadata, nextMetadata) {
-            const refuse = (answer: GrpcAnswer) => {
-              if (answer.status === 'failed') intercepting.sendStatus(answer.failure);
-            };
             const authentication = authenticate(options.tokens, authorizationOf(metadata));
             if (authentication.status !== 'authenticated') {
               countExport(options.metrics, 'grpc', signal, 'unauthenticated');
@@ -89,22 +139,45 @@ export function createAdmissionInterceptor(options: AdmissionOptions): {
             reservation = held;
             // Charged before grpc-js's own listener buffers the frame, so a refused frame is never kept.
             stream?.prependListener('data', (frame: Buffer) => {
-              if (answered || held.grow(frame.length)) return;
+              // A stream grpc-js has answered itself (a message over the size limit) is being flushed, not read.
+              if (answered || stream.headersSent) return;
+              if (held.grow(frame.length)) return armIdleTimer();
               countExport(options.metrics, 'grpc', signal, 'overloaded');
               refuse(grpcAnswer(inflightRefusal(options.inflight)));
             });
+            armIdleTimer();
+            requestTimer = setTimeout(
+              () =>
+                giveUp(
+                  `request message not received within ${options.requestMillis} ms ` +
+                    '(TRAJECTORIES_REQUEST_TIMEOUT_MS); send smaller batches or from a faster link',
+                ),
+              options.requestMillis,
+            );
             admitted.set(metadata, { tenant: authentication.tenant, reservation: held });
             nextMetadata(metadata);
           },
+          onReceiveHalfClose(nextHalfClose) {
+            // The message is whole: from here the export path's own bounds apply, not the client's pace.
+            stopTimers();
+            nextHalfClose();
+          },
           onCancel() {
+            stopTimers();
+            if (!answered) {
+              answered = true;
+              const reason = ownRefusalOf(stream);
+              if (reason) countExport(options.metrics, 'grpc', signal, reason);
+            }
             reservation?.release();
           },
         });
       },
-      sendStatus(status, next) {
+      sendStatus(callStatus, next) {
         answered = true;
+        stopTimers();
         reservation?.release();
-        next(status);
+        next(callStatus);
       },
     });
     return intercepting;

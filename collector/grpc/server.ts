@@ -52,6 +52,12 @@ export interface GrpcServerOptions {
   inflight: InflightBudget;
   tokens: TenantTokens | undefined;
   maxRequestBytes: number;
+  /** Longest pause between two data frames of a message (TRAJECTORIES_BODY_IDLE_TIMEOUT_MS, as for HTTP bodies). */
+  bodyIdleMillis?: number;
+  /** Longest time to receive a whole message once admitted (TRAJECTORIES_REQUEST_TIMEOUT_MS). */
+  requestTimeoutMillis?: number;
+  /** How long a connection with no call open stays up (default 5 minutes). */
+  connectionIdleMillis?: number;
   /** Open connections above which new ones are closed on accept. */
   maxConnections?: number;
   onError?: (error: unknown) => void;
@@ -104,6 +110,8 @@ export function createGrpcServer(options: GrpcServerOptions): OtlpGrpcServer {
     inflight: options.inflight,
     tokens: options.tokens,
     signalOf: (path) => exportPaths[path],
+    idleMillis: options.bodyIdleMillis ?? 15_000,
+    requestMillis: options.requestTimeoutMillis ?? 120_000,
     metrics: options.metrics,
   });
   const server = new OtlpGrpcServer(
@@ -113,6 +121,10 @@ export function createGrpcServer(options: GrpcServerOptions): OtlpGrpcServer {
       // many a single connection may have open at once.
       'grpc.max_concurrent_streams': 64,
       'grpc.max_send_message_length': 4 * 1024 * 1024,
+      // A connection with no call open for this long is closed (GOAWAY; exporters reconnect on their next export),
+      // so silent connections cannot hold the connection cap forever. grpc.max_connection_age_grace_ms only acts
+      // with a maximum connection age, which is not set: long-lived exporter connections are the normal case.
+      'grpc.max_connection_idle_ms': options.connectionIdleMillis ?? 5 * 60_000,
       interceptors: [interceptor],
     },
     options.maxConnections ?? 1024,

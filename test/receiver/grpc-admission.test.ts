@@ -1,11 +1,18 @@
 /**
  * OTLP/gRPC admission: a call is authenticated and admitted on its metadata, before grpc-js reads its message, so
  * an unauthenticated client cannot make the receiver buffer what it sends; admitted messages are charged to the
- * shared in-flight budget and released; connections are capped; an unexpected error is answered with a stable
- * message; every answer is counted in /metrics.
+ * shared in-flight budget and released; a stream that stalls mid-message is answered within the body-idle timeout
+ * and its bytes released; connections are capped; an unexpected error is answered with a stable message; every
+ * answer is counted in /metrics, a message over the size limit as too large.
  */
 import { spawn } from 'node:child_process';
 import { request as httpRequest, type ClientRequest } from 'node:http';
+import {
+  connect as connectHttp2,
+  type ClientHttp2Session,
+  type ClientHttp2Stream,
+  type IncomingHttpHeaders,
+} from 'node:http2';
 import { connect, type Socket } from 'node:net';
 import { Server, status } from '@grpc/grpc-js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -25,14 +32,18 @@ import { startTestReceiver } from '../helpers/test-receiver.ts';
 const token = 'grpc-admission-token';
 const budgetBytes = 1024 * 1024;
 const maxConnections = 6;
+const bodyIdleMillis = 1000;
+const maxRequestBytes = 4 * 1024 * 1024;
 let receiver: Receiver;
-const openClients: Array<ClientRequest | Socket> = [];
+const openClients: Array<ClientRequest | Socket | ClientHttp2Session> = [];
 
 beforeAll(async () => {
   receiver = await startTestReceiver({
     authTokens: `${token}=team-a`,
     maxInflightBytes: budgetBytes,
     maxConnections,
+    bodyIdleTimeoutMillis: bodyIdleMillis,
+    maxRequestBytes,
   });
 });
 
@@ -41,7 +52,17 @@ afterAll(async () => {
 });
 
 afterEach(async () => {
-  for (const client of openClients.splice(0)) client.destroy();
+  // Closed connections are waited for, so the connection-cap test counts only its own.
+  await Promise.all(
+    openClients.splice(0).map(
+      (client) =>
+        new Promise((resolve) => {
+          if (client.destroyed) return resolve(undefined);
+          client.once('close', resolve);
+          client.destroy();
+        }),
+    ),
+  );
   await waitFor(async () => (await metric('trajectories_inflight_bytes')) === 0);
 });
 
@@ -76,6 +97,31 @@ function holdBudget(bytes: number): void {
   const timer = setInterval(() => client.write(' '), 100);
   client.on('close', () => clearInterval(timer));
 }
+
+/**
+ * A raw HTTP/2 client that starts an authenticated Export call declaring a `declaredBytes` message and sends
+ * `sentBytes` of it without ending the stream (so it stalls unless the caller writes more).
+ */
+function rawExportStream(declaredBytes: number, sentBytes: number): ClientHttp2Stream {
+  const session = connectHttp2(`http://${receiver.grpcAddress}`);
+  session.on('error', () => {});
+  openClients.push(session);
+  const stream = session.request({
+    ':method': 'POST',
+    ':path': '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+    'content-type': 'application/grpc',
+    te: 'trailers',
+    authorization: `Bearer ${token}`,
+  });
+  stream.on('error', () => {});
+  const prefix = Buffer.alloc(5);
+  prefix.writeUInt32BE(declaredBytes, 1);
+  stream.write(Buffer.concat([prefix, Buffer.alloc(sentBytes)]));
+  return stream;
+}
+
+const responseOf = (stream: ClientHttp2Stream) =>
+  new Promise<IncomingHttpHeaders>((resolve) => stream.once('response', resolve));
 
 /**
  * Sends `count` concurrent `megabytes` MiB Export messages without a token from a child process (so the client's
@@ -162,6 +208,45 @@ describe('OTLP/gRPC admission', () => {
     ).toBeGreaterThan(0);
     expect(await metric('trajectories_accepted_items_total{signal="traces"}')).toBeGreaterThanOrEqual(spans.length);
     expect(await metric('trajectories_received_bytes_total{transport="grpc",signal="traces"}')).toBeGreaterThan(0);
+  });
+
+  it('answers a stream that stalls mid-message within the idle timeout and releases its bytes for others', async () => {
+    // Alone, a call may exceed the budget: this one holds all of it, so the next call is refused before reading.
+    const stalled = responseOf(rawExportStream(2 * 1024 * 1024, budgetBytes + 64 * 1024));
+    await waitFor(async () => (await metric('trajectories_inflight_bytes')) > budgetBytes);
+    const stalledAt = Date.now();
+    const refused = await rawGrpcExport(receiver.grpcAddress, Buffer.alloc(0), { authorization: `Bearer ${token}` });
+    expect(refused.error?.code).toBe(status.RESOURCE_EXHAUSTED);
+
+    const answer = await stalled;
+    expect(Number(answer['grpc-status'])).toBe(status.DEADLINE_EXCEEDED);
+    expect(decodeURI(String(answer['grpc-message']))).toMatch(
+      /no bytes for 1000 ms \(TRAJECTORIES_BODY_IDLE_TIMEOUT_MS\)/,
+    );
+    // Well within the 120 s request timeout; the idle timer is what answered.
+    expect(Date.now() - stalledAt).toBeLessThan(10 * bodyIdleMillis);
+    expect(await metric('trajectories_inflight_bytes')).toBe(0);
+    expect(await metric('trajectories_rejections_total{transport="grpc",reason="timeout"}')).toBe(1);
+
+    const admitted = await rawGrpcExport(receiver.grpcAddress, Buffer.alloc(0), { authorization: `Bearer ${token}` });
+    expect(admitted.error).toBeNull();
+  });
+
+  it('counts a message over the size limit once, as too large, however much of it arrives after the answer', async () => {
+    const overloadedBefore = await metric('trajectories_rejections_total{transport="grpc",reason="overloaded"}');
+    const stream = rawExportStream(maxRequestBytes + 1, 16 * 1024);
+    const answer = await responseOf(stream);
+    expect(Number(answer['grpc-status'])).toBe(status.RESOURCE_EXHAUSTED);
+    expect(decodeURI(String(answer['grpc-message']))).toMatch(/larger than max/);
+    // The rest of the message, which the receiver reads only to discard it.
+    stream.end(Buffer.alloc(256 * 1024));
+    await new Promise((resolve) => stream.once('close', resolve));
+
+    await waitFor(
+      async () => (await metric('trajectories_rejections_total{transport="grpc",reason="too_large"}')) === 1,
+    );
+    expect(await metric('trajectories_rejections_total{transport="grpc",reason="overloaded"}')).toBe(overloadedBefore);
+    expect(await metric('trajectories_inflight_bytes')).toBe(0);
   });
 
   it(`closes connections beyond ${maxConnections} on accept`, async () => {
