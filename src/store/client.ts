@@ -4,7 +4,7 @@
  * query, insert and migration runs unchanged on either. Insert failures leave it as one typed `StoreError`
  * (store-error.ts) whichever backend raised them, so the ingest writer decides retry or dead-letter on its kind.
  */
-import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import { classifyingClient } from './classifying-client.ts';
 import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -37,10 +37,25 @@ export interface StoreOptions {
    * @default false
    */
   stagedInserts?: boolean | undefined;
+  /** Server only: how long a request of the ordinary client may stay silent. @default 60_000 */
+  requestTimeoutMillis?: number | undefined;
+  /** Server only: the same for migrations (`schemaClient`), whose copies take as long as the data. @default 24 h */
+  migrationRequestTimeoutMillis?: number | undefined;
 }
+
+const defaultRequestTimeoutMillis = 60_000;
+// A day: long enough for a copy of any store this receiver is meant for, short enough that a server that vanished
+// without closing the connection does not hold a start forever.
+const defaultMigrationRequestTimeoutMillis = 24 * 60 * 60 * 1000;
 
 export interface Store {
   client: ClickHouseClient;
+  /**
+   * The client migrations run through: against a server, the same as `client` but with a request timeout of
+   * `migrationRequestTimeoutMillis`, since a statement that copies a table takes as long as the data. Embedded,
+   * `client` itself (chdb has no request timeout).
+   */
+  schemaClient: ClickHouseClient;
   embedded: boolean;
   database: string;
   cluster: string | undefined;
@@ -100,8 +115,10 @@ async function openEmbeddedStore(options: StoreOptions): Promise<Store> {
   const stagingDirectory = stagingDirectoryOf(options.dataDir);
   removeLeftoverStagingFiles(stagingDirectory);
   const staged = options.stagedInserts === true && canStageIn(stagingDirectory);
+  const classified = classifyingClient(client);
   return {
-    client: classifyingClient(client),
+    client: classified,
+    schemaClient: classified,
     embedded: true,
     database,
     cluster: undefined,
@@ -151,15 +168,27 @@ async function openServerStore(options: StoreOptions, url: string): Promise<Stor
   } finally {
     await bootstrap.close();
   }
-  const client = createClient({
+  const clientOptions = {
     url: parsed.toString(),
     database,
-    request_timeout: 60_000,
     compression: { request: true, response: true },
-    clickhouse_settings: { date_time_input_format: 'best_effort' },
+    clickhouse_settings: { date_time_input_format: 'best_effort' as const },
+  };
+  const client = createClient({
+    ...clientOptions,
+    request_timeout: options.requestTimeoutMillis ?? defaultRequestTimeoutMillis,
+  });
+  // No progress headers (the client warns about a long timeout without them): they would keep a load balancer's
+  // idle timer from firing, but Node refuses response headers past 16 KiB, which a copy of a few hours sends.
+  // Behind a load balancer, upgrade against a server directly (README).
+  const schemaClient = createClient({
+    ...clientOptions,
+    request_timeout: options.migrationRequestTimeoutMillis ?? defaultMigrationRequestTimeoutMillis,
+    log: { level: ClickHouseLogLevel.ERROR },
   });
   return {
     client: classifyingClient(client),
+    schemaClient: classifyingClient(schemaClient),
     embedded: false,
     database,
     cluster,
@@ -173,7 +202,9 @@ async function openServerStore(options: StoreOptions, url: string): Promise<Stor
         throw toStoreError(error);
       }
     },
-    close: () => client.close(),
+    close: async () => {
+      await Promise.all([client.close(), schemaClient.close()]);
+    },
   };
 }
 

@@ -14,7 +14,10 @@
  * - Commands that only read or export (`schema: 'verify'`) change no schema: they check it and name the fix.
  * Both run through the same code for the embedded engine, a server and a cluster (`{{on_cluster}}`, Replicated
  * engines). Every statement is idempotent (IF NOT EXISTS / OR REPLACE / seeds that insert only what is missing),
- * so several receivers that start at once against one cluster converge on the same schema.
+ * or guarded by a `-- skip-if:` query that says its work is done (a copy into a rebuilt table, sql-files.ts), so
+ * several receivers that start at once against one cluster converge on the same schema. Statements run through
+ * `store.schemaClient`, which has no short request timeout: a migration that copies a table takes as long as the
+ * data, and a start that gave up on it would leave the server copying and start the copy again.
  */
 import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
@@ -22,7 +25,14 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openStore, type Store, type StoreOptions } from './client.ts';
 import { derivedDefinitions, derivedDefinitionsEpoch, type DerivedDefinition } from './derived-definitions.ts';
-import { loadSql, loadSqlFile, renderDeployment, splitStatements, type DeploymentOptions } from './sql-files.ts';
+import {
+  loadSql,
+  loadSqlFile,
+  renderDeployment,
+  splitDirectedStatements,
+  type DeploymentOptions,
+  type SqlStatement,
+} from './sql-files.ts';
 
 const migrationsDirectory = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
 const projectDirectory = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -40,13 +50,17 @@ export interface MigrateOptions {
   log?: (message: string) => void;
 }
 
-/** The checksum recorded for a migration: its statements only, so comment fixes do not change it. */
+/**
+ * The checksum recorded for a migration: its statements and their directives (`-- skip-if:`, `-- log:`), not other
+ * comments, so comment fixes do not change it. A file without directives sums as it did before they existed.
+ */
 export function migrationChecksum(sql: string): string {
-  const statements = splitStatements(sql).map((statement) =>
-    statement
-      .split('\n')
-      .map((line) => line.trimEnd())
-      .join('\n'),
+  const statements = splitDirectedStatements(sql).map(({ sql: statement, skipIf, log }) =>
+    [
+      ...(skipIf === undefined ? [] : [`-- skip-if: ${skipIf}`]),
+      ...(log === undefined ? [] : [`-- log: ${log}`]),
+      ...statement.split('\n').map((line) => line.trimEnd()),
+    ].join('\n'),
   );
   return createHash('sha256').update(statements.join(';\n')).digest('hex');
 }
@@ -76,17 +90,39 @@ const materializedViewPattern =
  * The statements that apply one rendered statement. A materialized view is created if missing, then given the
  * file's SELECT in place, so a changed definition reaches stores that already have the view.
  */
-function statementsFor(statement: string): string[] {
-  const view = materializedViewPattern.exec(statement);
+function statementsFor(statement: SqlStatement): SqlStatement[] {
+  const view = materializedViewPattern.exec(statement.sql);
   if (!view) return [statement];
   const [, name, onCluster = '', select] = view;
-  return [statement, `ALTER TABLE ${name} ${onCluster}MODIFY QUERY ${select}`];
+  return [statement, { ...statement, sql: `ALTER TABLE ${name} ${onCluster}MODIFY QUERY ${select}` }];
 }
 
-async function run(store: Store, sql: string, deployment: DeploymentOptions, what: string): Promise<void> {
-  for (const statement of splitStatements(renderDeployment(sql, deployment)).flatMap(statementsFor)) {
+/** The first column of a directive's query's first row (undefined when it returns no row: nothing to log). */
+async function firstValue(store: Store, query: string): Promise<unknown> {
+  const result = await store.schemaClient.query({ query, format: 'JSONCompactEachRow' });
+  const [row] = await result.json<unknown[]>();
+  return row?.[0];
+}
+
+/**
+ * Runs a SQL file's statements in order, rendered for the deployment, with their directives (sql-files.ts): a
+ * statement whose `-- skip-if:` query returns 1 is skipped, a `-- log:` message is logged before its statement.
+ */
+export async function runSql(
+  store: Store,
+  sql: string,
+  deployment: DeploymentOptions,
+  what: string,
+  log?: (message: string) => void,
+): Promise<void> {
+  for (const statement of splitDirectedStatements(renderDeployment(sql, deployment)).flatMap(statementsFor)) {
     try {
-      await store.client.command({ query: statement });
+      // Evaluated right before the statement, not once per file: a receiver that started together with another
+      // sees the work the other has finished in the meantime.
+      if (statement.skipIf !== undefined && Number(await firstValue(store, statement.skipIf)) === 1) continue;
+      const message = statement.log === undefined ? undefined : await firstValue(store, statement.log);
+      if (message !== undefined) log?.(typeof message === 'string' ? message : JSON.stringify(message));
+      await store.schemaClient.command({ query: statement.sql });
     } catch (error) {
       throw new Error(`${what} failed: ${(error as Error).message}`, { cause: error });
     }
@@ -142,7 +178,7 @@ export async function applyDerivedDefinitions(
 ): Promise<void> {
   for (const definition of definitions) {
     const where = relative(projectDirectory, fileURLToPath(definition.file));
-    await run(
+    await runSql(
       store,
       loadSqlFile(definition.file),
       { cluster: store.cluster },
@@ -184,7 +220,7 @@ function newerViewsError(applied: number): Error {
  */
 export async function migrate(store: Store, options: MigrateOptions = {}): Promise<Migration[]> {
   const deployment = { cluster: store.cluster };
-  await run(store, loadSql('schema-migrations.sql'), deployment, 'creating schema_migrations');
+  await runSql(store, loadSql('schema-migrations.sql'), deployment, 'creating schema_migrations');
   const migrations = listMigrations();
   const known = new Map(migrations.map((migration) => [migration.version, migration]));
   const applied = await appliedMigrations(store);
@@ -203,7 +239,8 @@ export async function migrate(store: Store, options: MigrateOptions = {}): Promi
   const newlyApplied: Migration[] = [];
   for (const migration of migrations) {
     if (appliedVersions.has(migration.version)) continue;
-    await run(store, loadSql(`migrations/${migration.file}`), deployment, `migration ${migrationPath(migration)}`);
+    const sql = loadSql(`migrations/${migration.file}`);
+    await runSql(store, sql, deployment, `migration ${migrationPath(migration)}`, options.log);
     await record(store, [migration]);
     newlyApplied.push(migration);
   }

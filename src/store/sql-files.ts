@@ -4,6 +4,11 @@
  *   {{on_cluster}}            -> '' or ON CLUSTER `name`
  *   {{engine:XMergeTree}}     -> XMergeTree or ReplicatedXMergeTree (server defaults for the replica path)
  * Query parameters are never rendered here: values are always bound with ClickHouse's {name:Type} syntax.
+ *
+ * A statement may carry directive comments on the lines right before it (migrations that copy data need them):
+ *   -- skip-if: <query>   the statement is skipped when the query's first column is 1 (evaluated just before it)
+ *   -- log: <query>       the query's first column is logged before the statement runs, unless it returns no row
+ *                         (a long copy says so)
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -49,16 +54,38 @@ export function renderDeployment(sql: string, options: DeploymentOptions): strin
     .replace(/\{\{engine:(\w+)\}\}/g, (_match, engine: string) => (cluster ? `Replicated${engine}` : engine));
 }
 
-/** Splits a migration file into statements: each ends with a `;` at the end of a line. */
+export interface SqlStatement {
+  sql: string;
+  /** A query whose first column is 1 when the statement must not run (its work is already done). */
+  skipIf?: string | undefined;
+  /** A query whose first column is a message to log before the statement runs (no row: nothing to log). */
+  log?: string | undefined;
+}
+
+const directivePattern = /^\s*--\s*(skip-if|log):\s*(.+?)\s*$/;
+
+/** Splits a SQL file into statements with their directives: each statement ends with a `;` at the end of a line. */
+export function splitDirectedStatements(sql: string): SqlStatement[] {
+  const statements: SqlStatement[] = [];
+  for (const chunk of sql.split(/;[ \t]*$/m)) {
+    const statement: SqlStatement = { sql: '' };
+    const lines: string[] = [];
+    for (const line of chunk.split('\n')) {
+      const directive = directivePattern.exec(line);
+      if (directive?.[1] === 'skip-if') statement.skipIf = directive[2];
+      else if (directive?.[1] === 'log') statement.log = directive[2];
+      else if (!line.trimStart().startsWith('--')) lines.push(line);
+    }
+    statement.sql = lines.join('\n').trim();
+    if (statement.sql.length > 0) statements.push(statement);
+    else if (statement.skipIf !== undefined || statement.log !== undefined) {
+      throw new Error(`a -- skip-if: or -- log: directive is not followed by a statement: ${chunk.trim()}`);
+    }
+  }
+  return statements;
+}
+
+/** Splits a SQL file into statements (directives dropped): each ends with a `;` at the end of a line. */
 export function splitStatements(sql: string): string[] {
-  return sql
-    .split(/;[ \t]*$/m)
-    .map((statement) =>
-      statement
-        .split('\n')
-        .filter((line) => !line.trimStart().startsWith('--'))
-        .join('\n')
-        .trim(),
-    )
-    .filter((statement) => statement.length > 0);
+  return splitDirectedStatements(sql).map((statement) => statement.sql);
 }
