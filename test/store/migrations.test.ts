@@ -9,9 +9,16 @@ import {
   listMigrations,
   migrate,
   migrationChecksum,
+  runSql,
   verifySchema,
 } from '../../src/store/migrate.ts';
-import { loadSql, loadSqlFile, renderDeployment, splitStatements } from '../../src/store/sql-files.ts';
+import {
+  loadSql,
+  loadSqlFile,
+  renderDeployment,
+  splitDirectedStatements,
+  splitStatements,
+} from '../../src/store/sql-files.ts';
 import { temporaryDirectory } from '../helpers/test-receiver.ts';
 
 const dataDir = temporaryDirectory();
@@ -99,15 +106,41 @@ describe('migrations', () => {
   it('hold tables only, in statements safe to run twice: no view, materialized view or seed rows', () => {
     // Two receivers may start at once, and a migration that failed half-way is re-run whole.
     const idempotent =
-      /^(CREATE TABLE IF NOT EXISTS|ALTER TABLE \w+ \{\{on_cluster\}\} (ADD COLUMN IF NOT EXISTS|ADD INDEX IF NOT EXISTS|ADD PROJECTION IF NOT EXISTS|MODIFY COMMENT))\b/;
-    // A table rebuilt from itself (CREATE OR REPLACE ... AS SELECT ... FROM the same table) ends with the same rows
-    // however often it runs.
-    const rebuiltFromItself = /^CREATE OR REPLACE TABLE (\w+) \{\{on_cluster\}\}[\s\S]*\bAS SELECT\b[\s\S]*\bFROM \1$/;
+      /^(CREATE TABLE IF NOT EXISTS|DROP TABLE IF EXISTS|ALTER TABLE \w+ \{\{on_cluster\}\} (ADD COLUMN IF NOT EXISTS|ADD INDEX IF NOT EXISTS|ADD PROJECTION IF NOT EXISTS|MODIFY COMMENT))\b/;
+    // A copy into a rebuilt table and the swap of the two run until the guard says the rebuild is done.
+    const runOnceByGuard = /^(INSERT INTO \w+ \([\s\S]*\)\s+SELECT\b|EXCHANGE TABLES \w+ AND \w+ \{\{on_cluster\}\}$)/;
     for (const migration of listMigrations()) {
-      for (const statement of splitStatements(loadSql(`migrations/${migration.file}`))) {
-        if (!rebuiltFromItself.test(statement)) expect(statement, migration.file).toMatch(idempotent);
+      for (const statement of splitDirectedStatements(loadSql(`migrations/${migration.file}`))) {
+        if (statement.skipIf !== undefined && runOnceByGuard.test(statement.sql)) continue;
+        expect(statement.sql, migration.file).toMatch(idempotent);
       }
     }
+  });
+
+  it('skip a statement whose -- skip-if: query returns 1, checked right before it, and log what -- log: returns', async () => {
+    const fresh = await freshStore();
+    const sql = [
+      'CREATE TABLE IF NOT EXISTS guarded (n UInt8) ENGINE = MergeTree ORDER BY n;',
+      '-- skip-if: SELECT count() > 0 FROM guarded',
+      "-- log: SELECT 'copying into guarded' HAVING (SELECT count() FROM guarded) = 0",
+      'INSERT INTO guarded VALUES (1);',
+      '-- skip-if: SELECT count() > 0 FROM guarded',
+      "-- log: SELECT 'copying into guarded again'",
+      'INSERT INTO guarded VALUES (2);',
+    ].join('\n');
+    const logged: string[] = [];
+    for (let run = 0; run < 2; run++) {
+      await runSql(fresh, sql, { cluster: undefined }, 'the guarded test file', (message) => logged.push(message));
+    }
+    expect(await rows('SELECT n FROM guarded ORDER BY n')).toEqual([{ n: 1 }]);
+    expect(logged).toEqual(['copying into guarded']);
+    // Directives are part of what a migration's checksum covers; other comments are not.
+    const guarded = 'INSERT INTO t VALUES (1);\n';
+    expect(migrationChecksum(`-- skip-if: SELECT 1\n${guarded}`)).not.toBe(migrationChecksum(guarded));
+    expect(migrationChecksum(`-- log: SELECT 'x'\n${guarded}`)).not.toBe(migrationChecksum(guarded));
+    expect(() => splitDirectedStatements('CREATE TABLE a (n UInt8);\n-- skip-if: SELECT 1\n')).toThrow(
+      /directive is not followed by a statement/,
+    );
   });
 
   it('render for a cluster as ON CLUSTER DDL with Replicated engines that ClickHouse parses', async () => {
@@ -121,7 +154,9 @@ describe('migrations', () => {
       const sql = renderDeployment(file, { cluster: 'prod' });
       expect(sql).not.toMatch(/\{\{/);
       for (const statement of splitStatements(sql)) {
-        if (/^(CREATE|ALTER|DROP)\b/i.test(statement)) expect(statement).toMatch(/ON CLUSTER `prod`/);
+        if (/^(CREATE|ALTER|DROP|EXCHANGE)\b/i.test(statement)) expect(statement).toMatch(/ON CLUSTER `prod`/);
+        // Data is copied once, on the replica the receiver talks to; the Replicated engine carries it to the others.
+        if (/^INSERT\b/i.test(statement)) expect(statement).not.toMatch(/ON CLUSTER/);
         if (/ENGINE\s*=\s*\w*MergeTree/.test(statement))
           expect(statement).toMatch(/ENGINE\s*=\s*Replicated\w*MergeTree/);
         // formatQuery parses without executing: the cluster flavour of every statement is valid ClickHouse SQL.

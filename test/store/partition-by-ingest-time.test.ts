@@ -1,8 +1,9 @@
 /**
  * Migration 0013 partitions spans and events by ingest month instead of the client's start time. A store migrated
- * up to 0012 keeps every row and value through the rebuild, the materialized views that read the tables keep firing,
- * running the migration's statements again (a start that died before recording it) changes nothing, and FINAL still
- * collapses a span delivered again in a later month, which now lands in another partition.
+ * up to 0012 keeps every row and value through the rebuild (logged with its row count), the materialized views that
+ * read the tables keep firing after the EXCHANGE, a start after the migration finished but was not recorded copies
+ * nothing again, a start that died part-way (mid-copy, or after the exchange) finishes the job with every row once,
+ * and FINAL still collapses a span delivered again in a later month, which now lands in another partition.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/client.ts';
@@ -11,6 +12,7 @@ import { loadSql, renderDeployment, splitStatements } from '../../src/store/sql-
 import { temporaryDirectory } from '../helpers/test-receiver.ts';
 
 const migrationVersion = 13;
+const dataDir = temporaryDirectory();
 let store: Store;
 
 async function rows<T>(query: string): Promise<T[]> {
@@ -51,11 +53,20 @@ function spanRow(spanId: string, startMillis: number, ingestedAt: string, extra:
   });
 }
 
+const tableIdentities =
+  "SELECT name, uuid FROM system.tables WHERE database = currentDatabase() AND name IN ('spans', 'events') ORDER BY name";
+
+/** The statements of migration 0013 for one node, directives dropped. */
+function migrationStatements(): string[] {
+  const migration = listMigrations().find((candidate) => candidate.version === migrationVersion)!;
+  return splitStatements(renderDeployment(loadSql(`migrations/${migration.file}`), {}));
+}
+
 const spansSnapshot = 'SELECT *, duration_ns FROM spans FINAL ORDER BY tenant, trace_id, span_id';
 const eventsSnapshot = 'SELECT *, record_hash FROM events FINAL ORDER BY tenant, trace_id, span_id, time_unix_nano';
 
 beforeAll(async () => {
-  store = await openStore({ dataDir: temporaryDirectory() });
+  store = await openStore({ dataDir });
 });
 afterAll(async () => {
   await store?.close();
@@ -64,6 +75,7 @@ afterAll(async () => {
 describe('migration 0013 on a store that holds rows', () => {
   let spansBefore: unknown[];
   let eventsBefore: unknown[];
+  const logged: string[] = [];
 
   beforeAll(async () => {
     await migrateUpTo(migrationVersion);
@@ -87,8 +99,21 @@ describe('migration 0013 on a store that holds rows', () => {
     eventsBefore = await rows(eventsSnapshot);
     expect(spansBefore).toHaveLength(3);
     expect(eventsBefore).toHaveLength(1);
-    const applied = await migrate(store);
+    const applied = await migrate(store, { log: (message) => logged.push(message) });
     expect(applied.map((migration) => migration.version)).toEqual([migrationVersion]);
+  });
+
+  it('says before each copy how many rows it rebuilds', () => {
+    expect(logged).toEqual([
+      'rebuilding spans partitioned by ingest time: 3 rows, this can take a while',
+      'rebuilding events partitioned by ingest time: 1 rows, this can take a while',
+    ]);
+  });
+
+  it('leaves no table of the rebuild behind', async () => {
+    expect(
+      await rows("SELECT name FROM system.tables WHERE database = currentDatabase() AND name LIKE '%by_ingest_time'"),
+    ).toEqual([]);
   });
 
   it('partitions spans and events by ingest month, with the sort keys, projection and a minmax index on time', async () => {
@@ -149,12 +174,66 @@ describe('migration 0013 on a store that holds rows', () => {
     });
   });
 
-  it('changes nothing when its statements run again (a start that died before recording the migration)', async () => {
+  it('copies nothing again when it runs again (a start that died before recording it, or a second receiver)', async () => {
     const before = await rows(spansSnapshot);
-    const migration = listMigrations().find((candidate) => candidate.version === migrationVersion)!;
-    await runStatements(loadSql(`migrations/${migration.file}`));
+    const tablesBefore = await rows(tableIdentities);
+    await store.client.command({
+      query: `DELETE FROM schema_migrations WHERE version = ${migrationVersion}`,
+    });
+    const logged: string[] = [];
+    const applied = await migrate(store, { log: (message) => logged.push(message) });
+    expect(applied.map((migration) => migration.version)).toEqual([migrationVersion]);
+    expect(logged).toEqual([]);
+    // The same tables (UUIDs), not copies of them.
+    expect(await rows(tableIdentities)).toEqual(tablesBefore);
     expect(await rows(spansSnapshot)).toEqual(before);
     expect(await rows(eventsSnapshot)).toEqual(eventsBefore);
+  });
+});
+
+describe('migration 0013 after a start that died part-way', () => {
+  let spansBefore: unknown[];
+
+  beforeAll(async () => {
+    await store.close();
+    store = await openStore({ dataDir, database: 'died_part_way' });
+    await migrateUpTo(migrationVersion);
+    const spans = ['0000000000000001', '0000000000000002', '0000000000000003'].map((spanId, index) =>
+      spanRow(spanId, Date.UTC(2026, 9, 1 + index), `2026-10-0${1 + index} 10:00:00.000`),
+    );
+    await store.insertJsonEachRow('spans', Buffer.from(spans.join('\n') + '\n'));
+    spansBefore = await rows(spansSnapshot);
+    // What the first start left: spans half copied (one row of three), events copied and exchanged but the old
+    // table not yet dropped.
+    const statements = migrationStatements();
+    const spansCopy = statements.find((statement) => statement.startsWith('INSERT INTO spans_by_ingest_time'))!;
+    for (const statement of statements.filter((candidate) => /^CREATE TABLE IF NOT EXISTS/.test(candidate))) {
+      await store.client.command({ query: statement });
+    }
+    await store.client.command({
+      query: `${spansCopy} WHERE span_id = '0000000000000002'`,
+    });
+    for (const statement of statements.filter((candidate) => /events_by_ingest_time|FROM events$/.test(candidate))) {
+      if (statement.startsWith('DROP')) continue;
+      await store.client.command({ query: statement });
+    }
+  });
+
+  it('finishes the job: every row once, both tables partitioned by ingest month, nothing left behind', async () => {
+    const logged: string[] = [];
+    await migrate(store, { log: (message) => logged.push(message) });
+    expect(logged).toEqual(['rebuilding spans partitioned by ingest time: 3 rows, this can take a while']);
+    expect(await rows(spansSnapshot)).toEqual(spansBefore);
+    await store.client.command({ query: 'OPTIMIZE TABLE spans FINAL' });
+    expect(await rows('SELECT count() AS stored FROM spans')).toEqual([{ stored: 3 }]);
+    expect(
+      await rows(
+        "SELECT name, partition_key FROM system.tables WHERE database = currentDatabase() AND (name IN ('spans', 'events') OR name LIKE '%by_ingest_time') ORDER BY name",
+      ),
+    ).toEqual([
+      { name: 'events', partition_key: 'toYYYYMM(ingested_at)' },
+      { name: 'spans', partition_key: 'toYYYYMM(ingested_at)' },
+    ]);
   });
 });
 

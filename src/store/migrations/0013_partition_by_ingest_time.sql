@@ -10,14 +10,24 @@
 -- store never sets), and ingested_at as the version keeps the copy received last, as insertion order did within a
 -- partition. Time-range reads skip parts by a minmax index on the client's time.
 --
--- Each table is rebuilt from itself in one statement: CREATE OR REPLACE fills a new table from the old one and swaps
--- it in atomically (Atomic databases), so a start that dies half-way leaves the old table whole (at worst beside an
--- unfinished temporary table) and running the statement again rebuilds it to the same rows. The materialized views that read these tables follow the name
--- and are given their query again by the derived definitions right after the migrations. Columns are named, so the
--- copy does not depend on the old table's column order; MATERIALIZED columns (duration_ns, record_hash) are
--- computed again from the same values. On a cluster, stop receivers of older builds first: rows they insert while
--- a table is copied would stay behind in the old table.
-CREATE OR REPLACE TABLE spans {{on_cluster}}
+-- Each table is rebuilt in four steps, the same on one node and on a cluster: create the new table (ON CLUSTER, so
+-- every replica has it), copy the rows into it with one INSERT ... SELECT on the node this receiver talks to (the
+-- Replicated engine carries the parts to the other replicas; `AS SELECT` ON CLUSTER would copy once per replica),
+-- EXCHANGE the two names atomically (ON CLUSTER; Atomic databases; each table keeps its own replica path, which the
+-- server's default derives from the table's UUID), and drop the old table. Every step but the drop is skipped once
+-- the table is partitioned by ingested_at, checked right before it runs, so a receiver that starts after another
+-- finished does not copy again, and one that dies part-way finishes the job on its next start: a copy interrupted
+-- half-way is completed by copying again into the same table, and rows copied twice are identical (same key, same
+-- ingested_at), which ReplacingMergeTree collapses. Two receivers copying at the same moment end with the rows of
+-- both copies; stop every receiver before this upgrade anyway (README): rows inserted into the old table during
+-- the copy would be dropped with it.
+--
+-- The copy names its columns, so it does not depend on the old table's column order; MATERIALIZED columns
+-- (duration_ns, record_hash) are computed again from the same values. It does not fire the materialized views
+-- that read spans and events (they read the old name, whose rows they have seen); they follow the name across the
+-- EXCHANGE and are given their query again by the derived definitions right after the migrations.
+-- skip-if: SELECT count() FROM system.tables WHERE database = currentDatabase() AND name = 'spans' AND partition_key = 'toYYYYMM(ingested_at)'
+CREATE TABLE IF NOT EXISTS spans_by_ingest_time {{on_cluster}}
 (
     tenant LowCardinality(String),
     trace_id String,
@@ -85,8 +95,20 @@ CREATE OR REPLACE TABLE spans {{on_cluster}}
 ENGINE = {{engine:ReplacingMergeTree}}(ingested_at)
 PARTITION BY toYYYYMM(ingested_at)
 ORDER BY (tenant, trace_id, span_id)
-SETTINGS deduplicate_merge_projection_mode = 'rebuild', index_granularity = 8192
-AS SELECT
+SETTINGS deduplicate_merge_projection_mode = 'rebuild', index_granularity = 8192;
+
+-- skip-if: SELECT count() FROM system.tables WHERE database = currentDatabase() AND name = 'spans' AND partition_key = 'toYYYYMM(ingested_at)'
+-- log: SELECT concat('rebuilding spans partitioned by ingest time: ', toString(count()), ' rows, this can take a while') FROM spans HAVING count() > 0
+INSERT INTO spans_by_ingest_time (
+    tenant, trace_id, span_id, parent_span_id, name, kind, span_kind, status, status_message,
+    start_time_unix_nano, end_time_unix_nano, service_name, scope_name, scope_version, convention, operation,
+    provider, model, response_model, response_id, finish_reasons, input_tokens, output_tokens, cache_read_tokens,
+    cache_creation_tokens, reasoning_tokens, input_messages, output_messages, tool_definitions, input_message_refs,
+    output_message_refs, tool_definitions_ref, tool_name, tool_call_id, tool_arguments, tool_result, tool_result_ref,
+    agent_name, agent_id, conversation_id, task_id, task, first_user_text, rollout_id, attempt_id, rewards,
+    error_type, attributes, attribute_refs, resource_attributes, events, links, trace_state, flags, ingested_at
+)
+SELECT
     tenant, trace_id, span_id, parent_span_id, name, kind, span_kind, status, status_message,
     start_time_unix_nano, end_time_unix_nano, service_name, scope_name, scope_version, convention, operation,
     provider, model, response_model, response_id, finish_reasons, input_tokens, output_tokens, cache_read_tokens,
@@ -96,7 +118,14 @@ AS SELECT
     error_type, attributes, attribute_refs, resource_attributes, events, links, trace_state, flags, ingested_at
 FROM spans;
 
-CREATE OR REPLACE TABLE events {{on_cluster}}
+-- skip-if: SELECT count() FROM system.tables WHERE database = currentDatabase() AND name = 'spans' AND partition_key = 'toYYYYMM(ingested_at)'
+EXCHANGE TABLES spans AND spans_by_ingest_time {{on_cluster}};
+
+-- The old table, after the exchange (this start's, or that of a start that died before dropping it).
+DROP TABLE IF EXISTS spans_by_ingest_time {{on_cluster}} SYNC;
+
+-- skip-if: SELECT count() FROM system.tables WHERE database = currentDatabase() AND name = 'events' AND partition_key = 'toYYYYMM(ingested_at)'
+CREATE TABLE IF NOT EXISTS events_by_ingest_time {{on_cluster}}
 (
     tenant LowCardinality(String),
     trace_id String,
@@ -125,9 +154,23 @@ CREATE OR REPLACE TABLE events {{on_cluster}}
 )
 ENGINE = {{engine:ReplacingMergeTree}}(ingested_at)
 PARTITION BY toYYYYMM(ingested_at)
-ORDER BY (tenant, trace_id, span_id, time_unix_nano, record_hash)
-AS SELECT
+ORDER BY (tenant, trace_id, span_id, time_unix_nano, record_hash);
+
+-- skip-if: SELECT count() FROM system.tables WHERE database = currentDatabase() AND name = 'events' AND partition_key = 'toYYYYMM(ingested_at)'
+-- log: SELECT concat('rebuilding events partitioned by ingest time: ', toString(count()), ' rows, this can take a while') FROM events HAVING count() > 0
+INSERT INTO events_by_ingest_time (
+    tenant, trace_id, span_id, time_unix_nano, observed_time_unix_nano, event_name, severity_number, severity_text,
+    body, attributes, resource_attributes, service_name, scope_name, message, message_direction, message_index,
+    evaluation_name, evaluation_score, evaluation_label, evaluation_explanation, operation_details, ingested_at
+)
+SELECT
     tenant, trace_id, span_id, time_unix_nano, observed_time_unix_nano, event_name, severity_number, severity_text,
     body, attributes, resource_attributes, service_name, scope_name, message, message_direction, message_index,
     evaluation_name, evaluation_score, evaluation_label, evaluation_explanation, operation_details, ingested_at
 FROM events;
+
+-- skip-if: SELECT count() FROM system.tables WHERE database = currentDatabase() AND name = 'events' AND partition_key = 'toYYYYMM(ingested_at)'
+EXCHANGE TABLES events AND events_by_ingest_time {{on_cluster}};
+
+-- The old table, after the exchange (this start's, or that of a start that died before dropping it).
+DROP TABLE IF EXISTS events_by_ingest_time {{on_cluster}} SYNC;
