@@ -11,9 +11,14 @@
  * Nothing a client sends may keep the writer retrying forever, since every tenant's later rows wait behind the batch:
  * an unavailable error that is not store-wide (memory or time limits, codes nobody classified) is retried
  * `isolateAfterFailures` times on the same batch, and then, if the store still answers a query, the batch is
- * isolated row by row like bad data. The dead-letter file holds prompts: it is created 0600, every append is
- * fsynced before the checkpoint moves past the row, and it is bounded (`maxDeadLetterBytes`); past the bound a
- * refused row is dropped, counted and logged, never silently.
+ * isolated row by row (collector/ingest/row-isolation.ts). Such an error blames a row only when it is specific to
+ * it: other pieces of the batch went in and the row failed alone twice with the same error. A store that refuses
+ * every insert while it answers queries (overloaded) therefore gets the batch again with backoff and loses nothing.
+ * Only a batch that keeps failing that way for `lastResortAfterFailures` attempts (about 8 minutes), a batch of one
+ * row that fails every time say, has its rows that fail alone twice dead-lettered without that evidence, logged
+ * as a LAST RESORT. The dead-letter file holds prompts: it is created 0600, every append is fsynced before the
+ * checkpoint moves past the row, and it is bounded (`maxDeadLetterBytes`); past the bound a refused row is dropped,
+ * counted and logged, never silently.
  */
 import { createReadStream } from 'node:fs';
 import { chmod, open, stat } from 'node:fs/promises';
@@ -21,6 +26,7 @@ import { join } from 'node:path';
 import type { Store } from '../../src/store/client.ts';
 import { toStoreError, type StoreError } from '../../src/store/store-error.ts';
 import type { ReceiverMetrics } from '../metrics/receiver-metrics.ts';
+import { isolateRows, type RefusedRow } from './row-isolation.ts';
 import type { WalRecord, WalTable, WriteAheadLog } from './write-ahead-log.ts';
 
 export interface StoreWriterOptions {
@@ -37,6 +43,12 @@ export interface StoreWriterOptions {
    * is isolated row by row instead of retried again. @default 10 (about 30 s of backoff)
    */
   isolateAfterFailures?: number;
+  /**
+   * Failures of one batch after which its rows that fail alone twice with an error that is not store-wide are
+   * dead-lettered even though no other piece of the batch went in (a batch of one row that fails every time).
+   * @default 100 (about 8 minutes of backoff)
+   */
+  lastResortAfterFailures?: number;
   /** Largest size of the dead-letter file; a refused row that does not fit is dropped and logged. @default 1 GiB */
   maxDeadLetterBytes?: number;
   /** Counts stored, dead-lettered and dropped rows, retries and insert times. */
@@ -71,22 +83,6 @@ export function retryDelayMillis(consecutiveFailures: number): number {
   return Math.min(5000, 100 * 2 ** Math.min(consecutiveFailures, 6));
 }
 
-/** Adds up the outcomes of two parts of one batch; a part that must be retried makes the whole batch a retry. */
-function combine(first: StoreWriteOutcome, second: StoreWriteOutcome): StoreWriteOutcome {
-  if (first.status === 'retry') return first;
-  if (second.status === 'retry') return second;
-  const rows = first.rows + second.rows;
-  if (first.status === 'dead_lettered') {
-    return {
-      ...first,
-      rows,
-      deadLetteredRows: first.deadLetteredRows + (second.status === 'dead_lettered' ? second.deadLetteredRows : 0),
-      droppedRows: first.droppedRows + (second.status === 'dead_lettered' ? second.droppedRows : 0),
-    };
-  }
-  return second.status === 'dead_lettered' ? { ...second, rows } : { status: 'stored', rows };
-}
-
 export class StoreWriter {
   private readonly store: Store;
   private readonly log: WriteAheadLog;
@@ -96,6 +92,7 @@ export class StoreWriter {
   private readonly minBatchBytes: number;
   private readonly onError: (error: Error) => void;
   private readonly isolateAfterFailures: number;
+  private readonly lastResortAfterFailures: number;
   private readonly maxDeadLetterBytes: number;
   private readonly metrics: ReceiverMetrics | undefined;
   private readonly deadLetterState: DeadLetterState = { rows: 0, bytes: 0, droppedRows: 0 };
@@ -118,6 +115,7 @@ export class StoreWriter {
     this.minBatchBytes = options.minBatchBytes ?? 4 * 1024 * 1024;
     this.onError = options.onError ?? (() => {});
     this.isolateAfterFailures = options.isolateAfterFailures ?? 10;
+    this.lastResortAfterFailures = Math.max(this.isolateAfterFailures, options.lastResortAfterFailures ?? 100);
     this.maxDeadLetterBytes = options.maxDeadLetterBytes ?? 1024 ** 3;
     this.metrics = options.metrics;
     this.metrics?.observe('trajectories_dead_letter_rows', 'Rows in the dead-letter file', () => this.deadLetter.rows);
@@ -260,28 +258,71 @@ export class StoreWriter {
     const rows = records.reduce((total, record) => total + record.rows, 0);
     if (error === undefined) return { status: 'stored', rows };
     this.onError(error);
-    // After that many failures, errors that are not store-wide blame the rows, even where isolating bad data runs
-    // into them (otherwise a piece that keeps failing that way would send the whole batch round again forever).
-    const escalated = earlierFailures + 1 >= this.isolateAfterFailures;
+    const failures = earlierFailures + 1;
+    const escalated = failures >= this.isolateAfterFailures;
+    const lastResort = failures >= this.lastResortAfterFailures;
     if (error.kind === 'unavailable') {
       if (error.storeWide || !escalated || !(await this.storeAnswers())) return this.retry(error);
+      if (failures === this.isolateAfterFailures) {
+        this.onError(
+          new Error(
+            `ClickHouse refused log range ${range} ${failures} times in a row while it answers queries ` +
+              `(${error.message}): isolating its rows on each attempt; a row refused alone twice while other ` +
+              `rows of the range go in is moved to ${this.deadLetterFile}`,
+          ),
+        );
+      }
+      if (failures === this.lastResortAfterFailures) {
+        this.onError(
+          new Error(
+            `LAST RESORT: ClickHouse refused log range ${range} ${failures} times in a row while it answers ` +
+              `queries (${error.message}): from now on each of its rows refused alone twice is moved to ` +
+              `${this.deadLetterFile} even when no other row of it goes in, so later rows are stored. If ClickHouse ` +
+              'itself is failing, fix it and insert those rows again from the file.',
+          ),
+        );
+      }
+    }
+    const isolated = await isolateRows(records, error, {
+      insert: (table, lines) =>
+        this.insertRecords([{ table, rows: lines.length, payload: Buffer.from(lines.join('\n') + '\n') }]),
+      escalated,
+      lastResort,
+    });
+    if (isolated.status === 'retry') {
+      if (isolated.error !== error) this.onError(isolated.error);
+      return this.retry(isolated.error);
+    }
+    return this.deadLetterRows(isolated.refused, isolated.storedRows, range);
+  }
+
+  /** Writes the rows isolation refused to the dead-letter file (or drops them when it is full). */
+  private async deadLetterRows(refused: RefusedRow[], storedRows: number, range: string): Promise<StoreWriteOutcome> {
+    if (refused.length === 0) return { status: 'stored', rows: storedRows };
+    let deadLetteredRows = 0;
+    for (const { table, row, error, withoutEvidence } of refused) {
+      const kept = await this.appendDeadLetter(
+        table,
+        JSON.stringify({ range, table, error: error.message, rows: row }) + '\n',
+      );
+      if (!kept) continue;
+      deadLetteredRows += 1;
       this.onError(
         new Error(
-          `ClickHouse refused log range ${range} ${earlierFailures + 1} times in a row while it answers queries ` +
-            `(${error.message}): isolating its rows; rows refused alone go to ${this.deadLetterFile}`,
+          withoutEvidence
+            ? `LAST RESORT: moved a ${table} row to ${this.deadLetterFile} that ClickHouse refused alone while no ` +
+                `other row of its batch went in, so the store may be to blame: ${error.message}`
+            : `moved a ${table} row ClickHouse rejected to ${this.deadLetterFile}: ${error.message}`,
         ),
       );
     }
-    let outcome: StoreWriteOutcome = { status: 'stored', rows: 0 };
-    for (const record of records) {
-      const lines = record.payload
-        .toString('utf8')
-        .split('\n')
-        .filter((line) => line.length > 0);
-      outcome = combine(outcome, await this.isolateBadRows(record.table, lines, range, escalated));
-      if (outcome.status === 'retry') return outcome;
-    }
-    return outcome;
+    return {
+      status: 'dead_lettered',
+      rows: storedRows,
+      deadLetteredRows,
+      droppedRows: refused.length - deadLetteredRows,
+      reason: refused[0]!.error.message,
+    };
   }
 
   /** Whether the store answers a query at all: tells a store that is down from one that refuses this batch. */
@@ -294,58 +335,8 @@ export class StoreWriter {
     }
   }
 
-  /**
-   * Whether a failure while isolating rows blames them: bad data, or, once the whole batch failed
-   * `isolateAfterFailures` times (`escalated`), an error that is not store-wide while the store still answers.
-   */
-  private async blamesRows(error: StoreError, escalated: boolean): Promise<boolean> {
-    if (error.kind === 'bad_data') return true;
-    return escalated && !error.storeWide && (await this.storeAnswers());
-  }
-
   private retry(error: StoreError): StoreWriteOutcome {
     return { status: 'retry', error, retryInMillis: retryDelayMillis(this.consecutiveFailures + 1) };
-  }
-
-  /**
-   * Inserts rows of a batch that ClickHouse refused as bad data piece by piece: halves of it, down to single rows,
-   * so one bad row costs only itself. A row that fails alone twice goes to the dead-letter file. A retry when the
-   * store became unavailable meanwhile (the whole batch is retried; rows already inserted dedupe).
-   */
-  private async isolateBadRows(
-    table: WalTable,
-    rows: string[],
-    range: string,
-    escalated: boolean,
-  ): Promise<StoreWriteOutcome> {
-    const attempt = () =>
-      this.insertRecords([{ table, rows: rows.length, payload: Buffer.from(rows.join('\n') + '\n') }]);
-    const first = await attempt();
-    if (first === undefined) return { status: 'stored', rows: rows.length };
-    if (!(await this.blamesRows(first, escalated))) return this.retry(first);
-    if (rows.length > 1) {
-      const middle = Math.ceil(rows.length / 2);
-      const head = await this.isolateBadRows(table, rows.slice(0, middle), range, escalated);
-      if (head.status === 'retry') return head;
-      return combine(head, await this.isolateBadRows(table, rows.slice(middle), range, escalated));
-    }
-    const second = await attempt();
-    if (second === undefined) return { status: 'stored', rows: 1 };
-    if (!(await this.blamesRows(second, escalated))) return this.retry(second);
-    const kept = await this.appendDeadLetter(
-      table,
-      JSON.stringify({ range, table, error: second.message, rows: rows[0] }) + '\n',
-    );
-    if (kept) {
-      this.onError(new Error(`moved a ${table} row ClickHouse rejected to ${this.deadLetterFile}: ${second.message}`));
-    }
-    return {
-      status: 'dead_lettered',
-      rows: 0,
-      deadLetteredRows: kept ? 1 : 0,
-      droppedRows: kept ? 0 : 1,
-      reason: second.message,
-    };
   }
 
   /**

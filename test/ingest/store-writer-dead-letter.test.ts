@@ -1,8 +1,9 @@
 /**
  * The store writer with rows ClickHouse keeps refusing, on the embedded engine: a batch refused with an error that is
  * not store-wide (a code nobody classified) is retried a bounded number of times and then isolated, so the good rows
- * and every later batch are stored; the dead-letter file is private (0600), bounded, and what it holds or dropped is
- * counted for health and metrics.
+ * and every later batch are stored; such an error blames a row only while other rows of its batch go in, except as
+ * a last resort after many more failures; the dead-letter file is private (0600), bounded, and what it holds or
+ * dropped is counted for health and metrics.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -101,6 +102,7 @@ describe('a batch refused as bad data with a piece the store keeps refusing othe
     const batch = [
       spanLine('mixed', '00000000000000c1', { flags: 'not a number' }),
       spanLine('mixed', '00000000000000c2', { name: 'poison' }),
+      spanLine('mixed', '00000000000000c4'),
     ];
     await log.append([{ table: 'spans', rows: batch.length, payload: Buffer.from(batch.join('')) }]);
     writer.start();
@@ -113,7 +115,40 @@ describe('a batch refused as bad data with a piece the store keeps refusing othe
       .trim()
       .split('\n')
       .map((line) => (JSON.parse(line) as { rows: string }).rows);
-    expect(setAside).toContain(batch[1]!.trim());
+    expect(setAside).toEqual([batch[0]!.trim(), batch[1]!.trim()]);
+    expect(await storedSpanIds('mixed')).toContain('00000000000000c4');
+    await log.close();
+  }, 60_000);
+});
+
+describe('a batch of one row the store refuses every time with an error that is not store-wide', () => {
+  it('is not blamed while no other row of its batch goes in, and is dead-lettered loudly as a last resort', async () => {
+    const { log, errors, metrics, writer, deadLetterFile } = await openWriter({
+      isolateAfterFailures: 2,
+      lastResortAfterFailures: 4,
+    });
+    const poisoned = spanLine('alone', '00000000000000d1', { name: 'poison' });
+    await log.append([{ table: 'spans', rows: 1, payload: Buffer.from(poisoned) }]);
+    writer.start();
+    await expect.poll(() => log.pendingBytes, { timeout: 30_000 }).toBe(0);
+    // Escalated at the second failure, isolated then and at the third without blaming the row; the fourth is the
+    // last resort.
+    expect(await counted(metrics.writerRetries)).toBe(3);
+    expect(writer.deadLetter.rows).toBe(1);
+    expect(writer.lastOutcome).toMatchObject({ status: 'dead_lettered', rows: 0, deadLetteredRows: 1 });
+    const [setAside] = readFileSync(deadLetterFile, 'utf8').trim().split('\n');
+    expect((JSON.parse(setAside!) as { rows: string }).rows).toBe(poisoned.trim());
+    expect(
+      errors.some((message) =>
+        /^LAST RESORT: ClickHouse refused log range .* 4 times in a row while it answers queries/.test(message),
+      ),
+    ).toBe(true);
+    expect(errors.filter((message) => message.startsWith('LAST RESORT: moved a spans row'))).toHaveLength(1);
+
+    await log.append([{ table: 'spans', rows: 1, payload: Buffer.from(spanLine('after-alone', '00000000000000d2')) }]);
+    await expect.poll(() => log.pendingBytes, { timeout: 10_000 }).toBe(0);
+    await writer.stop();
+    expect(await storedSpanIds('after-alone')).toEqual(['00000000000000d2']);
     await log.close();
   }, 60_000);
 });
