@@ -3,7 +3,9 @@
  * resolve, assemble, serialize all walk every span), so a read over `maxSpansPerRead` is refused with a message
  * naming the limit and the paged read to use instead, and reads over `heavyReadSpans` take one of a few slots:
  * ten clients reading huge trajectories at once queue behind each other instead of starving ingest, while small
- * reads never wait.
+ * reads never wait. A heavy read keeps its slot while its answer streams, so a client that stops reading would keep
+ * it forever: a write that waits more than `writeStallMillis` for the socket to drain closes the connection and
+ * frees the slot (stream-json.ts).
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { HttpError } from '../http/http-error.ts';
@@ -17,6 +19,8 @@ export interface ReadLimits {
   heavyReadSlots: number;
   /** Heavy reads waiting for a slot; one more is answered 503. */
   heavyReadQueue: number;
+  /** Longest wait for a client to take more of an answer before its connection is closed. */
+  writeStallMillis: number;
 }
 
 export const defaultReadLimits: ReadLimits = {
@@ -26,6 +30,8 @@ export const defaultReadLimits: ReadLimits = {
   heavyReadSpans: 2_000,
   heavyReadSlots: 2,
   heavyReadQueue: 16,
+  // A reader on a slow link drains a 256 KiB chunk in a few seconds; one that waits this long has stopped reading.
+  writeStallMillis: 30_000,
 };
 
 /** Admits heavy reads a few at a time, in arrival order. */

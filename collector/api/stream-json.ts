@@ -3,7 +3,8 @@
  * (the elements of its arrays one by one), written in chunks that wait for the socket to drain, and the loop gets
  * a turn every few milliseconds. The bytes are those of `JSON.stringify(body)` for the plain data the API serves
  * (objects, arrays, strings, numbers, booleans, null; no toJSON, no bigint). A body that fits in one chunk goes out
- * as `sendJson` sends it, with Content-Length; a larger one is chunked.
+ * as `sendJson` sends it, with Content-Length; a larger one is chunked. A client that stops taking the body for
+ * `stallMillis` has its connection closed, so it cannot hold the read (and a heavy-read slot) open forever.
  */
 import type { ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
@@ -13,6 +14,11 @@ const chunkBytes = 256 * 1024;
 /** How long serialization may run before the event loop gets a turn. */
 const sliceMillis = 5;
 
+export interface StreamJsonOptions {
+  /** Longest wait for the socket to drain before the connection is closed (default 30 s). */
+  stallMillis?: number;
+}
+
 /** Arrays with more elements than this are serialized element by element; smaller values in one stringify. */
 const wholeArrayElements = 64;
 
@@ -21,11 +27,15 @@ export class JsonStreamWriter {
   private pendingLength = 0;
   private started = false;
   private sliceStart = performance.now();
+  private readonly stallMillis: number;
 
   constructor(
     private readonly response: ServerResponse,
     private readonly status: number,
-  ) {}
+    options: StreamJsonOptions = {},
+  ) {
+    this.stallMillis = options.stallMillis ?? 30_000;
+  }
 
   async send(body: unknown): Promise<void> {
     await this.value(body);
@@ -57,8 +67,9 @@ export class JsonStreamWriter {
     this.pieces.length = 0;
     this.pendingLength = 0;
     if (!this.response.write(text)) {
-      // A client that stopped reading (or went away) must not keep the body in memory: wait for the socket.
-      await drainedOrClosed(this.response);
+      // A client that stopped reading (or went away) must not keep the body in memory: wait for the socket, and
+      // give up on a client that does not read on, which would otherwise hold this read's memory and slot.
+      if ((await drainedOrClosed(this.response, this.stallMillis)) === 'stalled') this.response.destroy();
       if (this.response.destroyed) throw new ClientGoneError();
     }
     await this.breathe();
@@ -98,15 +109,18 @@ export class JsonStreamWriter {
   }
 }
 
-function drainedOrClosed(response: ServerResponse): Promise<void> {
+function drainedOrClosed(response: ServerResponse, stallMillis: number): Promise<'drained' | 'stalled'> {
   return new Promise((resolve) => {
-    const done = () => {
-      response.off('drain', done);
-      response.off('close', done);
-      resolve();
+    const done = (outcome: 'drained' | 'stalled') => {
+      clearTimeout(timer);
+      response.off('drain', onDrain);
+      response.off('close', onDrain);
+      resolve(outcome);
     };
-    response.on('drain', done);
-    response.on('close', done);
+    const onDrain = () => done('drained');
+    const timer = setTimeout(() => done('stalled'), stallMillis);
+    response.on('drain', onDrain);
+    response.on('close', onDrain);
   });
 }
 
@@ -118,7 +132,7 @@ function hasLargeArray(value: object): boolean {
   return false;
 }
 
-/** The client closed the connection before the body was written; nothing is left to answer. */
+/** The client closed the connection, or stopped reading, before the body was written; nothing is left to answer. */
 export class ClientGoneError extends Error {
   constructor() {
     super('the client closed the connection before the response was written');
@@ -127,9 +141,14 @@ export class ClientGoneError extends Error {
 }
 
 /** `sendJson` for bodies that may be large (a long trajectory, a big trace). */
-export async function streamJson(response: ServerResponse, status: number, body: unknown): Promise<void> {
+export async function streamJson(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  options: StreamJsonOptions = {},
+): Promise<void> {
   try {
-    await new JsonStreamWriter(response, status).send(body);
+    await new JsonStreamWriter(response, status, options).send(body);
   } catch (error) {
     if (error instanceof ClientGoneError) return;
     throw error;

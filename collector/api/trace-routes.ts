@@ -49,13 +49,19 @@ export function addTraceRoutes(
       "answer's next_offset";
     await withinReadLimits(gate, limits, reading, tooLarge, async () => {
       const spans = await readTraceSpans(client, context.tenant, traceId, page);
-      if (!page) return streamJson(context.response, 200, { trace_id: traceId, spans });
+      const streaming = { stallMillis: limits.writeStallMillis };
+      if (!page) return streamJson(context.response, 200, { trace_id: traceId, spans }, streaming);
       const next = page.offset + spans.length;
-      await streamJson(context.response, 200, {
-        trace_id: traceId,
-        spans,
-        next_offset: spans.length === page.limit && next < total ? next : null,
-      });
+      await streamJson(
+        context.response,
+        200,
+        {
+          trace_id: traceId,
+          spans,
+          next_offset: spans.length === page.limit && next < total ? next : null,
+        },
+        streaming,
+      );
     });
   });
 }

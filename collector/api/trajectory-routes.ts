@@ -101,7 +101,7 @@ export function addTrajectoryRoutes(
     await withinReadLimits(gate, readLimits, spans, tooLarge, async () => {
       const trajectory = await getTrajectory(client, context.tenant, id, settings);
       if (!trajectory) throw new HttpError(404, `trajectory ${id} not found`);
-      await streamJson(context.response, 200, trajectory);
+      await streamJson(context.response, 200, trajectory, { stallMillis: readLimits.writeStallMillis });
     });
   });
 

@@ -1,11 +1,12 @@
 /**
  * Issue 10: a big read must not stall the receiver. One 20k-span trajectory is read through the API while the
  * same process (the receiver runs in it) measures its event loop's delay and keeps probing /healthz and OTLP
- * export; reads beyond the span limit are refused with the paged read to use instead, and a trace reads page by
- * page to the same spans.
+ * export; reads beyond the span limit are refused with the paged read to use instead, a trace reads page by
+ * page to the same spans, and clients that stop reading a large answer lose their connection instead of keeping
+ * the large-read slots from everyone else.
  */
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addTraceRoutes } from '../../collector/api/trace-routes.ts';
@@ -149,4 +150,59 @@ describe('read limits', () => {
     const answer = await fetch(`${url}/v1/traces/${traceId}?limit=${maxSpansPerRead + 1}`);
     expect(answer.status).toBe(400);
   });
+});
+
+describe('a client that stops reading a large answer', () => {
+  let server: Server;
+  let port: number;
+  const writeStallMillis = 1000;
+
+  beforeAll(async () => {
+    const router = new Router();
+    // The slots are the receiver's (one gate per store): 2 by default, which two stalled readers fill.
+    addTraceRoutes(router, receiver.store.client, { readLimits: { writeStallMillis } });
+    server = createHttpServer({ router, tokens: undefined });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  /** Requests the trace, reads the answer's first bytes (its headers) and then stops reading without closing. */
+  function stalledReader(): Promise<Socket> {
+    const socket = connect(port, '127.0.0.1');
+    socket.on('error', () => {});
+    socket.write(`GET /v1/traces/${traceId} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
+    return new Promise((resolve) =>
+      socket.once('data', () => {
+        socket.pause();
+        resolve(socket);
+      }),
+    );
+  }
+
+  it('loses its connection once writes stall, so a later large read gets a slot', async () => {
+    const stalled = await Promise.all([stalledReader(), stalledReader()]);
+
+    // Before the fix both slots stayed taken and this read queued until the receiver restarted.
+    const answer = await fetch(`http://127.0.0.1:${port}/v1/traces/${traceId}`);
+    expect(answer.status).toBe(200);
+    const body = Buffer.from(await answer.arrayBuffer());
+    expect((JSON.parse(body.toString('utf8')) as { spans: unknown[] }).spans.length).toBe(spanCount);
+
+    // Read on, the stalled clients find their answers cut off: the receiver closed their connections.
+    const received = await Promise.all(
+      stalled.map(
+        (socket) =>
+          new Promise<number>((resolve) => {
+            let bytes = 0;
+            socket.on('data', (data: Buffer) => (bytes += data.length));
+            socket.once('close', () => resolve(bytes));
+            socket.resume();
+          }),
+      ),
+    );
+    for (const bytes of received) expect(bytes).toBeLessThan(body.length);
+  }, 60_000);
 });
