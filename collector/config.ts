@@ -88,12 +88,13 @@ export const receiverOptions = {
   bodyIdleTimeoutMillis: {
     environment: ['TRAJECTORIES_BODY_IDLE_TIMEOUT_MS'],
     schema: z.coerce.number().int().positive().default(15_000),
-    description: 'longest pause between two chunks of an OTLP/HTTP body (408 and the connection closed after)',
+    description:
+      'longest pause between two chunks of an OTLP body (HTTP: 408 and the connection closed; gRPC: DEADLINE_EXCEEDED)',
   },
   requestTimeoutMillis: {
     environment: ['TRAJECTORIES_REQUEST_TIMEOUT_MS'],
     schema: z.coerce.number().int().positive().default(120_000),
-    description: 'longest time to receive a whole HTTP request, headers and body (408 after)',
+    description: 'longest time to receive a whole request, headers and body (HTTP 408; gRPC DEADLINE_EXCEEDED)',
   },
   maxConnections: {
     environment: ['TRAJECTORIES_MAX_CONNECTIONS'],
