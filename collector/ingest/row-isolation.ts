@@ -81,6 +81,12 @@ export async function isolateRows(
   const holdsBatch = (error: StoreError) => error.kind === 'unavailable' && (error.storeWide || !escalated);
   if (holdsBatch(batchFailure)) return { status: 'retry', error: batchFailure };
   let storedRows = 0;
+  // Evidence that a failure is specific to rows is per table: contents going in says nothing about a spans insert.
+  const storedByTable = new Map<WalTable, number>();
+  const stored = (table: WalTable, rows: number) => {
+    storedRows += rows;
+    storedByTable.set(table, (storedByTable.get(table) ?? 0) + rows);
+  };
 
   const ordered = [...records].sort((a, b) => Number(b.table === 'contents') - Number(a.table === 'contents'));
   let failing: FailedPiece[] = [];
@@ -90,7 +96,7 @@ export async function isolateRows(
     for (const record of ordered) {
       const rows = linesOf(record);
       const failure = await insert(record.table, rows);
-      if (failure === undefined) storedRows += rows.length;
+      if (failure === undefined) stored(record.table, rows.length);
       else if (holdsBatch(failure)) return { status: 'retry', error: failure };
       else failing.push({ table: record.table, rows, failure });
     }
@@ -99,7 +105,8 @@ export async function isolateRows(
   // A piece that failed otherwise than as bad data is split only once another piece went in (or as a last resort):
   // against a store that refuses everything, that ends the attempt after the first halves, not after 2n inserts.
   const splittable = (piece: FailedPiece) =>
-    piece.rows.length > 1 && (piece.failure.kind === 'bad_data' || storedRows > 0 || lastResort);
+    piece.rows.length > 1 &&
+    (piece.failure.kind === 'bad_data' || (storedByTable.get(piece.table) ?? 0) > 0 || lastResort);
   while (failing.some(splittable)) {
     const next: FailedPiece[] = [];
     for (const piece of failing) {
@@ -110,7 +117,7 @@ export async function isolateRows(
       const middle = Math.ceil(piece.rows.length / 2);
       for (const rows of [piece.rows.slice(0, middle), piece.rows.slice(middle)]) {
         const failure = await insert(piece.table, rows);
-        if (failure === undefined) storedRows += rows.length;
+        if (failure === undefined) stored(piece.table, rows.length);
         else if (holdsBatch(failure)) return { status: 'retry', error: failure };
         else next.push({ table: piece.table, rows, failure });
       }
@@ -123,7 +130,7 @@ export async function isolateRows(
   const secondFailures: Array<StoreError | undefined> = [];
   for (const single of failing) {
     const failure = await insert(single.table, single.rows);
-    if (failure === undefined) storedRows += 1;
+    if (failure === undefined) stored(single.table, 1);
     else if (holdsBatch(failure)) return { status: 'retry', error: failure };
     secondFailures.push(failure);
   }
@@ -132,7 +139,11 @@ export async function isolateRows(
     const second = secondFailures[index];
     if (second === undefined) continue;
     const dataShaped = single.failure.kind === 'bad_data' && second.kind === 'bad_data';
-    const specific = sameFailure(single.failure, second) && storedRows > 0;
+    // A network error or a timeout (no ClickHouse code, or TIMEOUT_EXCEEDED / SOCKET_TIMEOUT) describes the store,
+    // never one row, however many other rows went in.
+    const aboutTheRow =
+      second.clickhouseCode !== undefined && second.clickhouseCode !== 159 && second.clickhouseCode !== 209;
+    const specific = aboutTheRow && sameFailure(single.failure, second) && (storedByTable.get(single.table) ?? 0) > 0;
     if (!dataShaped && !specific && !lastResort) return { status: 'retry', error: second };
     refused.push({
       table: single.table,
