@@ -80,3 +80,19 @@ export function parsePrometheusText(text: string): Map<string, PrometheusFamily>
   }
   return families;
 }
+
+/** A sample of a receiver's /metrics: the first series whose name and labels start with `series`, 0 if none. */
+export async function scrapeMetric(baseUrl: string, series: string): Promise<number> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const line = text.split('\n').find((candidate) => candidate.startsWith(series));
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+}
+
+/** Polls `condition` every 20 ms until it holds; throws after `timeoutMillis`. */
+export async function waitFor(condition: () => Promise<boolean>, timeoutMillis = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMillis;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

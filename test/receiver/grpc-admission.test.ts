@@ -5,6 +5,7 @@
  * and its bytes released; connections are capped; an unexpected error is answered with a stable message; every
  * answer is counted in /metrics, a message over the size limit as too large.
  */
+import { scrapeMetric, waitFor } from '../helpers/prometheus-text.ts';
 import { spawn } from 'node:child_process';
 import { request as httpRequest, type ClientRequest } from 'node:http';
 import {
@@ -66,19 +67,9 @@ afterEach(async () => {
   await waitFor(async () => (await metric('trajectories_inflight_bytes')) === 0);
 });
 
-async function waitFor(condition: () => Promise<boolean>, timeoutMillis = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMillis;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 /** A sample of the receiver's /metrics, the first series whose name and labels start with `series`. */
-async function metric(series: string): Promise<number> {
-  const text = await (await fetch(`${receiver.httpUrl}/metrics`)).text();
-  const line = text.split('\n').find((candidate) => candidate.startsWith(series));
-  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+function metric(series: string): Promise<number> {
+  return scrapeMetric(receiver.httpUrl, series);
 }
 
 /** An authenticated HTTP client that has sent `bytes` of a body it never finishes: the budget holds them. */

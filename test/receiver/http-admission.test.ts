@@ -3,6 +3,7 @@
  * sent, not the size it declared, so trickling clients cannot refuse everyone else; a body that stalls is
  * answered 408 and its connection closed; headers that never finish get 408; connections are capped.
  */
+import { scrapeMetric, waitFor } from '../helpers/prometheus-text.ts';
 import { connect, type Socket } from 'node:net';
 import { request as httpRequest, type ClientRequest } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -33,19 +34,9 @@ afterEach(async () => {
   await waitFor(async () => (await metric('trajectories_inflight_bytes')) === 0);
 });
 
-async function waitFor(condition: () => Promise<boolean>, timeoutMillis = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMillis;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 /** A sample of the receiver's /metrics, the first series whose name and labels start with `series`. */
-async function metric(series: string): Promise<number> {
-  const text = await (await fetch(`${receiver.httpUrl}/metrics`)).text();
-  const line = text.split('\n').find((candidate) => candidate.startsWith(series));
-  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+function metric(series: string): Promise<number> {
+  return scrapeMetric(receiver.httpUrl, series);
 }
 
 const validBody = JSON.stringify({
