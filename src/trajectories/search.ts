@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { TrajectorySummary } from '../model/trajectory.ts';
 import { loadSql } from '../store/sql-files.ts';
+import type { TrajectoryFilters } from './filters.ts';
 import { cosineSimilarity, type EmbeddingClient } from './embedding-client.ts';
 import { queryRows } from './read-assembly-input.ts';
 import { readSummaries } from './read-trajectories.ts';
@@ -71,7 +72,13 @@ async function cachedEmbeddings(
 export async function searchTrajectories(
   client: ClickHouseClient,
   tenant: string,
-  query: { q: string; min_reward?: number | undefined; limit: number },
+  query: {
+    q: string;
+    min_reward?: number | undefined;
+    limit: number;
+    /** Which candidates count; successful ones with at least `min_reward` when absent (the search API's rule). */
+    filters?: TrajectoryFilters | undefined;
+  },
   options: SearchOptions = {},
 ): Promise<SearchResult[]> {
   const settings = resolveTrajectorySettings(options);
@@ -88,7 +95,7 @@ export async function searchTrajectories(
     client,
     tenant,
     [...candidates.keys()],
-    { outcome: 'success', min_reward: query.min_reward },
+    query.filters ?? { outcome: 'success', min_reward: query.min_reward },
     settings,
   );
   let similarityOf = (traceId: string) => Number(candidates.get(traceId)?.similarity ?? 0);
