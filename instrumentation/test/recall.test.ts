@@ -1,0 +1,198 @@
+/**
+ * `recall()` never breaks the agent: against a local HTTP server standing in for a receiver that hangs, fails,
+ * answers nonsense or is not there, it returns the empty result (and reports each kind of failure once through the
+ * OTel diag logger); a well-formed examples answer is passed through with the query and token it was asked with.
+ */
+import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { recall, type RecallResult } from '../src/index.ts';
+
+const empty: RecallResult = { messages: [], prompt: '', trajectoryIds: [] };
+
+const warnings: string[] = [];
+const captureWarnings: DiagLogger = {
+  error: (message) => warnings.push(message),
+  warn: (message) => warnings.push(message),
+  info: () => {},
+  debug: () => {},
+  verbose: () => {},
+};
+
+type Answer = (request: IncomingMessage, response: ServerResponse) => void;
+let answer: Answer;
+let requests: IncomingMessage[] = [];
+let server: Server;
+let serverUrl: string;
+
+beforeAll(async () => {
+  diag.setLogger(captureWarnings, DiagLogLevel.WARN);
+  server = createServer((request, response) => {
+    requests.push(request);
+    answer(request, response);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  serverUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  diag.disable();
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+beforeEach(() => {
+  requests = [];
+});
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+function warningsAbout(kind: string): string[] {
+  return warnings.filter((warning) => warning.includes(`recall() (${kind})`));
+}
+
+function json(status: number, body: unknown): Answer {
+  return (_request, response) => {
+    response.writeHead(status, { 'content-type': 'application/json' });
+    response.end(JSON.stringify(body));
+  };
+}
+
+const examplesAnswer = {
+  retrieval: 'ngram',
+  tokenizer: 'o200k_base',
+  max_tokens: 500,
+  tokens: 42,
+  truncated: false,
+  examples: [
+    {
+      trajectory_id: 'trajectory-1',
+      trace_id: 'a'.repeat(32),
+      agent_name: 'support-agent',
+      task: 'Refund order 1234',
+      similarity: 0.8,
+      final_reward: 1,
+      text: 'Task: Refund order 1234\nTools: lookup_order, refund\nAnswer: Refunded.\nReward: 1',
+      tokens: 42,
+    },
+  ],
+  prompt: 'Past runs of similar tasks that went well:\n\nTask: Refund order 1234 ...',
+  messages: [
+    { role: 'user', content: 'Refund order 1234' },
+    { role: 'assistant', content: 'Called lookup_order, then refund. Answer: Refunded.', finish_reason: 'stop' },
+  ],
+};
+
+describe('recall() against a receiver that cannot help', () => {
+  it('returns the empty result within the timeout when the receiver never answers, and reports it once', async () => {
+    answer = () => {}; // holds the request open forever
+    const started = performance.now();
+    expect(await recall('refund an order', { url: serverUrl, timeoutMillis: 200 })).toEqual(empty);
+    // A bound for a hang, not a speed claim: without the timeout this would wait for the test timeout.
+    expect(performance.now() - started).toBeLessThan(10_000);
+    expect(requests).toHaveLength(1);
+
+    expect(await recall('refund another order', { url: serverUrl, timeoutMillis: 200 })).toEqual(empty);
+    expect(warningsAbout('timeout')).toHaveLength(1);
+    expect(warningsAbout('timeout')[0]).toContain('did not answer within 200 ms');
+    // The task text is the agent's content: it stays out of the log.
+    expect(warningsAbout('timeout')[0]).not.toContain('refund');
+  });
+
+  it('returns the empty result when the receiver answers 500, and logs the status and its error text', async () => {
+    answer = json(500, { error: 'internal error' });
+    expect(await recall('refund an order', { url: serverUrl })).toEqual(empty);
+    expect(warningsAbout('refused')).toEqual([expect.stringContaining('answered 500: internal error')]);
+  });
+
+  it('returns the empty result when the receiver answers 200 with a body that is not JSON', async () => {
+    answer = (_request, response) => {
+      response.writeHead(200, { 'content-type': 'text/html' });
+      response.end('<html>a proxy login page</html>');
+    };
+    expect(await recall('refund an order', { url: serverUrl })).toEqual(empty);
+    expect(warningsAbout('bad answer')).toEqual([expect.stringContaining('not JSON')]);
+  });
+
+  it('returns the empty result when the JSON body is not an examples answer (a message without a role)', async () => {
+    answer = json(200, { ...examplesAnswer, messages: [{ content: 'no role' }] });
+    expect(await recall('refund an order', { url: serverUrl })).toEqual(empty);
+    answer = json(200, { examples: [] });
+    expect(await recall('refund an order', { url: serverUrl })).toEqual(empty);
+  });
+
+  it('returns the empty result when nothing listens at the URL', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+
+    expect(await recall('refund an order', { url: `http://127.0.0.1:${port}` })).toEqual(empty);
+    expect(warningsAbout('unreachable')).toEqual([expect.stringContaining('ECONNREFUSED')]);
+  });
+
+  it('returns the empty result without a request for an empty task or a URL that is not one', async () => {
+    expect(await recall('   ', { url: serverUrl })).toEqual(empty);
+    expect(await recall('refund an order', { url: 'localhost 4318' })).toEqual(empty);
+    expect(requests).toHaveLength(0);
+    expect(warningsAbout('invalid options')).toHaveLength(1);
+  });
+});
+
+describe('recall() against a receiver that answers', () => {
+  it('passes the examples through, asking with the task, the filters, the budget and the token', async () => {
+    answer = json(200, examplesAnswer);
+    const result = await recall('  How do I refund order 98?  ', {
+      url: `${serverUrl}/`,
+      token: 'tenant-token',
+      agent: 'support-agent',
+      taskId: 'refunds',
+      minReward: 0.5,
+      limit: 2,
+      maxTokens: 500,
+    });
+
+    expect(result).toEqual({
+      prompt: examplesAnswer.prompt,
+      // Only fields a chat-completions request accepts: finish_reason is an output field.
+      messages: [
+        { role: 'user', content: 'Refund order 1234' },
+        { role: 'assistant', content: 'Called lookup_order, then refund. Answer: Refunded.' },
+      ],
+      trajectoryIds: ['trajectory-1'],
+    });
+    expect(requests).toHaveLength(1);
+    const asked = new URL(requests[0]!.url!, serverUrl);
+    expect(asked.pathname).toBe('/v1/context/examples');
+    expect(Object.fromEntries(asked.searchParams)).toEqual({
+      task: 'How do I refund order 98?',
+      agent: 'support-agent',
+      task_id: 'refunds',
+      min_reward: '0.5',
+      limit: '2',
+      max_tokens: '500',
+    });
+    expect(requests[0]!.headers.authorization).toBe('Bearer tenant-token');
+  });
+
+  it('finds the receiver and the token through the OTLP exporter variables when no option names them', async () => {
+    answer = json(200, examplesAnswer);
+    vi.stubEnv('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', `${serverUrl}/v1/traces`);
+    vi.stubEnv('OTEL_EXPORTER_OTLP_HEADERS', 'x-other=1,Authorization=Bearer%20env-token');
+
+    expect((await recall('refund an order')).trajectoryIds).toEqual(['trajectory-1']);
+    expect(new URL(requests[0]!.url!, serverUrl).pathname).toBe('/v1/context/examples');
+    expect(requests[0]!.headers.authorization).toBe('Bearer env-token');
+    expect(requests[0]!.headers['x-other']).toBeUndefined();
+  });
+
+  it('sends at most the 2000 characters of a long task the receiver accepts', async () => {
+    answer = json(200, examplesAnswer);
+    const longTask = `refund ${'x'.repeat(5000)}`;
+    expect((await recall(longTask, { url: serverUrl })).trajectoryIds).toEqual(['trajectory-1']);
+    expect(new URL(requests[0]!.url!, serverUrl).searchParams.get('task')).toBe(longTask.slice(0, 2000));
+  });
+});
