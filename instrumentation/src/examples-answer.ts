@@ -4,22 +4,28 @@
  * Messages keep only the fields a chat-completions request accepts, so they can be sent to a model as they are.
  */
 
-/** An OpenAI chat-completions message, as the examples' few-shot pairs are rendered. */
-export interface RecalledMessage {
-  role: 'system' | 'developer' | 'user' | 'assistant' | 'tool';
-  content: string | null | Array<{ type: string; [field: string]: unknown }>;
-  name?: string;
-  tool_calls?: Array<{ id: string; type: 'function'; function: { name: string; arguments: string } }>;
-  tool_call_id?: string;
+/** A tool call of an assistant message, OpenAI's shape (arguments are JSON text). */
+export interface RecalledToolCall {
+  id: string;
+  type: 'function';
+  function: { name: string; arguments: string };
 }
+
+/**
+ * An OpenAI chat-completions request message, as the examples' few-shot pairs are rendered: assignable to the
+ * `openai` client's `ChatCompletionMessageParam` without this package depending on it. Content is text (the text
+ * parts of a multi-part content, joined), `null` only for an assistant message that only calls tools.
+ */
+export type RecalledMessage =
+  | { role: 'system' | 'developer' | 'user'; content: string; name?: string }
+  | { role: 'assistant'; content: string | null; name?: string; tool_calls?: RecalledToolCall[] }
+  | { role: 'tool'; content: string; tool_call_id: string };
 
 export interface ExamplesAnswer {
   messages: RecalledMessage[];
   prompt: string;
   trajectoryIds: string[];
 }
-
-const roles = new Set<string>(['system', 'developer', 'user', 'assistant', 'tool']);
 
 /** The answer, or a TypeError naming the first field that is not what the receiver promises. */
 export function parseExamplesAnswer(body: unknown): ExamplesAnswer {
@@ -41,31 +47,45 @@ export function parseExamplesAnswer(body: unknown): ExamplesAnswer {
 
 function parseMessage(value: unknown, path: string): RecalledMessage {
   if (!isRecord(value)) throw new TypeError(`${path} is ${describe(value)}, not an object`);
-  const { role, content, name, tool_calls: toolCalls, tool_call_id: toolCallId } = value;
-  if (typeof role !== 'string' || !roles.has(role)) throw new TypeError(`${path}.role is ${describe(role)}`);
-  const message: RecalledMessage = { role: role as RecalledMessage['role'], content: parseContent(content, path) };
-  if (typeof name === 'string') message.name = name;
-  if (typeof toolCallId === 'string') message.tool_call_id = toolCallId;
-  if (toolCalls !== undefined) {
-    if (!Array.isArray(toolCalls)) throw new TypeError(`${path}.tool_calls is ${describe(toolCalls)}, not an array`);
-    message.tool_calls = toolCalls.map((call, index) => parseToolCall(call, `${path}.tool_calls[${index}]`));
+  const { role, name, tool_calls: toolCalls, tool_call_id: toolCallId } = value;
+  const content = parseContent(value['content'], path);
+  const named = typeof name === 'string' ? { name } : {};
+  switch (role) {
+    case 'system':
+    case 'developer':
+    case 'user':
+      return { role, content: content ?? '', ...named };
+    case 'assistant': {
+      if (toolCalls === undefined) return { role, content, ...named };
+      if (!Array.isArray(toolCalls)) throw new TypeError(`${path}.tool_calls is ${describe(toolCalls)}, not an array`);
+      const calls = toolCalls.map((call, index) => parseToolCall(call, `${path}.tool_calls[${index}]`));
+      return { role, content, ...named, tool_calls: calls };
+    }
+    case 'tool':
+      if (typeof toolCallId !== 'string') throw new TypeError(`${path}.tool_call_id is ${describe(toolCallId)}`);
+      return { role, content: content ?? '', tool_call_id: toolCallId };
+    default:
+      throw new TypeError(`${path}.role is ${describe(role)}, not one of system, developer, user, assistant, tool`);
   }
-  return message;
 }
 
-function parseContent(content: unknown, path: string): RecalledMessage['content'] {
+/** Text, or null; multi-part content becomes the text of its text parts (images and audio do not carry over). */
+function parseContent(content: unknown, path: string): string | null {
   if (content === null || typeof content === 'string') return content;
   if (Array.isArray(content)) {
-    return content.map((part, index) => {
-      if (!isRecord(part) || typeof part['type'] !== 'string')
-        throw new TypeError(`${path}.content[${index}] is not a content part with a type`);
-      return part as { type: string };
-    });
+    return content
+      .map((part, index) => {
+        if (!isRecord(part) || typeof part['type'] !== 'string')
+          throw new TypeError(`${path}.content[${index}] is not a content part with a type`);
+        return part['type'] === 'text' && typeof part['text'] === 'string' ? part['text'] : '';
+      })
+      .filter((text) => text !== '')
+      .join('\n');
   }
   throw new TypeError(`${path}.content is ${describe(content)}, not a string, an array or null`);
 }
 
-function parseToolCall(call: unknown, path: string): NonNullable<RecalledMessage['tool_calls']>[number] {
+function parseToolCall(call: unknown, path: string): RecalledToolCall {
   const fn = isRecord(call) ? call['function'] : undefined;
   if (
     !isRecord(call) ||

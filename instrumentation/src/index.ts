@@ -9,7 +9,13 @@ export type { RedactContent, ContentRedactionContext } from './state.ts';
 export { trajectory, type TrajectoryOptions } from './trajectory/trajectory.ts';
 export { tool, type ToolOptions, type ToolCall, type InstrumentedTool } from './trajectory/tool.ts';
 export { reward, type RewardOptions } from './trajectory/reward.ts';
-export { recall, type RecallOptions, type RecallResult, type RecalledMessage } from './recall.ts';
+export {
+  recall,
+  type RecallOptions,
+  type RecallResult,
+  type RecalledMessage,
+  type RecalledToolCall,
+} from './recall.ts';
 export { patchModule as instrumentModule, type InstrumentedModuleName } from './hooks/patch-module.ts';
 export { openAIAgentsTracingProcessor } from './openai-agents/attach-processor.ts';
 export type {

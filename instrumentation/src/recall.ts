@@ -10,7 +10,7 @@ import { parseExamplesAnswer, type ExamplesAnswer, type RecalledMessage } from '
 import { reportOnce } from './guard.ts';
 import { receiverApiUrl, resolveReceiverEndpoint } from './receiver-endpoint.ts';
 
-export type { RecalledMessage } from './examples-answer.ts';
+export type { RecalledMessage, RecalledToolCall } from './examples-answer.ts';
 
 export interface RecallOptions {
   /**

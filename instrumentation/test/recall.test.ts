@@ -122,6 +122,11 @@ describe('recall() against a receiver that cannot help', () => {
     expect(await recall('refund an order', { url: serverUrl })).toEqual(empty);
     answer = json(200, { examples: [] });
     expect(await recall('refund an order', { url: serverUrl })).toEqual(empty);
+    answer = json(200, {
+      ...examplesAnswer,
+      messages: [{ role: 'tool', content: 'a tool result without its call id' }],
+    });
+    expect(await recall('refund an order', { url: serverUrl })).toEqual(empty);
   });
 
   it('returns the empty result when nothing listens at the URL', async () => {
@@ -176,6 +181,24 @@ describe('recall() against a receiver that answers', () => {
       max_tokens: '500',
     });
     expect(requests[0]!.headers.authorization).toBe('Bearer tenant-token');
+  });
+
+  it('turns multi-part content into its text and keeps tool calls, so the messages fit a chat request', async () => {
+    const toolCall = { id: 'call-1', type: 'function', function: { name: 'refund', arguments: '{"order":1234}' } };
+    const messages = [
+      {
+        role: 'user',
+        content: [{ type: 'text', text: 'Refund' }, { type: 'image_url' }, { type: 'text', text: '1234' }],
+      },
+      { role: 'assistant', content: null, tool_calls: [toolCall], reasoning: 'look it up first' },
+      { role: 'tool', content: 'refunded', tool_call_id: 'call-1', is_error: false },
+    ];
+    answer = json(200, { ...examplesAnswer, messages });
+    expect((await recall('refund an order', { url: serverUrl })).messages).toEqual([
+      { role: 'user', content: 'Refund\n1234' },
+      { role: 'assistant', content: null, tool_calls: [toolCall] },
+      { role: 'tool', content: 'refunded', tool_call_id: 'call-1' },
+    ]);
   });
 
   it('finds the receiver and the token through the OTLP exporter variables when no option names them', async () => {
