@@ -4,10 +4,14 @@
  * OTel diag logger); a well-formed examples answer is passed through with the query and token it was asked with.
  */
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
+import { execFile } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { recall, type RecallResult } from '../src/index.ts';
+import { ensureBuilt, packageDirectory } from './built-package.ts';
 
 const empty: RecallResult = { messages: [], prompt: '', trajectoryIds: [] };
 
@@ -217,5 +221,23 @@ describe('recall() against a receiver that answers', () => {
     const longTask = `refund ${'x'.repeat(5000)}`;
     expect((await recall(longTask, { url: serverUrl })).trajectoryIds).toEqual(['trajectory-1']);
     expect(new URL(requests[0]!.url!, serverUrl).searchParams.get('task')).toBe(longTask.slice(0, 2000));
+  });
+});
+
+describe('recall() from the built package', () => {
+  it.each([
+    ['CommonJS', 'cjs', 'const { recall } = require(process.argv[1]);'],
+    ['ESM', 'esm', 'const { recall } = await import(require("node:url").pathToFileURL(process.argv[1]).href);'],
+  ])('works when loaded as %s', async (_label, build, load) => {
+    ensureBuilt();
+    answer = json(200, examplesAnswer);
+    const script = `(async () => { ${load} console.log(JSON.stringify(await recall('refund', { url: process.argv[2] }))); })()`;
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      '-e',
+      script,
+      join(packageDirectory, 'dist', build, 'index.js'),
+      serverUrl,
+    ]);
+    expect((JSON.parse(stdout) as RecallResult).trajectoryIds).toEqual(['trajectory-1']);
   });
 });
