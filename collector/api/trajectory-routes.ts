@@ -20,6 +20,7 @@ import { HttpError } from '../http/http-error.ts';
 import { requireBody } from '../http/read-body.ts';
 import type { Router } from '../http/router.ts';
 import { heavyReadGateFor, resolveReadLimits, withinReadLimits, type ReadLimits } from './read-limits.ts';
+import { parseQuery } from './parse-query.ts';
 import { streamJson } from './stream-json.ts';
 import { sendJson } from '../http/send.ts';
 import { parseJsonText } from '../../src/conventions/parse-json-text.ts';
@@ -36,17 +37,6 @@ const searchSchema = z.strictObject({
   limit: limitSchema.default(10),
 });
 const maxFeedbackBytes = 64 * 1024;
-
-function parseQuery<T extends z.ZodType>(schema: T, url: URL): z.output<T> {
-  const values: Record<string, string> = {};
-  for (const [key, value] of url.searchParams) {
-    if (key in values) throw new HttpError(400, `${key}: given more than once`);
-    values[key] = value;
-  }
-  const parsed = schema.safeParse(values);
-  if (!parsed.success) throw new HttpError(400, describeIssue(parsed.error));
-  return parsed.data;
-}
 
 export function addTrajectoryRoutes(
   router: Router,
