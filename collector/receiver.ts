@@ -12,6 +12,7 @@ import type { Store } from '../src/store/client.ts';
 import { openMigratedStore } from '../src/store/migrate.ts';
 import { StoreError } from '../src/store/store-error.ts';
 import { createEmbeddingClient } from '../src/trajectories/embedding-client.ts';
+import { addContextRoutes } from './api/context-routes.ts';
 import { addTraceRoutes } from './api/trace-routes.ts';
 import { addTrajectoryRoutes } from './api/trajectory-routes.ts';
 import { startExportJobs } from './api/job-routes.ts';
@@ -202,6 +203,13 @@ export async function startReceiver(
       })
     : undefined;
   addTrajectoryRoutes(router, store.client, {
+    quietSeconds: config.quietSeconds,
+    gamma: config.gamma,
+    stitchWindowSeconds: config.stitchWindowSeconds,
+    embeddings,
+    readLimits,
+  });
+  addContextRoutes(router, store.client, {
     quietSeconds: config.quietSeconds,
     gamma: config.gamma,
     stitchWindowSeconds: config.stitchWindowSeconds,
