@@ -415,7 +415,7 @@ function planRun(family: TaskFamily, familyIndex: number, position: number, inde
     outcome: failing ? ('failure' as const) : ('success' as const),
     finalReward: failing ? 0 : 0.6 + rewardStep,
   };
-  const sequence = family.sequence.map((tool) => ({ tool }));
+  const sequence: Array<{ tool: string; error?: string }> = family.sequence.map((tool) => ({ tool }));
   if (!plantedFailure) {
     // One successful run of a tool_error family meets the error once and recovers by retrying.
     if (!failing && position % 10 === 0 && family.pattern.kind === 'tool_error') {
