@@ -17,6 +17,7 @@ const suites: Record<string, { file: string; exportName: string }> = {
   trajectories: { file: './trajectory-queries.ts', exportName: 'benchTrajectoryQueries' },
   export: { file: './export-throughput.ts', exportName: 'benchExportThroughput' },
   reliability: { file: './reliability.ts', exportName: 'benchReliability' },
+  context: { file: './context-suite.ts', exportName: 'benchContext' },
 };
 
 const resultMarker = 'BENCH_RESULTS ';
