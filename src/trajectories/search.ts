@@ -78,13 +78,16 @@ export async function searchTrajectories(
     limit: number;
     /** Which candidates count; successful ones with at least `min_reward` when absent (the search API's rule). */
     filters?: TrajectoryFilters | undefined;
+    /** One trajectory per distinct candidate text (the best): near-identical copies of a conversation count once. */
+    distinctTexts?: boolean | undefined;
   },
   options: SearchOptions = {},
 ): Promise<SearchResult[]> {
   const settings = resolveTrajectorySettings(options);
   const embeddings = options.embeddings;
-  // Candidates beyond the limit: some will not be successful, and the embedding ranker needs a wider pool.
-  const poolSize = embeddings ? Math.max(100, query.limit * 20) : query.limit * 5;
+  // Candidates beyond the limit: filters (outcome, agent, task) drop some, copies of one text collapse, and the
+  // embedding ranker needs a wider pool.
+  const poolSize = embeddings ? Math.max(100, query.limit * 20) : Math.max(50, query.limit * 10);
   const result = await client.query({
     query: loadSql('queries/trajectory-search.sql'),
     query_params: { tenant, q: query.q, limit: poolSize },
@@ -114,8 +117,31 @@ export async function searchTrajectories(
       return vector && queryVector ? cosineSimilarity(queryVector, vector) : 0;
     };
   }
-  return summaries
+  const ranked = summaries
     .map((summary) => ({ ...summary, similarity: similarityOf(summary.trace_id) }))
-    .sort((a, b) => b.similarity - a.similarity || (a.id < b.id ? -1 : 1))
-    .slice(0, query.limit);
+    .sort(
+      (a, b) =>
+        b.similarity - a.similarity ||
+        (b.final_reward ?? -Infinity) - (a.final_reward ?? -Infinity) ||
+        (a.id < b.id ? -1 : 1),
+    );
+  const distinct = query.distinctTexts ? onePerText(ranked, (traceId) => candidates.get(traceId)) : ranked;
+  return distinct.slice(0, query.limit);
+}
+
+/** The first (best) result of each distinct candidate text, compared case- and whitespace-insensitively. */
+function onePerText(results: SearchResult[], candidateOf: (traceId: string) => Candidate | undefined): SearchResult[] {
+  const seen = new Set<string>();
+  return results.filter((result) => {
+    const candidate = candidateOf(result.trace_id);
+    const text = normalizedText(`${candidate?.task_text ?? ''} ${candidate?.user_text ?? ''}`);
+    const key = text === '' ? result.trace_id : text;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function normalizedText(text: string): string {
+  return text.toLowerCase().replace(/\s+/g, ' ').trim();
 }
