@@ -43,6 +43,12 @@ export function verdictOf(trajectory: Trajectory, maxReward?: number): Verdict {
 
 /** Trajectories assembled per read: large enough to amortise the span reads, small enough to bound memory. */
 export const analysisBatchSize = 256;
+/**
+ * Embeddings re-rank a pool of 20 candidates per wanted trajectory, each embedded once (then cached): for a sample of
+ * thousands that is one request of up to 100k texts to the endpoint. Larger samples are ranked by n-grams alone,
+ * where the fine order among the top hundreds matters little.
+ */
+export const maxEmbeddingRankedSample = 100;
 /** The listing's own page bound. */
 const listPageSize = 1000;
 
@@ -57,11 +63,12 @@ async function sampledIds(
     ...(selection.task_id !== undefined ? { task: selection.task_id } : {}),
   };
   if (selection.task !== undefined) {
+    const ranking = selection.sample <= maxEmbeddingRankedSample ? options : { ...options, embeddings: undefined };
     const similar = await searchTrajectories(
       client,
       tenant,
       { q: selection.task, limit: selection.sample, filters },
-      options,
+      ranking,
     );
     return similar.map((hit) => hit.id);
   }

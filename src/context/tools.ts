@@ -104,16 +104,21 @@ function toRecord(name: string, tally: ToolTally, tallies: ToolTallies): ToolRec
 }
 
 const percent = (rate: number) => `${Math.round(100 * rate)}%`;
+const count = (value: number, noun: string) => `${value} ${noun}${value === 1 ? '' : 's'}`;
 
 function describe(response: Omit<ToolsResponse, 'text'>): string {
   const { trajectories, succeeded } = response.analyzed;
-  const over = { task: 'similar trajectories', task_id: 'trajectories of the task', agent: "the agent's trajectories" };
+  const over = {
+    task: 'similar trajectories',
+    task_id: 'trajectories of the task',
+    agent: 'trajectories of the agent',
+  };
   if (trajectories === 0) return `No ${over[response.scope]} matched, so there is no tool record to report.`;
   if (response.tools.length === 0) return `${trajectories} ${over[response.scope]} analysed; none called a tool.`;
   const lines = [`Tools ranked by record over ${trajectories} ${over[response.scope]} (${succeeded} succeeded):`];
   response.tools.forEach((tool, index) =>
     lines.push(
-      `${index + 1}. \`${tool.name}\`: ${tool.uses} calls in ${tool.trajectories} runs, ` +
+      `${index + 1}. \`${tool.name}\`: ${count(tool.uses, 'call')} in ${count(tool.trajectories, 'run')}, ` +
         `${percent(tool.call_success_rate)} of calls ok, ${percent(tool.trajectory_success_rate)} of its runs ` +
         `succeeded (score ${tool.score.toFixed(2)}); typically ${tool.typical_sequence.join(' -> ')}.`,
     ),

@@ -4,12 +4,15 @@
  * succeed through `search -> fetch -> answer`, a `lookup` tool with a clean record, a one-off failure that must
  * not rank, a writer agent with its own errors, and a second tenant.
  */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Receiver } from '../../collector/receiver.ts';
 import { failuresRequestSchema, toolsRequestSchema } from '../../src/context/context-api.ts';
 import { analyzeFailures } from '../../src/context/failures.ts';
 import { recommendTools } from '../../src/context/tools.ts';
+import { createEmbeddingClient, type EmbeddingClient } from '../../src/trajectories/embedding-client.ts';
 import { createTraceExporter, exportSpans, exportSucceeded } from '../helpers/export-spans.ts';
 import { waitFor } from '../helpers/prometheus-text.ts';
 import { startTestReceiver } from '../helpers/test-receiver.ts';
@@ -105,6 +108,47 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await receiver?.close();
+  embeddingServer?.close();
+});
+
+/**
+ * A local server speaking OpenAI's embeddings wire format whose "model" puts gardening words on one axis and
+ * population words on the other, so a paraphrase with other n-grams still lands next to its topic.
+ */
+const topicAxes: Record<string, number> = {
+  gardening: 0,
+  plants: 0,
+  garden: 0,
+  population: 1,
+  city: 1,
+  inhabitants: 1,
+};
+const embeddedInputs: string[] = [];
+let embeddingServer: Server;
+let embeddings: EmbeddingClient;
+
+beforeAll(async () => {
+  embeddingServer = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    request.on('end', () => {
+      const { model, input } = JSON.parse(body) as { model: string; input: string[] };
+      embeddedInputs.push(...input);
+      const vector = (text: string) => {
+        const axes = [0, 0, 0.01];
+        for (const word of text.toLowerCase().split(/\W+/)) {
+          const axis = topicAxes[word];
+          if (axis !== undefined) axes[axis] = (axes[axis] as number) + 1;
+        }
+        return axes;
+      };
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ model, data: input.map((text, index) => ({ index, embedding: vector(text) })) }));
+    });
+  });
+  await new Promise<void>((resolve) => embeddingServer.listen(0, '127.0.0.1', resolve));
+  const { port } = embeddingServer.address() as AddressInfo;
+  embeddings = createEmbeddingClient({ url: `http://127.0.0.1:${port}/v1`, model: 'topic-axes' });
 });
 
 const failures = (tenant: string, request: Record<string, unknown>) =>
@@ -222,11 +266,13 @@ describe('recommendTools', () => {
     const scores = result.tools.map((record) => record.score);
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
     expect(result.text.split('\n')[1]).toMatch(/^1\. `lookup`: 5 calls in 5 runs, 100% of calls ok/);
+    expect(result.text).toContain('`calculator`: 1 call in 1 run,');
   });
 
   it('for a task text, reads the most similar runs and says so', async () => {
     const result = await tools('tenant-a', { task: 'draft a blog post about gardening', sample: 4 });
     expect(result.scope).toBe('task');
+    expect(result.text).toMatch(/^Tools ranked by record over 4 similar trajectories \(0 succeeded\):/);
     expect(result.analyzed).toEqual({ trajectories: 4, succeeded: 0 });
     expect(result.tools.map((record) => record.name).sort()).toEqual(['outline', 'publish']);
 
@@ -235,6 +281,31 @@ describe('recommendTools', () => {
     expect(names).not.toContain('publish');
     expect(names).not.toContain('outline');
     expect(researchLike.analyzed.trajectories).toBe(10);
+  });
+
+  it('re-ranks a small sample by embeddings and a large one by n-grams alone', async () => {
+    // Lexically a researcher's task, but the embeddings put it next to the writer's gardening tasks.
+    const paraphrase = { task: 'find the plants of garden number 3' };
+    const ranked = await recommendTools(
+      receiver.store.client,
+      'tenant-a',
+      toolsRequestSchema.parse({ ...paraphrase, sample: 4 }),
+      { embeddings },
+    );
+    expect(ranked.tools.map((record) => record.name).sort()).toEqual(['outline', 'publish']);
+    expect(embeddedInputs.length).toBeGreaterThan(0);
+    const lexical = await tools('tenant-a', { ...paraphrase, sample: 4 });
+    expect(lexical.tools.map((record) => record.name)).not.toContain('publish');
+
+    embeddedInputs.length = 0;
+    const large = await recommendTools(
+      receiver.store.client,
+      'tenant-a',
+      toolsRequestSchema.parse({ ...paraphrase, sample: 101 }),
+      { embeddings },
+    );
+    expect(large.analyzed.trajectories).toBe(27);
+    expect(embeddedInputs).toEqual([]);
   });
 
   it('keeps to the tenant and the task id', async () => {
