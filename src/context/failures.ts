@@ -21,7 +21,7 @@ const maxErrorTextLength = 120;
 
 const uuidPattern = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi;
 const hexIdPattern = /\b(?:0x[0-9a-f]+|(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{8,})\b/gi;
-const quotedPathPattern = /(["'`])[^"'`\s]*[/\\][^"'`\s]*\1/g;
+const quotedPathPattern = /(["'`])[^"'`\n]*[/\\][^"'`\n]*\1/g;
 const numberPattern = /\d+(?:\.\d+)*/g;
 
 /**
@@ -206,8 +206,10 @@ function describe(response: Omit<FailuresResponse, 'text'>): string {
     lines.push('Tool errors:');
     for (const entry of response.tool_errors)
       lines.push(
-        `- \`${entry.tool}\` fails with \`${entry.error}\` in ${entry.failed_trajectories} of ${failed} failed runs` +
-          ` (${entry.count} calls, ${entry.trajectories} runs in all).`,
+        `- \`${entry.tool}\` fails with \`${entry.error}\` ` +
+          (entry.failed_trajectories > 0
+            ? `in ${entry.failed_trajectories} of ${failed} failed runs (${entry.count} calls, ${entry.trajectories} runs in all).`
+            : `in ${entry.trajectories} runs, none of which failed (${entry.count} calls).`),
       );
   }
   if (response.give_up_points.length > 0) {
