@@ -5,12 +5,11 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { SearchOptions } from '../trajectories/search.ts';
 import type { ContextService } from './context-api.ts';
+import { findExamples } from './examples.ts';
+import { analyzeFailures } from './failures.ts';
+import { predictOutcome } from './predict.ts';
 import { searchContext } from './search-context.ts';
-
-/** An operation whose module has not landed in this build yet: a failure on the answering side, not bad input. */
-function notAvailable(operation: string): () => Promise<never> {
-  return () => Promise.reject(new Error(`context ${operation} is not available in this build of the receiver`));
-}
+import { recommendTools } from './tools.ts';
 
 export function createLocalContextService(
   client: ClickHouseClient,
@@ -19,9 +18,9 @@ export function createLocalContextService(
 ): ContextService {
   return {
     search: (request) => searchContext(client, tenant, request, options),
-    examples: notAvailable('examples'),
-    failures: notAvailable('failures'),
-    tools: notAvailable('tools'),
-    predict: notAvailable('predict'),
+    examples: (request) => findExamples(client, tenant, request, options),
+    failures: (request) => analyzeFailures(client, tenant, request, options),
+    tools: (request) => recommendTools(client, tenant, request, options),
+    predict: (request) => predictOutcome(client, tenant, request, options),
   };
 }
