@@ -107,6 +107,8 @@ class FailureTally {
   }
 
   private addGiveUp(trajectory: Trajectory): void {
+    // The last turn's own index (0-based, as in `Trajectory.turns` and `credit`), so ids and turns can be looked up;
+    // the text says it as a count of turns.
     const turn = trajectory.turns[trajectory.turns.length - 1]?.index ?? -1;
     const lastAction = lastActionOf(trajectory);
     const key = `${turn}\u0000${lastAction}`;
