@@ -28,7 +28,8 @@ import {
  *   answerers: search -> answer, 5 runs with a reward, 1 succeeds; plus one run without any reward (outcome unknown)
  *   one run of an unrelated task (translate -> answer), which no prediction may count
  * So after `search`, fetching succeeded in 6 of 8 runs and answering directly in 1 of 5 (6 runs).
- * tenant-b holds the same task where answering directly right away always succeeds; tenant-c holds nothing.
+ * tenant-b holds the same task where answering directly right away always succeeds (two runs) and one run that
+ * searched after a failed model call; tenant-c holds nothing.
  */
 let receiver: Receiver;
 const quietSeconds = 1;
@@ -53,6 +54,8 @@ const cities = [
 
 interface Run {
   tools: string[];
+  /** A first model call that fails without output (the agent retries it): no decision. */
+  failedFirstCall?: boolean;
   /** The task text, "Find the population of <city>" unless given. */
   task?: string;
   /** Final reward; none leaves the outcome unknown. */
@@ -71,6 +74,10 @@ function produceRun(tracer: Tracer, index: number, run: Run): void {
   const context = inside(agent);
   const conversation: unknown[] = [message('user', text(task))];
   let second = 1;
+  if (run.failedFirstCall) {
+    chat(tracer, time, context, second, second + 1, [...conversation], undefined, { error: true });
+    second += 2;
+  }
   run.tools.forEach((name, step) => {
     const id = `call_${step}`;
     const output = message('assistant', call(id, name, { city }));
@@ -95,7 +102,7 @@ const tenantAHistory: Run[] = [
 const tenantBHistory: Run[] = [
   { tools: [], reward: 1 },
   { tools: [], reward: 1 },
-  { tools: ['search'], reward: 0 },
+  { tools: ['search'], reward: 0, failedFirstCall: true },
 ];
 
 async function send(spans: ReadableSpan[], token: string): Promise<void> {
@@ -265,6 +272,7 @@ describe('predictOutcome', () => {
     });
   });
 
+  // The failed first call of tenant-b's searching run decided nothing: it is neither an answer nor a step.
   it("sees only the asking tenant's history", async () => {
     const result = await predict('tenant-b', { messages: conversation([]), action: { type: 'answer' } });
     expect(result.match).toBe('same_history');
@@ -276,6 +284,22 @@ describe('predictOutcome', () => {
       ...result.alternatives[0]!.supporting_trajectory_ids,
     ])
       expect(tenantBIds.has(id)).toBe(true);
+  });
+
+  it('narrows similar runs to the agent asked about', async () => {
+    const researcher = await predict('tenant-a', {
+      messages: conversation(['search']),
+      action: { type: 'tool_call', name: 'fetch' },
+      agent: 'researcher',
+    });
+    expect(researcher.prediction.support).toBe(8);
+    const other = await predict('tenant-a', {
+      messages: conversation(['search']),
+      action: { type: 'tool_call', name: 'fetch' },
+      agent: 'someone-else',
+    });
+    expect(other.prediction.support).toBe(0);
+    expect(other.similar_states).toBe(0);
   });
 
   it('refuses a conversation without a user message, naming the field', async () => {
