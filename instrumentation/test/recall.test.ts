@@ -5,12 +5,18 @@
  */
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { recall, type RecallResult } from '../src/index.ts';
+import { startReceiver } from '../../collector/receiver.ts';
+import { runAgent } from '../../examples/agent.ts';
+import { startModelServer } from '../../examples/model-server.ts';
+import { recall, register, type RecallResult } from '../src/index.ts';
 import { ensureBuilt, packageDirectory } from './built-package.ts';
 
 const empty: RecallResult = { messages: [], prompt: '', trajectoryIds: [] };
@@ -239,5 +245,75 @@ describe('recall() from the built package', () => {
       serverUrl,
     ]);
     expect((JSON.parse(stdout) as RecallResult).trajectoryIds).toEqual(['trajectory-1']);
+  });
+});
+
+describe('recall() against the real receiver', () => {
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'instrumentation-recall-'));
+    receiver = await startReceiver({ host: '127.0.0.1', httpPort: 0, grpcPort: 0, dataDir });
+  });
+
+  afterAll(async () => {
+    await receiver?.close();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function trajectoryIdOf(traceId: string): Promise<string> {
+    // The summarizer lists a trajectory shortly after its spans are stored; the examples are read from the same data.
+    for (let attempt = 0; attempt < 300; attempt++) {
+      const response = await fetch(`${receiver.httpUrl}/v1/trajectories?trace_id=${traceId}`);
+      const listed = ((await response.json()) as { trajectories?: Array<{ id: string; outcome: string }> })
+        .trajectories;
+      if (listed?.[0]?.outcome === 'success') return listed[0].id;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`trace ${traceId} was not listed as a success by GET /v1/trajectories within 30 s`);
+  }
+
+  it('recalls a successful instrumented run (trajectory, tool, reward) by a paraphrase of its task', async () => {
+    const modelServer = await startModelServer();
+    const instrumentation = register({
+      serviceName: 'recall-agent',
+      endpoint: receiver.httpUrl,
+      modules: { openai: OpenAI },
+      autoInstrument: false,
+    });
+    try {
+      const openai = new OpenAI({ baseURL: modelServer.openaiBaseUrl, apiKey: 'local', maxRetries: 0 });
+      const arithmetic = await runAgent(openai, {
+        id: 'arithmetic',
+        question: 'Use the calculator: what is 17 * 23?',
+        expected: '391',
+      });
+      const capital = await runAgent(openai, {
+        id: 'capital-france',
+        question: 'Use the capital tool: what is the capital of France?',
+        expected: 'Paris',
+      });
+      expect([arithmetic.reward, capital.reward]).toEqual([1, 1]);
+      await instrumentation.forceFlush();
+      const arithmeticId = await trajectoryIdOf(arithmetic.traceId);
+      await trajectoryIdOf(capital.traceId);
+
+      const recalled = await recall('With the calculator, work out 17 * 23', {
+        url: receiver.httpUrl,
+        agent: 'example-agent',
+        limit: 1,
+        timeoutMillis: 30_000,
+      });
+
+      expect(recalled.trajectoryIds).toEqual([arithmeticId]);
+      expect(recalled.prompt).toContain('391');
+      expect(recalled.messages.length).toBeGreaterThan(0);
+      expect(recalled.messages[0]).toMatchObject({ role: 'user' });
+      expect(JSON.stringify(recalled.messages)).toContain('calculator');
+    } finally {
+      await instrumentation.shutdown();
+      await modelServer.close();
+    }
   });
 });
