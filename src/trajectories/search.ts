@@ -69,6 +69,22 @@ async function cachedEmbeddings(
   return new Map([...byHash].map(([hash, text]) => [text, vectors.get(hash) as number[]]));
 }
 
+/**
+ * Share of the n-gram score that character trigrams carry; the rest is content-word overlap. Words carry more:
+ * paraphrases of one task share its subject words far more often than its phrasing.
+ */
+const trigramWeight = 0.35;
+
+/** Words that say nothing about what a task is about, left out of the word overlap. */
+const stopwords = [
+  ...['the', 'and', 'for', 'with', 'from', 'into', 'onto', 'that', 'this', 'these', 'those', 'what', 'which', 'who'],
+  ...['whom', 'whose', 'when', 'where', 'why', 'how', 'will', 'would', 'could', 'should', 'can', 'may', 'might'],
+  ...['must', 'shall', 'are', 'was', 'were', 'been', 'being', 'have', 'has', 'had', 'does', 'did', 'doing', 'not'],
+  ...['you', 'your', 'yours', 'our', 'ours', 'their', 'them', 'they', 'his', 'her', 'its', 'mine', 'myself', 'please'],
+  ...['about', 'over', 'under', 'again', 'then', 'than', 'there', 'here', 'some', 'any', 'all', 'each', 'every'],
+  ...['just', 'also', 'very', 'too', 'out', 'off', 'get', 'give', 'make', 'tell', 'let', 'want', 'need', 'like'],
+];
+
 export async function searchTrajectories(
   client: ClickHouseClient,
   tenant: string,
@@ -90,7 +106,7 @@ export async function searchTrajectories(
   const poolSize = embeddings ? Math.max(100, query.limit * 20) : Math.max(50, query.limit * 10);
   const result = await client.query({
     query: loadSql('queries/trajectory-search.sql'),
-    query_params: { tenant, q: query.q, limit: poolSize },
+    query_params: { tenant, q: query.q, limit: poolSize, stopwords, trigram_weight: trigramWeight },
     format: 'JSONEachRow',
   });
   const candidates = new Map((await result.json<Candidate>()).map((row) => [row.trace_id, row]));

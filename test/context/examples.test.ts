@@ -235,6 +235,13 @@ describe('findExamples', () => {
     expect(rewarded.examples.map((example) => example.final_reward)).toEqual([0.9]);
   });
 
+  it('ranks a paraphrase of the same family above a lexically closer task of another family', async () => {
+    const found = await examples({ task: 'What will the weather forecast be like tomorrow evening?', limit: 3 });
+    const tasks = found.examples.map((example) => example.task);
+    expect(tasks.indexOf('Weather forecast for Lyon tomorrow')).toBe(0);
+    expect(tasks.indexOf('What will the price be for the tickets to the show tomorrow evening?')).toBeGreaterThan(0);
+  });
+
   it('does not return two copies of one conversation', async () => {
     const found = await examples({ task: 'Summarize the quarterly sales report', limit: 5, max_tokens: 8000 });
     const copies = found.examples.filter((example) => example.task === 'Summarize the quarterly sales report');
