@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { addServeCommand } from './serve-command.ts';
 import { addExportCommand } from './export-command.ts';
 import { addJobsCommand } from './jobs-command.ts';
+import { addMcpCommand } from './mcp-command.ts';
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('trajectories')
@@ -16,6 +17,7 @@ export async function main(argv: string[]): Promise<void> {
   addServeCommand(program);
   addExportCommand(program);
   addJobsCommand(program);
+  addMcpCommand(program);
   try {
     await program.parseAsync(argv);
   } catch (error) {

@@ -28,6 +28,7 @@ import { trackConnections } from './http/connection-drain.ts';
 import { createHttpServer } from './http/server.ts';
 import { sendBytes, sendJson } from './http/send.ts';
 import { addOtlpRoutes } from './http/otlp-routes.ts';
+import { addMcpRoute } from './mcp/mcp-route.ts';
 import { InflightBudget } from './ingest/inflight-budget.ts';
 import { ReceiverMetrics } from './metrics/receiver-metrics.ts';
 import { Ingestor } from './ingest/ingestor.ts';
@@ -218,6 +219,13 @@ export async function startReceiver(
   });
 
   const onError = (error: unknown) => log(`request failed: ${(error as Error).stack ?? String(error)}`);
+  addMcpRoute(router, store.client, {
+    quietSeconds: config.quietSeconds,
+    gamma: config.gamma,
+    stitchWindowSeconds: config.stitchWindowSeconds,
+    embeddings,
+    onError,
+  });
   const httpServer: HttpServer = createHttpServer({
     router,
     tokens,
