@@ -46,7 +46,7 @@ export async function findExamples(
     ranked.map((entry) => renderTrajectory(entry.trajectory)),
     request.max_tokens,
   );
-  const similarityOf = new Map(ranked.map((entry) => [entry.hit.id, entry.hit]));
+  const hitById = new Map(ranked.map((entry) => [entry.hit.id, entry.hit]));
   const messages: Message[] = fitted.examples.flatMap((example) => [
     { role: 'user', content: example.rendered.task },
     { role: 'assistant', content: solutionText(example.rendered, example.omitted) },
@@ -58,7 +58,7 @@ export async function findExamples(
     tokens: fitted.tokens,
     truncated: fitted.truncated,
     examples: fitted.examples.map((example) => {
-      const hit = similarityOf.get(example.rendered.trajectoryId);
+      const hit = hitById.get(example.rendered.trajectoryId);
       return {
         trajectory_id: example.rendered.trajectoryId,
         trace_id: hit?.trace_id ?? '',
