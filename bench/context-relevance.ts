@@ -120,35 +120,36 @@ export async function examplesRetriever(
 
 interface FailuresAnswer {
   tool_errors: Array<{ tool: string; error: string; failed_trajectories: number }>;
-  give_up_points: Array<{ turn: number; last_action: string; count: number }>;
+  give_up_points: Array<{ turn: number; last_action: string; last_tool_call: string | null; count: number }>;
   sequences: Array<{ sequence: string[]; failed: number; succeeded: number }>;
 }
 
-const letters = (text: string) =>
+/** The words of a text without numbers or one-letter words, so `timeout after 3000 ms` and `after N ms` agree. */
+const words = (text: string) =>
   text
     .toLowerCase()
-    .replace(/[^a-z]+/g, ' ')
-    .trim();
+    .split(/[^a-z]+/)
+    .filter((word) => word.length > 1)
+    .join(' ');
 
 function containsRun(sequence: string[], pair: [string, string]): boolean {
   return sequence.some((tool, index) => tool === pair[0] && sequence[index + 1] === pair[1]);
 }
 
 /**
- * Whether the analysis reports the planted pattern. Error texts are compared on their letters (the analysis
- * blanks numbers); a give-up turn may be counted from 0 (the turn index) or from 1 (the chat call).
+ * Whether the analysis reports the planted pattern. Error texts are compared on their words (the analysis blanks
+ * numbers as `N`); a give-up point is the planted chat call's turn index (0-based) and the failed tool call it came
+ * after.
  */
 export function plantedPatternFound(pattern: PlantedPattern, answer: FailuresAnswer): boolean {
   if (pattern.kind === 'tool_error')
     return answer.tool_errors.some(
-      (found) => found.tool === pattern.tool && letters(found.error).includes(letters(pattern.error)),
+      (found) => found.tool === pattern.tool && words(found.error).includes(words(pattern.error)),
     );
   if (pattern.kind === 'skipped_step')
     return answer.sequences.some((found) => containsRun(found.sequence, pattern.sequence) && found.failed > 0);
   return answer.give_up_points.some(
-    (found) =>
-      (found.turn === pattern.turn || found.turn === pattern.turn - 1) &&
-      found.last_action.includes(pattern.afterErrorOf),
+    (found) => found.turn === pattern.turn - 1 && found.last_tool_call === `error:${pattern.afterErrorOf}`,
   );
 }
 

@@ -151,7 +151,10 @@ export const failuresResponseSchema = z.object({
   give_up_points: z.array(
     z.object({
       turn: z.number().int(),
+      /** `answer`, `model_error`, or the last turn's last tool call (`error:<tool>` when it failed). */
       last_action: z.string(),
+      /** The run's last tool call in any turn (`error:<tool>` when it failed): what it gave up after. */
+      last_tool_call: z.string().nullable(),
       count: z.number().int(),
       example_trajectory_ids: exampleIds,
     }),

@@ -9,7 +9,7 @@ import type { FailuresRequest, FailuresResponse } from './context-api.ts';
 import type { Trajectory } from '../model/trajectory.ts';
 import type { SearchOptions } from '../trajectories/search.ts';
 import { forEachSampledTrajectory, verdictOf, type Verdict } from './analysis-sample.ts';
-import { addExample, distinctNgrams, lastActionOf, ngramKey, toolCallsOf } from './tool-sequences.ts';
+import { addExample, distinctNgrams, lastActionOf, lastToolCallOf, ngramKey, toolCallsOf } from './tool-sequences.ts';
 
 /**
  * A sequence ranks only when at least this many trajectories of known outcome contain it: below that a failure
@@ -53,6 +53,7 @@ interface ToolErrorTally {
 interface GiveUpTally {
   turn: number;
   lastAction: string;
+  lastToolCall: string | null;
   count: number;
   examples: string[];
 }
@@ -111,9 +112,10 @@ class FailureTally {
     // the text says it as a count of turns.
     const turn = trajectory.turns[trajectory.turns.length - 1]?.index ?? -1;
     const lastAction = lastActionOf(trajectory);
-    const key = `${turn}\u0000${lastAction}`;
+    const lastToolCall = lastToolCallOf(trajectory);
+    const key = `${turn}\u0000${lastAction}\u0000${lastToolCall ?? ''}`;
     let tally = this.giveUps.get(key);
-    if (!tally) this.giveUps.set(key, (tally = { turn, lastAction, count: 0, examples: [] }));
+    if (!tally) this.giveUps.set(key, (tally = { turn, lastAction, lastToolCall, count: 0, examples: [] }));
     tally.count += 1;
     addExample(tally.examples, trajectory.id);
   }
@@ -151,6 +153,7 @@ function giveUpPointsOf(tally: FailureTally, limit: number): FailuresResponse['g
     .map((entry) => ({
       turn: entry.turn,
       last_action: entry.lastAction,
+      last_tool_call: entry.lastToolCall,
       count: entry.count,
       example_trajectory_ids: entry.examples,
     }));
@@ -218,7 +221,10 @@ function describe(response: Omit<FailuresResponse, 'text'>): string {
     lines.push('Where failed runs stop:');
     for (const entry of response.give_up_points)
       lines.push(
-        `- ${entry.count} of ${failed} end after ${entry.turn + 1} turns, last action \`${entry.last_action}\`.`,
+        `- ${entry.count} of ${failed} end after ${entry.turn + 1} turns, last action \`${entry.last_action}\`` +
+          (entry.last_tool_call && entry.last_tool_call !== entry.last_action
+            ? `, after tool call \`${entry.last_tool_call}\`.`
+            : '.'),
       );
   }
   if (response.sequences.length > 0) {

@@ -23,6 +23,17 @@ export function lastActionOf(trajectory: Trajectory): string {
   return last.output_message ? 'answer' : 'model_error';
 }
 
+/**
+ * The run's last tool call, `error:<tool>` when it failed, whichever turn made it; null for a run without tool
+ * calls. A run that gives up usually answers last (an apology), so this is what it gave up after.
+ */
+export function lastToolCallOf(trajectory: Trajectory): string | null {
+  const calls = toolCallsOf(trajectory);
+  const lastCall = calls[calls.length - 1];
+  if (!lastCall) return null;
+  return lastCall.status === 'error' ? `error:${lastCall.name}` : lastCall.name;
+}
+
 /** True when the run ended with the model answering (its last turn called no tool and produced a message). */
 export function endsWithAnswer(trajectory: Trajectory): boolean {
   return lastActionOf(trajectory) === 'answer';

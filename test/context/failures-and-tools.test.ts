@@ -176,8 +176,20 @@ describe('analyzeFailures', () => {
     for (const id of timeout?.example_trajectory_ids ?? []) expect(timeoutIds).toContain(id);
 
     expect(result.give_up_points).toEqual([
-      { turn: 2, last_action: 'error:fetch', count: 8, example_trajectory_ids: expect.any(Array) },
-      { turn: 2, last_action: 'answer', count: 1, example_trajectory_ids: idsOf([oneOffFailure]) },
+      {
+        turn: 2,
+        last_action: 'error:fetch',
+        last_tool_call: 'error:fetch',
+        count: 8,
+        example_trajectory_ids: expect.any(Array),
+      },
+      {
+        turn: 2,
+        last_action: 'answer',
+        last_tool_call: 'summarize',
+        count: 1,
+        example_trajectory_ids: idsOf([oneOffFailure]),
+      },
     ]);
     for (const id of result.give_up_points[0]?.example_trajectory_ids ?? []) expect(timeoutIds).toContain(id);
 
