@@ -224,6 +224,7 @@ export async function startReceiver(
     gamma: config.gamma,
     stitchWindowSeconds: config.stitchWindowSeconds,
     embeddings,
+    readLimits,
     onError,
   });
   const httpServer: HttpServer = createHttpServer({

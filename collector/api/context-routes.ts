@@ -3,8 +3,7 @@
  * `/examples`, `/failures`, `/tools` take their request as a query string and `POST /v1/context/predict` as a JSON
  * body (a conversation does not fit a URL); all parse through the contract's request schemas (context-api.ts), so a
  * bad value answers 400 naming the field, and every answer is scoped to the caller's tenant. Failures, tools and
- * predict read up to thousands of assembled trajectories each, so they take a heavy-read slot like other large
- * reads.
+ * predict take a heavy-read slot (gated-context-service.ts), the same one the MCP tools take.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { parseJsonText } from '../../src/conventions/parse-json-text.ts';
@@ -15,25 +14,20 @@ import {
   predictRequestSchema,
   searchRequestSchema,
   toolsRequestSchema,
-  type ContextService,
 } from '../../src/context/context-api.ts';
-import { createLocalContextService } from '../../src/context/local-context-service.ts';
 import { EmbeddingEndpointError } from '../../src/trajectories/embedding-client.ts';
 import { describeIssue } from '../../src/trajectories/filters.ts';
-import type { SearchOptions } from '../../src/trajectories/search.ts';
 import { HttpError } from '../http/http-error.ts';
 import { requireBody } from '../http/read-body.ts';
 import type { RequestContext, Router } from '../http/router.ts';
 import { sendJson } from '../http/send.ts';
 import { parseQuery } from './parse-query.ts';
-import { heavyReadGateFor, resolveReadLimits, type ReadLimits } from './read-limits.ts';
+import { gatedContextServices, type GatedContextOptions } from './gated-context-service.ts';
 
 /** A conversation of `maxPredictMessages` long messages fits easily; more is not a decision point, it is a dump. */
 export const maxPredictBodyBytes = 1024 * 1024;
 
-export interface ContextRouteOptions extends SearchOptions {
-  readLimits?: Partial<ReadLimits> | undefined;
-}
+export type ContextRouteOptions = GatedContextOptions;
 
 /** The service's own errors as HTTP answers: bad input 400, a failing embeddings endpoint 502 (it names the URL). */
 async function answer(context: RequestContext, work: () => Promise<unknown>): Promise<void> {
@@ -56,10 +50,8 @@ async function readJsonBody(context: RequestContext): Promise<unknown> {
 }
 
 export function addContextRoutes(router: Router, client: ClickHouseClient, options: ContextRouteOptions = {}): void {
-  const { readLimits: readLimitOptions, ...searchOptions } = options;
-  const gate = heavyReadGateFor(client, resolveReadLimits(readLimitOptions));
-  const serviceFor = (context: RequestContext): ContextService =>
-    createLocalContextService(client, context.tenant, searchOptions);
+  const services = gatedContextServices(client, options);
+  const serviceFor = (context: RequestContext) => services(context.tenant);
 
   router.add('GET', '/v1/context/search', (context) =>
     answer(context, () => serviceFor(context).search(parseQuery(searchRequestSchema, context.url))),
@@ -69,16 +61,16 @@ export function addContextRoutes(router: Router, client: ClickHouseClient, optio
   );
   router.add('GET', '/v1/context/failures', (context) => {
     const request = parseQuery(failuresRequestSchema, context.url);
-    return answer(context, () => gate.run(() => serviceFor(context).failures(request)));
+    return answer(context, () => serviceFor(context).failures(request));
   });
   router.add('GET', '/v1/context/tools', (context) => {
     const request = parseQuery(toolsRequestSchema, context.url);
-    return answer(context, () => gate.run(() => serviceFor(context).tools(request)));
+    return answer(context, () => serviceFor(context).tools(request));
   });
   router.add('POST', '/v1/context/predict', async (context) => {
     const parsed = predictRequestSchema.safeParse(await readJsonBody(context));
     if (!parsed.success) throw new HttpError(400, describeIssue(parsed.error));
     const request = parsed.data;
-    return answer(context, () => gate.run(() => serviceFor(context).predict(request)));
+    return answer(context, () => serviceFor(context).predict(request));
   });
 }

@@ -9,10 +9,9 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { parseJsonText } from '../../src/conventions/parse-json-text.ts';
-import { createLocalContextService } from '../../src/context/local-context-service.ts';
 import { StoreError } from '../../src/store/store-error.ts';
 import { EmbeddingEndpointError } from '../../src/trajectories/embedding-client.ts';
-import type { SearchOptions } from '../../src/trajectories/search.ts';
+import { gatedContextServices, type GatedContextOptions } from '../api/gated-context-service.ts';
 import { HttpError, type ErrorRenderer } from '../http/http-error.ts';
 import { requireBody } from '../http/read-body.ts';
 import type { Router } from '../http/router.ts';
@@ -27,15 +26,18 @@ const renderJsonRpcError: ErrorRenderer = (error) => ({
   body: JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message: error.message }, id: null }),
 });
 
-export interface McpRouteOptions extends SearchOptions {
+export interface McpRouteOptions extends GatedContextOptions {
   /** Where failures on the receiver's side go; the MCP client gets a stable message instead of the store's text. */
   onError?: (error: unknown) => void;
 }
 
 export function addMcpRoute(router: Router, client: ClickHouseClient, options: McpRouteOptions = {}): void {
-  const { onError, ...searchOptions } = options;
+  const { onError, ...serviceOptions } = options;
+  const services = gatedContextServices(client, serviceOptions);
   const describeFailure = (error: unknown): string => {
     if (error instanceof EmbeddingEndpointError) return error.message;
+    // The heavy-read gate's full queue: a message that says to retry, not an internal error.
+    if (error instanceof HttpError && error.status === 503) return error.message;
     onError?.(error);
     if (error instanceof StoreError && error.kind === 'unavailable') return 'the store is unavailable; retry later';
     return 'internal error; the receiver log has the details';
@@ -52,7 +54,7 @@ export function addMcpRoute(router: Router, client: ClickHouseClient, options: M
       } catch {
         throw new HttpError(400, 'body: not valid JSON (send a JSON-RPC message)');
       }
-      const server = createContextMcpServer(createLocalContextService(client, tenant, searchOptions), {
+      const server = createContextMcpServer(services(tenant), {
         describeFailure,
       });
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });

@@ -192,6 +192,34 @@ describe('MCP authentication and HTTP rules', () => {
     }
   });
 
+  it('takes the heavy-read slots the HTTP routes take: a batch beyond slots and queue is told to retry later', async () => {
+    // 2 slots and 16 waiting (the receiver's defaults): of 20 analyses sent at once, 2 cannot even wait.
+    const batch = Array.from({ length: 20 }, (_, index) => ({
+      jsonrpc: '2.0',
+      id: index + 1,
+      method: 'tools/call',
+      params: { name: 'recommend_tools', arguments: { agent: 'planner' } },
+    }));
+    const response = await fetch(`${fixture.receiver.httpUrl}/mcp`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${tokenA}`,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify(batch),
+    });
+    expect(response.status).toBe(200);
+    const answers = (await response.json()) as Array<{
+      result: { isError?: boolean; content: Array<{ text: string }> };
+    }>;
+    expect(answers).toHaveLength(20);
+    const refused = answers.filter((answer) => answer.result.isError);
+    expect(refused).toHaveLength(2);
+    for (const answer of refused)
+      expect(answer.result.content[0]?.text).toMatch(/recommend_tools failed: .*large reads are running.*retry later/);
+  });
+
   it('keeps the browser guards: JSON bodies only', async () => {
     const response = await fetch(`${fixture.receiver.httpUrl}/mcp`, {
       method: 'POST',
