@@ -29,6 +29,9 @@ export interface HttpServerOptions {
   maxConnections?: number;
 }
 
+/** Request line and headers at most (431 beyond); room for a context task text in any script plus the usual headers. */
+export const maxHeaderBytes = 32 * 1024;
+
 const loopbackHosts: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '::1']);
 
 export function createHttpServer(options: HttpServerOptions): Server {
@@ -40,6 +43,9 @@ export function createHttpServer(options: HttpServerOptions): Server {
       // Node checks both timeouts on this interval (30 s by default), which would let a 10 s header timeout run
       // to 40 s; a one-second sweep over the open connections is cheap.
       connectionsCheckingInterval: Math.min(1000, headersTimeout),
+      // A context query string carries a task of up to 2,000 characters, which percent-encoded in a non-Latin
+      // script is up to 18 KB: over Node's 16 KiB default, such a GET would answer 431 to input the schema accepts.
+      maxHeaderSize: maxHeaderBytes,
     },
     (request, response) => {
       void handleRequest(options, request, response);

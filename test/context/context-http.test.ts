@@ -170,6 +170,16 @@ describe('bad requests', () => {
     expect(await errorOf(await get(`/v1/context/search?q=${task}`), 400)).toMatch(/^q: /);
   });
 
+  it('takes a task of the longest accepted length in a non-Latin script (18 KB percent-encoded)', async () => {
+    const task = encodeURIComponent('航'.repeat(maxTaskTextLength));
+    const response = await get(`/v1/context/examples?task=${task}`);
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { examples: unknown[] }).examples).toEqual([]);
+    expect(await errorOf(await get(`/v1/context/examples?task=${task}${encodeURIComponent('航')}`), 400)).toMatch(
+      /^task: /,
+    );
+  });
+
   it('answers 401 without a bearer token on every route', async () => {
     for (const path of [
       '/v1/context/search?q=flight',
