@@ -256,7 +256,7 @@ export type OutcomeEstimate = z.infer<typeof outcomeEstimateSchema>;
 export const predictResponseSchema = z.object({
   /** How similar states were found: the same tools so far in the same order, the same last step, or the task only. */
   match: z.enum(['same_history', 'same_last_step', 'same_task']),
-  /** Decision points at similar states that were considered. */
+  /** Decisions at similar states that were considered: each run counted once per distinct action it took there. */
   similar_states: z.number().int(),
   prediction: outcomeEstimateSchema,
   alternatives: z.array(outcomeEstimateSchema),

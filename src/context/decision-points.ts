@@ -1,9 +1,11 @@
 /**
- * Decision points for outcome prediction (context learning, `predict`). Every turn of a past trajectory is one: its
- * state is the sequence of tool names the trajectory had called before it (the task is the same for all of them,
- * and similarity by task is decided by the search that found the trajectory), its action what the turn did: the
- * name of its first tool call, or `answer` when it called none. A conversation an agent is in the middle of has a
- * state read the same way from its messages: the assistant messages' tool calls, in order.
+ * Decision points for outcome prediction (context learning, `predict`). Every tool call of a past trajectory is
+ * one, and so is every turn that answered without calling a tool: its state is the sequence of tool names the
+ * trajectory had called before it (earlier calls of the same turn included; the task is the same for all of them,
+ * and similarity by task is decided by the search that found the trajectory), its action the call's tool name or
+ * `answer`. So a run that called `search_flights` and `book_flight` in one turn and a run that called them in two
+ * turns both took `book_flight` after `search_flights`. A conversation an agent is in the middle of has a state read
+ * the same way from its messages: the assistant messages' tool calls, in order.
  *
  * A turn whose model call failed without output decided nothing (the agent retries), so it is no decision point
  * and takes no step: steps count the turns that produced a message, as a conversation counts assistant messages.
@@ -24,7 +26,7 @@ export interface DecisionState {
 }
 
 export interface DecisionPoint extends DecisionState {
-  /** `answer`, or the name of the turn's first tool call. */
+  /** `answer`, or a tool call's tool name. */
   action: string;
 }
 
@@ -32,11 +34,15 @@ export interface DecisionPoint extends DecisionState {
 export function decisionPointsOf(trajectory: Pick<Trajectory, 'turns'>): DecisionPoint[] {
   const points: DecisionPoint[] = [];
   const history: string[] = [];
+  let step = 0;
   for (const turn of trajectory.turns) {
     if (turn.output_message === null) continue;
-    const calls = turn.tool_calls.map((call) => call.name);
-    points.push({ history: [...history], step: points.length, action: calls[0] ?? answerAction });
-    history.push(...calls);
+    if (turn.tool_calls.length === 0) points.push({ history: [...history], step, action: answerAction });
+    for (const call of turn.tool_calls) {
+      points.push({ history: [...history], step, action: call.name });
+      history.push(call.name);
+    }
+    step++;
   }
   return points;
 }
