@@ -66,16 +66,16 @@ export async function listedTrajectories(url: string): Promise<number> {
 
 /** Sends the bodies, waits until they are stored and until `expected` trajectories are listed (summarised). */
 export async function ingestAndSummarise(
-  receiver: ContextReceiver,
+  url: string,
   bodies: Uint8Array[],
   expected: number,
   timeoutMillis = 300_000,
 ): Promise<void> {
-  await postAll(receiver.url, bodies, 4);
-  await waitUntilStored(receiver.url);
+  await postAll(url, bodies, 4);
+  await waitUntilStored(url);
   const deadline = Date.now() + timeoutMillis;
   for (;;) {
-    const listed = await listedTrajectories(receiver.url);
+    const listed = await listedTrajectories(url);
     if (listed >= expected) return;
     if (Date.now() > deadline)
       throw new Error(`only ${listed} of ${expected} trajectories were summarised within ${timeoutMillis} ms`);

@@ -49,6 +49,8 @@ export interface PrecisionAtK {
   precision: number;
   /** Queries that returned fewer than k examples. */
   short: number;
+  /** Of the examples returned, the share of the query's family and successful (empty slots left out). */
+  precisionOfReturned: number;
   queries: number;
   /** Per query: the query's family and the families of what came back (`!` marks an unsuccessful one). */
   misses: string[];
@@ -62,10 +64,12 @@ export async function precisionAtK(
 ): Promise<PrecisionAtK> {
   let relevant = 0;
   let short = 0;
+  let returnedCount = 0;
   const misses: string[] = [];
   for (const query of history.queries) {
     const returned = (await retrieve(query.text)).slice(0, k);
     if (returned.length < k) short++;
+    returnedCount += returned.length;
     const hits = returned.filter((example) => {
       const run = runs.get(example.trace_id);
       return run?.family === query.family && run.outcome === 'success';
@@ -79,7 +83,13 @@ export async function precisionAtK(
       misses.push(`${query.text} [${query.family}] -> ${got.join(', ') || 'nothing'}`);
     }
   }
-  return { precision: relevant / (k * history.queries.length), short, queries: history.queries.length, misses };
+  return {
+    precision: relevant / (k * history.queries.length),
+    short,
+    precisionOfReturned: returnedCount === 0 ? 0 : relevant / returnedCount,
+    queries: history.queries.length,
+    misses,
+  };
 }
 
 async function getJson<T>(url: string): Promise<{ status: number; body: T }> {
@@ -179,7 +189,7 @@ async function measure(
   const dataDir = mkdtempSync(join(tmpdir(), 'trajectories-bench-context-'));
   const receiver = await startContextReceiver(dataDir, embeddings);
   try {
-    await ingestAndSummarise(receiver, encodeSpans(spans), history.trajectories.length);
+    await ingestAndSummarise(receiver.url, encodeSpans(spans), history.trajectories.length);
     const runs = runsByTraceId(history, spans);
     const { route, retrieve } = await examplesRetriever(receiver.url);
     const precision = await precisionAtK(history, runs, retrieve);
@@ -217,7 +227,9 @@ export async function benchContextRelevance(): Promise<BenchResult[]> {
       name: `precision@3, n-gram (${queries} held-out queries)`,
       value: lexical.precision.precision,
       unit: 'share',
-      note: `${lexical.route}; ${lexical.precision.short} queries returned < 3`,
+      note:
+        `${lexical.route}; ${lexical.precision.short} queries returned < 3 (nothing else similar enough); ` +
+        `precision of what was returned ${lexical.precision.precisionOfReturned.toFixed(2)}`,
     },
     {
       name: `precision@3, embeddings stand-in`,
