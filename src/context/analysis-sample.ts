@@ -7,8 +7,8 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Trajectory } from '../model/trajectory.ts';
-import { getTrajectories, listTrajectories } from '../trajectories/read-trajectories.ts';
-import { searchTrajectories, type SearchOptions } from '../trajectories/search.ts';
+import { getTrajectories, withoutGroupStats, listTrajectories } from '../trajectories/read-trajectories.ts';
+import { minNgramSimilarity, searchTrajectories, type SearchOptions } from '../trajectories/search.ts';
 import type { TrajectoryFilters } from '../trajectories/filters.ts';
 
 export interface AnalysisSelection {
@@ -67,7 +67,7 @@ async function sampledIds(
     const similar = await searchTrajectories(
       client,
       tenant,
-      { q: selection.task, limit: selection.sample, filters },
+      { q: selection.task, limit: selection.sample, filters, minSimilarity: minNgramSimilarity },
       ranking,
     );
     return similar.map((hit) => hit.id);
@@ -100,7 +100,13 @@ export async function forEachSampledTrajectory(
   let visited = 0;
   for (let start = 0; start < ids.length; start += analysisBatchSize) {
     if (start > 0) await yieldToEventLoop();
-    const batch = await getTrajectories(client, tenant, ids.slice(start, start + analysisBatchSize), options);
+    const batch = await getTrajectories(
+      client,
+      tenant,
+      ids.slice(start, start + analysisBatchSize),
+      options,
+      withoutGroupStats,
+    );
     for (const trajectory of batch) {
       if (!trajectory) continue;
       visit(trajectory);

@@ -7,8 +7,8 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Message } from '../model/message.ts';
 import type { Trajectory } from '../model/trajectory.ts';
-import { getTrajectories } from '../trajectories/read-trajectories.ts';
-import { searchTrajectories, type SearchOptions } from '../trajectories/search.ts';
+import { getTrajectories, withoutGroupStats } from '../trajectories/read-trajectories.ts';
+import { minNgramSimilarity, searchTrajectories, type SearchOptions } from '../trajectories/search.ts';
 import type { ExamplesRequest, ExamplesResponse } from './context-api.ts';
 import { renderTrajectory, solutionText } from './render-trajectory.ts';
 import { fitExamples, tokenizerName } from './token-budget.ts';
@@ -26,6 +26,7 @@ export async function findExamples(
       q: request.task,
       limit: request.limit,
       distinctTexts: true,
+      minSimilarity: minNgramSimilarity,
       filters: { outcome: 'success', min_reward: request.min_reward, agent: request.agent, task: request.task_id },
     },
     options,
@@ -35,6 +36,7 @@ export async function findExamples(
     tenant,
     hits.map((hit) => hit.id),
     options,
+    withoutGroupStats,
   );
   // Assembled live, a trajectory may differ from its summary (feedback since): the live outcome decides.
   const ranked = hits

@@ -4,7 +4,7 @@
  *
  * - Similar trajectories: the `similarTrajectoryPool` most similar by task (`searchTrajectories` over every
  *   outcome, narrowed by agent and task id; the query is the conversation's first user message), assembled in
- *   batches of `assemblyBatch`. Candidates sharing no n-gram with the task (similarity 0) are not similar.
+ *   batches of `assemblyBatch`. Candidates below the n-gram floor (`minNgramSimilarity`) are not similar.
  * - Similar states, the first level that has support: `same_history` (the same tool names so far, in order),
  *   `same_last_step` (the same last tool, or both at the start), `same_task` (any decision point at the same step
  *   +-1). "Support" means the candidate action was taken at that level; when no level saw it, the first level with
@@ -18,8 +18,8 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Outcome } from '../model/trajectory.ts';
 import type { TrajectoryFilters } from '../trajectories/filters.ts';
-import { getTrajectories } from '../trajectories/read-trajectories.ts';
-import { searchTrajectories, type SearchOptions } from '../trajectories/search.ts';
+import { getTrajectories, withoutGroupStats } from '../trajectories/read-trajectories.ts';
+import { minNgramSimilarity, searchTrajectories, type SearchOptions } from '../trajectories/search.ts';
 import {
   ContextRequestError,
   maxTaskTextLength,
@@ -177,13 +177,19 @@ async function similarRuns(
   const found = await searchTrajectories(
     client,
     tenant,
-    { q: task.slice(0, maxTaskTextLength), limit: similarTrajectoryPool, filters },
+    { q: task.slice(0, maxTaskTextLength), limit: similarTrajectoryPool, filters, minSimilarity: minNgramSimilarity },
     options,
   );
   const ids = found.filter((summary) => summary.similarity > 0).map((summary) => summary.id);
   const runs: PastRun[] = [];
   for (let start = 0; start < ids.length; start += assemblyBatch) {
-    for (const trajectory of await getTrajectories(client, tenant, ids.slice(start, start + assemblyBatch), options)) {
+    for (const trajectory of await getTrajectories(
+      client,
+      tenant,
+      ids.slice(start, start + assemblyBatch),
+      options,
+      withoutGroupStats,
+    )) {
       if (!trajectory) continue;
       runs.push({
         run: { id: trajectory.id, outcome: trajectory.outcome, final_reward: trajectory.final_reward },

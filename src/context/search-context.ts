@@ -4,7 +4,7 @@
  * embeddings when an endpoint is configured); only successful ones count, narrowed by agent, task id and reward.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { searchTrajectories, type SearchOptions } from '../trajectories/search.ts';
+import { minNgramSimilarity, searchTrajectories, type SearchOptions } from '../trajectories/search.ts';
 import type { SearchRequest, SearchResponse } from './context-api.ts';
 
 export async function searchContext(
@@ -19,6 +19,7 @@ export async function searchContext(
     {
       q: request.q,
       limit: request.limit,
+      minSimilarity: minNgramSimilarity,
       filters: {
         outcome: 'success',
         min_reward: request.min_reward,

@@ -11,7 +11,7 @@
  * checksum of the definitions, so a change without a bump fails). A store records the highest epoch applied to it,
  * and a build with a lower one refuses to start instead of putting its older views back.
  */
-export const derivedDefinitionsEpoch = 3;
+export const derivedDefinitionsEpoch = 4;
 
 export interface DerivedDefinition {
   /** The view, materialized view or seed the file defines (for messages). */
@@ -32,6 +32,7 @@ function besideStore(fileName: string): URL {
 
 export const derivedDefinitions: readonly DerivedDefinition[] = [
   { name: 'trace_index_mv', file: beside('trace-index-mv.sql') },
+  { name: 'trace_words_mv', file: beside('trace-words-mv.sql'), twin: 'search.ts' },
   { name: 'rollout_traces_mv', file: beside('rollout-traces-mv.sql') },
   { name: 'dirty_traces_*_mv', file: beside('dirty-traces-mv.sql') },
   { name: 'air_rules defaults', file: beside('air-rule-defaults.sql'), twin: 'air-rewards.ts' },

@@ -165,6 +165,12 @@ export interface BatchReadContext {
   groupStats?: ((request: GroupStatsRequest) => Promise<Map<string, GroupStats>>) | undefined;
 }
 
+/**
+ * For readers that use neither advantages nor credit (context learning reads tool calls, answers, outcomes and
+ * rewards): the group-statistics query is skipped, and the trajectories' advantages are computed against no group.
+ */
+export const withoutGroupStats: BatchReadContext = { groupStats: () => Promise.resolve(new Map()) };
+
 /** Every trajectory of `traceIds`, assembled live, with the clock of this call. */
 async function assembleLive(
   client: ClickHouseClient,

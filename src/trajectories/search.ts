@@ -5,7 +5,7 @@
  * min_reward are kept.
  *
  * With an embeddings endpoint configured, a wider candidate pool is re-ranked by cosine similarity of
- * embeddings instead: n-grams find lexically close tasks, embeddings also find paraphrases. Candidate texts are
+ * embeddings instead: n-grams find lexically close tasks, embeddings also find paraphrases. SearchCandidate texts are
  * embedded once per model and cached in `text_embeddings`.
  */
 import { createHash } from 'node:crypto';
@@ -26,7 +26,7 @@ export interface SearchOptions extends Partial<TrajectorySettings> {
   embeddings?: EmbeddingClient | undefined;
 }
 
-interface Candidate {
+export interface SearchCandidate {
   trace_id: string;
   task_text: string;
   user_text: string;
@@ -76,7 +76,7 @@ async function cachedEmbeddings(
 const trigramWeight = 0.35;
 
 /** Words that say nothing about what a task is about, left out of the word overlap. */
-const stopwords = [
+export const searchStopwords = [
   ...['the', 'and', 'for', 'with', 'from', 'into', 'onto', 'that', 'this', 'these', 'those', 'what', 'which', 'who'],
   ...['whom', 'whose', 'when', 'where', 'why', 'how', 'will', 'would', 'could', 'should', 'can', 'may', 'might'],
   ...['must', 'shall', 'are', 'was', 'were', 'been', 'being', 'have', 'has', 'had', 'does', 'did', 'doing', 'not'],
@@ -84,6 +84,50 @@ const stopwords = [
   ...['about', 'over', 'under', 'again', 'then', 'than', 'there', 'here', 'some', 'any', 'all', 'each', 'every'],
   ...['just', 'also', 'very', 'too', 'out', 'off', 'get', 'give', 'make', 'tell', 'let', 'want', 'need', 'like'],
 ];
+
+/**
+ * Traces scored exactly per search, found by the word index: the ones sharing the most content words with the query.
+ * Scoring costs about as much per trace as the full scan did, so this bounds a search's work whatever the store holds.
+ */
+export const indexedCandidates = 2000;
+
+/**
+ * The n-gram score below which context learning calls nothing similar. A task sharing no content word with the query
+ * scores 0.35 x its trigram similarity, which for unrelated texts is about 0.02-0.05 and for a paraphrase often
+ * 0.07-0.1; one shared content word among a handful lifts the score above 0.15. On the relevance bench, 0.1 cut
+ * precision@3 from 0.41 to 0.38 (21 of 40 queries short of 3), 0.06 to 0.40 (2 short).
+ */
+export const minNgramSimilarity = 0.06;
+
+/**
+ * The `poolSize` best candidates: scored among the traces the word index finds, or among every trace of the tenant
+ * when the index finds fewer than `poolSize` (a query of stop words, a misspelt word only trigrams recognise, or a
+ * small store), so an index miss costs time, never results.
+ */
+export async function searchCandidates(
+  client: ClickHouseClient,
+  tenant: string,
+  q: string,
+  poolSize: number,
+): Promise<SearchCandidate[]> {
+  const run = async (candidates: number) => {
+    const result = await client.query({
+      query: loadSql('queries/trajectory-search.sql'),
+      query_params: {
+        tenant,
+        q,
+        limit: poolSize,
+        candidates,
+        stopwords: searchStopwords,
+        trigram_weight: trigramWeight,
+      },
+      format: 'JSONEachRow',
+    });
+    return result.json<SearchCandidate>();
+  };
+  const indexed = await run(Math.max(indexedCandidates, poolSize));
+  return indexed.length >= poolSize ? indexed : run(0);
+}
 
 export async function searchTrajectories(
   client: ClickHouseClient,
@@ -96,20 +140,51 @@ export async function searchTrajectories(
     filters?: TrajectoryFilters | undefined;
     /** One trajectory per distinct candidate text (the best): near-identical copies of a conversation count once. */
     distinctTexts?: boolean | undefined;
+    /**
+     * Ranked by n-grams, candidates scoring below this are left out: they are merely the least dissimilar. Not applied
+     * to an embeddings ranking, whose cosines have no scale shared across models.
+     */
+    minSimilarity?: number | undefined;
   },
   options: SearchOptions = {},
 ): Promise<SearchResult[]> {
   const settings = resolveTrajectorySettings(options);
-  const embeddings = options.embeddings;
   // Candidates beyond the limit: filters (outcome, agent, task) drop some, copies of one text collapse, and the
   // embedding ranker needs a wider pool.
-  const poolSize = embeddings ? Math.max(100, query.limit * 20) : Math.max(50, query.limit * 10);
-  const result = await client.query({
-    query: loadSql('queries/trajectory-search.sql'),
-    query_params: { tenant, q: query.q, limit: poolSize, stopwords, trigram_weight: trigramWeight },
-    format: 'JSONEachRow',
-  });
-  const candidates = new Map((await result.json<Candidate>()).map((row) => [row.trace_id, row]));
+  const poolSize = options.embeddings ? Math.max(100, query.limit * 20) : Math.max(50, query.limit * 10);
+  // The most similar candidates may all fail the filters (a task whose every near-copy failed): a pool that gave
+  // too few results and was full is searched again, wider, while its least similar candidate still counts.
+  for (let pool = poolSize, round = 0; ; pool *= poolGrowth, round++) {
+    const candidates = await searchCandidates(client, tenant, query.q, pool);
+    const results = await rankPool(client, tenant, query, candidates, settings, options.embeddings);
+    const leastSimilar = Number(candidates.at(-1)?.similarity ?? 0);
+    const exhausted =
+      candidates.length < pool ||
+      round === maxPoolWidenings ||
+      pool * poolGrowth > maxWidenedPool ||
+      leastSimilar < (query.minSimilarity ?? 0);
+    if (results.length >= query.limit || exhausted) return results.slice(0, query.limit);
+  }
+}
+
+/**
+ * How much a pool grows when it gave too few results, how often, and up to what size: examples (limit 3, pool 50)
+ * look at up to 800 candidates; an analysis sample's pool of thousands is not widened.
+ */
+const poolGrowth = 4;
+const maxPoolWidenings = 2;
+const maxWidenedPool = 1000;
+
+/** The pool's candidates that pass the filters, ranked (by embeddings when configured), above the floor. */
+async function rankPool(
+  client: ClickHouseClient,
+  tenant: string,
+  query: Parameters<typeof searchTrajectories>[2],
+  rows: SearchCandidate[],
+  settings: TrajectorySettings,
+  embeddings: EmbeddingClient | undefined,
+): Promise<SearchResult[]> {
+  const candidates = new Map(rows.map((row) => [row.trace_id, row]));
   const summaries = await readSummaries(
     client,
     tenant,
@@ -133,20 +208,24 @@ export async function searchTrajectories(
       return vector && queryVector ? cosineSimilarity(queryVector, vector) : 0;
     };
   }
+  const floor = embeddings ? 0 : (query.minSimilarity ?? 0);
   const ranked = summaries
     .map((summary) => ({ ...summary, similarity: similarityOf(summary.trace_id) }))
+    .filter((summary) => embeddings || summary.similarity >= floor)
     .sort(
       (a, b) =>
         b.similarity - a.similarity ||
         (b.final_reward ?? -Infinity) - (a.final_reward ?? -Infinity) ||
         (a.id < b.id ? -1 : 1),
     );
-  const distinct = query.distinctTexts ? onePerText(ranked, (traceId) => candidates.get(traceId)) : ranked;
-  return distinct.slice(0, query.limit);
+  return query.distinctTexts ? onePerText(ranked, (traceId) => candidates.get(traceId)) : ranked;
 }
 
 /** The first (best) result of each distinct candidate text, compared case- and whitespace-insensitively. */
-function onePerText(results: SearchResult[], candidateOf: (traceId: string) => Candidate | undefined): SearchResult[] {
+function onePerText(
+  results: SearchResult[],
+  candidateOf: (traceId: string) => SearchCandidate | undefined,
+): SearchResult[] {
   const seen = new Set<string>();
   return results.filter((result) => {
     const candidate = candidateOf(result.trace_id);

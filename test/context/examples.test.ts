@@ -222,7 +222,7 @@ describe('findExamples', () => {
     expect(tasks).not.toContain('Weather forecast for Lyon tomorrow evening');
     expect(tasks).toContain('Weather forecast for Lyon tomorrow');
 
-    const byAgent = await examples({ task: 'Weather forecast', agent: 'ticketing', limit: 20, max_tokens: 8000 });
+    const byAgent = await examples({ task: 'Tickets to the show', agent: 'ticketing', limit: 20, max_tokens: 8000 });
     expect(byAgent.examples.map((example) => example.agent_name)).toEqual(['ticketing']);
 
     const byTask = await examples({ task: 'Weather forecast', task_id: 'weather', limit: 20, max_tokens: 8000 });
@@ -240,6 +240,12 @@ describe('findExamples', () => {
     const tasks = found.examples.map((example) => example.task);
     expect(tasks.indexOf('Weather forecast for Lyon tomorrow')).toBe(0);
     expect(tasks.indexOf('What will the price be for the tickets to the show tomorrow evening?')).toBeGreaterThan(0);
+  });
+
+  it('returns nothing for a task unlike any stored one, rather than the least unlike', async () => {
+    const found = await examples({ task: 'explain quantum chromodynamics lattice gauge theory', limit: 3 });
+    expect(found.examples).toEqual([]);
+    expect(found.messages).toEqual([]);
   });
 
   it('does not return two copies of one conversation', async () => {

@@ -4,6 +4,7 @@
 -- of content words (stop words left out, crude suffix stemming, cosine of the two word sets): trigrams alone rank a
 -- task that shares the query's phrasing ("what will the ... be tomorrow") above one that shares its subject.
 -- The caller assembles the best ones, keeps the successful trajectories, and may re-rank them by embeddings.
+-- The word rule (lowercase ASCII letter runs, suffix stemming, longer than two letters) is trace_words' too.
 -- A trace stitched into a conversation another trace started is no candidate of its own: every call of a
 -- conversation shares its first user message, and the conversation is found through the trace that names it.
 WITH
@@ -39,6 +40,16 @@ FROM
         SELECT trace_id, max(task_description) AS task_text, argMinMerge(first_user_text) AS user_text
         FROM trace_index
         WHERE tenant = {tenant:String}
+          -- With a candidate bound, only the traces sharing the most content words with the query are scored,
+          -- found through the word index (migrations/0014_trace_words.sql) in the key ranges of the query's words;
+          -- 0 scores every trace (the caller's fallback when the index finds too few).
+          AND ({candidates:UInt32} = 0 OR trace_id IN (
+              SELECT trace_id FROM trace_words
+              WHERE tenant = {tenant:String} AND has(query_words, word)
+              GROUP BY trace_id
+              ORDER BY uniqExact(word) DESC, trace_id
+              LIMIT {candidates:UInt32}
+          ))
           AND trace_id NOT IN (
               SELECT trace_id FROM trace_stitches
               WHERE tenant = {tenant:String}
