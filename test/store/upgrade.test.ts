@@ -85,6 +85,7 @@ describe('upgrading a store created by release 0.1.0', () => {
       'rewards',
       'rollout_traces_mv',
       'trace_index_mv',
+      'trace_words_mv',
       'trajectories',
       'trajectory_spans',
       'turns',
