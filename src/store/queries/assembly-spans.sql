@@ -4,6 +4,8 @@
 -- (trace-contents.sql, read beside this query and resolved in TypeScript, so each distinct message is shipped and
 -- parsed once) or inline for rows without refs. Span events are shipped only when they can hold an evaluation
 -- result, the one thing assembly reads from them.
+-- The trace filter is a PREWHERE: FINAL keeps ClickHouse from moving it there, and on the sort key's prefix it is
+-- exact (docs/decisions/2026-12-03-prewhere-under-final.md).
 SELECT
     trace_id, span_id, parent_span_id, kind, status,
     toString(start_time_unix_nano) AS start_time_unix_nano, toString(end_time_unix_nano) AS end_time_unix_nano,
@@ -15,5 +17,5 @@ SELECT
     arrayMap(reward -> tuple(reward.1, toString(reward.2)), rewards) AS rewards,
     if(position(events, 'gen_ai.evaluation.result') > 0, events, '') AS events
 FROM spans FINAL
-WHERE tenant = {tenant:String} AND trace_id IN {trace_ids:Array(String)}
+PREWHERE tenant = {tenant:String} AND trace_id IN {trace_ids:Array(String)}
 ORDER BY trace_id, start_time_unix_nano, span_id

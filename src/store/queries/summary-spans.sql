@@ -5,6 +5,8 @@
 -- the user and output messages; a row that keeps its input inline (no refs) ships only its first user message,
 -- cut out in ClickHouse (the task id hashes it). So the summarizer neither ships nor parses the re-sent history.
 -- FINAL collapses retried spans; `trace_id IN` on the (tenant, trace_id) sort-key prefix keeps it a point read.
+-- The trace filter is a PREWHERE: FINAL keeps ClickHouse from moving it there, and on the sort key's prefix it is
+-- exact (docs/decisions/2026-12-03-prewhere-under-final.md).
 SELECT
     trace_id, span_id, parent_span_id, kind, status,
     toString(start_time_unix_nano) AS start_time_unix_nano, toString(end_time_unix_nano) AS end_time_unix_nano,
@@ -22,5 +24,5 @@ SELECT
     arrayMap(reward -> tuple(reward.1, toString(reward.2)), rewards) AS rewards,
     if(position(events, 'gen_ai.evaluation.result') > 0, events, '') AS events
 FROM spans FINAL
-WHERE tenant = {tenant:String} AND trace_id IN {trace_ids:Array(String)}
+PREWHERE tenant = {tenant:String} AND trace_id IN {trace_ids:Array(String)}
 ORDER BY trace_id, start_time_unix_nano, span_id

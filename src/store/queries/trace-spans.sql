@@ -1,6 +1,8 @@
 -- All spans of one trace for one tenant, in start order. FINAL collapses spans delivered more than once; the
 -- (tenant, trace_id) prefix of the sort key keeps this a point read. Content stored once per trace comes as refs,
 -- resolved by read-spans.ts with the trace's contents (trace-contents.sql), by the rule of resolved-spans.sql.
+-- The trace filter is a PREWHERE: FINAL keeps ClickHouse from moving it there, and on the sort key's prefix it is
+-- exact (docs/decisions/2026-12-03-prewhere-under-final.md).
 SELECT
     tenant, trace_id, span_id, parent_span_id, name, kind, span_kind, status, status_message,
     toString(start_time_unix_nano) AS start_time_unix_nano, toString(end_time_unix_nano) AS end_time_unix_nano,
@@ -12,5 +14,5 @@ SELECT
     arrayMap(reward -> map('name', reward.1, 'value', toString(reward.2)), rewards) AS rewards,
     error_type, attributes, resource_attributes, events, links
 FROM spans FINAL
-WHERE tenant = {tenant:String} AND trace_id = {trace_id:String}
+PREWHERE tenant = {tenant:String} AND trace_id = {trace_id:String}
 ORDER BY start_time_unix_nano, span_id

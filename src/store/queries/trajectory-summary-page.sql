@@ -10,9 +10,12 @@ SELECT
     has_root = 1 AND last_ingested_ms <= toUnixTimestamp64Milli(now64(3)) - toInt64(if(match(id, '^[0-9a-f]{32}$'), {open_quiet_seconds:Float64}, {quiet_seconds:Float64}) * 1000) AS complete,
     root_trajectory_id
 FROM trajectory_summaries FINAL
-WHERE tenant = {tenant:String}
+-- The tenant and trace filters are a PREWHERE: FINAL keeps ClickHouse from moving them there, and both are the same
+-- in every version of a summary (docs/decisions/2026-12-03-prewhere-under-final.md). The rest can differ, so it
+-- filters after FINAL has chosen the latest version.
+PREWHERE tenant = {tenant:String}
   AND ({trace_ids:Array(String)} = [] OR trace_id IN {trace_ids:Array(String)})
-  AND ({trace_id:String} = '' OR trace_id = {trace_id:String})
+WHERE ({trace_id:String} = '' OR trace_id = {trace_id:String})
   AND start_ns >= {since:UInt64} AND start_ns <= {until:UInt64}
   AND ({agent:String} = '' OR agent_name = {agent:String})
   AND ({task:String} = '' OR task_id = {task:String} OR task = {task:String})
