@@ -15,6 +15,7 @@ import { loadSql } from '../store/sql-files.ts';
 import type { TrajectoryFilters } from './filters.ts';
 import { cosineSimilarity, type EmbeddingClient } from './embedding-client.ts';
 import { queryRows } from './read-assembly-input.ts';
+import type { AssembledSummary } from './assemble-trajectory.ts';
 import { readSummaries } from './read-trajectories.ts';
 import { resolveTrajectorySettings, type TrajectorySettings } from './settings.ts';
 
@@ -101,7 +102,7 @@ export const minNgramSimilarity = 0.06;
 
 /**
  * The `poolSize` best candidates: scored among the traces the word index finds, or among every trace of the tenant
- * when the index finds fewer than `poolSize` (a query of stop words, a misspelt word only trigrams recognise, or a
+ * when the index finds fewer than `enough` (a query of stop words, a misspelt word only trigrams recognise, or a
  * small store), so an index miss costs time, never results.
  */
 export async function searchCandidates(
@@ -109,6 +110,7 @@ export async function searchCandidates(
   tenant: string,
   q: string,
   poolSize: number,
+  enough = poolSize,
 ): Promise<SearchCandidate[]> {
   const run = async (candidates: number) => {
     const result = await client.query({
@@ -126,7 +128,7 @@ export async function searchCandidates(
     return result.json<SearchCandidate>();
   };
   const indexed = await run(Math.max(indexedCandidates, poolSize));
-  return indexed.length >= poolSize ? indexed : run(0);
+  return indexed.length >= enough ? indexed : run(0);
 }
 
 export async function searchTrajectories(
@@ -152,17 +154,23 @@ export async function searchTrajectories(
   // Candidates beyond the limit: filters (outcome, agent, task) drop some, copies of one text collapse, and the
   // embedding ranker needs a wider pool.
   const poolSize = options.embeddings ? Math.max(100, query.limit * 20) : Math.max(50, query.limit * 10);
-  // The most similar candidates may all fail the filters (a task whose every near-copy failed): a pool that gave
-  // too few results and was full is searched again, wider, while its least similar candidate still counts.
-  for (let pool = poolSize, round = 0; ; pool *= poolGrowth, round++) {
-    const candidates = await searchCandidates(client, tenant, query.q, pool);
-    const results = await rankPool(client, tenant, query, candidates, settings, options.embeddings);
-    const leastSimilar = Number(candidates.at(-1)?.similarity ?? 0);
-    const exhausted =
-      candidates.length < pool ||
-      round === maxPoolWidenings ||
-      pool * poolGrowth > maxWidenedPool ||
-      leastSimilar < (query.minSimilarity ?? 0);
+  // The most similar candidates may all fail the filters (a task whose every near-copy failed): when a pool gives
+  // too few results, the next candidates are read too, while the least similar one read still counts. Candidates
+  // are scored once, for the widest pool; summaries are read pool by pool.
+  let widest = poolSize;
+  for (let round = 0; round < maxPoolWidenings && widest * poolGrowth <= maxWidenedPool; round++) widest *= poolGrowth;
+  const rows = await searchCandidates(client, tenant, query.q, widest, poolSize);
+  const candidates = new Map(rows.map((row) => [row.trace_id, row]));
+  const filters = query.filters ?? { outcome: 'success', min_reward: query.min_reward };
+  const summaries: AssembledSummary[] = [];
+  let read = 0;
+  for (let pool = poolSize; ; pool *= poolGrowth) {
+    const next = rows.slice(read, pool).map((row) => row.trace_id);
+    summaries.push(...(await readSummaries(client, tenant, next, filters, settings)));
+    read = Math.min(pool, rows.length);
+    const results = await rankSummaries(client, tenant, query, candidates, summaries, options.embeddings);
+    const leastSimilar = Number(rows[read - 1]?.similarity ?? 0);
+    const exhausted = read >= rows.length || pool >= widest || leastSimilar < (query.minSimilarity ?? 0);
     if (results.length >= query.limit || exhausted) return results.slice(0, query.limit);
   }
 }
@@ -175,23 +183,15 @@ const poolGrowth = 4;
 const maxPoolWidenings = 2;
 const maxWidenedPool = 1000;
 
-/** The pool's candidates that pass the filters, ranked (by embeddings when configured), above the floor. */
-async function rankPool(
+/** The summaries (of candidates that passed the filters) ranked, by embeddings when configured, above the floor. */
+async function rankSummaries(
   client: ClickHouseClient,
   tenant: string,
   query: Parameters<typeof searchTrajectories>[2],
-  rows: SearchCandidate[],
-  settings: TrajectorySettings,
+  candidates: Map<string, SearchCandidate>,
+  summaries: AssembledSummary[],
   embeddings: EmbeddingClient | undefined,
 ): Promise<SearchResult[]> {
-  const candidates = new Map(rows.map((row) => [row.trace_id, row]));
-  const summaries = await readSummaries(
-    client,
-    tenant,
-    [...candidates.keys()],
-    query.filters ?? { outcome: 'success', min_reward: query.min_reward },
-    settings,
-  );
   let similarityOf = (traceId: string) => Number(candidates.get(traceId)?.similarity ?? 0);
   if (embeddings && summaries.length > 0) {
     const textOf = (traceId: string) => {
