@@ -14,8 +14,15 @@ const finiteNumber = z
   .pipe(z.coerce.number())
   .refine(Number.isFinite, 'must be a finite number');
 
+/**
+ * A whole number in [min, max]; from a query string only as decimal digits (`z.coerce` also took `1e1`, `0x3` and,
+ * over MCP, `[1]`). The JSON schema MCP clients see stays `integer`.
+ */
 function boundedInteger(min: number, max: number) {
-  return z.coerce.number().int().min(min).max(max);
+  return z.preprocess(
+    (value) => (typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value),
+    z.number({ error: 'must be a whole number' }).int('must be a whole number').min(min).max(max),
+  );
 }
 
 /** A task-sized text: every candidate is scored against it, so it is bounded. */

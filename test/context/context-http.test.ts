@@ -153,6 +153,9 @@ describe('bad requests', () => {
   it.each([
     ['/v1/context/examples?task=flight&limit=abc', /^limit: /],
     ['/v1/context/examples?task=flight&limit=500', /^limit: /],
+    ['/v1/context/examples?task=flight&limit=1e1', /^limit: must be a whole number$/],
+    ['/v1/context/examples?task=flight&limit=0x3', /^limit: must be a whole number$/],
+    ['/v1/context/examples?task=flight&limit=2.5', /^limit: must be a whole number$/],
     ['/v1/context/examples?limit=3', /^task: /],
     ['/v1/context/examples?task=flight&colour=red', /^unknown parameter "colour"$/],
     ['/v1/context/examples?task=flight&task=train', /^task: given more than once$/],

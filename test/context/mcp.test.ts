@@ -168,6 +168,10 @@ describe.each(transports)('MCP over %s', (_name, connect) => {
     const unknownField = await client.callTool({ name: 'recommend_tools', arguments: { agent: 'planner', colour: 1 } });
     expect(unknownField.isError).toBe(true);
     expect(textOf(unknownField)).toMatch(/colour/);
+    // The schema says integer: an array holding one is not one (z.coerce used to take it).
+    const arrayLimit = await client.callTool({ name: 'search_trajectories', arguments: { q: 'flight', limit: [1] } });
+    expect(arrayLimit.isError).toBe(true);
+    expect(textOf(arrayLimit)).toMatch(/limit/);
   });
 });
 
