@@ -1,11 +1,12 @@
 /**
  * Similar successful trajectories for a new task (context learning). Candidates are traces ranked by
  * ClickHouse's n-gram similarity of the query to their task description and first user message (`trace_index`,
- * one row per trace); the best candidates' summaries are read and only successful ones with a final reward >=
- * min_reward are kept.
+ * one row per trace), scored among the traces the word index (`trace_words`) says share the most content words
+ * with the query; the best candidates' summaries are read and only those passing the filters (by default:
+ * successful, final reward >= min_reward) are kept.
  *
  * With an embeddings endpoint configured, a wider candidate pool is re-ranked by cosine similarity of
- * embeddings instead: n-grams find lexically close tasks, embeddings also find paraphrases. SearchCandidate texts are
+ * embeddings instead: n-grams find lexically close tasks, embeddings also find paraphrases. Candidate texts are
  * embedded once per model and cached in `text_embeddings`.
  */
 import { createHash } from 'node:crypto';
