@@ -203,58 +203,78 @@ export function expectAgree(actual: unknown, expected: unknown, path: string): v
   }
 }
 
-export async function fromViews(context: GoldenContext, id: string): Promise<Trajectory> {
+/**
+ * Several trajectories from the views, in one query per view for each quiet period (a whole-trace trajectory waits
+ * for the stitch window as well: docs/trajectories.md), since planning a parametrized view query takes about a
+ * second on the embedded store and a query per trajectory made these tests the slowest of the suite.
+ */
+export async function fromViewsMany(context: GoldenContext, ids: string[]): Promise<Map<string, Trajectory>> {
+  const { settings } = context;
+  const quietOf = (id: string) =>
+    /^[0-9a-f]{32}$/.test(id) ? Math.max(settings.quietSeconds, settings.stitchWindowSeconds) : settings.quietSeconds;
+  const byQuiet = new Map<number, string[]>();
+  for (const id of ids) byQuiet.set(quietOf(id), [...(byQuiet.get(quietOf(id)) ?? []), id]);
+  const found = new Map<string, Trajectory>();
+  for (const [quiet, group] of byQuiet)
+    for (const [id, trajectory] of await viewsOf(context, group, quiet)) found.set(id, trajectory);
+  return found;
+}
+
+async function viewsOf(context: GoldenContext, ids: string[], quietSeconds: number): Promise<Map<string, Trajectory>> {
   const { receiver, settings, traceIds } = context;
   const params = {
     tenant: 'default',
     trace_ids: traceIds,
     group_trace_ids: traceIds,
-    id,
-    // A whole-trace trajectory waits for the stitch window as well (docs/trajectories.md: the views take the
-    // quiet period as a parameter; pass the larger one for agent-less trajectories).
-    quiet_seconds: /^[0-9a-f]{32}$/.test(id)
-      ? Math.max(settings.quietSeconds, settings.stitchWindowSeconds)
-      : settings.quietSeconds,
+    ids,
+    quiet_seconds: quietSeconds,
     gamma: settings.gamma,
   };
-  const [summary] = (
+  const summaries = (
     await queryRows<SummaryRow>(
       receiver,
       `SELECT * EXCEPT (start_ns, last_ingested_at) FROM trajectories(tenant = {tenant:String}, trace_ids = {trace_ids:Array(String)}, quiet_seconds = {quiet_seconds:Float64})
-     WHERE id = {id:String}`,
+     WHERE id IN {ids:Array(String)}`,
       params,
     )
   ).map(toSummary);
-  const turns = await queryRows<TurnRow>(
+  const turns = await queryRows<TurnRow & { trajectory_id: string }>(
     receiver,
-    `SELECT index, span_id, model, provider, status, input_messages, new_messages, output_message, finish_reason, tool_calls,
+    `SELECT trajectory_id, index, span_id, model, provider, status, input_messages, new_messages, output_message, finish_reason, tool_calls,
             input_tokens, output_tokens, latency_ms, toString(start_time_unix_nano) AS start_time_unix_nano, air_reward, tool_definitions
-     FROM turns(tenant = {tenant:String}, trace_ids = {trace_ids:Array(String)}) WHERE trajectory_id = {id:String} ORDER BY index`,
+     FROM turns(tenant = {tenant:String}, trace_ids = {trace_ids:Array(String)}) WHERE trajectory_id IN {ids:Array(String)}
+     ORDER BY trajectory_id, index`,
     params,
   );
-  const rewards = await queryRows<RewardRow>(
+  const rewards = await queryRows<RewardRow & { trajectory_id: string }>(
     receiver,
-    `SELECT name, value, source, comment, span_id, toString(time_unix_nano) AS time_unix_nano
-     FROM rewards(tenant = {tenant:String}, trace_ids = {trace_ids:Array(String)}) WHERE trajectory_id = {id:String}
-     ORDER BY time_unix_nano, source, name`,
+    `SELECT trajectory_id, name, value, source, comment, span_id, toString(time_unix_nano) AS time_unix_nano
+     FROM rewards(tenant = {tenant:String}, trace_ids = {trace_ids:Array(String)}) WHERE trajectory_id IN {ids:Array(String)}
+     ORDER BY trajectory_id, time_unix_nano, source, name`,
     params,
   );
-  const credit = await queryRows<CreditRow>(
+  const credit = await queryRows<CreditRow & { trajectory_id: string }>(
     receiver,
-    `SELECT turn_index, span_id, identical, discounted, air_shaped, advantage, group_size, group_mean, group_std
+    `SELECT trajectory_id, turn_index, span_id, identical, discounted, air_shaped, advantage, group_size, group_mean, group_std
      FROM credit(tenant = {tenant:String}, trace_ids = {trace_ids:Array(String)}, group_trace_ids = {group_trace_ids:Array(String)},
                  gamma = {gamma:Float64}, quiet_seconds = {quiet_seconds:Float64})
-     WHERE trajectory_id = {id:String} ORDER BY turn_index`,
+     WHERE trajectory_id IN {ids:Array(String)} ORDER BY trajectory_id, turn_index`,
     params,
   );
-  expect(summary, id).toBeDefined();
-  return {
-    ...summary!,
-    tools: [],
-    turns: turns.map(toTurn),
-    rewards: rewards.map(toReward),
-    credit: credit.map(toCredit),
-  };
+  const of = <Row extends { trajectory_id: string }>(rows: Row[], id: string) =>
+    rows.filter((row) => row.trajectory_id === id).map(({ trajectory_id: _id, ...row }) => row);
+  return new Map(
+    summaries.map((summary) => [
+      summary.id,
+      {
+        ...summary,
+        tools: [],
+        turns: of(turns, summary.id).map(toTurn),
+        rewards: of(rewards, summary.id).map(toReward),
+        credit: of(credit, summary.id).map(toCredit),
+      },
+    ]),
+  );
 }
 
 /**
