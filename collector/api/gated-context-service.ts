@@ -24,8 +24,7 @@ export function gatedContextServices(
   return (tenant) => {
     const local = createLocalContextService(client, tenant, searchOptions);
     return {
-      search: (request) => local.search(request),
-      examples: (request) => local.examples(request),
+      ...local,
       failures: (request) => gate.run(() => local.failures(request)),
       tools: (request) => gate.run(() => local.tools(request)),
       predict: (request) => gate.run(() => local.predict(request)),

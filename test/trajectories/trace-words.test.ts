@@ -24,25 +24,18 @@ async function runStatements(sql: string): Promise<void> {
 
 /** One root span carrying a task description, or a chat span carrying a first user message. */
 async function insertTrace(traceId: string, texts: { task?: string; user?: string }): Promise<void> {
-  const values = [];
-  if (texts.task !== undefined)
-    values.push({
-      tenant,
-      trace_id: traceId,
-      span_id: `${traceId.slice(0, 14)}01`,
-      name: 'invoke_agent',
-      kind: 'agent',
-      task: texts.task,
-    });
-  if (texts.user !== undefined)
-    values.push({
-      tenant,
-      trace_id: traceId,
-      span_id: `${traceId.slice(0, 14)}02`,
-      name: 'chat',
-      kind: 'llm',
-      first_user_text: texts.user,
-    });
+  const span = (number: string, name: string, kind: string, text: Record<string, string>) => ({
+    tenant,
+    trace_id: traceId,
+    span_id: `${traceId.slice(0, 14)}${number}`,
+    name,
+    kind,
+    ...text,
+  });
+  const values = [
+    ...(texts.task === undefined ? [] : [span('01', 'invoke_agent', 'agent', { task: texts.task })]),
+    ...(texts.user === undefined ? [] : [span('02', 'chat', 'llm', { first_user_text: texts.user })]),
+  ];
   await store.client.insert({
     table: 'spans',
     values: values.map((row, index) => ({

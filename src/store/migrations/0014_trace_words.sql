@@ -2,7 +2,7 @@
 -- so trajectory search finds its candidates by the query's content words instead of scoring every trace of the
 -- tenant: one row per (tenant, word, trace), sorted by word, so the traces sharing a word are one range of the key.
 -- Words are as the search query reads them (src/store/queries/trajectory-search.sql): lowercased runs of ASCII
--- letters, crude suffix stemming, longer than two letters; stop words are kept here and left out of the query
+-- letters and digits, crude suffix stemming, longer than two characters; stop words are kept here and left out of the query
 -- instead, so the list can change without rebuilding the index. Kept as spans arrive by trace_words_mv
 -- (src/trajectories/trace-words-mv.sql); duplicates from retries or from several inserts of one trace collapse in
 -- ReplacingMergeTree, and the search counts distinct words, so unmerged copies change nothing.

@@ -4,7 +4,8 @@
 -- of content words (stop words left out, crude suffix stemming, cosine of the two word sets): trigrams alone rank a
 -- task that shares the query's phrasing ("what will the ... be tomorrow") above one that shares its subject.
 -- The caller assembles the best ones, keeps the successful trajectories, and may re-rank them by embeddings.
--- The word rule (lowercase ASCII letter runs, suffix stemming, longer than two letters) is trace_words' too.
+-- The word rule (lowercase runs of ASCII letters and digits, suffix stemming, longer than two characters) is
+-- trace_words' too.
 -- A trace stitched into a conversation another trace started is no candidate of its own: every call of a
 -- conversation shares its first user message, and the conversation is found through the trace that names it.
 WITH
