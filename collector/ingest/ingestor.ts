@@ -1,16 +1,15 @@
 /**
- * The ingest pipeline's front: maps decoded spans and log records onto canonical rows, appends them to the
- * write-ahead log as one unit, and answers whether the request may be acknowledged. Admission control lives
+ * The ingest pipeline's front: appends each accepted request to the write-ahead log as one unit (trace requests
+ * as they arrived, log records mapped onto rows) and answers whether it may be acknowledged. Admission control lives
  * here too, so every transport (OTLP/HTTP, OTLP/gRPC) applies the same backpressure rules.
  */
-import { diag } from '@opentelemetry/api';
-import { mapLogRecord, mapSpan } from '../../src/conventions/index.ts';
+import { mapLogRecord } from '../../src/conventions/index.ts';
 import type { DecodedLogs, DecodedTraces } from '../../src/model/otlp.ts';
-import type { SpanMapping } from '../../src/model/span.ts';
 import type { LogMapping } from '../../src/conventions/log-mapping.ts';
-import { ContentCollector } from '../../src/store/content-refs.ts';
-import { eventRow, spanRow } from '../../src/store/span-row.ts';
+import { eventRow } from '../../src/store/span-row.ts';
 import { RecentContents } from './recent-contents.ts';
+import { buildTraceRows, rowsPayload, safely } from './trace-rows.ts';
+import { traceRequestRecord, type TraceRequest } from './trace-request-record.ts';
 import type { IngestResult } from './ingest-result.ts';
 import type { StoreWriter } from './store-writer.ts';
 import type { WalRecord, WriteAheadLog } from './write-ahead-log.ts';
@@ -20,39 +19,6 @@ export interface IngestLimits {
   maxPendingBytes: number;
   /** Backlog above which a receiver whose store is down answers 503. */
   maxLogBytes: number;
-}
-
-let mappingFailureLogged = false;
-
-/**
- * JSONEachRow lines as one UTF-8 buffer. Each line is encoded straight into a slab sized for the worst case (3
- * bytes per UTF-16 unit, plus the newline): no joined string and no second pass over it. The exact bytes are then
- * copied out, so the slab does not stay alive behind the record.
- */
-function rowsPayload(lines: string[]): Buffer {
-  let units = 0;
-  for (const line of lines) units += line.length + 1;
-  const slab = Buffer.allocUnsafe(units * 3);
-  let length = 0;
-  for (const line of lines) {
-    length += slab.write(line, length, 'utf8');
-    slab[length++] = 0x0a;
-  }
-  return Buffer.from(slab.subarray(0, length));
-}
-
-function safely<T extends object>(map: () => T, fallback: T): T {
-  try {
-    return map();
-  } catch (error) {
-    // A mapping bug must never cost a span: store it with its original attributes and no derived columns.
-    if (!mappingFailureLogged) {
-      mappingFailureLogged = true;
-      diag.error('convention mapping failed; storing the span unmapped', error);
-      console.error('convention mapping failed; storing the span unmapped:', error);
-    }
-    return fallback;
-  }
 }
 
 /** What a client is told when the log cannot be written: the error code (ENOSPC, EIO), never a path. */
@@ -114,22 +80,24 @@ export class Ingestor {
     return { status: 'accepted' };
   }
 
+  /**
+   * Logs an accepted trace export request as it arrived and acknowledges it; the store writer builds its rows
+   * afterwards (collector/ingest/trace-request-record.ts). `decoded` is the request's decoding, which validated it.
+   */
+  async ingestTraceRequest(request: TraceRequest, decoded: DecodedTraces): Promise<IngestResult> {
+    if (decoded.spans.length === 0) return { status: 'accepted' };
+    return await this.append([traceRequestRecord(request, decoded.spans.length)]);
+  }
+
+  /**
+   * Builds the rows of decoded spans before logging them, leaving out contents earlier calls logged: for callers
+   * without the request's bytes (and the benchmarks' raw-insert baselines, which need the rows themselves).
+   */
   async ingestTraces(tenant: string, decoded: DecodedTraces): Promise<IngestResult> {
     if (decoded.spans.length === 0) return { status: 'accepted' };
-    const lines: string[] = [];
-    const contents = new ContentCollector(tenant, (key) => this.recentContents.has(key));
-    for (const span of decoded.spans) {
-      const mapping = safely<SpanMapping>(() => mapSpan(span), {});
-      lines.push(JSON.stringify(spanRow(tenant, span, mapping, contents)));
-    }
-    const records: WalRecord[] = [];
-    // Contents first: the store writer inserts them before the spans that refer to them.
-    if (contents.lines.length > 0) {
-      records.push({ table: 'contents', rows: contents.lines.length, payload: rowsPayload(contents.lines) });
-    }
-    records.push({ table: 'spans', rows: lines.length, payload: rowsPayload(lines) });
-    const result = await this.append(records);
-    if (result.status === 'accepted') this.recentContents.remember(contents.keys);
+    const rows = buildTraceRows(tenant, decoded.spans, (key) => this.recentContents.has(key));
+    const result = await this.append(rows.records);
+    if (result.status === 'accepted') this.recentContents.remember(rows.contentKeys);
     return result;
   }
 

@@ -27,7 +27,21 @@ import type { Store } from '../../src/store/client.ts';
 import { toStoreError, type StoreError } from '../../src/store/store-error.ts';
 import type { ReceiverMetrics } from '../metrics/receiver-metrics.ts';
 import { isolateRows, type RefusedRow } from './row-isolation.ts';
-import type { WalRecord, WalTable, WriteAheadLog } from './write-ahead-log.ts';
+import { TraceRequestRows, type BuiltBatch } from './trace-request-rows.ts';
+import type { WalPosition, WalRecord, WalTable, WriteAheadLog } from './write-ahead-log.ts';
+
+/** A batch of the log with its rows built: `logRecords` records read from `from` up to `end`. */
+interface PreparedBatch {
+  from: WalPosition;
+  end: WalPosition;
+  bytes: number;
+  logRecords: number;
+  built: BuiltBatch;
+}
+
+function samePosition(a: WalPosition, b: WalPosition): boolean {
+  return a.segment === b.segment && a.offset === b.offset;
+}
 
 export interface StoreWriterOptions {
   /** Largest batch read from the log for one insert. @default 32 MiB */
@@ -105,6 +119,9 @@ export class StoreWriter {
   private lastError: Error | undefined;
   private lastBatchOutcome: StoreWriteOutcome | undefined;
   private insertedRowsTotal = 0;
+  private readonly traceRows = new TraceRequestRows();
+  /** The batch after the one being inserted, read and built meanwhile. */
+  private builtAhead: PreparedBatch | undefined;
 
   constructor(store: Store, log: WriteAheadLog, directory: string, options: StoreWriterOptions = {}) {
     this.store = store;
@@ -205,8 +222,11 @@ export class StoreWriter {
         if (outcome?.status === 'retry') retry = outcome;
       } catch (error) {
         // Reading the log, writing the checkpoint or the dead-letter file failed (disk full, I/O error): nothing
-        // was committed, so the same batch is retried after the backoff; the loop itself never dies.
+        // was committed, so the same batch is retried after the backoff (its rows built again, with their
+        // contents); the loop itself never dies.
         this.onError(error as Error);
+        this.traceRows.discardUncommitted();
+        this.builtAhead = undefined;
         retry = { error: error as Error, retryInMillis: retryDelayMillis(this.consecutiveFailures + 1) };
       }
       if (retry === undefined) {
@@ -221,6 +241,12 @@ export class StoreWriter {
     }
   }
 
+  /** Reads a batch from the log at `from` and builds its rows. */
+  private async prepare(from: WalPosition): Promise<PreparedBatch> {
+    const { records, end, bytes } = await this.log.read(from, this.maxBatchBytes);
+    return { from, end, bytes, logRecords: records.length, built: await this.traceRows.build(records) };
+  }
+
   /** Moves one batch from the log into ClickHouse; undefined when there was nothing to move. */
   private async step(): Promise<StoreWriteOutcome | undefined> {
     const pending = this.log.pendingBytes;
@@ -228,29 +254,83 @@ export class StoreWriter {
       await this.waitForWork(1000);
       return undefined;
     }
-    if (pending < this.minBatchBytes) {
-      // Let concurrent requests fill the batch: ClickHouse prefers few large inserts.
-      await sleep(this.lingerMillis);
-    }
     const from = this.log.checkpoint;
-    const { records, end, bytes } = await this.log.read(from, this.maxBatchBytes);
-    if (records.length === 0) {
-      if (end.segment !== from.segment || end.offset !== from.offset) await this.log.commit(end, 0);
+    let batch = this.builtAhead && samePosition(this.builtAhead.from, from) ? this.builtAhead : undefined;
+    this.builtAhead = undefined;
+    if (batch === undefined) {
+      if (pending < this.minBatchBytes) {
+        // Let concurrent requests fill the batch: ClickHouse prefers few large inserts.
+        await sleep(this.lingerMillis);
+      }
+      batch = await this.prepare(from);
+    }
+    const { end, bytes, built } = batch;
+    if (batch.logRecords === 0) {
+      if (!samePosition(end, from)) await this.log.commit(end, 0);
       else await this.waitForWork(this.lingerMillis);
       return undefined;
     }
+    // Build the next batch while ClickHouse inserts this one, when enough waits for a batch of its own: rows are
+    // built in JavaScript on this thread, the insert runs in ClickHouse's threads.
+    // A failed read ahead is no loss: the batch is read again when its turn comes.
+    const ahead: Promise<PreparedBatch | undefined> =
+      this.log.pendingBytes - bytes >= this.minBatchBytes
+        ? this.prepare(end).catch(() => undefined)
+        : Promise.resolve(undefined);
     const start = `${from.segment}:${from.offset}`;
+    const range = `${start}-${end.segment}:${end.offset}`;
     if (this.failingBatch?.from !== start) this.failingBatch = { from: start, failures: 0 };
-    const outcome = await this.storeBatch(records, `${start}-${end.segment}:${end.offset}`, this.failingBatch.failures);
-    this.lastBatchOutcome = outcome;
+    let outcome: StoreWriteOutcome;
+    let next: PreparedBatch | undefined;
+    try {
+      outcome = await this.storeBatch(built.records, range, this.failingBatch.failures);
+    } finally {
+      // Never left running: a batch built ahead adds provisional content keys until it is done.
+      next = await ahead;
+    }
     if (outcome.status === 'retry') {
+      this.lastBatchOutcome = outcome;
+      // Everything after the checkpoint is built again, with the contents this batch would have stored.
+      this.traceRows.discardUncommitted();
       this.failingBatch.failures += 1;
       return outcome;
     }
+    if (built.unreadable.length > 0) outcome = await this.deadLetterRequests(built, outcome, range);
+    this.lastBatchOutcome = outcome;
     // The checkpoint moves only once the store accepted every row (or the dead-letter file holds it).
     this.failingBatch = undefined;
     await this.log.commit(end, bytes);
+    this.traceRows.committed(built);
+    this.builtAhead = next;
     return outcome;
+  }
+
+  /** Logged requests that cannot be read back go to the dead-letter file whole, so the log can move past them. */
+  private async deadLetterRequests(
+    built: BuiltBatch,
+    outcome: StoreWriteOutcome & { status: 'stored' | 'dead_lettered' },
+    range: string,
+  ): Promise<StoreWriteOutcome> {
+    let deadLetteredRows = outcome.status === 'dead_lettered' ? outcome.deadLetteredRows : 0;
+    let droppedRows = outcome.status === 'dead_lettered' ? outcome.droppedRows : 0;
+    for (const { payload, reason } of built.unreadable) {
+      const line = JSON.stringify({
+        range,
+        table: 'otlp_traces',
+        error: reason,
+        request_base64: payload.toString('base64'),
+      });
+      this.onError(new Error(`moved a logged trace export request to ${this.deadLetterFile}: ${reason}`));
+      if (await this.appendDeadLetter('otlp_traces', line + '\n')) deadLetteredRows += 1;
+      else droppedRows += 1;
+    }
+    return {
+      status: 'dead_lettered',
+      rows: outcome.rows,
+      deadLetteredRows,
+      droppedRows,
+      reason: outcome.status === 'dead_lettered' ? outcome.reason : built.unreadable[0]!.reason,
+    };
   }
 
   private async storeBatch(records: WalRecord[], range: string, earlierFailures: number): Promise<StoreWriteOutcome> {

@@ -7,18 +7,21 @@
  *
  * Records carry no sync marker, so after a damaged record the next one is found by trying every later offset as
  * a header: its table index must exist, its length must end inside the segment and its crc must hold. That is
- * cheap (almost every offset is rejected by its table byte: row payloads are JSON text, whose bytes are never a
- * table index) but not proof: a false match needs a 32-bit crc to agree by chance, improbable rather than
- * impossible. What it does promise is progress and a count: every bad record is either skipped and counted as
- * damage (anywhere it has a whole record after it, or at the end of a segment when its length is not cut short)
- * or, only at the end of the newest segment and only when its length runs past the end of the file, cut as a
- * torn write (with a warning, not a damage count). The reader skips damage the same way while running, so it
+ * cheap (almost every offset is rejected by its table byte, since row payloads are JSON text, whose bytes are
+ * never a table index, or by a length running past the segment, in the protobuf of logged requests) but not
+ * proof: a false match needs a 32-bit crc to agree by chance, improbable rather than impossible. What it does
+ * promise is progress and a count: every bad record is either skipped and counted as damage (anywhere it has a
+ * whole record after it, or at the end of a segment when its length is not cut short) or, only at the end of the
+ * newest segment and only when its length runs past the end of the file, cut as a torn write (with a warning,
+ * not a damage count). The reader skips damage the same way while running, so it
  * never stops at a bad record.
  */
 import { crc32 } from 'node:zlib';
 
-// A record's table is stored as its index here: append new tables, never reorder.
-export const walTables = ['spans', 'events', 'contents'] as const;
+// A record's table is stored as its index here: append new tables, never reorder. `otlp_traces` is not a
+// ClickHouse table: its records hold whole trace export requests, which the store writer turns into `contents`
+// and `spans` rows (collector/ingest/trace-request-record.ts).
+export const walTables = ['spans', 'events', 'contents', 'otlp_traces'] as const;
 export type WalTable = (typeof walTables)[number];
 
 export interface WalRecord {

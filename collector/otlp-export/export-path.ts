@@ -103,7 +103,10 @@ export function createOtlpExportPath({
     }
     const result =
       decoded.signal === 'traces'
-        ? await ingestor.ingestTraces(request.tenant, decoded.items)
+        ? await ingestor.ingestTraceRequest(
+            { tenant: request.tenant, encoding: request.encoding, limits: decodeLimits, body },
+            decoded.items,
+          )
         : await ingestor.ingestLogs(request.tenant, decoded.items);
     if (result.status !== 'accepted') return result;
     const items = decoded.signal === 'traces' ? decoded.items.spans.length : decoded.items.logs.length;

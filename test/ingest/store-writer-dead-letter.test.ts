@@ -7,12 +7,15 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreWriter } from '../../collector/ingest/store-writer.ts';
+import { traceRequestRecord } from '../../collector/ingest/trace-request-record.ts';
 import { WriteAheadLog } from '../../collector/ingest/write-ahead-log.ts';
 import { ReceiverMetrics } from '../../collector/metrics/receiver-metrics.ts';
 import type { Store } from '../../src/store/client.ts';
 import { openMigratedStore } from '../../src/store/migrate.ts';
+import { recordSpans } from '../helpers/export-spans.ts';
 import { temporaryDirectory } from '../helpers/test-receiver.ts';
 
 let store: Store;
@@ -189,6 +192,44 @@ describe('the dead-letter file', () => {
     await expect.poll(() => restarted.deadLetter.rows, { timeout: 10_000 }).toBe(kept);
     expect(restarted.deadLetter.bytes).toBe(size);
     await restarted.stop();
+    await log.close();
+  }, 60_000);
+});
+
+describe('a logged trace export request that cannot be read back', () => {
+  it('goes to the dead-letter file whole, and the requests beside it are stored', async () => {
+    const { log, errors, writer, deadLetterFile } = await openWriter();
+    const spans = await recordSpans((tracer) => tracer.startSpan('readable request').end());
+    const readable = traceRequestRecord(
+      {
+        tenant: 'unreadable-beside',
+        encoding: 'protobuf',
+        limits: { maxAttributeBytes: 1 << 20 },
+        body: Buffer.from(ProtobufTraceSerializer.serializeRequest(spans)!),
+      },
+      1,
+    );
+    // What a newer release's log record of another format looks like to this one.
+    const unreadable = { table: 'otlp_traces' as const, rows: 1, payload: Buffer.from([9, 0, 0, 0, 0, 0, 0, 0, 1]) };
+    await log.append([unreadable]);
+    await log.append([readable]);
+    writer.start();
+    await expect.poll(() => log.pendingBytes, { timeout: 30_000 }).toBe(0);
+    await writer.stop();
+
+    const result = await store.client.query({
+      query: "SELECT name FROM spans FINAL WHERE tenant = 'unreadable-beside'",
+      format: 'JSONEachRow',
+    });
+    expect(await result.json()).toEqual([{ name: 'readable request' }]);
+    const [deadLetter] = readFileSync(deadLetterFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { table: string; error: string; request_base64: string });
+    expect(deadLetter).toMatchObject({ table: 'otlp_traces', request_base64: unreadable.payload.toString('base64') });
+    expect(deadLetter!.error).toMatch(/cannot be read back: .*format 9/);
+    expect(errors.some((message) => message.startsWith('moved a logged trace export request'))).toBe(true);
+    expect(writer.deadLetter.rows).toBe(1);
     await log.close();
   }, 60_000);
 });
