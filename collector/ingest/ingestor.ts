@@ -19,7 +19,15 @@ export interface IngestLimits {
   maxPendingBytes: number;
   /** Backlog above which a receiver whose store is down answers 503. */
   maxLogBytes: number;
+  /**
+   * Backlog above which trace requests have their rows built before the ack again, as log records do: the
+   * request waits for its share of the work, which paces clients to what the store takes, instead of filling the
+   * log until 429s start. @default 16 MiB
+   */
+  buildRowsOnAckAboveBytes?: number;
 }
+
+const defaultBuildRowsOnAckAboveBytes = 16 * 1024 * 1024;
 
 /** What a client is told when the log cannot be written: the error code (ENOSPC, EIO), never a path. */
 function logUnwritableMessage(error: Error): string {
@@ -83,9 +91,13 @@ export class Ingestor {
   /**
    * Logs an accepted trace export request as it arrived and acknowledges it; the store writer builds its rows
    * afterwards (collector/ingest/trace-request-record.ts). `decoded` is the request's decoding, which validated it.
+   * With a backlog over `buildRowsOnAckAboveBytes` the rows are built here instead (`ingestTraces`).
    */
   async ingestTraceRequest(request: TraceRequest, decoded: DecodedTraces): Promise<IngestResult> {
     if (decoded.spans.length === 0) return { status: 'accepted' };
+    if (this.log.pendingBytes > (this.limits.buildRowsOnAckAboveBytes ?? defaultBuildRowsOnAckAboveBytes)) {
+      return await this.ingestTraces(request.tenant, decoded);
+    }
     return await this.append([traceRequestRecord(request, decoded.spans.length)]);
   }
 
