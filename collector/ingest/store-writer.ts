@@ -256,6 +256,8 @@ export class StoreWriter {
     }
     const from = this.log.checkpoint;
     let batch = this.builtAhead && samePosition(this.builtAhead.from, from) ? this.builtAhead : undefined;
+    // A batch built ahead for another position is dropped, and so are the content keys it made provisional.
+    if (this.builtAhead && batch === undefined) this.traceRows.discardUncommitted();
     this.builtAhead = undefined;
     if (batch === undefined) {
       if (pending < this.minBatchBytes) {
@@ -271,8 +273,8 @@ export class StoreWriter {
       return undefined;
     }
     // Build the next batch while ClickHouse inserts this one, when enough waits for a batch of its own: rows are
-    // built in JavaScript on this thread, the insert runs in ClickHouse's threads.
-    // A failed read ahead is no loss: the batch is read again when its turn comes.
+    // built in JavaScript on this thread, the insert runs in ClickHouse's threads. A failed read ahead is no loss:
+    // the batch is read again when its turn comes.
     const ahead: Promise<PreparedBatch | undefined> =
       this.log.pendingBytes - bytes >= this.minBatchBytes
         ? this.prepare(end).catch(() => undefined)
