@@ -107,7 +107,7 @@ export class Ingestor {
    */
   async ingestTraces(tenant: string, decoded: DecodedTraces): Promise<IngestResult> {
     if (decoded.spans.length === 0) return { status: 'accepted' };
-    const rows = buildTraceRows(tenant, decoded.spans, (key) => this.recentContents.has(key));
+    const rows = await buildTraceRows(tenant, decoded.spans, (key) => this.recentContents.has(key));
     const result = await this.append(rows.records);
     if (result.status === 'accepted') this.recentContents.remember(rows.contentKeys);
     return result;

@@ -38,7 +38,8 @@ export function traceRequestRecord(request: TraceRequest, spans: number): WalRec
 /** Reads a record's request back; throws when the payload is not one (a log written by a newer release). */
 export function readTraceRequest(payload: Buffer): TraceRequest {
   if (payload.length < fixedHeaderBytes || payload.readUInt8(0) !== formatVersion) {
-    throw new Error(`write-ahead log trace request of format ${payload.readUInt8(0)} is not one this release reads`);
+    const format = payload.length === 0 ? 'nothing' : `format ${payload.readUInt8(0)}`;
+    throw new Error(`write-ahead log trace request of ${format} is not one this release reads`);
   }
   const tenantBytes = payload.readUInt16LE(6);
   return {

@@ -8,7 +8,7 @@
  * ahead while the one before it is inserted (the writer's pipelining) already leaves out what that one adds.
  */
 import { RecentContents } from './recent-contents.ts';
-import { buildTraceRowsYielding } from './trace-rows.ts';
+import { buildTraceRows } from './trace-rows.ts';
 import { decodeTraceRequest, readTraceRequest } from './trace-request-record.ts';
 import type { WalRecord } from './wal-record-format.ts';
 
@@ -43,7 +43,7 @@ export class TraceRequestRows {
         built.unreadable.push({ payload: record.payload, reason });
         continue;
       }
-      const rows = await buildTraceRowsYielding(request.tenant, spans, this.known);
+      const rows = await buildTraceRows(request.tenant, spans, this.known);
       built.records.push(...rows.records);
       for (const key of rows.contentKeys) {
         this.provisional.add(key);

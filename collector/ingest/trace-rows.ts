@@ -2,8 +2,8 @@
  * Spans onto the rows the store writer inserts: a `contents` row per distinct message text not already stored for
  * its trace, and a `spans` row per span referring to them, as JSONEachRow lines in one buffer per table. This is
  * the receiver's most expensive JavaScript (mapping, hashing, serialising), so the writer runs it after the
- * request is acknowledged (collector/ingest/trace-request-rows.ts), and `buildTraceRowsYielding` lets the
- * event loop in every few milliseconds.
+ * request is acknowledged (collector/ingest/trace-request-rows.ts) while the store keeps up, and lets the event
+ * loop in every few milliseconds.
  */
 import { diag } from '@opentelemetry/api';
 import { mapSpan } from '../../src/conventions/index.ts';
@@ -68,15 +68,11 @@ function finish(contents: ContentCollector, lines: string[]): TraceRows {
   return { records, contentKeys: contents.keys };
 }
 
-/** The rows of one tenant's spans; `known` says which content keys are stored already (their rows are left out). */
-export function buildTraceRows(tenant: string, spans: readonly OtlpSpan[], known: (key: string) => boolean): TraceRows {
-  const contents = new ContentCollector(tenant, known);
-  const lines = spans.map((span) => spanLine(tenant, span, contents));
-  return finish(contents, lines);
-}
-
-/** `buildTraceRows`, giving the event loop a turn every few milliseconds. */
-export async function buildTraceRowsYielding(
+/**
+ * The rows of one tenant's spans; `known` says which content keys are stored already (their rows are left out).
+ * Gives the event loop a turn every few milliseconds, so a large batch does not hold acknowledgements behind it.
+ */
+export async function buildTraceRows(
   tenant: string,
   spans: readonly OtlpSpan[],
   known: (key: string) => boolean,

@@ -13,8 +13,7 @@
  * promise is progress and a count: every bad record is either skipped and counted as damage (anywhere it has a
  * whole record after it, or at the end of a segment when its length is not cut short) or, only at the end of the
  * newest segment and only when its length runs past the end of the file, cut as a torn write (with a warning,
- * not a damage count). The reader skips damage the same way while running, so it
- * never stops at a bad record.
+ * not a damage count). The reader skips damage the same way while running, so it never stops at a bad record.
  */
 import { crc32 } from 'node:zlib';
 
