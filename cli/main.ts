@@ -1,5 +1,6 @@
 /**
- * The `trajectories` command line: `serve` runs the receiver; `export` and `jobs` write training data.
+ * The `trajectories` command line: `serve` runs the receiver; `export` and `jobs` write training data; `stats`
+ * prints analytics; `mcp` serves context learning on stdio.
  * Errors print one line that names the problem and exit non-zero.
  */
 import { Command } from 'commander';
@@ -7,6 +8,7 @@ import { addServeCommand } from './serve-command.ts';
 import { addExportCommand } from './export-command.ts';
 import { addJobsCommand } from './jobs-command.ts';
 import { addMcpCommand } from './mcp-command.ts';
+import { addStatsCommand } from './stats-command.ts';
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('trajectories')
@@ -17,6 +19,7 @@ export async function main(argv: string[]): Promise<void> {
   addServeCommand(program);
   addExportCommand(program);
   addJobsCommand(program);
+  addStatsCommand(program);
   addMcpCommand(program);
   try {
     await program.parseAsync(argv);

@@ -170,6 +170,12 @@ export const receiverOptions = {
     schema: z.string().optional(),
     description: 'YAML file of scheduled export jobs',
   },
+  pricesFile: {
+    flag: '--prices <file>',
+    environment: ['TRAJECTORIES_PRICES_FILE'],
+    schema: z.string().optional(),
+    description: 'YAML file of model prices (USD per million tokens) laid over the shipped table, for analytics cost',
+  },
   insecure: {
     flag: '--insecure',
     environment: ['TRAJECTORIES_INSECURE'],

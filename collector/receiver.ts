@@ -15,6 +15,8 @@ import { createEmbeddingClient } from '../src/trajectories/embedding-client.ts';
 import { addContextRoutes } from './api/context-routes.ts';
 import { addTraceRoutes } from './api/trace-routes.ts';
 import { addTrajectoryRoutes } from './api/trajectory-routes.ts';
+import { addAnalyticsRoutes } from './api/analytics-routes.ts';
+import { loadModelPrices, storeModelPrices } from '../src/analytics/model-prices.ts';
 import { startExportJobs } from './api/job-routes.ts';
 import { checkOpenReceiver } from './auth/open-receiver-check.ts';
 import { loadTenantTokensFile, parseInlineTenantTokens, type TenantTokens } from './auth/tenant-tokens.ts';
@@ -86,6 +88,7 @@ export async function startReceiver(
     insecure: config.insecure,
   });
   const log = (message: string) => console.error(`[trajectories] ${message}`);
+  const prices = loadModelPrices(config.pricesFile);
   const metrics = new ReceiverMetrics();
   const store = await openMigratedStore({
     dataDir: config.dataDir,
@@ -94,6 +97,7 @@ export async function startReceiver(
     cluster: config.cluster,
     log,
   });
+  await storeModelPrices(store.client, prices, config.pricesFile ?? 'shipped');
   let lastLoggedError = '';
   const wal = await WriteAheadLog.open(join(config.dataDir, 'wal'), {
     sync: config.walSync,
@@ -210,6 +214,7 @@ export async function startReceiver(
     embeddings,
     readLimits,
   });
+  addAnalyticsRoutes(router, store.client);
   addContextRoutes(router, store.client, {
     quietSeconds: config.quietSeconds,
     gamma: config.gamma,

@@ -11,7 +11,7 @@
  * checksum of the definitions, so a change without a bump fails). A store records the highest epoch applied to it,
  * and a build with a lower one refuses to start instead of putting its older views back.
  */
-export const derivedDefinitionsEpoch = 4;
+export const derivedDefinitionsEpoch = 5;
 
 export interface DerivedDefinition {
   /** The view, materialized view or seed the file defines (for messages). */
@@ -24,6 +24,10 @@ export interface DerivedDefinition {
 
 function beside(fileName: string): URL {
   return new URL(`../trajectories/${fileName}`, import.meta.url);
+}
+
+function besideAnalytics(fileName: string): URL {
+  return new URL(`../analytics/${fileName}`, import.meta.url);
 }
 
 function besideStore(fileName: string): URL {
@@ -43,4 +47,7 @@ export const derivedDefinitions: readonly DerivedDefinition[] = [
   { name: 'rewards', file: beside('collect-rewards.sql'), twin: 'collect-rewards.ts' },
   { name: 'trajectories', file: beside('assemble-trajectory.sql'), twin: 'assemble-trajectory.ts' },
   { name: 'credit', file: beside('credit.sql'), twin: 'credit.ts' },
+  { name: 'analytics_model_calls', file: besideAnalytics('model-calls.sql'), twin: 'model-prices.ts' },
+  { name: 'analytics_tool_calls', file: besideAnalytics('tool-calls.sql') },
+  { name: 'analytics_trajectories', file: besideAnalytics('trajectories.sql') },
 ];

@@ -25,6 +25,8 @@ export interface AssembledTrajectory {
   last_ingested_ms: number;
   turns: AssembledTurn[];
   rewards: RewardEntry[];
+  /** The trajectory's own spans in start order (the summarizer's analytics call rows are made of them). */
+  spans: AssemblySpan[];
 }
 
 export interface Clock {
@@ -202,6 +204,7 @@ function* assembleTrajectoriesSteps(input: AssemblyInput, clock: Clock): Assembl
       last_ingested_ms: lastIngestedMs,
       turns,
       rewards: (rewardsByTrajectory.get(id) ?? []).sort(compareRewards),
+      spans,
     });
   }
   return trajectories.sort((a, b) =>

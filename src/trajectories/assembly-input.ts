@@ -34,14 +34,19 @@ type AssemblyTextColumn =
   | 'task'
   | 'first_user_text'
   | 'rollout_id'
-  | 'attempt_id';
+  | 'attempt_id'
+  | 'error_type';
 
 /** JSON text columns assembly parses; events are shipped only when they may hold an evaluation result. */
 type AssemblyJsonColumn = 'input_messages' | 'output_messages' | 'tool_definitions' | 'events';
 
+/** Token counts: assembly sums input and output; the analytics call rows (src/analytics/) carry all five. */
+type AssemblyTokenColumn =
+  'input_tokens' | 'output_tokens' | 'cache_read_tokens' | 'cache_creation_tokens' | 'reasoning_tokens';
+
 export interface AssemblySpan
   extends
-    Pick<SpanRow, AssemblyTextColumn | 'input_tokens' | 'output_tokens' | 'tool_definitions' | 'rewards'>,
+    Pick<SpanRow, AssemblyTextColumn | AssemblyTokenColumn | 'tool_definitions' | 'rewards'>,
     // Messages stay raw JSON (the views treat them so too); events are [] unless they may hold an evaluation result.
     SpanColumns<'input_messages' | 'output_messages' | 'events', unknown[]> {
   start: bigint;
@@ -88,7 +93,7 @@ type Numeric = number | string;
 export interface AssemblySpanRow
   extends
     Pick<SpanRow, AssemblyTextColumn>,
-    SpanColumns<'input_tokens' | 'output_tokens', Numeric | null>,
+    SpanColumns<AssemblyTokenColumn, Numeric | null>,
     SpanColumns<AssemblyJsonColumn, string>,
     // The query turns each (name, value) tuple into (name, toString(value)); a named tuple may arrive as an object.
     SpanColumns<'rewards', Array<[string, string] | { name: string; value: string }>> {
@@ -123,6 +128,10 @@ export function toAssemblySpan(row: AssemblySpanRow, contents: TraceContents = i
     model: row.model,
     input_tokens: optionalNumber(row.input_tokens),
     output_tokens: optionalNumber(row.output_tokens),
+    cache_read_tokens: optionalNumber(row.cache_read_tokens),
+    cache_creation_tokens: optionalNumber(row.cache_creation_tokens),
+    reasoning_tokens: optionalNumber(row.reasoning_tokens),
+    error_type: row.error_type,
     input_messages: llm ? contents.list(row.trace_id, row.input_message_refs, row.input_messages) : [],
     output_messages: llm ? contents.list(row.trace_id, row.output_message_refs, row.output_messages) : [],
     tool_definitions: llm

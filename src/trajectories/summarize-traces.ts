@@ -1,8 +1,9 @@
 /**
  * Recomputes the `trajectory_summaries` rows of a set of traces of one tenant: reads their rows (one batched
  * query per table, through the lean read of read-summary-input.ts, which leaves the message history out),
- * assembles in TypeScript, inserts one row per trajectory with a fresh version, and tombstones the keys those
- * traces had before but no longer yield (a vanished id, or a start that moved). Idempotent, so the summarizer may
+ * assembles in TypeScript, inserts one row per trajectory with a fresh version (and one `trajectory_calls` row
+ * per model call and tool execution, call-rows.ts), and tombstones the keys those traces had before but no longer
+ * yield (a vanished id, or a start that moved). Idempotent, so the summarizer may
  * re-run it over an overlap window and the feedback route may run it inline for read-your-writes. Agent Lightning
  * rollouts and stitched conversations spanning several traces are widened to all their traces.
  */
@@ -10,6 +11,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { AirRuleValues, AssemblyInput } from './assembly-input.ts';
 import { assembleTrajectoriesYielding, type AssembledTrajectory } from './assemble-trajectory.ts';
+import { toCallRows } from './call-rows.ts';
 import { queryRows } from './read-assembly-input.ts';
 import { readSummaryInput } from './read-summary-input.ts';
 import { tracesOfStitchedTrajectories } from './stitch-conversations.ts';
@@ -251,6 +253,9 @@ export async function summarizeTraces(
       is_deleted: 1,
     });
   }
+  // Calls first: a summary visible before its calls would count in analytics with none of its calls.
+  const calls = trajectories.flatMap((trajectory) => toCallRows(tenant, trajectory, version));
+  if (calls.length > 0) await client.insert({ table: 'trajectory_calls', values: calls, format: 'JSONEachRow' });
   if (rows.length > 0) await client.insert({ table: 'trajectory_summaries', values: rows, format: 'JSONEachRow' });
   lap('insert');
   return { trajectories: trajectories.length, tombstones };

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exportOptions } from '../../cli/export-command.ts';
 import { jobsOptions } from '../../cli/jobs-command.ts';
+import { statsOptions } from '../../cli/stats-command.ts';
 import { receiverOptions } from '../../collector/config.ts';
 import { defaultText, flagName, type OptionDefinition } from '../../src/config/option-definition.ts';
 
@@ -54,12 +55,13 @@ describe('README configuration tables', () => {
     expectDocumented(tableAfter('### `trajectories serve`'), Object.entries(receiverOptions));
   });
 
-  it('list every option export and jobs read from the environment', () => {
+  it('list every option export, jobs and stats read from the environment', () => {
     const definitions = new Map<string, OptionDefinition>([
       ...Object.entries(exportOptions),
       ...Object.entries(jobsOptions),
+      ...Object.entries(statsOptions),
     ]);
     const fromEnvironment = [...definitions].filter(([, definition]) => definition.environment?.length);
-    expectDocumented(tableAfter('### `trajectories export` and `trajectories jobs`'), fromEnvironment);
+    expectDocumented(tableAfter('### `trajectories export`, `jobs` and `stats`'), fromEnvironment);
   });
 });

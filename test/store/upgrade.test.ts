@@ -77,6 +77,9 @@ describe('upgrading a store created by release 0.1.0', () => {
     );
     expect(views.map((view) => view.name)).toEqual([
       'air_rewards',
+      'analytics_model_calls',
+      'analytics_tool_calls',
+      'analytics_trajectories',
       'credit',
       'dirty_traces_events_mv',
       'dirty_traces_feedback_mv',

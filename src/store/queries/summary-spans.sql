@@ -11,7 +11,7 @@ SELECT
     trace_id, span_id, parent_span_id, kind, status,
     toString(start_time_unix_nano) AS start_time_unix_nano, toString(end_time_unix_nano) AS end_time_unix_nano,
     toUnixTimestamp64Milli(ingested_at) AS ingested_ms,
-    provider, model, input_tokens, output_tokens,
+    provider, model, input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens, reasoning_tokens, error_type,
     if(kind != 'llm' OR notEmpty(input_message_refs), '',
        concat('[', arrayFirst(message -> JSONExtractString(message, 'role') = 'user',
                               JSONExtractArrayRaw(spans.input_messages)), ']')) AS input_messages,
