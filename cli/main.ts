@@ -1,6 +1,6 @@
 /**
  * The `trajectories` command line: `serve` runs the receiver; `export` and `jobs` write training data; `stats`
- * prints analytics; `mcp` serves context learning on stdio.
+ * prints analytics and `sql` runs a query on the store; `mcp` serves context learning on stdio.
  * Errors print one line that names the problem and exit non-zero.
  */
 import { Command } from 'commander';
@@ -9,6 +9,7 @@ import { addExportCommand } from './export-command.ts';
 import { addJobsCommand } from './jobs-command.ts';
 import { addMcpCommand } from './mcp-command.ts';
 import { addStatsCommand } from './stats-command.ts';
+import { addSqlCommand } from './sql-command.ts';
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('trajectories')
@@ -20,6 +21,7 @@ export async function main(argv: string[]): Promise<void> {
   addExportCommand(program);
   addJobsCommand(program);
   addStatsCommand(program);
+  addSqlCommand(program);
   addMcpCommand(program);
   try {
     await program.parseAsync(argv);

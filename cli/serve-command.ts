@@ -21,6 +21,7 @@ export function addServeCommand(program: Command): void {
     console.log(`  OTLP/HTTP  ${receiver.httpUrl}   (OTEL_EXPORTER_OTLP_ENDPOINT=${receiver.httpUrl})`);
     if (receiver.grpcPort >= 0) console.log(`  OTLP/gRPC  ${receiver.grpcAddress}`);
     console.log(`  API        ${receiver.httpUrl}/v1/trajectories`);
+    if (receiver.sqlUrl) console.log(`  SQL        ${receiver.sqlUrl}   (ClickHouse HTTP interface, read-only)`);
     let stopping = false;
     const shutdown = async (signal: string) => {
       if (stopping) {

@@ -37,6 +37,33 @@ export const receiverOptions = {
     schema: z.coerce.number().int().min(-1).max(65535).default(4317),
     description: 'OTLP/gRPC port, -1 disables OTLP/gRPC',
   },
+  sqlPort: {
+    flag: '--sql-port <port>',
+    environment: ['TRAJECTORIES_SQL_PORT'],
+    schema: z.coerce.number().int().min(-1).max(65535).optional(),
+    description:
+      'read-only ClickHouse HTTP interface for SQL; unset: 8123 on the embedded store (skipped with a warning when taken), off with --clickhouse-url; -1 disables',
+  },
+  sqlMaxExecutionSeconds: {
+    environment: ['TRAJECTORIES_SQL_MAX_EXECUTION_SECONDS'],
+    schema: z.coerce.number().int().positive().default(30),
+    description: 'longest a query on the SQL port runs before it is stopped',
+  },
+  sqlMaxMemoryBytes: {
+    environment: ['TRAJECTORIES_SQL_MAX_MEMORY_BYTES'],
+    schema: byteSize.default(2 * 1024 * 1024 * 1024),
+    description: 'most memory a query on the SQL port may use',
+  },
+  sqlMaxResultRows: {
+    environment: ['TRAJECTORIES_SQL_MAX_RESULT_ROWS'],
+    schema: z.coerce.number().int().positive().default(1_000_000),
+    description: 'most rows a query on the SQL port returns (an error above, not a cut result)',
+  },
+  sqlMaxResultBytes: {
+    environment: ['TRAJECTORIES_SQL_MAX_RESULT_BYTES'],
+    schema: byteSize.default(256 * 1024 * 1024),
+    description: 'most bytes of rows a query on the SQL port returns (an error above)',
+  },
   dataDir: describedAs(storeLocationOptions.dataDir, 'embedded ClickHouse data, write-ahead log and dead-letter file'),
   clickhouseUrl: storeLocationOptions.clickhouseUrl,
   database: storeLocationOptions.database,

@@ -16,6 +16,7 @@ import { addContextRoutes } from './api/context-routes.ts';
 import { addTraceRoutes } from './api/trace-routes.ts';
 import { addTrajectoryRoutes } from './api/trajectory-routes.ts';
 import { addAnalyticsRoutes } from './api/analytics-routes.ts';
+import { createSqlServer } from './sql/sql-http-server.ts';
 import { loadModelPrices, storeModelPrices } from '../src/analytics/model-prices.ts';
 import { startExportJobs } from './api/job-routes.ts';
 import { checkOpenReceiver } from './auth/open-receiver-check.ts';
@@ -49,6 +50,9 @@ export interface Receiver {
   httpUrl: string;
   /** `host:port` for OTLP/gRPC clients. */
   grpcAddress: string;
+  /** The read-only ClickHouse HTTP interface (collector/sql/); -1 and undefined when off. */
+  sqlPort: number;
+  sqlUrl: string | undefined;
   writer: StoreWriter;
   /** What `GET /metrics` exposes; components count into it. */
   metrics: ReceiverMetrics;
@@ -71,6 +75,9 @@ async function stopGrpcServer(server: GrpcServer, timeoutMillis: number): Promis
   await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
   clearTimeout(timer);
 }
+
+/** ClickHouse's HTTP port, where its clients look first. */
+const defaultSqlPort = 8123;
 
 function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
@@ -215,6 +222,7 @@ export async function startReceiver(
     readLimits,
   });
   addAnalyticsRoutes(router, store.client);
+
   addContextRoutes(router, store.client, {
     quietSeconds: config.quietSeconds,
     gamma: config.gamma,
@@ -244,6 +252,9 @@ export async function startReceiver(
   const connections = trackConnections(httpServer);
   let grpcServer: GrpcServer | undefined;
   let grpcPort = -1;
+  let sqlServer: HttpServer | undefined;
+  let sqlConnections: ReturnType<typeof trackConnections> | undefined;
+  let sqlPort = -1;
   let exportJobs: ReturnType<typeof startExportJobs> | undefined;
   try {
     if (config.jobsFile)
@@ -281,8 +292,49 @@ export async function startReceiver(
       grpcServer = otlpGrpcServer;
       grpcPort = await bindGrpcServer(otlpGrpcServer, config.host, config.grpcPort);
     }
+    // The SQL port is on by default for the embedded store only: with a server, users query their server.
+    const requestedSqlPort = config.sqlPort ?? (config.clickhouseUrl ? -1 : defaultSqlPort);
+    if (requestedSqlPort >= 0) {
+      const server = createSqlServer({
+        client: store.client,
+        database: store.database,
+        tokens,
+        limits: {
+          maxExecutionSeconds: config.sqlMaxExecutionSeconds,
+          maxMemoryBytes: config.sqlMaxMemoryBytes,
+          maxResultRows: config.sqlMaxResultRows,
+          maxResultBytes: config.sqlMaxResultBytes,
+        },
+        allowedHosts: allowedHostNames(config.host, config.allowedHosts),
+        log,
+      });
+      server.headersTimeout = config.headersTimeoutMillis;
+      server.requestTimeout = config.requestTimeoutMillis;
+      server.maxConnections = config.maxConnections;
+      const bound = await new Promise<boolean>((resolve, reject) => {
+        server.once('error', (error: NodeJS.ErrnoException) => {
+          // Only a port the user chose is worth failing for: 8123 is also a local ClickHouse server's port.
+          if (error.code === 'EADDRINUSE' && config.sqlPort === undefined) {
+            log(`SQL port ${defaultSqlPort} is in use (a ClickHouse server?), so SQL is off: pass --sql-port <port>`);
+            resolve(false);
+          } else
+            reject(
+              new Error(
+                `cannot listen for SQL on ${config.host}:${requestedSqlPort}: ${error.message} (choose another port with --sql-port, or -1 to turn it off)`,
+              ),
+            );
+        });
+        server.listen(requestedSqlPort, config.host, () => resolve(true));
+      });
+      if (bound) {
+        sqlServer = server;
+        sqlConnections = trackConnections(server);
+        sqlPort = (server.address() as AddressInfo).port;
+      }
+    }
   } catch (error) {
     httpServer.close();
+    sqlServer?.close();
     await exportJobs?.stop();
     await summaries.stop();
     await writer.stop();
@@ -313,6 +365,7 @@ export async function startReceiver(
       const requestsMillis = Math.min(10_000, remaining() / 3);
       await Promise.all([
         connections.drain(requestsMillis),
+        sqlConnections?.drain(requestsMillis),
         grpcServer ? stopGrpcServer(grpcServer, requestsMillis) : undefined,
       ]);
       await exportJobs?.stop();
@@ -332,6 +385,8 @@ export async function startReceiver(
     grpcPort,
     httpUrl: `http://${urlHost(config.host)}:${httpPort}`,
     grpcAddress: `${urlHost(config.host)}:${grpcPort}`,
+    sqlPort,
+    sqlUrl: sqlPort >= 0 ? `http://${urlHost(config.host)}:${sqlPort}` : undefined,
     writer,
     metrics,
     summaries,

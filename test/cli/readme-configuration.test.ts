@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { exportOptions } from '../../cli/export-command.ts';
 import { jobsOptions } from '../../cli/jobs-command.ts';
 import { statsOptions } from '../../cli/stats-command.ts';
+import { sqlOptions } from '../../cli/sql-command.ts';
 import { receiverOptions } from '../../collector/config.ts';
 import { defaultText, flagName, type OptionDefinition } from '../../src/config/option-definition.ts';
 
@@ -55,13 +56,14 @@ describe('README configuration tables', () => {
     expectDocumented(tableAfter('### `trajectories serve`'), Object.entries(receiverOptions));
   });
 
-  it('list every option export, jobs and stats read from the environment', () => {
+  it('list every option export, jobs, stats and sql read from the environment', () => {
     const definitions = new Map<string, OptionDefinition>([
       ...Object.entries(exportOptions),
       ...Object.entries(jobsOptions),
       ...Object.entries(statsOptions),
+      ...Object.entries(sqlOptions),
     ]);
     const fromEnvironment = [...definitions].filter(([, definition]) => definition.environment?.length);
-    expectDocumented(tableAfter('### `trajectories export`, `jobs` and `stats`'), fromEnvironment);
+    expectDocumented(tableAfter('### `trajectories export`, `jobs`, `stats` and `sql`'), fromEnvironment);
   });
 });

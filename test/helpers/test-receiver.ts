@@ -18,6 +18,8 @@ export async function startTestReceiver(options: ReceiverOptions = {}): Promise<
     batchLingerMillis: 5,
     // Agent-less trajectories wait for the stitch window before they are complete; tests that stitch set it.
     stitchWindowSeconds: options.quietSeconds ?? 60,
+    // Off unless a test asks for it (port 0): the default, 8123, would be shared by test files running at once.
+    sqlPort: -1,
     ...options,
   });
 }
