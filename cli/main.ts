@@ -10,6 +10,7 @@ import { addJobsCommand } from './jobs-command.ts';
 import { addMcpCommand } from './mcp-command.ts';
 import { addStatsCommand } from './stats-command.ts';
 import { addSqlCommand } from './sql-command.ts';
+import { addDeleteCommand } from './delete-command.ts';
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('trajectories')
@@ -22,6 +23,7 @@ export async function main(argv: string[]): Promise<void> {
   addJobsCommand(program);
   addStatsCommand(program);
   addSqlCommand(program);
+  addDeleteCommand(program);
   addMcpCommand(program);
   try {
     await program.parseAsync(argv);

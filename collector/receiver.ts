@@ -16,6 +16,11 @@ import { addContextRoutes } from './api/context-routes.ts';
 import { addTraceRoutes } from './api/trace-routes.ts';
 import { addTrajectoryRoutes } from './api/trajectory-routes.ts';
 import { addAnalyticsRoutes } from './api/analytics-routes.ts';
+import { addDeleteRoutes } from './api/delete-routes.ts';
+import { createDeletions } from './api/deletions.ts';
+import { DeletedTraces } from './ingest/deleted-traces.ts';
+import { HttpError } from './http/http-error.ts';
+import { readDeletedTraces } from '../src/store/delete-traces.ts';
 import { createSqlServer } from './sql/sql-http-server.ts';
 import { loadModelPrices, storeModelPrices } from '../src/analytics/model-prices.ts';
 import { startExportJobs } from './api/job-routes.ts';
@@ -112,7 +117,11 @@ export async function startReceiver(
     onWarning: log,
   });
   for (const warning of wal.recoveryWarnings) log(warning);
+  // Loaded before the writer replays the log: rows of a trace deleted before a crash must not be stored again.
+  const deletedTraces = new DeletedTraces();
+  for (const { tenant, trace_id } of await readDeletedTraces(store.client)) deletedTraces.add(tenant, [trace_id]);
   const writer = new StoreWriter(store, wal, config.dataDir, {
+    deletedTraces,
     lingerMillis: config.batchLingerMillis,
     maxDeadLetterBytes: config.maxDeadLetterBytes,
     metrics,
@@ -135,6 +144,7 @@ export async function startReceiver(
     underBacklog: () => wal.pendingBytes > 8 * 1024 * 1024,
     stitchWindowSeconds: config.stitchWindowSeconds,
     openQuietSeconds: Math.max(config.quietSeconds, config.stitchWindowSeconds),
+    isDeleted: (tenant, traceId) => deletedTraces.has(tenant, traceId),
   });
   summaries.start();
   const ingestor = new Ingestor(
@@ -144,6 +154,17 @@ export async function startReceiver(
     (error) => log(`write-ahead log append failed (answering 503): ${error.message}`),
   );
   const decodeLimits = { maxAttributeBytes: config.maxAttributeBytes };
+  /** Resolves once the log holds nothing ClickHouse lacks; throws after `timeoutMillis`. */
+  const storeLogged = async (timeoutMillis: number) => {
+    const deadline = Date.now() + timeoutMillis;
+    while (wal.pendingBytes > 0) {
+      if (Date.now() > deadline)
+        throw new HttpError(503, `${wal.pendingBytes} acknowledged bytes are not yet in ClickHouse; retry shortly`, {
+          'Retry-After': '5',
+        });
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
 
   const router = new Router();
   const healthSources = {
@@ -222,7 +243,16 @@ export async function startReceiver(
     readLimits,
   });
   addAnalyticsRoutes(router, store.client);
-
+  addDeleteRoutes(
+    router,
+    createDeletions({
+      client: store.client,
+      deletedTraces,
+      writer,
+      summaries,
+      storeAcknowledged: () => storeLogged(30_000),
+    }),
+  );
   addContextRoutes(router, store.client, {
     quietSeconds: config.quietSeconds,
     gamma: config.gamma,

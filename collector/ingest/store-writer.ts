@@ -27,6 +27,7 @@ import type { Store } from '../../src/store/client.ts';
 import { toStoreError, type StoreError } from '../../src/store/store-error.ts';
 import type { ReceiverMetrics } from '../metrics/receiver-metrics.ts';
 import { isolateRows, type RefusedRow } from './row-isolation.ts';
+import type { DeletedTraces } from './deleted-traces.ts';
 import { TraceRequestRows, type BuiltBatch } from './trace-request-rows.ts';
 import type { WalPosition, WalRecord, WalTable, WriteAheadLog } from './write-ahead-log.ts';
 
@@ -44,6 +45,8 @@ function samePosition(a: WalPosition, b: WalPosition): boolean {
 }
 
 export interface StoreWriterOptions {
+  /** Traces deleted through the API: their rows are dropped before every insert. */
+  deletedTraces?: DeletedTraces;
   /** Largest batch read from the log for one insert. @default 32 MiB */
   maxBatchBytes?: number;
   /** How long to wait for a batch to fill before inserting what there is. @default 50 */
@@ -122,6 +125,8 @@ export class StoreWriter {
   private readonly traceRows = new TraceRequestRows();
   /** The batch after the one being inserted, read and built meanwhile. */
   private builtAhead: PreparedBatch | undefined;
+  private readonly deletedTraces: DeletedTraces | undefined;
+  private inserting: Promise<StoreError | undefined> | undefined;
 
   constructor(store: Store, log: WriteAheadLog, directory: string, options: StoreWriterOptions = {}) {
     this.store = store;
@@ -135,6 +140,7 @@ export class StoreWriter {
     this.lastResortAfterFailures = Math.max(this.isolateAfterFailures, options.lastResortAfterFailures ?? 100);
     this.maxDeadLetterBytes = options.maxDeadLetterBytes ?? 1024 ** 3;
     this.metrics = options.metrics;
+    this.deletedTraces = options.deletedTraces;
     this.metrics?.observe('trajectories_dead_letter_rows', 'Rows in the dead-letter file', () => this.deadLetter.rows);
     this.metrics?.observe(
       'trajectories_dead_letter_bytes',
@@ -459,16 +465,37 @@ export class StoreWriter {
 
   /** Inserts the records table by table; the store's error when one insert failed (the store throws only StoreErrors). */
   private async insertRecords(records: WalRecord[]): Promise<StoreError | undefined> {
+    const inserting = this.insertFiltered(records);
+    this.inserting = inserting;
+    try {
+      return await inserting;
+    } finally {
+      if (this.inserting === inserting) this.inserting = undefined;
+    }
+  }
+
+  /**
+   * Resolves once the insert in flight (if any) is over: an insert that starts later drops the rows of traces
+   * deleted before it started, so after this a deletion can remove what is stored without racing the writer.
+   */
+  async settled(): Promise<void> {
+    await this.inserting?.catch(() => undefined);
+  }
+
+  private async insertFiltered(records: WalRecord[]): Promise<StoreError | undefined> {
     const byTable = new Map<WalTable, { payloads: Buffer[]; rows: number }>();
     // Contents before the spans that refer to them, so a reader never finds a reference without its text.
     if (records.some((record) => record.table === 'contents')) byTable.set('contents', { payloads: [], rows: 0 });
-    for (const record of records) {
+    for (const logged of records) {
+      const record = this.deletedTraces ? this.deletedTraces.filter(logged) : logged;
+      if (record === undefined) continue;
       const entry = byTable.get(record.table) ?? { payloads: [], rows: 0 };
       entry.payloads.push(record.payload);
       entry.rows += record.rows;
       byTable.set(record.table, entry);
     }
     for (const [table, { payloads, rows }] of byTable) {
+      if (rows === 0) continue;
       const timer = this.metrics?.storeInsertSeconds.startTimer({ table });
       try {
         await this.store.insertJsonEachRow(table, Buffer.concat(payloads));

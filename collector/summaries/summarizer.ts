@@ -50,6 +50,8 @@ export interface SummarizerOptions {
   stitchWindowSeconds?: number;
   /** A conversation quiet this long may be complete already and is not extended. @default stitchWindowSeconds */
   openQuietSeconds?: number;
+  /** Traces deleted through the API: nothing is written for them. */
+  isDeleted?: (tenant: string, traceId: string) => boolean;
 }
 
 export interface Summarizer {
@@ -58,6 +60,8 @@ export interface Summarizer {
   flush(timeoutMillis?: number): Promise<void>;
   /** One poll; the number of traces it recomputed. */
   pollOnce(): Promise<number>;
+  /** Runs `run` between two polls (deletions: no poll reads rows before and writes summaries after them). */
+  whilePaused<T>(run: () => Promise<T>): Promise<T>;
   stop(): Promise<void>;
   readonly watermarkMillis: number;
   /** Work done since start, and the time it took per phase. */
@@ -92,6 +96,7 @@ export function createSummarizer(client: ClickHouseClient, options: SummarizerOp
   const share = Math.min(1, Math.max(0.05, options.shareUnderBacklog ?? 0.5));
   const stitchWindowSeconds = options.stitchWindowSeconds ?? defaultStitchWindowSeconds;
   const openQuietSeconds = options.openQuietSeconds ?? stitchWindowSeconds;
+  const isDeleted = options.isDeleted ?? (() => false);
 
   let watermark: number | undefined;
   /** tenant/trace -> the latest mark already summarized, for marks inside the overlap window. */
@@ -193,6 +198,7 @@ export function createSummarizer(client: ClickHouseClient, options: SummarizerOp
       await summarizeTraces(client, tenant, [...new Set([...traceIds, ...changedTrajectories])], {
         airRules,
         timings,
+        isDeleted: (traceId) => isDeleted(tenant, traceId),
       });
     }
     Object.assign(stats.millis, timings);
@@ -267,6 +273,7 @@ export function createSummarizer(client: ClickHouseClient, options: SummarizerOp
       }
     },
     pollOnce: () => exclusive(poll),
+    whilePaused: (run) => exclusive(run),
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);

@@ -199,7 +199,12 @@ export async function summarizeTraces(
   client: ClickHouseClient,
   tenant: string,
   traceIds: string[],
-  options: { airRules?: AirRuleValues; timings?: SummarizeTimings } = {},
+  options: {
+    airRules?: AirRuleValues;
+    timings?: SummarizeTimings;
+    /** Traces deleted meanwhile (read before their rows were removed): nothing is written for them. */
+    isDeleted?: (traceId: string) => boolean;
+  } = {},
 ): Promise<SummarizeResult> {
   if (traceIds.length === 0) return { trajectories: 0, tombstones: 0 };
   const timings = options.timings ?? emptySummarizeTimings();
@@ -229,7 +234,8 @@ export async function summarizeTraces(
     input = await readSummaryInput(client, tenant, traces, input.airRules);
   }
   lap('widen');
-  const trajectories = await assembleInParts(input);
+  const isDeleted = options.isDeleted ?? (() => false);
+  const trajectories = (await assembleInParts(input)).filter((trajectory) => !isDeleted(trajectory.summary.trace_id));
   lap('assemble');
   const existing = await queryRows<{ start_ns: string; id: string; trace_id: string }>(
     client,
@@ -254,7 +260,9 @@ export async function summarizeTraces(
     });
   }
   // Calls first: a summary visible before its calls would count in analytics with none of its calls.
-  const calls = trajectories.flatMap((trajectory) => toCallRows(tenant, trajectory, version));
+  const calls = trajectories
+    .flatMap((trajectory) => toCallRows(tenant, trajectory, version))
+    .filter((call) => !isDeleted(String(call.trace_id)));
   if (calls.length > 0) await client.insert({ table: 'trajectory_calls', values: calls, format: 'JSONEachRow' });
   if (rows.length > 0) await client.insert({ table: 'trajectory_summaries', values: rows, format: 'JSONEachRow' });
   lap('insert');

@@ -106,7 +106,7 @@ describe('migrations', () => {
   it('hold tables only, in statements safe to run twice: no view, materialized view or seed rows', () => {
     // Two receivers may start at once, and a migration that failed half-way is re-run whole.
     const idempotent =
-      /^(CREATE TABLE IF NOT EXISTS|DROP TABLE IF EXISTS|ALTER TABLE \w+ \{\{on_cluster\}\} (ADD COLUMN IF NOT EXISTS|ADD INDEX IF NOT EXISTS|ADD PROJECTION IF NOT EXISTS|MODIFY COMMENT))\b/;
+      /^(CREATE TABLE IF NOT EXISTS|DROP TABLE IF EXISTS|ALTER TABLE \w+ \{\{on_cluster\}\} (ADD COLUMN IF NOT EXISTS|ADD INDEX IF NOT EXISTS|ADD PROJECTION IF NOT EXISTS|MODIFY COMMENT|MODIFY SETTING))\b/;
     // A copy into a rebuilt table and the swap of the two run until the guard says the rebuild is done.
     const runOnceByGuard = /^(INSERT INTO \w+ \([\s\S]*\)\s+SELECT\b|EXCHANGE TABLES \w+ AND \w+ \{\{on_cluster\}\}$)/;
     for (const migration of listMigrations()) {

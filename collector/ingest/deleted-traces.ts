@@ -1,0 +1,58 @@
+/**
+ * The traces deleted through the API, in memory (loaded from `deleted_traces` at start): the store writer drops
+ * every row of them before it inserts, so a client's retry, a late span or a write-ahead-log replay never brings a
+ * deleted trace back, and the summarizer writes no summary for them. Empty in the common case, and then free: rows
+ * are looked at only while some trace is deleted.
+ */
+import type { WalRecord } from './wal-record-format.ts';
+
+const traceIdField = '"trace_id":"';
+
+export class DeletedTraces {
+  /** Trace id -> the tenants that deleted a trace of that id. */
+  private readonly tenantsByTrace = new Map<string, Set<string>>();
+
+  add(tenant: string, traceIds: Iterable<string>): void {
+    for (const traceId of traceIds) {
+      const tenants = this.tenantsByTrace.get(traceId) ?? new Set<string>();
+      tenants.add(tenant);
+      this.tenantsByTrace.set(traceId, tenants);
+    }
+  }
+
+  has(tenant: string, traceId: string): boolean {
+    return this.tenantsByTrace.get(traceId)?.has(tenant) ?? false;
+  }
+
+  get size(): number {
+    return this.tenantsByTrace.size;
+  }
+
+  /**
+   * The record without the rows of deleted traces (JSONEachRow lines that name `tenant` and `trace_id`);
+   * undefined when none is left.
+   */
+  filter(record: WalRecord): WalRecord | undefined {
+    if (this.tenantsByTrace.size === 0) return record;
+    const lines = record.payload.toString('utf8').split('\n');
+    const kept: string[] = [];
+    for (const line of lines) {
+      if (line === '') continue;
+      if (!this.namesDeleted(line)) kept.push(line);
+    }
+    if (kept.length === lines.filter((line) => line !== '').length) return record;
+    if (kept.length === 0) return undefined;
+    return { table: record.table, rows: kept.length, payload: Buffer.from(kept.join('\n') + '\n') };
+  }
+
+  private namesDeleted(line: string): boolean {
+    const at = line.indexOf(traceIdField);
+    if (at < 0) return false;
+    const start = at + traceIdField.length;
+    const traceId = line.slice(start, line.indexOf('"', start));
+    const tenants = this.tenantsByTrace.get(traceId);
+    if (!tenants) return false;
+    for (const tenant of tenants) if (line.includes(`"tenant":${JSON.stringify(tenant)}`)) return true;
+    return false;
+  }
+}
