@@ -14,6 +14,7 @@ import {
 } from '../src/config/option-definition.ts';
 import { resolveOptions } from '../src/config/resolve-options.ts';
 import { storeLocationOptions } from '../src/config/store-location-options.ts';
+import { parseRetentionByTenant } from './retention/retention-sweeper.ts';
 
 const byteSize = z.coerce.number().int().positive();
 const port = z.coerce.number().int().min(0).max(65535);
@@ -196,6 +197,26 @@ export const receiverOptions = {
     environment: ['TRAJECTORIES_JOBS_FILE'],
     schema: z.string().optional(),
     description: 'YAML file of scheduled export jobs',
+  },
+  retentionDays: {
+    flag: '--retention-days <n>',
+    environment: ['TRAJECTORIES_RETENTION_DAYS'],
+    schema: z.coerce.number().int().positive().optional(),
+    description: 'delete traces whose newest span is older than this many days (checked hourly); unset keeps data',
+  },
+  retentionDaysByTenant: {
+    environment: ['TRAJECTORIES_RETENTION_DAYS_BY_TENANT'],
+    schema: z
+      .string()
+      .optional()
+      .superRefine((text, context) => {
+        try {
+          parseRetentionByTenant(text);
+        } catch (error) {
+          context.addIssue({ code: 'custom', message: (error as Error).message });
+        }
+      }),
+    description: 'per-tenant retention overriding --retention-days: tenant=days,tenant2=forever',
   },
   pricesFile: {
     flag: '--prices <file>',

@@ -22,6 +22,11 @@ import { DeletedTraces } from './ingest/deleted-traces.ts';
 import { HttpError } from './http/http-error.ts';
 import { readDeletedTraces } from '../src/store/delete-traces.ts';
 import { createSqlServer } from './sql/sql-http-server.ts';
+import {
+  createRetentionSweeper,
+  parseRetentionByTenant,
+  type RetentionSweeper,
+} from './retention/retention-sweeper.ts';
 import { loadModelPrices, storeModelPrices } from '../src/analytics/model-prices.ts';
 import { startExportJobs } from './api/job-routes.ts';
 import { checkOpenReceiver } from './auth/open-receiver-check.ts';
@@ -63,6 +68,8 @@ export interface Receiver {
   metrics: ReceiverMetrics;
   /** Keeps `trajectory_summaries` (the list endpoint) current; `summaries.flush()` waits until it is. */
   summaries: Summarizer;
+  /** Deletes traces past their tenant's retention (hourly; `sweep()` runs one now). */
+  retention: RetentionSweeper;
   /** Resolves when everything acknowledged so far is in ClickHouse and summarized (tests and graceful shutdown use it). */
   flush(timeoutMillis?: number): Promise<void>;
   close(): Promise<void>;
@@ -101,6 +108,10 @@ export async function startReceiver(
   });
   const log = (message: string) => console.error(`[trajectories] ${message}`);
   const prices = loadModelPrices(config.pricesFile);
+  const retentionPolicy = {
+    defaultDays: config.retentionDays,
+    byTenant: parseRetentionByTenant(config.retentionDaysByTenant),
+  };
   const metrics = new ReceiverMetrics();
   const store = await openMigratedStore({
     dataDir: config.dataDir,
@@ -147,6 +158,8 @@ export async function startReceiver(
     isDeleted: (tenant, traceId) => deletedTraces.has(tenant, traceId),
   });
   summaries.start();
+  const retention = createRetentionSweeper({ client: store.client, policy: retentionPolicy, summaries, log });
+  retention.start();
   const ingestor = new Ingestor(
     wal,
     writer,
@@ -365,6 +378,7 @@ export async function startReceiver(
   } catch (error) {
     httpServer.close();
     sqlServer?.close();
+    await retention.stop();
     await exportJobs?.stop();
     await summaries.stop();
     await writer.stop();
@@ -399,6 +413,7 @@ export async function startReceiver(
         grpcServer ? stopGrpcServer(grpcServer, requestsMillis) : undefined,
       ]);
       await exportJobs?.stop();
+      await retention.stop();
       await summaries.stop();
       await writer.stop({ drain: true, timeoutMillis: remaining() });
       if (wal.pendingBytes > 0) log(`shutdown: ${wal.pendingBytes} bytes not yet in ClickHouse stay in the log`);
@@ -420,6 +435,7 @@ export async function startReceiver(
     writer,
     metrics,
     summaries,
+    retention,
     flush,
     close,
   };
