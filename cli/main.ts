@@ -11,6 +11,7 @@ import { addMcpCommand } from './mcp-command.ts';
 import { addStatsCommand } from './stats-command.ts';
 import { addSqlCommand } from './sql-command.ts';
 import { addDeleteCommand } from './delete-command.ts';
+import { addImportCommand } from './import-command.ts';
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('trajectories')
@@ -24,6 +25,7 @@ export async function main(argv: string[]): Promise<void> {
   addStatsCommand(program);
   addSqlCommand(program);
   addDeleteCommand(program);
+  addImportCommand(program);
   addMcpCommand(program);
   try {
     await program.parseAsync(argv);

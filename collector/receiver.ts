@@ -17,6 +17,7 @@ import { addTraceRoutes } from './api/trace-routes.ts';
 import { addTrajectoryRoutes } from './api/trajectory-routes.ts';
 import { addAnalyticsRoutes } from './api/analytics-routes.ts';
 import { addDeleteRoutes } from './api/delete-routes.ts';
+import { addImportRoutes } from './api/import-routes.ts';
 import { createDeletions } from './api/deletions.ts';
 import { DeletedTraces } from './ingest/deleted-traces.ts';
 import { HttpError } from './http/http-error.ts';
@@ -256,6 +257,7 @@ export async function startReceiver(
     readLimits,
   });
   addAnalyticsRoutes(router, store.client);
+  addImportRoutes(router, ingestor, config.maxRequestBytes);
   addDeleteRoutes(
     router,
     createDeletions({

@@ -1,0 +1,107 @@
+/**
+ * `trajectories import FILE`: trajectories that never were spans (OpenAI chat-format conversations, the trajectory
+ * JSON of the design documents; src/imports/) sent to the receiver's `POST /v1/trajectories` in batches. FILE is
+ * JSON Lines (one trajectory per line), a JSON array, or one JSON object; every line is checked before anything is
+ * sent, and a bad one is named by its line. Re-running is safe: trajectories are idempotent by their `id`.
+ */
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { z } from 'zod';
+import type { OptionTable } from '../src/config/option-definition.ts';
+import { parseImportRequest } from '../src/imports/import-trajectories.ts';
+import { parseHeaderList } from '../src/exporters/trajectory-source.ts';
+import { addOptions, resolveFlags } from './command-options.ts';
+import { createProgressBar } from './progress-bar.ts';
+import { readLocationOptions } from './read-location.ts';
+
+export const importOptions = {
+  batch: {
+    flag: '--batch <n>',
+    schema: z.coerce.number().int().min(1).max(1000).default(100),
+    description: 'trajectories per request',
+  },
+  receiver: readLocationOptions.receiver,
+  token: readLocationOptions.token,
+  otlpHeaders: readLocationOptions.otlpHeaders,
+} satisfies OptionTable;
+
+/** The file's trajectories, each with where it came from (for messages). */
+function readTrajectories(file: string): Array<{ where: string; value: unknown }> {
+  const text = readFileSync(file, 'utf8');
+  const trimmed = text.trimStart();
+  if (trimmed.startsWith('[')) {
+    const list = JSON.parse(text) as unknown[];
+    return list.map((value, index) => ({ where: `item ${index}`, value }));
+  }
+  const lines = text.split('\n');
+  const items: Array<{ where: string; value: unknown }> = [];
+  lines.forEach((line, index) => {
+    if (line.trim() === '') return;
+    try {
+      items.push({ where: `line ${index + 1}`, value: JSON.parse(line) });
+    } catch {
+      // One pretty-printed object spans lines: read the whole file as it.
+      if (items.length === 0 && index === 0) return;
+      throw new Error(`${file} line ${index + 1}: not JSON`);
+    }
+  });
+  if (items.length === 0 && trimmed.startsWith('{')) return [{ where: 'the object', value: JSON.parse(text) }];
+  return items;
+}
+
+export function addImportCommand(program: Command): void {
+  addOptions(
+    program
+      .command('import')
+      .argument('<file>', 'JSON Lines, a JSON array or one JSON object of trajectories')
+      .description('import OpenAI chat-format conversations or trajectory JSON as trajectories'),
+    importOptions,
+  ).action(async (file: string, parsed: Record<string, unknown>) => {
+    const { values } = resolveFlags(importOptions, parsed, process.env);
+    const items = readTrajectories(file);
+    // Checked here first, so a bad line stops the import before any of it is sent.
+    for (const { where, value } of items) {
+      try {
+        parseImportRequest(value);
+      } catch (error) {
+        throw new Error(`${file} ${where}: ${(error as Error).message}`, { cause: error });
+      }
+    }
+    const base = values.receiver.replace(/\/+$/, '');
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      ...parseHeaderList(values.otlpHeaders),
+    };
+    if (values.token) headers['authorization'] = `Bearer ${values.token}`;
+    const progress = createProgressBar();
+    let imported = 0;
+    try {
+      for (let start = 0; start < items.length; start += values.batch) {
+        const batch = items.slice(start, start + values.batch).map((item) => item.value);
+        let response: Response;
+        try {
+          response = await fetch(`${base}/v1/trajectories`, {
+            method: 'POST',
+            headers,
+            body: JSON.stringify({ trajectories: batch }),
+            signal: AbortSignal.timeout(120_000),
+          });
+        } catch (error) {
+          throw new Error(
+            `cannot reach the receiver at ${base}: ${(error as Error).message}. Start it or pass --receiver (${imported} imported so far; re-running is safe)`,
+            { cause: error },
+          );
+        }
+        if (!response.ok)
+          throw new Error(
+            `receiver answered ${response.status}: ${(await response.text()).slice(0, 500)} (${imported} imported so far; re-running is safe)`,
+          );
+        imported += batch.length;
+        progress.update(imported, items.length, 'trajectories');
+      }
+    } finally {
+      progress.finish();
+    }
+    console.error(`imported ${imported} of ${items.length} trajectories from ${file}`);
+  });
+}

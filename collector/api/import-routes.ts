@@ -1,0 +1,48 @@
+/**
+ * `POST /v1/trajectories`: trajectories that never were spans (src/imports/), ingested as the spans they become,
+ * through the write-ahead log like any OTLP request. 202 once durable, with the trace and trajectory id of each;
+ * 400 naming the first bad field, with nothing imported; the OTLP answers (429, 503) when ingest is refusing.
+ */
+import { importedSpans, parseImportRequest } from '../../src/imports/import-trajectories.ts';
+import { parseJsonText } from '../../src/conventions/parse-json-text.ts';
+import type { Ingestor } from '../ingest/ingestor.ts';
+import { HttpError } from '../http/http-error.ts';
+import { requireBody } from '../http/read-body.ts';
+import type { Router } from '../http/router.ts';
+import { sendJson } from '../http/send.ts';
+
+export function addImportRoutes(router: Router, ingestor: Ingestor, maxBodyBytes: number): void {
+  router.add('POST', '/v1/trajectories', async (context) => {
+    const admission = ingestor.admission();
+    if (admission.status !== 'accepted')
+      throw new HttpError(admission.status === 'overloaded' ? 429 : 503, admission.message, {
+        'Retry-After': String(admission.retryAfterSeconds),
+      });
+    const text = (await requireBody(context.request, maxBodyBytes)).toString('utf8');
+    let body: unknown;
+    try {
+      body = parseJsonText(text);
+    } catch {
+      throw new HttpError(400, 'body: not valid JSON');
+    }
+    let trajectories;
+    try {
+      trajectories = parseImportRequest(body);
+    } catch (error) {
+      throw new HttpError(400, (error as Error).message);
+    }
+    const imported = trajectories.map((trajectory) => importedSpans(context.tenant, trajectory));
+    const result = await ingestor.ingestTraces(context.tenant, {
+      spans: imported.flatMap((trajectory) => trajectory.spans),
+      rejected: 0,
+      rejectionMessages: [],
+    });
+    if (result.status !== 'accepted')
+      throw new HttpError(result.status === 'overloaded' ? 429 : 503, result.message, {
+        'Retry-After': String(result.retryAfterSeconds),
+      });
+    sendJson(context.response, 202, {
+      imported: imported.map(({ id, trace_id, trajectory_id }) => ({ id, trace_id, trajectory_id })),
+    });
+  });
+}
