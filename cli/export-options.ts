@@ -57,6 +57,12 @@ export const filterOptions = {
     description: 'trajectories of traces started before this time',
   },
   agent: { flag: '--agent <name>', schema: optionalText, description: 'agent name' },
+  tag: { flag: '--tag <tag>', schema: optionalText, description: 'trajectories annotated with this tag' },
+  humanReviewed: {
+    flag: '--human-reviewed <bool>',
+    schema: z.enum(['true', 'false']).optional(),
+    description: 'trajectories a person marked reviewed (true) or not (false)',
+  },
   task: { flag: '--task <task>', schema: optionalText, description: 'task id or exact task description' },
   outcome: { flag: '--outcome <outcome>', schema: optionalText, description: 'success, failure or unknown' },
   minReward: { flag: '--min-reward <n>', schema: optionalText, description: 'smallest final reward' },
@@ -111,6 +117,8 @@ export function filtersFromOptions(options: OptionValues<typeof filterOptions>):
   if (options.since) filters.since = options.since;
   if (options.until) filters.until = options.until;
   if (options.agent) filters.agent = options.agent;
+  if (options.tag) filters.tag = options.tag;
+  if (options.humanReviewed) filters.human_reviewed = options.humanReviewed === 'true';
   if (options.task) filters.task = options.task;
   if (options.outcome) filters.outcome = options.outcome as TrajectoryFiltersInput['outcome'];
   if (options.minReward) filters.min_reward = options.minReward;

@@ -6,7 +6,6 @@
  * predict take a heavy-read slot (gated-context-service.ts), the same one the MCP tools take.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-import { parseJsonText } from '../../src/conventions/parse-json-text.ts';
 import {
   ContextRequestError,
   examplesRequestSchema,
@@ -18,7 +17,7 @@ import {
 import { EmbeddingEndpointError } from '../../src/trajectories/embedding-client.ts';
 import { describeIssue } from '../../src/trajectories/filters.ts';
 import { HttpError } from '../http/http-error.ts';
-import { requireBody } from '../http/read-body.ts';
+import { requireJsonBody } from '../http/read-body.ts';
 import type { RequestContext, Router } from '../http/router.ts';
 import { sendJson } from '../http/send.ts';
 import { parseQuery } from './parse-query.ts';
@@ -40,13 +39,8 @@ async function answer(context: RequestContext, work: () => Promise<unknown>): Pr
   }
 }
 
-async function readJsonBody(context: RequestContext): Promise<unknown> {
-  const text = (await requireBody(context.request, maxPredictBodyBytes)).toString('utf8');
-  try {
-    return parseJsonText(text);
-  } catch {
-    throw new HttpError(400, 'body: not valid JSON');
-  }
+function readJsonBody(context: RequestContext): Promise<unknown> {
+  return requireJsonBody(context.request, maxPredictBodyBytes);
 }
 
 export function addContextRoutes(router: Router, client: ClickHouseClient, options: ContextRouteOptions = {}): void {

@@ -4,10 +4,9 @@
  * 400 naming the first bad field, with nothing imported; the OTLP answers (429, 503) when ingest is refusing.
  */
 import { importedSpans, parseImportRequest } from '../../src/imports/import-trajectories.ts';
-import { parseJsonText } from '../../src/conventions/parse-json-text.ts';
 import type { Ingestor } from '../ingest/ingestor.ts';
 import { HttpError } from '../http/http-error.ts';
-import { requireBody } from '../http/read-body.ts';
+import { requireJsonBody } from '../http/read-body.ts';
 import type { Router } from '../http/router.ts';
 import { sendJson } from '../http/send.ts';
 
@@ -18,13 +17,7 @@ export function addImportRoutes(router: Router, ingestor: Ingestor, maxBodyBytes
       throw new HttpError(admission.status === 'overloaded' ? 429 : 503, admission.message, {
         'Retry-After': String(admission.retryAfterSeconds),
       });
-    const text = (await requireBody(context.request, maxBodyBytes)).toString('utf8');
-    let body: unknown;
-    try {
-      body = parseJsonText(text);
-    } catch {
-      throw new HttpError(400, 'body: not valid JSON');
-    }
+    const body = await requireJsonBody(context.request, maxBodyBytes);
     let trajectories;
     try {
       trajectories = parseImportRequest(body);

@@ -8,6 +8,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { z } from 'zod';
 import { countTraceSpans } from '../../src/store/read-spans.ts';
 import { InvalidCursorError } from '../../src/trajectories/cursor.ts';
+import { annotationPatchSchema, patchAnnotations } from '../../src/trajectories/annotations.ts';
 import { feedbackBodySchema, storeFeedback } from '../../src/trajectories/feedback.ts';
 import { describeIssue, trajectoryFiltersSchema } from '../../src/trajectories/filters.ts';
 import { findTrajectorySummary, getTrajectory, listTrajectories } from '../../src/trajectories/read-trajectories.ts';
@@ -17,13 +18,12 @@ import { resolveTrajectorySettings, type TrajectorySettings } from '../../src/tr
 import { summarizeTraces } from '../../src/trajectories/summarize-traces.ts';
 import { parseTrajectoryId, traceIdsForTrajectory } from '../../src/trajectories/trajectory-id.ts';
 import { HttpError } from '../http/http-error.ts';
-import { requireBody } from '../http/read-body.ts';
+import { requireJsonBody } from '../http/read-body.ts';
 import type { Router } from '../http/router.ts';
 import { heavyReadGateFor, resolveReadLimits, withinReadLimits, type ReadLimits } from './read-limits.ts';
 import { parseQuery } from './parse-query.ts';
 import { streamJson } from './stream-json.ts';
 import { sendJson } from '../http/send.ts';
-import { parseJsonText } from '../../src/conventions/parse-json-text.ts';
 
 const limitSchema = z.coerce.number().int().min(1).max(1000);
 const pageSchema = trajectoryFiltersSchema.extend({
@@ -95,17 +95,19 @@ export function addTrajectoryRoutes(
     });
   });
 
+  router.add('PATCH', '/v1/trajectories/:id', async (context) => {
+    const id = context.params['id'] ?? '';
+    const parsed = annotationPatchSchema.safeParse(await requireJsonBody(context.request, maxFeedbackBytes));
+    if (!parsed.success) throw new HttpError(400, describeIssue(parsed.error));
+    const summary = await findTrajectorySummary(client, context.tenant, id, settings);
+    if (!summary) throw new HttpError(404, `trajectory ${id} not found`);
+    const annotations = await patchAnnotations(client, context.tenant, summary, parsed.data);
+    sendJson(context.response, 200, { trajectory_id: id, annotations });
+  });
+
   router.add('POST', '/v1/trajectories/:id/rewards', async (context) => {
     const id = context.params['id'] ?? '';
-    const text = (await requireBody(context.request, maxFeedbackBytes)).toString('utf8');
-    let json: unknown;
-    try {
-      // Strings well-formed: a lone surrogate escape in a comment would make ClickHouse refuse the feedback row.
-      json = parseJsonText(text);
-    } catch {
-      throw new HttpError(400, 'body: not valid JSON');
-    }
-    const parsed = feedbackBodySchema.safeParse(json);
+    const parsed = feedbackBodySchema.safeParse(await requireJsonBody(context.request, maxFeedbackBytes));
     if (!parsed.success) throw new HttpError(400, describeIssue(parsed.error));
     const summary = await findTrajectorySummary(client, context.tenant, id, settings);
     if (!summary) throw new HttpError(404, `trajectory ${id} not found`);

@@ -11,6 +11,7 @@
 import type { IncomingMessage } from 'node:http';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
+import { parseJsonText } from '../../src/conventions/parse-json-text.ts';
 import { HttpError } from './http-error.ts';
 
 const gunzipAsync = promisify(gunzip);
@@ -121,4 +122,17 @@ export async function requireBody(request: IncomingMessage, maxBytes: number): P
   if (read.status === 'read') return read.body;
   if (read.status === 'over_budget') throw new HttpError(bodyStatus[read.status], 'receiver overloaded; retry later');
   throw new HttpError(bodyStatus[read.status], read.status === 'invalid' ? `body: ${read.message}` : read.message);
+}
+
+/**
+ * The body parsed as JSON, or a 400 `body: not valid JSON`. Strings come out well-formed (a lone surrogate escape
+ * would make ClickHouse refuse the row it ends up in).
+ */
+export async function requireJsonBody(request: IncomingMessage, maxBytes: number): Promise<unknown> {
+  const text = (await requireBody(request, maxBytes)).toString('utf8');
+  try {
+    return parseJsonText(text);
+  } catch {
+    throw new HttpError(400, 'body: not valid JSON');
+  }
 }

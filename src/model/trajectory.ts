@@ -84,6 +84,18 @@ export const turnCreditSchema = z.object({
 });
 export type TurnCredit = z.infer<typeof turnCreditSchema>;
 
+/** What people said about a trajectory (PATCH /v1/trajectories/{id}; src/trajectories/annotations.ts). */
+export const annotationsSchema = z.object({
+  tags: z.array(z.string()),
+  /** The outcome a person set, overriding the computed one; null when the computed one stands. */
+  outcome: outcomeSchema.nullable(),
+  human_reviewed: z.boolean(),
+  note: z.string(),
+  /** RFC 3339. */
+  updated_at: z.string(),
+});
+export type Annotations = z.infer<typeof annotationsSchema>;
+
 export const trajectorySummarySchema = z.object({
   id: z.string(),
   tenant: z.string(),
@@ -108,8 +120,11 @@ export const trajectorySummarySchema = z.object({
   input_tokens: z.number(),
   output_tokens: z.number(),
   final_reward: z.number().nullable(),
+  /** The computed outcome, or the one a person set in the annotations. */
   outcome: outcomeSchema,
   complete: z.boolean(),
+  /** Null when nobody annotated it; absent where annotations are not read (the summarizer's assembly). */
+  annotations: annotationsSchema.nullable().optional(),
 });
 export type TrajectorySummary = z.infer<typeof trajectorySummarySchema>;
 

@@ -1,6 +1,6 @@
 /**
  * Removing traces, or a whole tenant, with everything derived from them: the spans, their contents, evaluation
- * events, feedback, the trajectory summaries and analytics calls, the search index (trace_index, trace_words),
+ * events, feedback, annotations, the trajectory summaries and analytics calls, the search index (trace_index, trace_words),
  * rollout and stitching records, dirty marks and export job markers of their trajectories. ClickHouse's
  * lightweight DELETE masks the rows at once (every read, FINAL included, stops seeing them; it waits for that by
  * default, `lightweight_deletes_sync = 2`) and merges drop them from disk later. What keeps them from coming back (a retry, the write-ahead log) is the caller's part: the
@@ -10,6 +10,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 
 /** Tables whose rows name their trace, in the order rows are removed (derived rows first, spans last). */
 export const tablesByTrace = [
+  'trajectory_annotations',
   'trajectory_calls',
   'trajectory_summaries',
   'trace_words',

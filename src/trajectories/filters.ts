@@ -60,7 +60,12 @@ export const trajectoryFiltersSchema = z.strictObject({
   agent: z.string().min(1).max(1000).optional(),
   /** Task id (explicit, `msg:...` or `task:...` hash) or the exact task description. */
   task: z.string().min(1).max(10_000).optional(),
+  /** The outcome shown: a person's override (annotations) when there is one, else the computed one. */
   outcome: outcomeSchema.optional(),
+  /** Trajectories annotated with this tag. */
+  tag: z.string().trim().min(1).max(200).optional(),
+  /** Trajectories a person marked reviewed (true) or not (false). */
+  human_reviewed: booleanText.optional(),
   min_reward: reward.optional(),
   max_reward: reward.optional(),
   since: time.optional(),

@@ -25,6 +25,7 @@ import type { TrajectoryFilters } from './filters.ts';
 import type { AirRuleValues } from './assembly-input.ts';
 import { queryRows, readAssemblyInput } from './read-assembly-input.ts';
 import { openQuietSeconds, resolveTrajectorySettings, type TrajectorySettings } from './settings.ts';
+import { readAnnotations } from './annotations.ts';
 import { parseTrajectoryId, traceIdsForTrajectories, traceIdsForTrajectory } from './trajectory-id.ts';
 import { toSummary, type SummaryRow } from './trajectory-rows.ts';
 
@@ -37,8 +38,12 @@ const maxUInt64 = 18_446_744_073_709_551_615n;
 /** Upper bound of summaries returned for a set of traces (search candidates). */
 const maxSummariesOfTraces = 10_000;
 
-function summaryPageParams(tenant: string, filters: TrajectoryFilters, settings: TrajectorySettings) {
+function summaryPageParams(tenant: string, filters: TrajectoryFilters, settings: TrajectorySettings, limit: number) {
+  // With a filter the annotations decide, the inner query cannot stop at the page (trajectory-summary-page.sql).
+  const annotationFilter =
+    filters.outcome !== undefined || filters.tag !== undefined || filters.human_reviewed !== undefined;
   return {
+    inner_limit: annotationFilter ? '18446744073709551615' : String(limit),
     tenant,
     trace_ids: [] as string[],
     trace_id: filters.trace_id ?? '',
@@ -47,6 +52,8 @@ function summaryPageParams(tenant: string, filters: TrajectoryFilters, settings:
     agent: filters.agent ?? '',
     task: filters.task ?? '',
     outcome: filters.outcome ?? '',
+    tag: filters.tag ?? '',
+    human_reviewed: filters.human_reviewed ?? null,
     min_reward: filters.min_reward ?? null,
     max_reward: filters.max_reward ?? null,
     complete: filters.complete ?? null,
@@ -55,7 +62,7 @@ function summaryPageParams(tenant: string, filters: TrajectoryFilters, settings:
     after_cursor: false,
     cursor_start: '0',
     cursor_id: '',
-    limit: 0,
+    limit,
   };
 }
 
@@ -70,9 +77,8 @@ export async function readSummaries(
   // An empty list would mean "every trace" to the query.
   if (traceIds.length === 0) return [];
   const rows = await queryRows<SummaryRow>(client, 'queries/trajectory-summary-page.sql', {
-    ...summaryPageParams(tenant, filters, settings),
+    ...summaryPageParams(tenant, filters, settings, maxSummariesOfTraces),
     trace_ids: traceIds,
-    limit: maxSummariesOfTraces,
   });
   return rows.map(toSummary);
 }
@@ -88,12 +94,11 @@ export async function listTrajectories(
   const limit = Math.max(1, Math.min(1000, Math.floor(page.limit)));
   const cursor = page.cursor ? decodeCursor(page.cursor) : undefined;
   const rows = await queryRows<SummaryRow>(client, 'queries/trajectory-summary-page.sql', {
-    ...summaryPageParams(tenant, filters, settings),
+    // One more than asked tells whether another page exists.
+    ...summaryPageParams(tenant, filters, settings, limit + 1),
     after_cursor: cursor !== undefined,
     cursor_start: cursor?.start ?? '0',
     cursor_id: cursor?.id ?? '',
-    // One more than asked tells whether another page exists.
-    limit: limit + 1,
   });
   const trajectories = rows.slice(0, limit).map(toSummary);
   const last = trajectories[trajectories.length - 1];
@@ -269,11 +274,14 @@ export async function getTrajectories(
     ({ trajectories, groups } = await batchGroupStats(client, tenant, ids, traceIds, settings, context.airRules));
   }
   const byId = new Map(trajectories.map((trajectory) => [trajectory.summary.id, trajectory]));
+  const annotations = await readAnnotations(client, tenant, ids);
   return ids.map((id) => {
     const trajectory = byId.get(id);
-    return trajectory
-      ? toTrajectory(trajectory, groups.get(trajectory.summary.task_id) ?? emptyGroup, settings.gamma)
-      : undefined;
+    if (!trajectory) return undefined;
+    const assembled = toTrajectory(trajectory, groups.get(trajectory.summary.task_id) ?? emptyGroup, settings.gamma);
+    const annotation = annotations.get(id) ?? null;
+    // A person's outcome overrides the computed one, as in the list (trajectory-summary-page.sql).
+    return { ...assembled, outcome: annotation?.outcome ?? assembled.outcome, annotations: annotation };
   });
 }
 

@@ -3,7 +3,15 @@
  * src/model/trajectory.ts: JSON text columns become structured again, UInt64 strings become numbers.
  */
 import type { Message } from '../model/message.ts';
-import type { Reward, ToolExecution, TrajectorySummary, Turn, TurnCredit } from '../model/trajectory.ts';
+import type {
+  Annotations,
+  Outcome,
+  Reward,
+  ToolExecution,
+  TrajectorySummary,
+  Turn,
+  TurnCredit,
+} from '../model/trajectory.ts';
 import { parseJsonText } from '../store/json-text.ts';
 
 type Numeric = number | string;
@@ -29,6 +37,13 @@ export interface SummaryRow extends Omit<
   final_reward_source: string;
   complete: boolean | number;
   root_trajectory_id: string;
+  /** From the page query's join with trajectory_annotations (absent in other reads). */
+  annotated?: Numeric | null;
+  annotation_tags?: string[] | null;
+  annotation_outcome?: string | null;
+  annotation_human_reviewed?: Numeric | null;
+  annotation_note?: string | null;
+  annotation_updated_ms?: Numeric | null;
 }
 
 export interface TurnRow {
@@ -75,11 +90,34 @@ export interface CreditRow {
 
 const optionalNumber = (value: Numeric | null): number | null => (value === null ? null : Number(value));
 
+function annotationsOf(row: SummaryRow): Annotations | null | undefined {
+  if (row.annotated === undefined) return undefined;
+  if (Number(row.annotated ?? 0) !== 1) return null;
+  return {
+    tags: row.annotation_tags ?? [],
+    outcome: row.annotation_outcome ? (row.annotation_outcome as Outcome) : null,
+    human_reviewed: Number(row.annotation_human_reviewed ?? 0) === 1,
+    note: row.annotation_note ?? '',
+    updated_at: new Date(Number(row.annotation_updated_ms ?? 0)).toISOString(),
+  };
+}
+
 export function toSummary(
   row: SummaryRow,
 ): TrajectorySummary & { final_reward_source: string; root_trajectory_id: string } {
+  const {
+    annotated: _annotated,
+    annotation_tags: _tags,
+    annotation_outcome: _outcome,
+    annotation_human_reviewed: _reviewed,
+    annotation_note: _note,
+    annotation_updated_ms: _updated,
+    ...columns
+  } = row;
+  const annotations = annotationsOf(row);
   return {
-    ...row,
+    ...columns,
+    ...(annotations !== undefined ? { annotations } : {}),
     duration_ms: Number(row.duration_ms),
     turn_count: Number(row.turn_count),
     tool_call_count: Number(row.tool_call_count),
