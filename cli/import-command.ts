@@ -28,24 +28,29 @@ export const importOptions = {
 /** The file's trajectories, each with where it came from (for messages). */
 function readTrajectories(file: string): Array<{ where: string; value: unknown }> {
   const text = readFileSync(file, 'utf8');
-  const trimmed = text.trimStart();
-  if (trimmed.startsWith('[')) {
-    const list = JSON.parse(text) as unknown[];
-    return list.map((value, index) => ({ where: `item ${index}`, value }));
+  // A JSON array, one (possibly pretty-printed) object, or `{"trajectories": [...]}`; else JSON Lines.
+  let whole: unknown;
+  try {
+    whole = JSON.parse(text);
+  } catch {
+    whole = undefined;
   }
-  const lines = text.split('\n');
+  if (Array.isArray(whole)) return (whole as unknown[]).map((value, index) => ({ where: `item ${index}`, value }));
+  if (whole !== null && typeof whole === 'object') {
+    const list = (whole as { trajectories?: unknown }).trajectories;
+    if (Array.isArray(list))
+      return (list as unknown[]).map((value, index) => ({ where: `trajectories[${index}]`, value }));
+    return [{ where: 'the object', value: whole }];
+  }
   const items: Array<{ where: string; value: unknown }> = [];
-  lines.forEach((line, index) => {
+  text.split('\n').forEach((line, index) => {
     if (line.trim() === '') return;
     try {
       items.push({ where: `line ${index + 1}`, value: JSON.parse(line) });
-    } catch {
-      // One pretty-printed object spans lines: read the whole file as it.
-      if (items.length === 0 && index === 0) return;
-      throw new Error(`${file} line ${index + 1}: not JSON`);
+    } catch (error) {
+      throw new Error(`${file} line ${index + 1}: not JSON (${(error as Error).message})`, { cause: error });
     }
   });
-  if (items.length === 0 && trimmed.startsWith('{')) return [{ where: 'the object', value: JSON.parse(text) }];
   return items;
 }
 

@@ -243,6 +243,12 @@ describe('trajectories import', () => {
     const list = (await (await fetch(`${receiver.httpUrl}/v1/trajectories?agent=cli-agent`)).json()) as any;
     expect(list.trajectories.map((t: any) => t.final_reward).sort()).toEqual([0, 0.5, 1]);
 
+    // One pretty-printed object is a file of one trajectory.
+    const pretty = join(directory, 'one.json');
+    writeFileSync(pretty, JSON.stringify({ ...runs[0], id: 'cli-pretty' }, null, 2));
+    const single = await runCli(['import', pretty, '--receiver', receiver.httpUrl]);
+    expect(single.stderr).toContain('imported 1 of 1');
+
     writeFileSync(file, JSON.stringify(runs[0]) + '\n{"id": "broken"}\n');
     const bad = await runCli(['import', file, '--receiver', receiver.httpUrl]);
     expect(bad.code).not.toBe(0);
