@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { OptionTable } from '../src/config/option-definition.ts';
 import { parseHeaderList } from '../src/exporters/trajectory-source.ts';
 import { addOptions, resolveFlags } from './command-options.ts';
+import { callReceiver } from './receiver-request.ts';
 import { readLocationOptions } from './read-location.ts';
 
 export const deleteOptions = {
@@ -39,25 +40,11 @@ export function addDeleteCommand(program: Command): void {
       : values.trajectory
         ? `/v1/trajectories/${encodeURIComponent(values.trajectory)}`
         : '/v1/tenant';
-    const base = values.receiver.replace(/\/+$/, '');
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      ...parseHeaderList(values.otlpHeaders),
-    };
-    if (values.token) headers['authorization'] = `Bearer ${values.token}`;
-    let response: Response;
-    try {
-      response = await fetch(`${base}${path}`, { method: 'DELETE', headers, signal: AbortSignal.timeout(120_000) });
-    } catch (error) {
-      throw new Error(
-        `cannot reach the receiver at ${base}: ${(error as Error).message}. Start it or pass --receiver`,
-        {
-          cause: error,
-        },
-      );
-    }
-    const body = await response.text();
-    if (!response.ok) throw new Error(`receiver answered ${response.status}: ${body.slice(0, 500)}`);
+    const body = await callReceiver(
+      { url: values.receiver, token: values.token, headers: parseHeaderList(values.otlpHeaders) },
+      'DELETE',
+      path,
+    );
     const { deleted } = JSON.parse(body) as {
       deleted: { traces?: string[]; trajectories?: string[]; tenant?: string };
     };

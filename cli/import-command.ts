@@ -11,6 +11,7 @@ import type { OptionTable } from '../src/config/option-definition.ts';
 import { parseImportRequest } from '../src/imports/import-trajectories.ts';
 import { parseHeaderList } from '../src/exporters/trajectory-source.ts';
 import { addOptions, resolveFlags } from './command-options.ts';
+import { callReceiver } from './receiver-request.ts';
 import { createProgressBar } from './progress-bar.ts';
 import { readLocationOptions } from './read-location.ts';
 
@@ -72,35 +73,19 @@ export function addImportCommand(program: Command): void {
         throw new Error(`${file} ${where}: ${(error as Error).message}`, { cause: error });
       }
     }
-    const base = values.receiver.replace(/\/+$/, '');
-    const headers: Record<string, string> = {
-      'content-type': 'application/json',
-      ...parseHeaderList(values.otlpHeaders),
-    };
-    if (values.token) headers['authorization'] = `Bearer ${values.token}`;
+    const target = { url: values.receiver, token: values.token, headers: parseHeaderList(values.otlpHeaders) };
     const progress = createProgressBar();
     let imported = 0;
     try {
       for (let start = 0; start < items.length; start += values.batch) {
         const batch = items.slice(start, start + values.batch).map((item) => item.value);
-        let response: Response;
         try {
-          response = await fetch(`${base}/v1/trajectories`, {
-            method: 'POST',
-            headers,
-            body: JSON.stringify({ trajectories: batch }),
-            signal: AbortSignal.timeout(120_000),
-          });
+          await callReceiver(target, 'POST', '/v1/trajectories', { trajectories: batch });
         } catch (error) {
-          throw new Error(
-            `cannot reach the receiver at ${base}: ${(error as Error).message}. Start it or pass --receiver (${imported} imported so far; re-running is safe)`,
-            { cause: error },
-          );
+          throw new Error(`${(error as Error).message} (${imported} imported so far; re-running is safe)`, {
+            cause: error,
+          });
         }
-        if (!response.ok)
-          throw new Error(
-            `receiver answered ${response.status}: ${(await response.text()).slice(0, 500)} (${imported} imported so far; re-running is safe)`,
-          );
         imported += batch.length;
         progress.update(imported, items.length, 'trajectories');
       }

@@ -18,6 +18,7 @@ import {
 import type { OptionTable } from '../src/config/option-definition.ts';
 import { describeIssue } from '../src/trajectories/filters.ts';
 import { addOptions, resolveFlags } from './command-options.ts';
+import { callReceiver } from './receiver-request.ts';
 import { filterOptions, outputOptions } from './export-options.ts';
 import { chooseReadLocation, openReadStore, readLocationOptions, type ReadLocation } from './read-location.ts';
 
@@ -49,28 +50,13 @@ async function readThroughReceiver(
   grouping: AnalyticsGrouping,
   filters: Record<string, string>,
 ): Promise<AnalyticsGroup[]> {
-  const base = location.url.replace(/\/+$/, '');
   const query = new URLSearchParams(filters);
   let path = '/v1/analytics/summary';
   if (grouping === 'hour' || grouping === 'day') {
     path = '/v1/analytics/timeseries';
     query.set('bucket', grouping);
   } else if (grouping !== '') query.set('by', grouping);
-  const headers: Record<string, string> = { accept: 'application/json', ...location.headers };
-  if (location.token) headers['authorization'] = `Bearer ${location.token}`;
-  let response: Response;
-  try {
-    response = await fetch(`${base}${path}?${query.toString()}`, { headers, signal: AbortSignal.timeout(120_000) });
-  } catch (error) {
-    throw new Error(
-      `cannot reach the receiver at ${base}: ${(error as Error).message}. Start it (trajectories serve) or pass --receiver / --clickhouse-url / --data-dir`,
-      { cause: error },
-    );
-  }
-  const text = await response.text();
-  if (response.status === 404)
-    throw new Error(`the receiver at ${base} has no ${path} API (an older version?); upgrade it`);
-  if (!response.ok) throw new Error(`receiver answered ${response.status} for ${path}: ${text.slice(0, 500)}`);
+  const text = await callReceiver(location, 'GET', `${path}?${query.toString()}`);
   const body = JSON.parse(text) as { summary?: unknown; groups?: unknown; buckets?: Array<{ start: string }> };
   const groups =
     body.summary !== undefined

@@ -168,16 +168,13 @@ export async function startReceiver(
     (error) => log(`write-ahead log append failed (answering 503): ${error.message}`),
   );
   const decodeLimits = { maxAttributeBytes: config.maxAttributeBytes };
-  /** Resolves once the log holds nothing ClickHouse lacks; throws after `timeoutMillis`. */
-  const storeLogged = async (timeoutMillis: number) => {
-    const deadline = Date.now() + timeoutMillis;
+  /** Resolves true once the log holds nothing ClickHouse lacks, false at the deadline. */
+  const logStoredBy = async (deadline: number) => {
     while (wal.pendingBytes > 0) {
-      if (Date.now() > deadline)
-        throw new HttpError(503, `${wal.pendingBytes} acknowledged bytes are not yet in ClickHouse; retry shortly`, {
-          'Retry-After': '5',
-        });
+      if (Date.now() > deadline) return false;
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
+    return true;
   };
 
   const router = new Router();
@@ -265,7 +262,12 @@ export async function startReceiver(
       deletedTraces,
       writer,
       summaries,
-      storeAcknowledged: () => storeLogged(30_000),
+      storeAcknowledged: async () => {
+        if (!(await logStoredBy(Date.now() + 30_000)))
+          throw new HttpError(503, `${wal.pendingBytes} acknowledged bytes are not yet in ClickHouse; retry shortly`, {
+            'Retry-After': '5',
+          });
+      },
     }),
   );
   addContextRoutes(router, store.client, {
@@ -392,11 +394,8 @@ export async function startReceiver(
 
   const flush = async (timeoutMillis = 30_000) => {
     const deadline = Date.now() + timeoutMillis;
-    while (wal.pendingBytes > 0) {
-      if (Date.now() > deadline)
-        throw new Error(`flush timed out with ${wal.pendingBytes} bytes not yet in ClickHouse`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    if (!(await logStoredBy(deadline)))
+      throw new Error(`flush timed out with ${wal.pendingBytes} bytes not yet in ClickHouse`);
     await summaries.flush(Math.max(1, deadline - Date.now()));
   };
 

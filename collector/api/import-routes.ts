@@ -4,19 +4,24 @@
  * 400 naming the first bad field, with nothing imported; the OTLP answers (429, 503) when ingest is refusing.
  */
 import { importedSpans, parseImportRequest } from '../../src/imports/import-trajectories.ts';
+import type { IngestResult } from '../ingest/ingest-result.ts';
 import type { Ingestor } from '../ingest/ingestor.ts';
 import { HttpError } from '../http/http-error.ts';
 import { requireJsonBody } from '../http/read-body.ts';
 import type { Router } from '../http/router.ts';
 import { sendJson } from '../http/send.ts';
 
+/** Ingest's refusal as the OTLP/HTTP answer would give it: 429 when overloaded, 503 when it cannot log. */
+function refuseUnlessAccepted(result: IngestResult): void {
+  if (result.status === 'accepted') return;
+  throw new HttpError(result.status === 'overloaded' ? 429 : 503, result.message, {
+    'Retry-After': String(result.retryAfterSeconds),
+  });
+}
+
 export function addImportRoutes(router: Router, ingestor: Ingestor, maxBodyBytes: number): void {
   router.add('POST', '/v1/trajectories', async (context) => {
-    const admission = ingestor.admission();
-    if (admission.status !== 'accepted')
-      throw new HttpError(admission.status === 'overloaded' ? 429 : 503, admission.message, {
-        'Retry-After': String(admission.retryAfterSeconds),
-      });
+    refuseUnlessAccepted(ingestor.admission());
     const body = await requireJsonBody(context.request, maxBodyBytes);
     let trajectories;
     try {
@@ -30,10 +35,7 @@ export function addImportRoutes(router: Router, ingestor: Ingestor, maxBodyBytes
       rejected: 0,
       rejectionMessages: [],
     });
-    if (result.status !== 'accepted')
-      throw new HttpError(result.status === 'overloaded' ? 429 : 503, result.message, {
-        'Retry-After': String(result.retryAfterSeconds),
-      });
+    refuseUnlessAccepted(result);
     sendJson(context.response, 202, {
       imported: imported.map(({ id, trace_id, trajectory_id }) => ({ id, trace_id, trajectory_id })),
     });

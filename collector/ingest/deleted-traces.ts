@@ -35,13 +35,10 @@ export class DeletedTraces {
    */
   filter(record: WalRecord): WalRecord | undefined {
     if (this.tenantsByTrace.size === 0 || !this.mayName(record.payload)) return record;
-    const lines = record.payload.toString('utf8').split('\n');
-    const kept: string[] = [];
-    for (const line of lines) {
-      if (line === '') continue;
-      if (!this.namesDeleted(line)) kept.push(line);
-    }
-    if (kept.length === lines.filter((line) => line !== '').length) return record;
+    const kept = record.payload
+      .toString('utf8')
+      .split('\n')
+      .filter((line) => line !== '' && !this.namesDeleted(line));
     if (kept.length === 0) return undefined;
     return { table: record.table, rows: kept.length, payload: Buffer.from(kept.join('\n') + '\n') };
   }

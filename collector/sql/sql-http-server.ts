@@ -155,9 +155,8 @@ function limitsFor(url: URL, limits: SqlLimits): SqlLimits {
 function statusOf(code: number): number {
   if (code === 62) return 400; // SYNTAX_ERROR
   if (code === 60 || code === 81) return 404; // UNKNOWN_TABLE, UNKNOWN_DATABASE
-  if (code === 164 || code === 497 || code === 452) return 403;
-  if (code === 159 || code === 241 || code === 396) return 500; // TIMEOUT_EXCEEDED, MEMORY_LIMIT, TOO_MANY_ROWS_OR_BYTES
-  return 500;
+  if (code === 164 || code === 497 || code === 452) return 403; // READONLY, ACCESS_DENIED, SETTING_CONSTRAINT_VIOLATION
+  return 500; // ClickHouse's answer to the rest, limits exceeded included
 }
 
 function toHttpError(error: unknown): ClickHouseHttpError {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startReceiver, type Receiver } from '../../collector/receiver.ts';
 import type { ReceiverOptions } from '../../collector/config.ts';
+import { tablesByTrace } from '../../src/store/delete-traces.ts';
 
 export function temporaryDirectory(prefix = 'trajectories-test-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
@@ -32,4 +33,16 @@ export async function queryRows<T>(
 ): Promise<T[]> {
   const result = await receiver.store.client.query({ query, query_params: params, format: 'JSONEachRow' });
   return result.json<T>();
+}
+
+/** Rows naming the trace in each table that names traces (any tenant), by table; tables without any left out. */
+export async function traceRowCounts(receiver: Receiver, traceId: string): Promise<Record<string, number>> {
+  const rows = await queryRows<{ table: string; n: number | string }>(
+    receiver,
+    tablesByTrace
+      .map((table) => `SELECT '${table}' AS table, count() AS n FROM ${table} WHERE trace_id = {id:String}`)
+      .join(' UNION ALL '),
+    { id: traceId },
+  );
+  return Object.fromEntries(rows.filter((row) => Number(row.n) > 0).map((row) => [row.table, Number(row.n)]));
 }

@@ -6,7 +6,6 @@
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Receiver } from '../../collector/receiver.ts';
-import { tablesByTrace } from '../../src/store/delete-traces.ts';
 import {
   createTraceExporter,
   exportSpans,
@@ -14,7 +13,7 @@ import {
   produceAgentRun,
   recordSpans,
 } from '../helpers/export-spans.ts';
-import { queryRows, startTestReceiver, temporaryDirectory } from '../helpers/test-receiver.ts';
+import { queryRows, startTestReceiver, temporaryDirectory, traceRowCounts } from '../helpers/test-receiver.ts';
 import { runCli } from '../cli/run-cli.ts';
 
 const dataDir = temporaryDirectory('deletion-');
@@ -44,21 +43,7 @@ async function api(method: string, path: string, token = 'token-aaaa') {
   return { status: response.status, body: (await response.json()) as any };
 }
 
-/** Rows of the trace in every table that names traces, any tenant. */
-async function rowsOf(traceId: string): Promise<Record<string, number>> {
-  const counts: Record<string, number> = {};
-  for (const table of tablesByTrace) {
-    const [row] = await queryRows<{ n: string }>(
-      receiver,
-      `SELECT count() AS n FROM ${table} WHERE trace_id = {id:String}`,
-      {
-        id: traceId,
-      },
-    );
-    if (Number(row!.n) > 0) counts[table] = Number(row!.n);
-  }
-  return counts;
-}
+const rowsOf = (traceId: string) => traceRowCounts(receiver, traceId);
 
 beforeAll(async () => {
   receiver = await startTestReceiver(options);

@@ -150,19 +150,8 @@ describe('POST /v1/trajectories', () => {
       const { weight: _weight, ...rest } = message;
       return rest;
     };
-    expect(record.messages.map(strip)).toEqual([
-      { role: 'system', content: 'You answer briefly.' },
-      { role: 'user', content: 'What is the weather in Paris?' },
-      {
-        role: 'assistant',
-        content: null,
-        tool_calls: [
-          { id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } },
-        ],
-      },
-      { role: 'tool', tool_call_id: 'call_1', content: '18 C, sunny' },
-      { role: 'assistant', content: 'It is 18 C and sunny in Paris.' },
-    ]);
+    // Exactly the messages imported (openai-sft adds only the training weights).
+    expect(record.messages.map(strip)).toEqual(weather.messages);
     expect(record.tools).toEqual(weather.tools);
   });
 

@@ -6,7 +6,6 @@
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Receiver } from '../../collector/receiver.ts';
-import { tablesByTrace } from '../../src/store/delete-traces.ts';
 import {
   createTraceExporter,
   exportSpans,
@@ -14,7 +13,7 @@ import {
   produceAgentRun,
   recordSpans,
 } from '../helpers/export-spans.ts';
-import { queryRows, startTestReceiver, temporaryDirectory } from '../helpers/test-receiver.ts';
+import { startTestReceiver, temporaryDirectory, traceRowCounts } from '../helpers/test-receiver.ts';
 
 const dataDir = temporaryDirectory('retention-');
 const options = {
@@ -34,19 +33,10 @@ async function send(token: string, tenant: string): Promise<void> {
   await exporter.shutdown();
 }
 
+/** Rows of the tenant's trace in every table that names traces. */
 async function storedRows(tenant: string): Promise<number> {
-  let total = 0;
-  for (const table of tablesByTrace) {
-    const [row] = await queryRows<{ n: string }>(
-      receiver,
-      `SELECT count() AS n FROM ${table} WHERE trace_id = {id:String}`,
-      {
-        id: traces.get(tenant)!,
-      },
-    );
-    total += Number(row!.n);
-  }
-  return total;
+  const counts = await traceRowCounts(receiver, traces.get(tenant)!);
+  return Object.values(counts).reduce((sum, count) => sum + count, 0);
 }
 
 beforeAll(async () => {
