@@ -11,10 +11,12 @@ import type { Server as GrpcServer } from '@grpc/grpc-js';
 import type { Store } from '../src/store/client.ts';
 import { openMigratedStore } from '../src/store/migrate.ts';
 import { StoreError } from '../src/store/store-error.ts';
+import { parquetConverterFor } from '../src/exporters/writers/parquet-converter.ts';
 import { createEmbeddingClient } from '../src/trajectories/embedding-client.ts';
 import { addContextRoutes } from './api/context-routes.ts';
 import { addTraceRoutes } from './api/trace-routes.ts';
 import { addTrajectoryRoutes } from './api/trajectory-routes.ts';
+import { addExportRoutes } from './api/export-routes.ts';
 import { addAnalyticsRoutes } from './api/analytics-routes.ts';
 import { addDeleteRoutes } from './api/delete-routes.ts';
 import { addImportRoutes } from './api/import-routes.ts';
@@ -252,6 +254,13 @@ export async function startReceiver(
     stitchWindowSeconds: config.stitchWindowSeconds,
     embeddings,
     readLimits,
+  });
+  addExportRoutes(router, store.client, {
+    quietSeconds: config.quietSeconds,
+    gamma: config.gamma,
+    stitchWindowSeconds: config.stitchWindowSeconds,
+    readLimits,
+    parquetConverter: parquetConverterFor(store),
   });
   addAnalyticsRoutes(router, store.client);
   addImportRoutes(router, ingestor, config.maxRequestBytes);
