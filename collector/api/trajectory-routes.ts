@@ -1,5 +1,5 @@
 /**
- * The trajectory API: list (filters + keyset pagination), search, one trajectory with turns/rewards/credit, and
+ * The trajectory API: list (filters, sort + keyset pagination), search, one trajectory with turns/rewards/credit, and
  * feedback rewards. Every route is scoped to the caller's tenant; query strings go through the same zod schema as
  * the library functions, and a bad value answers 400 naming the field. `/v1/trajectories/search` is registered
  * before `/v1/trajectories/:id` because the router takes the first match.
@@ -11,6 +11,7 @@ import { InvalidCursorError } from '../../src/trajectories/cursor.ts';
 import { annotationPatchSchema, patchAnnotations } from '../../src/trajectories/annotations.ts';
 import { feedbackBodySchema, storeFeedback } from '../../src/trajectories/feedback.ts';
 import { describeIssue, trajectoryFiltersSchema } from '../../src/trajectories/filters.ts';
+import { defaultListOrder, sortOrderSchema, trajectorySortSchema } from '../../src/trajectories/list-order.ts';
 import { findTrajectorySummary, getTrajectory, listTrajectories } from '../../src/trajectories/read-trajectories.ts';
 import { EmbeddingEndpointError, type EmbeddingClient } from '../../src/trajectories/embedding-client.ts';
 import { searchTrajectories } from '../../src/trajectories/search.ts';
@@ -26,9 +27,12 @@ import { streamJson } from './stream-json.ts';
 import { sendJson } from '../http/send.ts';
 
 const limitSchema = z.coerce.number().int().min(1).max(1000);
+// The filters schema is shared with exports, which have no order: sort and order belong to the page.
 const pageSchema = trajectoryFiltersSchema.extend({
   limit: limitSchema.default(50),
   cursor: z.string().min(1).max(4000).optional(),
+  sort: trajectorySortSchema.default(defaultListOrder.sort),
+  order: sortOrderSchema.default(defaultListOrder.order),
 });
 const searchSchema = z.strictObject({
   // Every search scores each candidate against q: keep it to a task-sized text.
@@ -51,12 +55,12 @@ export function addTrajectoryRoutes(
   const gate = heavyReadGateFor(client, readLimits);
 
   router.add('GET', '/v1/trajectories', async (context) => {
-    const { limit, cursor, ...filters } = parseQuery(pageSchema, context.url);
+    const { limit, cursor, sort, order, ...filters } = parseQuery(pageSchema, context.url);
     try {
       sendJson(
         context.response,
         200,
-        await listTrajectories(client, context.tenant, filters, { limit, cursor }, settings),
+        await listTrajectories(client, context.tenant, filters, { limit, cursor, sort, order }, settings),
       );
     } catch (error) {
       if (error instanceof InvalidCursorError) throw new HttpError(400, error.message);

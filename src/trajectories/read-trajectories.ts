@@ -8,8 +8,9 @@
  *   on the summarizer having caught up (the group's other members come from summaries).
  * - A batch (exports): one read of all the batch's traces; the AIR rules and group statistics once per batch, or
  *   from a `BatchReadContext` that read them once per export (src/exporters/trajectory-source.ts).
- * - A list page: one query on `trajectory_summaries FINAL`, every filter bound, keyset pagination on
- *   (start, id) newest first. As fresh as the summarizer (collector/summaries/summarizer.ts).
+ * - A list page: one query on `trajectory_summaries FINAL`, every filter bound, keyset pagination in the list's
+ *   order (newest first, or by a column: list-order.ts). As fresh as the summarizer
+ *   (collector/summaries/summarizer.ts).
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { Trajectory, TrajectorySummary } from '../model/trajectory.ts';
@@ -20,8 +21,9 @@ import {
   type AssembledTrajectory,
 } from './assemble-trajectory.ts';
 import { addToGroup, emptyGroup, type GroupStats } from './credit.ts';
-import { decodeCursor, encodeCursor } from './cursor.ts';
+import { decodeCursor, encodeCursor, type TrajectoryCursor } from './cursor.ts';
 import type { TrajectoryFilters } from './filters.ts';
+import { defaultListOrder, type SortOrder, type TrajectoryListOrder, type TrajectorySort } from './list-order.ts';
 import type { AirRuleValues } from './assembly-input.ts';
 import { queryRows, readAssemblyInput } from './read-assembly-input.ts';
 import { openQuietSeconds, resolveTrajectorySettings, type TrajectorySettings } from './settings.ts';
@@ -34,16 +36,58 @@ export interface TrajectoryPage {
   next_cursor: string | null;
 }
 
+export interface TrajectoryPageRequest {
+  /** 1-1000. */
+  limit: number;
+  /** `next_cursor` of the previous page, made for the same sort and order. */
+  cursor?: string | undefined;
+  /** @default 'start_time' */
+  sort?: TrajectorySort | undefined;
+  /** @default 'desc' */
+  order?: SortOrder | undefined;
+}
+
+/** A row of trajectory-summary-page.sql: a summary and its position in the list's order. */
+interface PageRow extends SummaryRow {
+  /** A number; a string when the server quotes floats; null (or "-inf" with quoted denormals) for -inf. */
+  sort_key: number | string | null;
+}
+
+/** The row's sort key as the cursor carries it: finite, or null for -inf (a trajectory without a value). */
+function sortKeyOf(row: PageRow): number | null {
+  const key = typeof row.sort_key === 'string' ? Number(row.sort_key) : row.sort_key;
+  return key !== null && Number.isFinite(key) ? key : null;
+}
+
+/**
+ * The IEEE 754 bits of a cursor's key (null is -inf): the query compares the key exactly, whatever float parser
+ * the server has (before 26.7 ClickHouse parsed decimal text with a fast algorithm that is not always exact).
+ */
+function float64Bits(key: number | null): string {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, key ?? -Infinity);
+  return view.getBigUint64(0).toString();
+}
+
+function toPageSummary({ sort_key: _sortKey, ...row }: PageRow) {
+  return toSummary(row);
+}
+
 const maxUInt64 = 18_446_744_073_709_551_615n;
 /** Upper bound of summaries returned for a set of traces (search candidates). */
 const maxSummariesOfTraces = 10_000;
 
-function summaryPageParams(tenant: string, filters: TrajectoryFilters, settings: TrajectorySettings, limit: number) {
+function summaryPageParams(
+  tenant: string,
+  filters: TrajectoryFilters,
+  settings: TrajectorySettings,
+  page: { limit: number; order: TrajectoryListOrder; after?: TrajectoryCursor | undefined },
+) {
   // With a filter the annotations decide, the inner query cannot stop at the page (trajectory-summary-page.sql).
   const annotationFilter =
     filters.outcome !== undefined || filters.tag !== undefined || filters.human_reviewed !== undefined;
   return {
-    inner_limit: annotationFilter ? '18446744073709551615' : String(limit),
+    inner_limit: annotationFilter ? '18446744073709551615' : String(page.limit),
     tenant,
     trace_ids: [] as string[],
     trace_id: filters.trace_id ?? '',
@@ -59,10 +103,13 @@ function summaryPageParams(tenant: string, filters: TrajectoryFilters, settings:
     complete: filters.complete ?? null,
     quiet_seconds: settings.quietSeconds,
     open_quiet_seconds: openQuietSeconds(settings),
-    after_cursor: false,
-    cursor_start: '0',
-    cursor_id: '',
-    limit,
+    sort: page.order.sort,
+    order: page.order.order,
+    after_cursor: page.after !== undefined,
+    cursor_key_bits: float64Bits(page.after ? page.after.key : 0),
+    cursor_start: page.after?.start ?? '0',
+    cursor_id: page.after?.id ?? '',
+    limit: page.limit,
   };
 }
 
@@ -76,34 +123,38 @@ export async function readSummaries(
 ): Promise<AssembledSummary[]> {
   // An empty list would mean "every trace" to the query.
   if (traceIds.length === 0) return [];
-  const rows = await queryRows<SummaryRow>(client, 'queries/trajectory-summary-page.sql', {
-    ...summaryPageParams(tenant, filters, settings, maxSummariesOfTraces),
+  const rows = await queryRows<PageRow>(client, 'queries/trajectory-summary-page.sql', {
+    ...summaryPageParams(tenant, filters, settings, { limit: maxSummariesOfTraces, order: defaultListOrder }),
     trace_ids: traceIds,
   });
-  return rows.map(toSummary);
+  return rows.map(toPageSummary);
 }
 
 export async function listTrajectories(
   client: ClickHouseClient,
   tenant: string,
   filters: TrajectoryFilters,
-  page: { limit: number; cursor?: string | undefined },
+  page: TrajectoryPageRequest,
   options: Partial<TrajectorySettings> = {},
 ): Promise<TrajectoryPage> {
   const settings = resolveTrajectorySettings(options);
   const limit = Math.max(1, Math.min(1000, Math.floor(page.limit)));
-  const cursor = page.cursor ? decodeCursor(page.cursor) : undefined;
-  const rows = await queryRows<SummaryRow>(client, 'queries/trajectory-summary-page.sql', {
-    // One more than asked tells whether another page exists.
-    ...summaryPageParams(tenant, filters, settings, limit + 1),
-    after_cursor: cursor !== undefined,
-    cursor_start: cursor?.start ?? '0',
-    cursor_id: cursor?.id ?? '',
-  });
-  const trajectories = rows.slice(0, limit).map(toSummary);
-  const last = trajectories[trajectories.length - 1];
-  const next = rows.length > limit && last ? encodeCursor({ start: last.start_time_unix_nano, id: last.id }) : null;
-  return { trajectories, next_cursor: next };
+  const order: TrajectoryListOrder = {
+    sort: page.sort ?? defaultListOrder.sort,
+    order: page.order ?? defaultListOrder.order,
+  };
+  const after = page.cursor ? decodeCursor(page.cursor, order) : undefined;
+  // One more than asked tells whether another page exists.
+  const rows = await queryRows<PageRow>(
+    client,
+    'queries/trajectory-summary-page.sql',
+    summaryPageParams(tenant, filters, settings, { limit: limit + 1, order, after }),
+  );
+  const last = rows.length > limit ? rows[limit - 1] : undefined;
+  const next = last
+    ? encodeCursor({ ...order, key: sortKeyOf(last), start: last.start_time_unix_nano, id: last.id })
+    : null;
+  return { trajectories: rows.slice(0, limit).map(toPageSummary), next_cursor: next };
 }
 
 interface GroupStatsRow {

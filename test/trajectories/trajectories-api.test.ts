@@ -255,6 +255,20 @@ describe('golden trajectory through the receiver and the HTTP API', () => {
     );
     expect(second.trajectories.map((summary) => summary.id)).toEqual([all.trajectories[2]!.id]);
     expect(second.next_cursor).toBeNull();
+    // Sorted by a column, paged with a cursor made for that sort; another sort's cursor is a 400.
+    const byReward = await getJson<{ trajectories: TrajectorySummary[]; next_cursor: string | null }>(
+      '/v1/trajectories?task=golden-task&sort=final_reward&order=asc&limit=2',
+    );
+    expect(byReward.trajectories.map((summary) => summary.final_reward)).toEqual([0, 0.2]);
+    const byRewardNext = await getJson<{ trajectories: TrajectorySummary[]; next_cursor: string | null }>(
+      `/v1/trajectories?task=golden-task&sort=final_reward&order=asc&limit=2&cursor=${byReward.next_cursor}`,
+    );
+    expect(byRewardNext.trajectories.map((summary) => summary.final_reward)).toEqual([0.5]);
+    const mismatch = await getJson<{ error: string }>(
+      `/v1/trajectories?task=golden-task&limit=2&cursor=${byReward.next_cursor}`,
+      400,
+    );
+    expect(mismatch.error).toMatch(/^cursor: made for sort=final_reward&order=asc, not sort=start_time&order=desc/);
     const rewarded = await getJson<{ trajectories: TrajectorySummary[] }>(
       '/v1/trajectories?min_reward=0.3&agent=solver',
     );
@@ -280,6 +294,8 @@ describe('golden trajectory through the receiver and the HTTP API', () => {
       ['trace_id=xyz', 'trace_id'],
       ['complete=maybe', 'complete'],
       ['cursor=zzz', 'cursor'],
+      ['sort=nope', 'sort'],
+      ['order=up', 'order'],
     ] as const) {
       const result = await fetch(`${receiver.httpUrl}/v1/trajectories?${query}`);
       expect(result.status, query).toBe(400);
