@@ -18,6 +18,7 @@ import { addTraceRoutes } from './api/trace-routes.ts';
 import { addTrajectoryRoutes } from './api/trajectory-routes.ts';
 import { addExportRoutes } from './api/export-routes.ts';
 import { addAnalyticsRoutes } from './api/analytics-routes.ts';
+import { addTimelineRoutes } from './api/timeline-routes.ts';
 import { addDeleteRoutes } from './api/delete-routes.ts';
 import { addImportRoutes } from './api/import-routes.ts';
 import { createDeletions } from './api/deletions.ts';
@@ -262,6 +263,7 @@ export async function startReceiver(
     readLimits,
     parquetConverter: parquetConverterFor(store),
   });
+  addTimelineRoutes(router, store.client, { readLimits });
   addAnalyticsRoutes(router, store.client);
   addImportRoutes(router, ingestor, config.maxRequestBytes);
   addDeleteRoutes(

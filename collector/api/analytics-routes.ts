@@ -1,6 +1,7 @@
 /**
  * The analytics API, scoped to the caller's tenant: `/v1/analytics/summary` (one group, or `by` a dimension),
- * `/v1/analytics/timeseries` (`bucket` hour or day) and `/v1/analytics/tools` (one row per tool). All take the
+ * `/v1/analytics/timeseries` (`bucket` hour or day), `/v1/analytics/tools` (one row per tool) and
+ * `/v1/analytics/rewards` (the final-reward distribution, `bins` equal-width bins). All take the
  * filters of src/analytics/read-analytics.ts (agent, task, model, since, until); a bad value is a 400 naming it.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
@@ -11,11 +12,13 @@ import {
   analyticsFiltersSchema,
   readAnalytics,
 } from '../../src/analytics/read-analytics.ts';
+import { readRewardDistribution } from '../../src/analytics/reward-distribution.ts';
 import type { Router } from '../http/router.ts';
 import { sendJson } from '../http/send.ts';
 import { parseQuery } from './parse-query.ts';
 
 const summarySchema = analyticsFiltersSchema.extend({ by: z.enum(analyticsDimensions).optional() });
+const rewardsSchema = analyticsFiltersSchema.extend({ bins: z.coerce.number().int().min(1).max(100).default(10) });
 const timeseriesSchema = analyticsFiltersSchema.extend({ bucket: z.enum(analyticsBuckets).default('hour') });
 
 export function addAnalyticsRoutes(router: Router, client: ClickHouseClient): void {
@@ -50,5 +53,10 @@ export function addAnalyticsRoutes(router: Router, client: ClickHouseClient): vo
         success_rate: group.success_rate,
       })),
     });
+  });
+
+  router.add('GET', '/v1/analytics/rewards', async (context) => {
+    const { bins, ...filters } = parseQuery(rewardsSchema, context.url);
+    sendJson(context.response, 200, { bins: await readRewardDistribution(client, context.tenant, filters, bins) });
   });
 }

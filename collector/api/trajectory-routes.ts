@@ -6,6 +6,7 @@
  */
 import type { ClickHouseClient } from '@clickhouse/client';
 import { z } from 'zod';
+import { outcomeSchema } from '../../src/model/trajectory.ts';
 import { countTraceSpans } from '../../src/store/read-spans.ts';
 import { InvalidCursorError } from '../../src/trajectories/cursor.ts';
 import { annotationPatchSchema, patchAnnotations } from '../../src/trajectories/annotations.ts';
@@ -38,6 +39,9 @@ const searchSchema = z.strictObject({
   // Every search scores each candidate against q: keep it to a task-sized text.
   q: z.string().trim().min(1).max(1000),
   min_reward: trajectoryFiltersSchema.shape.min_reward,
+  /** Context learning looks for successes (the default); `any` searches every outcome (the dashboard's search box). */
+  outcome: z.enum(['any', ...outcomeSchema.options]).default('success'),
+  agent: trajectoryFiltersSchema.shape.agent,
   limit: limitSchema.default(10),
 });
 const maxFeedbackBytes = 64 * 1024;
@@ -69,13 +73,19 @@ export function addTrajectoryRoutes(
   });
 
   router.add('GET', '/v1/trajectories/search', async (context) => {
-    const query = parseQuery(searchSchema, context.url);
+    const { outcome, agent, ...query } = parseQuery(searchSchema, context.url);
+    const filters = { outcome: outcome === 'any' ? undefined : outcome, min_reward: query.min_reward, agent };
     try {
       sendJson(context.response, 200, {
-        trajectories: await searchTrajectories(client, context.tenant, query, {
-          ...settings,
-          embeddings: options.embeddings,
-        }),
+        trajectories: await searchTrajectories(
+          client,
+          context.tenant,
+          { ...query, filters },
+          {
+            ...settings,
+            embeddings: options.embeddings,
+          },
+        ),
       });
     } catch (error) {
       if (error instanceof EmbeddingEndpointError) throw new HttpError(502, error.message);

@@ -24,6 +24,12 @@ export interface TraceAssignment {
   default_trajectory_id: string;
 }
 
+/** What the rule reads of a span: its place in the tree, its kind and its Agent Lightning ids. */
+export type AssignableSpan = Pick<
+  AssemblySpan,
+  'span_id' | 'parent_span_id' | 'kind' | 'rollout_id' | 'attempt_id' | 'start'
+>;
+
 const maxAncestorLevels = 64;
 
 function escapePart(part: string): string {
@@ -47,7 +53,7 @@ export function byStart(a: { start: bigint; span_id: string }, b: { start: bigin
  */
 export function assignTraceSpans(
   traceId: string,
-  spans: readonly AssemblySpan[],
+  spans: readonly AssignableSpan[],
   stitchedTrajectoryId = '',
 ): TraceAssignment {
   const wholeTraceId = stitchedTrajectoryId !== '' ? stitchedTrajectoryId : traceId;
@@ -77,7 +83,7 @@ export function assignTraceSpans(
     );
   }
 
-  let firstOuterAgent: AssemblySpan | undefined;
+  let firstOuterAgent: AssignableSpan | undefined;
   for (const span of spans) {
     if (span.kind !== 'agent' || agentAncestorsOf.get(span.span_id)?.length !== 1) continue;
     if (!firstOuterAgent || byStart(span, firstOuterAgent) < 0) firstOuterAgent = span;

@@ -265,6 +265,33 @@ describe('GET /v1/analytics/timeseries and /tools', () => {
   });
 });
 
+describe('GET /v1/analytics/rewards', () => {
+  it('bins the final rewards between the lowest and the highest, empty bins included', async () => {
+    // Rewards: solver task-a 1, solver task-b 0; the planner's trajectory has none.
+    expect((await get('/v1/analytics/rewards?bins=2')).body.bins).toEqual([
+      { lower: 0, upper: 0.5, trajectories: 1 },
+      { lower: 0.5, upper: 1, trajectories: 1 },
+    ]);
+    expect((await get('/v1/analytics/rewards?bins=4')).body.bins.map((bin: any) => bin.trajectories)).toEqual([
+      1, 0, 0, 1,
+    ]);
+    // One reward value: one bin of zero width; no rewarded trajectory: no bins.
+    expect((await get('/v1/analytics/rewards?task=task-b')).body.bins).toEqual([
+      { lower: 0, upper: 0, trajectories: 1 },
+    ]);
+    expect((await get('/v1/analytics/rewards?model=mystery-model')).body.bins).toEqual([]);
+    expect((await get('/v1/analytics/rewards?agent=solver&bins=1')).body.bins).toEqual([
+      { lower: 0, upper: 1, trajectories: 2 },
+    ]);
+  });
+
+  it('answers 400 naming a bad bin count', async () => {
+    const { status, body } = await get('/v1/analytics/rewards?bins=0');
+    expect(status).toBe(400);
+    expect(body.error).toContain('bins');
+  });
+});
+
 describe('model prices', () => {
   it('match the exact model, else the model a snapshot suffix extends', () => {
     const prices = loadModelPrices();

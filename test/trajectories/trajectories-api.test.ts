@@ -312,6 +312,27 @@ describe('golden trajectory through the receiver and the HTTP API', () => {
     await getJson('/v1/trajectories/search', 400);
   });
 
+  it('searches every outcome with outcome=any, one outcome with outcome=<outcome>, and one agent', async () => {
+    type Found = { trajectories: TrajectorySummary[] };
+    const successes = await getJson<Found>('/v1/trajectories/search?q=solve%20task%208&limit=50');
+    const any = await getJson<Found>('/v1/trajectories/search?q=solve%20task%208&outcome=any&limit=50');
+    const failures = await getJson<Found>('/v1/trajectories/search?q=solve%20task%208&outcome=failure&limit=50');
+    expect(successes.trajectories.every((summary) => summary.outcome === 'success')).toBe(true);
+    expect(failures.trajectories.length).toBeGreaterThan(0);
+    expect(failures.trajectories.every((summary) => summary.outcome === 'failure')).toBe(true);
+    const ids = (found: Found) => found.trajectories.map((summary) => summary.id).sort();
+    expect(ids(any)).toEqual([...ids(successes), ...ids(failures)].sort());
+    const agent = any.trajectories[0]!.agent_name;
+    const ofAgent = await getJson<Found>(
+      `/v1/trajectories/search?q=solve%20task%208&outcome=any&agent=${encodeURIComponent(agent)}&limit=50`,
+    );
+    expect(ofAgent.trajectories.length).toBeGreaterThan(0);
+    expect(ofAgent.trajectories.every((summary) => summary.agent_name === agent)).toBe(true);
+    const refused = await fetch(`${receiver.httpUrl}/v1/trajectories/search?q=x&outcome=great`);
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: string }).error).toMatch(/^outcome/);
+  });
+
   it('stores feedback whose comment was cut mid-emoji, with U+FFFD for the lone surrogate', async () => {
     // JSON.stringify escapes the lone surrogate as \ud83d; JSON.parse alone would hand ClickHouse a string it refuses.
     const post = await fetch(`${receiver.httpUrl}/v1/trajectories/${goldenId}/rewards`, {
