@@ -8,6 +8,7 @@
 import js from '@eslint/js';
 import { defineConfig, globalIgnores } from 'eslint/config';
 import globals from 'globals';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
@@ -35,6 +36,16 @@ export default defineConfig(
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true },
       ],
     },
+  },
+  {
+    // The dashboard runs in the browser; the hooks rules catch the React bugs types cannot (a hook called
+    // conditionally, an effect reading a value it does not list and so showing stale data).
+    files: ['dashboard/**/*.{ts,tsx}'],
+    // The two classic rules only: the React Compiler's rules in the plugin's presets judge style (setState in
+    // effects, libraries it cannot memoize) for a compiler this app does not use.
+    plugins: { 'react-hooks': reactHooks },
+    rules: { 'react-hooks/rules-of-hooks': 'error', 'react-hooks/exhaustive-deps': 'error' },
+    languageOptions: { globals: globals.browser },
   },
   {
     // Tests reach into JSON responses and exported records of the code under test through `any`-typed

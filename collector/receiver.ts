@@ -19,6 +19,7 @@ import { addTrajectoryRoutes } from './api/trajectory-routes.ts';
 import { addExportRoutes } from './api/export-routes.ts';
 import { addAnalyticsRoutes } from './api/analytics-routes.ts';
 import { addTimelineRoutes } from './api/timeline-routes.ts';
+import { addDashboardRoutes } from './dashboard/dashboard-routes.ts';
 import { addDeleteRoutes } from './api/delete-routes.ts';
 import { addImportRoutes } from './api/import-routes.ts';
 import { createDeletions } from './api/deletions.ts';
@@ -265,6 +266,7 @@ export async function startReceiver(
   });
   addTimelineRoutes(router, store.client, { readLimits });
   addAnalyticsRoutes(router, store.client);
+  addDashboardRoutes(router);
   addImportRoutes(router, ingestor, config.maxRequestBytes);
   addDeleteRoutes(
     router,

@@ -13,33 +13,39 @@ export interface ImportReference {
   file: string;
   line: number;
   specifier: string;
+  /** `import type`, `export type` or `import('...').Type`: erased at compile time, nothing loads at run time. */
+  typeOnly: boolean;
 }
 
 export function importsOf(file: string, source: string): ImportReference[] {
-  const tree = ts.createSourceFile(file, source, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);
+  const kind = file.endsWith('.tsx') ? ts.ScriptKind.TSX : ts.ScriptKind.TS;
+  const tree = ts.createSourceFile(file, source, ts.ScriptTarget.Latest, true, kind);
   const found: ImportReference[] = [];
-  const add = (node: ts.Node, literal: ts.Expression | undefined) => {
+  const add = (node: ts.Node, literal: ts.Expression | undefined, typeOnly: boolean) => {
     if (!literal || !ts.isStringLiteralLike(literal)) return;
     found.push({
       file,
       line: tree.getLineAndCharacterOfPosition(node.getStart(tree)).line + 1,
       specifier: literal.text,
+      typeOnly,
     });
   };
   const visit = (node: ts.Node): void => {
-    if (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) add(node, node.moduleSpecifier);
+    if (ts.isImportDeclaration(node))
+      add(node, node.moduleSpecifier, node.importClause?.phaseModifier === ts.SyntaxKind.TypeKeyword);
+    else if (ts.isExportDeclaration(node)) add(node, node.moduleSpecifier, node.isTypeOnly);
     else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference))
-      add(node, node.moduleReference.expression);
+      add(node, node.moduleReference.expression, node.isTypeOnly);
     else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword)
-      add(node, node.arguments[0]);
-    else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) add(node, node.argument.literal);
+      add(node, node.arguments[0], false);
+    else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) add(node, node.argument.literal, true);
     ts.forEachChild(node, visit);
   };
   visit(tree);
   return found;
 }
 
-/** Every `.ts` file under `directory` (relative to `root`), skipping dependencies and build output. */
+/** Every `.ts` and `.tsx` file under `directory` (relative to `root`), skipping dependencies and build output. */
 export function typeScriptFilesUnder(root: string, directory: string): string[] {
   const files: string[] = [];
   const walk = (absolute: string) => {
@@ -47,7 +53,8 @@ export function typeScriptFilesUnder(root: string, directory: string): string[] 
       if (entry.name === 'node_modules' || entry.name === 'dist') continue;
       const path = join(absolute, entry.name);
       if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith('.ts')) files.push(relative(root, path).split('\\').join('/'));
+      else if (entry.name.endsWith('.ts') || entry.name.endsWith('.tsx'))
+        files.push(relative(root, path).split('\\').join('/'));
     }
   };
   walk(join(root, directory));
