@@ -14,6 +14,7 @@ import {
 } from '../src/config/option-definition.ts';
 import { resolveOptions } from '../src/config/resolve-options.ts';
 import { storeLocationOptions } from '../src/config/store-location-options.ts';
+import { parseProxyUpstreams } from './proxy/proxy-upstreams.ts';
 import { parseRetentionByTenant } from './retention/retention-sweeper.ts';
 
 const byteSize = z.coerce.number().int().positive();
@@ -223,6 +224,36 @@ export const receiverOptions = {
     environment: ['TRAJECTORIES_PRICES_FILE'],
     schema: z.string().optional(),
     description: 'YAML file of model prices (USD per million tokens) laid over the shipped table, for analytics cost',
+  },
+  proxyUpstreams: {
+    flag: '--proxy-upstream <name=url,...>',
+    environment: ['TRAJECTORIES_PROXY_UPSTREAMS'],
+    schema: z
+      .string()
+      .optional()
+      .superRefine((text, context) => {
+        try {
+          if (text !== undefined) parseProxyUpstreams(text);
+        } catch (error) {
+          context.addIssue({ code: 'custom', message: (error as Error).message });
+        }
+      }),
+    description:
+      'LLM proxy upstreams: name=base-url,... (e.g. openai=https://api.openai.com,anthropic=https://api.anthropic.com); /proxy/<name>/v1/... forwards there and records the call',
+  },
+  proxyTimeoutMillis: {
+    flag: '--proxy-timeout-ms <n>',
+    environment: ['TRAJECTORIES_PROXY_TIMEOUT_MS'],
+    schema: z.coerce.number().int().positive().default(600_000),
+    description:
+      'longest the LLM proxy waits for the upstream to send anything (headers or the next bytes) before giving up',
+  },
+  proxyFailClosed: {
+    flag: '--proxy-fail-closed',
+    environment: ['TRAJECTORIES_PROXY_FAIL_CLOSED'],
+    schema: z.union([z.boolean(), z.stringbool()]).default(false),
+    description:
+      'refuse LLM proxy calls (503) while their recording would be refused, instead of forwarding them unrecorded',
   },
   insecure: {
     flag: '--insecure',

@@ -20,6 +20,8 @@ import { addExportRoutes } from './api/export-routes.ts';
 import { addAnalyticsRoutes } from './api/analytics-routes.ts';
 import { addTimelineRoutes } from './api/timeline-routes.ts';
 import { addDashboardRoutes } from './dashboard/dashboard-routes.ts';
+import { addProxyRoutes } from './proxy/proxy-routes.ts';
+import { parseProxyUpstreams } from './proxy/proxy-upstreams.ts';
 import { addDeleteRoutes } from './api/delete-routes.ts';
 import { addImportRoutes } from './api/import-routes.ts';
 import { createDeletions } from './api/deletions.ts';
@@ -268,6 +270,20 @@ export async function startReceiver(
   addAnalyticsRoutes(router, store.client);
   addDashboardRoutes(router);
   addImportRoutes(router, ingestor, config.maxRequestBytes);
+  const proxyUpstreams = parseProxyUpstreams(config.proxyUpstreams ?? '');
+  addProxyRoutes(router, {
+    upstreams: proxyUpstreams,
+    ingestor,
+    metrics,
+    timeoutMillis: config.proxyTimeoutMillis,
+    failClosed: config.proxyFailClosed,
+    maxRequestBytes: config.maxRequestBytes,
+    log,
+  });
+  if (proxyUpstreams.size > 0)
+    log(
+      `llm proxy: ${[...proxyUpstreams.values()].map((upstream) => `/proxy/${upstream.name} -> ${upstream.baseUrl.href}`).join(', ')}`,
+    );
   addDeleteRoutes(
     router,
     createDeletions({

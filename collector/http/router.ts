@@ -30,6 +30,11 @@ export interface RouteOptions {
    * answer any Host, since exporters and probes send whatever name they were configured with.
    */
   audience?: RouteAudience;
+  /**
+   * The header carrying the receiver's bearer token. The LLM proxy's routes use `x-trajectories-token`, because
+   * `Authorization` carries the provider's API key through to the upstream. @default 'authorization'
+   */
+  tokenHeader?: string;
 }
 
 export type RouteAudience = 'api' | 'exporter' | 'probe';
@@ -40,6 +45,7 @@ export interface RouteMatch {
   public: boolean;
   renderError: ErrorRenderer;
   audience: RouteAudience;
+  tokenHeader: string;
   /** False for the 404/405 answers, so checks meant for a route's requests (content type) leave them alone. */
   found: boolean;
 }
@@ -51,6 +57,7 @@ interface Route {
   public: boolean;
   renderError: ErrorRenderer;
   audience: RouteAudience;
+  tokenHeader: string;
 }
 
 /** A handler that answers `error` after draining the body nobody will read. */
@@ -72,6 +79,7 @@ export class Router {
       public: options.public ?? false,
       renderError: options.renderError ?? renderJsonError,
       audience: options.audience ?? 'api',
+      tokenHeader: options.tokenHeader ?? 'authorization',
     });
     return this;
   }
@@ -83,8 +91,8 @@ export class Router {
       const params = matchSegments(route.segments, segments);
       if (!params) continue;
       if (route.method === method || (method === 'HEAD' && route.method === 'GET')) {
-        const { handler, renderError, audience } = route;
-        return { handler, params, public: route.public, renderError, audience, found: true };
+        const { handler, renderError, audience, tokenHeader } = route;
+        return { handler, params, public: route.public, renderError, audience, tokenHeader, found: true };
       }
       samePath.push(route);
     }
@@ -98,6 +106,7 @@ export class Router {
         public: false,
         renderError: first.renderError,
         audience: first.audience,
+        tokenHeader: first.tokenHeader,
         found: false,
       };
     }
@@ -108,6 +117,7 @@ export class Router {
       public: false,
       renderError: renderJsonError,
       audience: 'api',
+      tokenHeader: 'authorization',
       found: false,
     };
   }

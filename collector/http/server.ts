@@ -73,14 +73,23 @@ const unauthenticatedMessages = {
   invalid: 'invalid bearer token: send "Authorization: Bearer <token>" with a token the receiver was given',
 } as const;
 
-/** The caller's tenant, or the 401 that refuses it. */
-function tenantOf(tokens: TenantTokens | undefined, request: IncomingMessage): string {
-  const authentication = authenticate(tokens, request.headers.authorization);
+/** The caller's tenant, or the 401 that refuses it. `header` carries the token, as `Bearer <token>` or bare. */
+function tenantOf(tokens: TenantTokens | undefined, request: IncomingMessage, header: string): string {
+  const value = request.headers[header];
+  const text = Array.isArray(value) ? value[0] : value;
+  const credential =
+    header === 'authorization' || text === undefined || /^bearer\s/i.test(text) ? text : `Bearer ${text}`;
+  const authentication = authenticate(tokens, credential);
   if (authentication.status === 'authenticated') return authentication.tenant;
   request.resume();
-  throw new HttpError(401, unauthenticatedMessages[authentication.status], {
-    'WWW-Authenticate': 'Bearer realm="trajectories"',
-  });
+  const message = unauthenticatedMessages[authentication.status];
+  throw new HttpError(
+    401,
+    header === 'authorization' ? message : message.replace('"Authorization: Bearer <token>"', `"${header}: <token>"`),
+    {
+      'WWW-Authenticate': 'Bearer realm="trajectories"',
+    },
+  );
 }
 
 async function handleRequest(
@@ -96,7 +105,7 @@ async function handleRequest(
     if (route.audience === 'api') checkHost(request, options.allowedHosts ?? loopbackHosts);
     // Unknown routes authenticate too (their handler answers 404/405), so callers without a token learn nothing
     // about the route table.
-    const tenant = route.public ? defaultTenant : tenantOf(options.tokens, request);
+    const tenant = route.public ? defaultTenant : tenantOf(options.tokens, request, route.tokenHeader);
     if (route.audience === 'api' && route.found) checkJsonBody(request);
     await route.handler({ request, response, url, params: route.params, tenant });
   } catch (error) {

@@ -88,6 +88,22 @@ export class ReceiverMetrics {
     registers: [this.registry],
   });
 
+  /** LLM proxy calls by upstream, protocol and outcome (`2xx`..`5xx` upstream status, `timeout`, `client_aborted`, `connection_error`, `refused`). */
+  readonly proxyCalls = new Counter({
+    name: 'trajectories_proxy_calls_total',
+    help: 'LLM proxy calls by upstream, protocol and outcome',
+    labelNames: ['upstream', 'protocol', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  /** Recordings of proxied calls: `recorded`, or why not (`overloaded`, `unavailable`, `failed`); the calls were answered either way. */
+  readonly proxyRecordings = new Counter({
+    name: 'trajectories_proxy_recordings_total',
+    help: 'Recordings of LLM proxy calls by outcome (the calls themselves were answered either way)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
   /** Time of each insert into ClickHouse. */
   readonly storeInsertSeconds = new Histogram({
     name: 'trajectories_store_insert_seconds',
