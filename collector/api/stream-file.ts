@@ -6,27 +6,12 @@
  */
 import { createReadStream } from 'node:fs';
 import type { ServerResponse } from 'node:http';
+import { drainedOrClosed } from './stream-json.ts';
 
 const chunkBytes = 256 * 1024;
 
 export type StreamFileOutcome = 'sent' | 'client-gone';
 
-function drainedOrClosed(response: ServerResponse, stallMillis: number): Promise<'drained' | 'stalled'> {
-  return new Promise((resolve) => {
-    const done = (outcome: 'drained' | 'stalled') => {
-      clearTimeout(timer);
-      response.off('drain', onDrain);
-      response.off('close', onDrain);
-      resolve(outcome);
-    };
-    const onDrain = () => done('drained');
-    const timer = setTimeout(() => done('stalled'), stallMillis);
-    response.on('drain', onDrain);
-    response.on('close', onDrain);
-  });
-}
-
-/** Writes `headers` (which should carry the file's Content-Length) and the bytes of `path`. */
 export async function streamFile(
   response: ServerResponse,
   path: string,

@@ -109,7 +109,8 @@ export class JsonStreamWriter {
   }
 }
 
-function drainedOrClosed(response: ServerResponse, stallMillis: number): Promise<'drained' | 'stalled'> {
+/** Resolves when the socket wants more (or closed), or `stalled` after `stallMillis` without either. */
+export function drainedOrClosed(response: ServerResponse, stallMillis: number): Promise<'drained' | 'stalled'> {
   return new Promise((resolve) => {
     const done = (outcome: 'drained' | 'stalled') => {
       clearTimeout(timer);
