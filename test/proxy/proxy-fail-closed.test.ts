@@ -32,7 +32,7 @@ it('refuses the call before the upstream sees it', async () => {
     .catch((caught: unknown) => caught);
   expect(error).toBeInstanceOf(OpenAI.InternalServerError);
   expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(503);
-  expect((error as InstanceType<typeof OpenAI.APIError>).headers.get('retry-after')).toBe('30');
+  expect((error as InstanceType<typeof OpenAI.APIError>).headers?.get('retry-after')).toBe('30');
   expect((error as Error).message).toContain('would not be recorded');
   expect(provider.calls).toHaveLength(0);
   const metrics = await (await fetch(`${receiver.httpUrl}/metrics`)).text();
