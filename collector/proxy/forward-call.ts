@@ -139,8 +139,9 @@ export function forwardCall(
       status = answer.statusCode ?? 0;
       contentType = String(answer.headers['content-type'] ?? '');
       response.writeHead(status, answer.statusMessage, relayedHeaders(answer));
-      // Streamed answers begin with headers and a pause: the client should see the headers now.
-      response.flushHeaders();
+      // A stream begins with headers and a pause: its client should see the headers now. A whole answer goes out
+      // with its first chunk, one socket write instead of two.
+      if (contentType.startsWith('text/event-stream')) response.flushHeaders();
       answer.on('data', (chunk: Buffer) => {
         if (capturedBytes < options.maxCaptureBytes) {
           const kept =
