@@ -18,6 +18,7 @@ const suites: Record<string, { file: string; exportName: string }> = {
   export: { file: './export-throughput.ts', exportName: 'benchExportThroughput' },
   reliability: { file: './reliability.ts', exportName: 'benchReliability' },
   context: { file: './context-suite.ts', exportName: 'benchContext' },
+  proxy: { file: './proxy-latency.ts', exportName: 'benchProxyLatency' },
 };
 
 const resultMarker = 'BENCH_RESULTS ';
