@@ -76,10 +76,6 @@ function errorRendererFor(protocol: ProxyProtocol): ErrorRenderer {
   });
 }
 
-function nowNanos(): bigint {
-  return BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
-}
-
 function parseBody(body: Buffer): unknown {
   try {
     return parseJsonText(body.toString('utf8'));
@@ -129,13 +125,15 @@ export function addProxyRoutes(router: Router, options: ProxyOptions): void {
     const target = new URL(upstream.baseUrl.href);
     target.pathname = `${upstream.baseUrl.pathname.replace(/\/$/, '')}/${path}`;
     target.search = context.url.search;
-    const startNanos = nowNanos();
+    // Wall-clock start, monotonic duration: the span's end can never precede its start when the clock steps.
+    const startNanos = BigInt(Date.now()) * 1_000_000n;
+    const startedAt = process.hrtime.bigint();
     const outcome = await forwardCall(request, response, target, upstreamHeaders(request, notForwarded), body, {
       timeoutMillis: options.timeoutMillis,
       maxCaptureBytes,
       errorBody: protocol === 'anthropic-messages' ? anthropicError : openAiError,
     });
-    const endNanos = nowNanos();
+    const endNanos = startNanos + (process.hrtime.bigint() - startedAt);
     metrics.proxyCalls.inc({
       upstream: name,
       protocol,
