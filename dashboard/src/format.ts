@@ -8,7 +8,9 @@ export function formatCount(value: number | null | undefined): string {
 
 export function formatReward(value: number | null | undefined): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '–';
-  return value.toFixed(Math.abs(value) >= 100 ? 0 : 3).replace(/\.?0+$/, '') || '0';
+  const fixed = value.toFixed(Math.abs(value) >= 100 ? 0 : 3);
+  // Trailing zeros of the fraction only: 100 stays 100.
+  return fixed.includes('.') ? fixed.replace(/\.?0+$/, '') : fixed;
 }
 
 export function formatPercent(value: number | null | undefined): string {

@@ -260,24 +260,47 @@ interface ChoiceState {
   functionCall: { name: string; arguments: string } | undefined;
 }
 
-function readChatStream(stream: ParsedEventStream): ResponseReading {
+/** What the chunks of an OpenAI event stream (chat or completions) share: their metadata, usage and error. */
+export interface OpenAiChunks {
+  metadata: Record<string, unknown>;
+  usage: unknown;
+  error: ProviderError | undefined;
+}
+
+/**
+ * Walks the chunks of an OpenAI chat or completions stream, handing each choice delta to `onChoice`, up to a
+ * chunk carrying an error (the OpenAI SDK stops there; so does the client that received it).
+ */
+export function readOpenAiChunks(
+  stream: ParsedEventStream,
+  metadataFields: readonly string[],
+  onChoice: (choice: Record<string, unknown>) => void,
+): OpenAiChunks {
   const metadata: Record<string, unknown> = {};
   let usage: unknown;
   let error: ProviderError | undefined;
-  const choices = new Map<number, ChoiceState>();
   for (const event of stream.events) {
     const parsed = parseJsonBody(event.data);
     const chunk = parsed.ok ? record(parsed.value) : undefined;
     if (chunk === undefined) continue;
-    // The OpenAI SDK stops at a chunk carrying an error; so does the client that received it.
     error = providerError(chunk);
     if (error !== undefined) break;
     // Each field from the first chunk that has it: Azure opens with a content-filter chunk without id or model.
-    for (const field of ['id', 'model', 'system_fingerprint', 'service_tier'])
+    for (const field of metadataFields)
       if (metadata[field] === undefined && nonEmptyText(chunk[field]) !== undefined) metadata[field] = chunk[field];
     if (record(chunk['usage']) !== undefined) usage = chunk['usage'];
-    for (const choice of records(chunk['choices'])) addChoiceDelta(choices, choice);
+    for (const choice of records(chunk['choices'])) onChoice(choice);
   }
+  return { metadata, usage, error };
+}
+
+function readChatStream(stream: ParsedEventStream): ResponseReading {
+  const choices = new Map<number, ChoiceState>();
+  const { metadata, usage, error } = readOpenAiChunks(
+    stream,
+    ['id', 'model', 'system_fingerprint', 'service_tier'],
+    (choice) => addChoiceDelta(choices, choice),
+  );
   const attributes = responseMetadata(metadata);
   Object.assign(attributes, usageAttributes(chatUsageCounts(usage)));
   const states = [...choices.entries()].sort(([a], [b]) => a - b).map(([, state]) => state);

@@ -8,19 +8,15 @@
  */
 import type { Attributes } from '../model/otlp.ts';
 import { messagesJson, textPart, usageAttributes, type GenAiMessage } from './genai-parts.ts';
-import { chatUsageCounts, openAiRequestParameters, responseMetadata } from './openai-chat-exchange.ts';
-import { providerError, type ProtocolReader, type ProviderError, type ResponseReading } from './protocol-reader.ts';
-import type { ParsedEventStream } from './server-sent-events.ts';
 import {
-  MAX_ITEMS,
-  finiteNumber,
-  items,
-  nonEmptyText,
-  parseJsonBody,
-  record,
-  records,
-  text,
-} from './untrusted-values.ts';
+  chatUsageCounts,
+  openAiRequestParameters,
+  readOpenAiChunks,
+  responseMetadata,
+} from './openai-chat-exchange.ts';
+import { providerError, type ProtocolReader, type ResponseReading } from './protocol-reader.ts';
+import type { ParsedEventStream } from './server-sent-events.ts';
+import { MAX_ITEMS, finiteNumber, items, nonEmptyText, records, text } from './untrusted-values.ts';
 
 export const openAiCompletionsReader: ProtocolReader = {
   operation: 'text_completion',
@@ -84,31 +80,18 @@ function outputAttributes(completions: readonly Completion[]): Attributes {
 }
 
 function readCompletionsStream(stream: ParsedEventStream): ResponseReading {
-  const metadata: Record<string, unknown> = {};
-  let usage: unknown;
-  let error: ProviderError | undefined;
   const completions = new Map<number, Completion>();
-  for (const event of stream.events) {
-    const parsed = parseJsonBody(event.data);
-    const chunk = parsed.ok ? record(parsed.value) : undefined;
-    if (chunk === undefined) continue;
-    error = providerError(chunk);
-    if (error !== undefined) break;
-    for (const field of ['id', 'model', 'system_fingerprint'])
-      if (metadata[field] === undefined && nonEmptyText(chunk[field]) !== undefined) metadata[field] = chunk[field];
-    if (record(chunk['usage']) !== undefined) usage = chunk['usage'];
-    for (const choice of records(chunk['choices'])) {
-      const index = finiteNumber(choice['index']) ?? 0;
-      let completion = completions.get(index);
-      if (completion === undefined) {
-        if (completions.size >= MAX_ITEMS) continue;
-        completion = { text: '', finishReason: undefined };
-        completions.set(index, completion);
-      }
-      completion.text += text(choice['text']) ?? '';
-      completion.finishReason = nonEmptyText(choice['finish_reason']) ?? completion.finishReason;
+  const { metadata, usage, error } = readOpenAiChunks(stream, ['id', 'model', 'system_fingerprint'], (choice) => {
+    const index = finiteNumber(choice['index']) ?? 0;
+    let completion = completions.get(index);
+    if (completion === undefined) {
+      if (completions.size >= MAX_ITEMS) return;
+      completion = { text: '', finishReason: undefined };
+      completions.set(index, completion);
     }
-  }
+    completion.text += text(choice['text']) ?? '';
+    completion.finishReason = nonEmptyText(choice['finish_reason']) ?? completion.finishReason;
+  });
   const ordered = [...completions.entries()].sort(([a], [b]) => a - b).map(([, completion]) => completion);
   const attributes = responseMetadata(metadata);
   Object.assign(attributes, outputAttributes(ordered), usageAttributes(chatUsageCounts(usage)));

@@ -9,7 +9,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { SpanKind } from '../model/span.ts';
 import { loadSql } from '../store/sql-files.ts';
 import { readRows } from '../store/read-rows.ts';
-import { assignTraceSpans, type AssignableSpan } from './assign-spans.ts';
+import { assignTraceSpans, byStart, type AssignableSpan } from './assign-spans.ts';
 import { parseTrajectoryId, traceIdsForTrajectory } from './trajectory-id.ts';
 
 export interface TimelineSpan {
@@ -67,7 +67,7 @@ function isWithin(candidate: string, root: string, parentOf: ReadonlyMap<string,
   return false;
 }
 
-/** How many spans the timeline of `id` would read: every span of its traces. */
+/** The traces the timeline of `id` reads (every span of them is counted against the read limit). */
 export async function timelineTraceIds(client: ClickHouseClient, tenant: string, id: string): Promise<string[]> {
   return parseTrajectoryId(id) ? traceIdsForTrajectory(client, tenant, id) : [];
 }
@@ -116,13 +116,7 @@ export async function readTrajectoryTimeline(
   }
   if (spans.length === 0) return undefined;
   // Stitched conversations span several traces: one start order across them.
-  spans.sort((a, b) => compareStart(a, b));
+  const startOf = (span: TimelineSpan) => ({ start: BigInt(span.start_time_unix_nano), span_id: span.span_id });
+  spans.sort((a, b) => byStart(startOf(a), startOf(b)));
   return { trajectory_id: id, trace_ids: traces, spans };
-}
-
-function compareStart(a: TimelineSpan, b: TimelineSpan): number {
-  const left = BigInt(a.start_time_unix_nano);
-  const right = BigInt(b.start_time_unix_nano);
-  if (left !== right) return left < right ? -1 : 1;
-  return a.span_id < b.span_id ? -1 : a.span_id > b.span_id ? 1 : 0;
 }

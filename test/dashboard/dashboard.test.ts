@@ -334,7 +334,7 @@ describe('the dashboard in Chromium', () => {
     await screenshot('export');
   });
 
-  it('has labels on its controls and no errors in the console', () => {
+  it('logs no errors in the console', () => {
     expect(consoleProblems).toEqual([]);
   });
 });

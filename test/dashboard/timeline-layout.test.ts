@@ -1,9 +1,10 @@
 /**
  * The dashboard's pure rules, without a browser: the timeline's row order and depths (span-tree.ts) and where
- * attempts at a task diverge (divergence.ts).
+ * attempts at a task diverge (divergence.ts), and how rewards read (format.ts).
  */
 import { describe, expect, it } from 'vitest';
 import type { TimelineSpan, Trajectory, Turn } from '../../dashboard/src/api/types.ts';
+import { formatReward } from '../../dashboard/src/format.ts';
 import { firstDivergence, stepSignature } from '../../dashboard/src/trajectory/divergence.ts';
 import { layoutTimeline } from '../../dashboard/src/trajectory/span-tree.ts';
 
@@ -92,5 +93,23 @@ describe('firstDivergence', () => {
     expect(firstDivergence([attempt(lookup), attempt(turn(null, [['search', '{}']]))])).toBe(0);
     expect(firstDivergence([attempt(lookup), attempt(lookup, turn('more'))])).toBe(1);
     expect(firstDivergence([attempt(lookup)])).toBeNull();
+  });
+});
+
+describe('formatReward', () => {
+  it('drops trailing zeros of the fraction only', () => {
+    expect([0, 1, 0.5, 0.25, -1, 1 / 3, 10, 100, 250, 1500].map(formatReward)).toEqual([
+      '0',
+      '1',
+      '0.5',
+      '0.25',
+      '-1',
+      '0.333',
+      '10',
+      '100',
+      '250',
+      '1500',
+    ]);
+    expect([null, undefined, Number.NaN].map(formatReward)).toEqual(['–', '–', '–']);
   });
 });
